@@ -1,0 +1,17 @@
+import { defineConfig } from 'tsup';
+
+// One entry per public subpath (see package.json "exports"); shared code is split into chunks.
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    'transport/index': 'src/transport/index.ts',
+    'testing/index': 'src/testing/index.ts',
+  },
+  format: ['esm'],
+  target: 'node20',
+  dts: true,
+  splitting: true,
+  sourcemap: true,
+  clean: true,
+  treeshake: true,
+});
