@@ -1,0 +1,77 @@
+/**
+ * Time is injected: domain logic asks a `Clock`, never `Date.now()` or `setTimeout` directly, so
+ * tests can advance a {@link ManualClock} instead of sleeping.
+ */
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+  setTimeout(callback: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+export type TimerHandle = { readonly __timer: unique symbol } | number | object;
+
+/** The real clock. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => {
+    const t = setTimeout(callback, ms);
+    // A pending timer must never keep a process alive on its own.
+    (t as { unref?: () => void }).unref?.();
+    return t;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+interface ManualTimer {
+  at: number;
+  seq: number;
+  callback: () => void;
+}
+
+/** A clock that moves only when told to. Timers fire in order of due time during `advance`. */
+export class ManualClock implements Clock {
+  #now: number;
+  #seq = 0;
+  readonly #timers = new Map<object, ManualTimer>();
+
+  constructor(start = 0) {
+    this.#now = start;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  setTimeout(callback: () => void, ms: number): TimerHandle {
+    const handle = {};
+    this.#timers.set(handle, { at: this.#now + Math.max(0, ms), seq: this.#seq++, callback });
+    return handle;
+  }
+
+  clearTimeout(handle: TimerHandle): void {
+    this.#timers.delete(handle as object);
+  }
+
+  /** Moves time forward by `ms`, firing every timer that falls due, earliest first. */
+  advance(ms: number): void {
+    const target = this.#now + ms;
+    for (;;) {
+      let next: [object, ManualTimer] | undefined;
+      for (const entry of this.#timers) {
+        if (entry[1].at > target) continue;
+        if (!next || entry[1].at < next[1].at || (entry[1].at === next[1].at && entry[1].seq < next[1].seq)) next = entry;
+      }
+      if (!next) break;
+      this.#timers.delete(next[0]);
+      this.#now = Math.max(this.#now, next[1].at);
+      next[1].callback();
+    }
+    this.#now = target;
+  }
+
+  /** Number of timers waiting to fire. */
+  get pending(): number {
+    return this.#timers.size;
+  }
+}
