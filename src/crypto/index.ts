@@ -1,0 +1,8 @@
+/** Identities, node ids, signatures and the crypto provider. */
+export type { AeadAlgorithm, CryptoProvider } from './provider.js';
+export { nodeCryptoProvider, type NodeCryptoModule } from './node.js';
+export { nobleCryptoProvider } from './noble.js';
+export { getCryptoProvider, setCryptoProvider } from './select.js';
+export { NodeId } from './node-id.js';
+export { Identity, verifySignature, type SaveIdentityOptions } from './identity.js';
+export * from './signing.js';
