@@ -1,0 +1,51 @@
+/**
+ * `npm run bench [section ...]`: runs the benchmarks and rewrites bench/results.md with the
+ * sections that ran (sections not run this time keep their previous table).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { fmt, type BenchSection } from './lib.js';
+
+const sections: Record<string, () => Promise<BenchSection>> = {
+  crypto: async () => (await import('./crypto.js')).benchCrypto(),
+  codec: async () => (await import('./codec.js')).benchCodec(),
+  rpc: async () => (await import('./rpc.js')).benchRpc(),
+};
+
+function render(section: BenchSection): string {
+  const lines = [`## ${section.title}`, '', '| measure | value | baseline (same run) | ratio | goal |', '|---|---|---|---|---|'];
+  for (const row of section.rows) lines.push(`| ${row.name} | ${row.value} | ${row.baseline} | ${fmt(row.ratio, 2)} | ${row.goal} |`);
+  for (const note of section.notes ?? []) lines.push('', note);
+  return lines.join('\n');
+}
+
+const resultsPath = fileURLToPath(new URL('./results.md', import.meta.url));
+const wanted = process.argv.slice(2);
+const names = wanted.length > 0 ? wanted : Object.keys(sections);
+const previous = (() => {
+  try {
+    return readFileSync(resultsPath, 'utf8');
+  } catch {
+    return '';
+  }
+})();
+const blocks = new Map<string, string>();
+for (const match of previous.matchAll(/<!-- section:(\w[\w-]*) -->\n([\s\S]*?)<!-- end:\1 -->/g)) blocks.set(match[1]!, match[2]!);
+
+for (const name of names) {
+  const run = sections[name];
+  if (!run) throw new Error(`unknown section ${name}; known: ${Object.keys(sections).join(', ')}`);
+  console.log(`running ${name} ...`);
+  const section = await run();
+  const text = render(section);
+  console.log(text, '\n');
+  blocks.set(name, `${text}\n\n_Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}._\n`);
+}
+
+const header = `# Benchmarks\n\nRatios against a baseline measured in the same run (\`npm run bench\`). Higher is better.\n\n`;
+const body = Object.keys(sections)
+  .filter((name) => blocks.has(name))
+  .map((name) => `<!-- section:${name} -->\n${blocks.get(name)}<!-- end:${name} -->`)
+  .join('\n\n');
+writeFileSync(resultsPath, `${header}${body}\n`);

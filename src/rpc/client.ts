@@ -1,0 +1,246 @@
+import { abortReason, throwIfAborted } from '../core/abort.js';
+import { DeadlineExceededError, DecodeError, UnavailableError, errorFromCode, isHandoffError } from '../core/errors.js';
+import { Identity } from '../crypto/identity.js';
+import type { NodeId } from '../crypto/node-id.js';
+import type { Connection, Transport } from '../transport/types.js';
+import { DEFAULT_MAX_FRAME_BYTES } from '../transport/types.js';
+import { Kind, decodeEnvelope, encodeEnvelope, type Envelope } from './frames.js';
+import { clientHandshake } from './handshake.js';
+import type { StreamMethod, UnaryMethod } from './method.js';
+import { ClientStream } from './client-stream.js';
+
+export interface RpcClientOptions {
+  transport: Transport;
+  /** The server's address on that transport. */
+  address: string;
+  /** Our identity, proven to the server. Default: a fresh ephemeral identity. */
+  identity?: Identity;
+  /** Refuse a server that is not this node (pinning). */
+  expectedPeer?: NodeId;
+  /** Idle connections kept for reuse (default 4). */
+  maxIdleConnections?: number;
+  /** An idle pooled connection is closed after this long (default 60 s). */
+  idleTimeoutMs?: number;
+  handshakeTimeoutMs?: number;
+  /** Largest message accepted (default 8 MiB, the transports' frame limit). */
+  maxMessageBytes?: number;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Abandon the call (on both sides) after this many milliseconds: `DeadlineExceededError`. */
+  timeoutMs?: number;
+}
+
+/** @internal An authenticated connection, checked out of the pool for one call. */
+export interface PooledConnection {
+  readonly connection: Connection;
+  readonly peer: NodeId;
+  /** Receives and decodes the next envelope; `undefined` when the server closed. */
+  next(signal?: AbortSignal): Promise<Envelope | undefined>;
+}
+
+interface IdleEntry {
+  pooled: PooledConnection;
+  watch: AbortController;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * Calls methods on one server. Connections are authenticated once and pooled, so many calls do
+ * not re-handshake; calls made at the same time use separate connections.
+ *
+ * @example
+ * ```ts
+ * const client = new RpcClient({ transport: tcpTransport(), address, expectedPeer: serverId });
+ * const reply = await client.call(Echo, { text: 'hi' }, { timeoutMs: 5_000 });
+ * ```
+ */
+export class RpcClient {
+  readonly identity: Identity;
+  readonly #options: RpcClientOptions;
+  readonly #idle: IdleEntry[] = [];
+  readonly #active = new Set<Connection>();
+  readonly #maxMessageBytes: number;
+  #peer: NodeId | undefined;
+  #closed = false;
+
+  constructor(options: RpcClientOptions) {
+    this.#options = options;
+    this.identity = options.identity ?? Identity.generate();
+    this.#maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  }
+
+  get address(): string {
+    return this.#options.address;
+  }
+
+  /** The server's authenticated id, once a connection was made. */
+  get peer(): NodeId | undefined {
+    return this.#peer;
+  }
+
+  /** Makes sure a connection can be had (dial + handshake) and returns the server's id. */
+  async connect(options: CallOptions = {}): Promise<NodeId> {
+    const pooled = await this.#acquire(options.signal);
+    this.release(pooled);
+    return pooled.peer;
+  }
+
+  /** Calls a unary method. Rejects with the server's typed error, or `UnavailableError` / `DeadlineExceededError` / `CanceledError`. */
+  async call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, options: CallOptions = {}): Promise<Res> {
+    const body = method.request.parse(request, 'request');
+    const { signal, dispose } = callSignal(options);
+    try {
+      const pooled = await this.#acquire(signal);
+      try {
+        await pooled.connection.send(encodeEnvelope({ kind: Kind.CALL, method: method.name, timeoutMs: options.timeoutMs, body }), signal);
+        const reply = await pooled.next(signal);
+        if (reply === undefined) throw new UnavailableError(`${method.name}: connection closed before a reply`);
+        if (reply.kind === Kind.ERROR) {
+          this.release(pooled);
+          throw errorFromCode(reply.code, reply.message);
+        }
+        if (reply.kind !== Kind.RESULT) throw new DecodeError(`${method.name}: unexpected frame kind ${reply.kind}`);
+        this.release(pooled);
+        try {
+          return method.response.parse(reply.body, 'response');
+        } catch (err) {
+          throw new DecodeError(`${method.name}: invalid response: ${(err as Error).message}`, { cause: err });
+        }
+      } catch (err) {
+        if (!pooled.connection.closed && this.#active.has(pooled.connection)) this.discard(pooled, signal.aborted);
+        throw signal.aborted && !isHandoffError(err, 'Unavailable') ? abortReason(signal) : err;
+      }
+    } finally {
+      dispose();
+    }
+  }
+
+  /** Opens a bidirectional stream. */
+  async stream<Req, Res>(method: StreamMethod<Req, Res>, options: CallOptions = {}): Promise<ClientStream<Req, Res>> {
+    const { signal, dispose } = callSignal(options);
+    let pooled: PooledConnection;
+    try {
+      pooled = await this.#acquire(signal);
+    } catch (err) {
+      dispose();
+      throw err;
+    }
+    try {
+      await pooled.connection.send(encodeEnvelope({ kind: Kind.OPEN, method: method.name, timeoutMs: options.timeoutMs }), signal);
+    } catch (err) {
+      dispose();
+      this.discard(pooled, false);
+      throw err;
+    }
+    return new ClientStream(this, pooled, method, signal, dispose);
+  }
+
+  /** Closes pooled connections; calls in flight are reset. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const entry of this.#idle.splice(0)) {
+      clearTimeout(entry.timer);
+      entry.watch.abort();
+      await entry.pooled.connection.close().catch(() => undefined);
+    }
+    for (const connection of this.#active) connection.reset(new UnavailableError('client closed'));
+  }
+
+  /** @internal Returns a connection whose call ended cleanly on both sides. */
+  release(pooled: PooledConnection): void {
+    const connection = pooled.connection;
+    this.#active.delete(connection);
+    if (this.#closed || connection.closed || this.#idle.length >= (this.#options.maxIdleConnections ?? 4)) {
+      void connection.close().catch(() => undefined);
+      return;
+    }
+    const watch = new AbortController();
+    const entry: IdleEntry = {
+      pooled,
+      watch,
+      timer: setTimeout(() => this.#evict(entry, false), this.#options.idleTimeoutMs ?? 60_000),
+    };
+    entry.timer.unref?.();
+    this.#idle.push(entry);
+    // While idle, any frame or close from the server means the connection is no longer usable.
+    connection.receive(watch.signal).then(
+      () => this.#evict(entry, true),
+      () => {
+        if (!watch.signal.aborted) this.#evict(entry, true);
+      },
+    );
+  }
+
+  /** @internal Drops a connection after a failed or abandoned call. */
+  discard(pooled: PooledConnection, canceled: boolean): void {
+    const connection = pooled.connection;
+    this.#active.delete(connection);
+    if (canceled && !connection.closed) {
+      void connection.send(encodeEnvelope({ kind: Kind.CANCEL })).catch(() => undefined).finally(() => connection.reset(new UnavailableError('call canceled')));
+    } else {
+      connection.reset(new UnavailableError('call failed'));
+    }
+  }
+
+  #evict(entry: IdleEntry, broken: boolean): void {
+    const index = this.#idle.indexOf(entry);
+    if (index < 0) return;
+    this.#idle.splice(index, 1);
+    clearTimeout(entry.timer);
+    entry.watch.abort();
+    if (broken) entry.pooled.connection.reset();
+    else void entry.pooled.connection.close().catch(() => undefined);
+  }
+
+  async #acquire(signal: AbortSignal | undefined): Promise<PooledConnection> {
+    throwIfAborted(signal);
+    if (this.#closed) throw new UnavailableError('client is closed');
+    for (let entry = this.#idle.pop(); entry; entry = this.#idle.pop()) {
+      clearTimeout(entry.timer);
+      entry.watch.abort();
+      if (entry.pooled.connection.closed) continue;
+      this.#active.add(entry.pooled.connection);
+      return entry.pooled;
+    }
+    const options = this.#options;
+    const connection = await options.transport.dial(options.address, signal ? { signal } : {});
+    const peer = await clientHandshake(connection, this.identity, {
+      expectedPeer: options.expectedPeer,
+      timeoutMs: options.handshakeTimeoutMs,
+      signal,
+    });
+    this.#peer = peer;
+    this.#active.add(connection);
+    const maxBytes = this.#maxMessageBytes;
+    return {
+      connection,
+      peer,
+      async next(s) {
+        const frame = await connection.receive(s);
+        return frame === undefined ? undefined : decodeEnvelope(frame, maxBytes);
+      },
+    };
+  }
+}
+
+/** Combines the caller's signal and timeout into one signal; `dispose` clears the timer. */
+function callSignal(options: CallOptions): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const outer = options.signal;
+  const onOuter = (): void => controller.abort(outer!.reason);
+  if (outer?.aborted) onOuter();
+  else outer?.addEventListener('abort', onOuter, { once: true });
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => controller.abort(new DeadlineExceededError(`deadline of ${options.timeoutMs} ms exceeded`)), options.timeoutMs);
+  return {
+    signal: controller.signal,
+    dispose() {
+      if (timer !== undefined) clearTimeout(timer);
+      outer?.removeEventListener('abort', onOuter);
+    },
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * The RPC envelope. Each transport frame is one msgpack array whose first element is its kind;
+ * the message body (already checked by the method's schema) is encoded in the same pass, so a
+ * 1 MiB payload is copied once on the way out.
+ *
+ *   handshake  HELLO [16, version, publicKey, nonce]   HELLO_REPLY [17, publicKey, nonce, signature]
+ *              PROOF [18, signature]                    ACCEPT [19]
+ *   unary      CALL [1, method, timeoutMs | null, body] → RESULT [2, body] | ERROR [3, code, message]
+ *   stream     OPEN [4, method, timeoutMs | null], then MSG [5, body] both ways, CLOSE_SEND [6]
+ *              from the client, END [7] or ERROR from the server; CANCEL [8] from the client.
+ *
+ * One call at a time runs on a connection; it ends when both sides have finished sending, and
+ * the connection is then reused for the next call.
+ */
+import { decode, encode } from '../codec/index.js';
+import { DecodeError, isErrorCode, type ErrorCode } from '../core/errors.js';
+
+export const Kind = {
+  CALL: 1,
+  RESULT: 2,
+  ERROR: 3,
+  OPEN: 4,
+  MSG: 5,
+  CLOSE_SEND: 6,
+  END: 7,
+  CANCEL: 8,
+  HELLO: 16,
+  HELLO_REPLY: 17,
+  PROOF: 18,
+  ACCEPT: 19,
+} as const;
+
+export type Envelope =
+  | { kind: typeof Kind.CALL; method: string; timeoutMs: number | undefined; body: unknown }
+  | { kind: typeof Kind.RESULT; body: unknown }
+  | { kind: typeof Kind.ERROR; code: ErrorCode; message: string }
+  | { kind: typeof Kind.OPEN; method: string; timeoutMs: number | undefined }
+  | { kind: typeof Kind.MSG; body: unknown }
+  | { kind: typeof Kind.CLOSE_SEND }
+  | { kind: typeof Kind.END }
+  | { kind: typeof Kind.CANCEL }
+  | { kind: typeof Kind.HELLO; version: number; publicKey: Uint8Array; nonce: Uint8Array }
+  | { kind: typeof Kind.HELLO_REPLY; publicKey: Uint8Array; nonce: Uint8Array; signature: Uint8Array }
+  | { kind: typeof Kind.PROOF; signature: Uint8Array }
+  | { kind: typeof Kind.ACCEPT };
+
+/** Longest error message carried over the wire; longer ones are cut. */
+const MAX_ERROR_MESSAGE = 4096;
+
+export function encodeEnvelope(envelope: Envelope): Uint8Array {
+  switch (envelope.kind) {
+    case Kind.CALL:
+      return encode([envelope.kind, envelope.method, envelope.timeoutMs ?? null, envelope.body]);
+    case Kind.RESULT:
+    case Kind.MSG:
+      return encode([envelope.kind, envelope.body]);
+    case Kind.ERROR:
+      return encode([envelope.kind, envelope.code, envelope.message.slice(0, MAX_ERROR_MESSAGE)]);
+    case Kind.OPEN:
+      return encode([envelope.kind, envelope.method, envelope.timeoutMs ?? null]);
+    case Kind.HELLO:
+      return encode([envelope.kind, envelope.version, envelope.publicKey, envelope.nonce]);
+    case Kind.HELLO_REPLY:
+      return encode([envelope.kind, envelope.publicKey, envelope.nonce, envelope.signature]);
+    case Kind.PROOF:
+      return encode([envelope.kind, envelope.signature]);
+    case Kind.CLOSE_SEND:
+    case Kind.END:
+    case Kind.CANCEL:
+    case Kind.ACCEPT:
+      return encode([envelope.kind]);
+  }
+}
+
+function fail(message: string): never {
+  throw new DecodeError(`malformed frame: ${message}`);
+}
+
+function bytesAt(parts: unknown[], i: number, length: number, field: string): Uint8Array {
+  const v = parts[i];
+  if (!(v instanceof Uint8Array)) fail(`"${field}" expected bytes`);
+  if (v.length !== length) fail(`"${field}" expected ${length} bytes, got ${v.length}`);
+  return v;
+}
+
+function methodAt(parts: unknown[], i: number): string {
+  const v = parts[i];
+  if (typeof v !== 'string' || v.length === 0 || v.length > 200) fail('"method" expected a short string');
+  return v;
+}
+
+function timeoutAt(parts: unknown[], i: number): number | undefined {
+  const v = parts[i];
+  if (v === null || v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail('"timeoutMs" expected a non-negative integer');
+  return v;
+}
+
+function arity(parts: unknown[], n: number, name: string): void {
+  if (parts.length !== n) fail(`${name} expected ${n} elements, got ${parts.length}`);
+}
+
+/** Decodes and checks one frame's envelope; the body stays unchecked (the method's schema checks it). */
+export function decodeEnvelope(frame: Uint8Array, maxBytes: number): Envelope {
+  const parts = decode(frame, { maxBytes });
+  if (!Array.isArray(parts) || parts.length === 0) fail('expected a non-empty array');
+  const kind = parts[0];
+  switch (kind) {
+    case Kind.CALL:
+      arity(parts, 4, 'CALL');
+      return { kind, method: methodAt(parts, 1), timeoutMs: timeoutAt(parts, 2), body: parts[3] };
+    case Kind.RESULT:
+    case Kind.MSG:
+      arity(parts, 2, 'message');
+      return { kind, body: parts[1] };
+    case Kind.ERROR: {
+      arity(parts, 3, 'ERROR');
+      const code = parts[1];
+      const message = parts[2];
+      if (typeof message !== 'string') fail('"message" expected a string');
+      return { kind, code: isErrorCode(code) ? code : 'Internal', message: message.slice(0, MAX_ERROR_MESSAGE) };
+    }
+    case Kind.OPEN:
+      arity(parts, 3, 'OPEN');
+      return { kind, method: methodAt(parts, 1), timeoutMs: timeoutAt(parts, 2) };
+    case Kind.HELLO: {
+      arity(parts, 4, 'HELLO');
+      const version = parts[1];
+      if (typeof version !== 'number' || !Number.isSafeInteger(version)) fail('"version" expected an integer');
+      return { kind, version, publicKey: bytesAt(parts, 2, 32, 'publicKey'), nonce: bytesAt(parts, 3, 32, 'nonce') };
+    }
+    case Kind.HELLO_REPLY:
+      arity(parts, 4, 'HELLO_REPLY');
+      return {
+        kind,
+        publicKey: bytesAt(parts, 1, 32, 'publicKey'),
+        nonce: bytesAt(parts, 2, 32, 'nonce'),
+        signature: bytesAt(parts, 3, 64, 'signature'),
+      };
+    case Kind.PROOF:
+      arity(parts, 2, 'PROOF');
+      return { kind, signature: bytesAt(parts, 1, 64, 'signature') };
+    case Kind.CLOSE_SEND:
+    case Kind.END:
+    case Kind.CANCEL:
+    case Kind.ACCEPT:
+      arity(parts, 1, 'control frame');
+      return { kind };
+    default:
+      return fail(`unknown frame kind ${String(kind)}`);
+  }
+}

@@ -1,0 +1,124 @@
+import { CanceledError, DeadlineExceededError, InternalError, UnavailableError, isHandoffError, toWireError } from '../core/errors.js';
+import type { NodeId } from '../crypto/node-id.js';
+import type { Connection } from '../transport/types.js';
+import type { CallContext, ServerStream } from './context.js';
+import { Kind, encodeEnvelope } from './frames.js';
+import { Inbox } from './inbox.js';
+import type { Method } from './method.js';
+
+export interface CallHooks {
+  /** An unexpected (non-handoff) error thrown by a handler, for the host's logs. */
+  onHandlerError(error: unknown, method: string): void;
+  /** The call is over on both sides; the connection may serve the next one. */
+  onFinished(): void;
+}
+
+/**
+ * One call being served on a connection: its abort signal, deadline, inbox of client messages
+ * and the rule that it ends only when both sides have finished sending.
+ */
+export class ServerCall {
+  readonly controller = new AbortController();
+  readonly inbox = new Inbox<unknown>();
+  readonly context: CallContext;
+  #clientDone: boolean;
+  #serverDone = false;
+  #finished = false;
+  readonly #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly connection: Connection,
+    readonly name: string,
+    readonly kind: 'unary' | 'stream',
+    /** The registered method's schemas; undefined for an unknown method. */
+    readonly method: Method | undefined,
+    peer: NodeId,
+    timeoutMs: number | undefined,
+    readonly hooks: CallHooks,
+  ) {
+    this.#clientDone = kind === 'unary';
+    if (timeoutMs !== undefined) {
+      this.#timer = setTimeout(() => this.abort(new DeadlineExceededError(`deadline of ${timeoutMs} ms exceeded`)), timeoutMs);
+    }
+    this.context = {
+      peer,
+      method: name,
+      signal: this.controller.signal,
+      deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
+      remoteAddress: connection.remoteAddress,
+    };
+  }
+
+  abort(reason: Error): void {
+    if (this.controller.signal.aborted) return;
+    this.controller.abort(reason);
+    this.inbox.fail(reason);
+  }
+
+  /** The client sent CLOSE_SEND (or canceled). */
+  clientFinished(): void {
+    this.#clientDone = true;
+    this.inbox.end();
+    this.#maybeFinish();
+  }
+
+  /** Sends the handler's outcome (unless the call was abandoned) and marks the server side done. */
+  async respond(outcome: { ok: true; body?: unknown } | { ok: false; error: unknown }): Promise<void> {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    const signal = this.controller.signal;
+    const abandoned = signal.aborted && !isHandoffError(signal.reason, 'DeadlineExceeded');
+    if (!abandoned && !this.connection.closed) {
+      let frame: Uint8Array;
+      if (outcome.ok) {
+        frame = encodeEnvelope(this.kind === 'unary' ? { kind: Kind.RESULT, body: outcome.body } : { kind: Kind.END });
+      } else {
+        if (!isHandoffError(outcome.error) || outcome.error.code === 'Internal') this.hooks.onHandlerError(outcome.error, this.name);
+        const wire = toWireError(signal.aborted ? signal.reason : outcome.error);
+        frame = encodeEnvelope({ kind: Kind.ERROR, code: wire.code, message: wire.message });
+      }
+      await this.connection.send(frame).catch(() => undefined);
+    }
+    this.#serverDone = true;
+    this.#maybeFinish();
+  }
+
+  /** The stream object handed to a streaming handler. */
+  stream(): ServerStream<unknown, unknown> {
+    const call = this;
+    const method = this.method;
+    if (!method) throw new InternalError(`no method ${this.name}`);
+    const receive = async (): Promise<unknown> => {
+      const next = await call.inbox.take(call.controller.signal);
+      return next.done ? undefined : method.request.parse(next.value, 'message');
+    };
+    return {
+      receive,
+      async send(message: unknown) {
+        call.controller.signal.throwIfAborted();
+        let body: unknown;
+        try {
+          body = method.response.parse(message, 'response');
+        } catch (err) {
+          throw new InternalError(`${call.name} handler sent an invalid message`, { cause: err });
+        }
+        await call.connection.send(encodeEnvelope({ kind: Kind.MSG, body }), call.controller.signal);
+      },
+      async *[Symbol.asyncIterator]() {
+        for (;;) {
+          const message = await receive();
+          if (message === undefined) return;
+          yield message;
+        }
+      },
+    };
+  }
+
+  #maybeFinish(): void {
+    if (this.#finished || !this.#clientDone || !this.#serverDone) return;
+    this.#finished = true;
+    if (!this.controller.signal.aborted) this.controller.abort(new CanceledError('call finished'));
+    this.hooks.onFinished();
+  }
+}
+
+export const connectionLost = (): UnavailableError => new UnavailableError('connection lost');

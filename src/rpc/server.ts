@@ -1,0 +1,238 @@
+import { DecodeError, InternalError, InvalidArgumentError, NotFoundError, ResourceExhaustedError, UnavailableError, isHandoffError, toWireError } from '../core/errors.js';
+import type { Identity } from '../crypto/identity.js';
+import type { NodeId } from '../crypto/node-id.js';
+import type { Connection, Listener, Transport } from '../transport/types.js';
+import { DEFAULT_MAX_FRAME_BYTES } from '../transport/types.js';
+import type { StreamHandler, UnaryHandler } from './context.js';
+import { Kind, decodeEnvelope, encodeEnvelope, type Envelope } from './frames.js';
+import { serverHandshake } from './handshake.js';
+import type { StreamMethod, UnaryMethod } from './method.js';
+import { ServerCall, connectionLost } from './server-call.js';
+
+export interface RpcServerOptions {
+  /** The server's identity, proven to every client in the handshake. */
+  identity: Identity;
+  /** A connection that has not finished the handshake by then is closed (default 10 s). */
+  handshakeTimeoutMs?: number;
+  /** A connection with no call for this long is closed (default 5 min). */
+  idleTimeoutMs?: number;
+  /** Connections beyond this many are refused with `ResourceExhausted` (default 1024). */
+  maxConnections?: number;
+  /** Largest message accepted (default: the transport's frame limit, 8 MiB). */
+  maxMessageBytes?: number;
+  /** Unexpected handler errors (bugs), for logs. Clients only ever see "internal error". */
+  onError?: (error: unknown, method: string) => void;
+}
+
+type Registered =
+  | { kind: 'unary'; method: UnaryMethod<unknown, unknown>; handler: UnaryHandler<unknown, unknown> }
+  | { kind: 'stream'; method: StreamMethod<unknown, unknown>; handler: StreamHandler<unknown, unknown> };
+
+/**
+ * Serves registered methods on any number of transports. One call runs at a time per
+ * connection; clients pool connections to run calls in parallel.
+ *
+ * @example
+ * ```ts
+ * const server = new RpcServer({ identity: Identity.generate() });
+ * server.unary(Echo, (request, ctx) => ({ text: `${request.text} from ${ctx.peer}` }));
+ * const listener = await server.listen(tcpTransport(), '127.0.0.1:0');
+ * ```
+ */
+export class RpcServer {
+  readonly identity: Identity;
+  readonly #options: RpcServerOptions;
+  readonly #methods = new Map<string, Registered>();
+  readonly #listeners: Listener[] = [];
+  readonly #sessions = new Set<ServerSession>();
+  #closed = false;
+
+  constructor(options: RpcServerOptions) {
+    this.identity = options.identity;
+    this.#options = options;
+  }
+
+  /** Registers a unary handler. */
+  unary<Req, Res>(method: UnaryMethod<Req, Res>, handler: UnaryHandler<Req, Res>): this {
+    this.#register({ kind: 'unary', method, handler } as unknown as Registered);
+    return this;
+  }
+
+  /** Registers a bidirectional-stream handler. */
+  stream<Req, Res>(method: StreamMethod<Req, Res>, handler: StreamHandler<Req, Res>): this {
+    this.#register({ kind: 'stream', method, handler } as unknown as Registered);
+    return this;
+  }
+
+  /** Starts accepting connections on `transport` at `address`. */
+  async listen(transport: Transport, address: string): Promise<Listener> {
+    if (this.#closed) throw new UnavailableError('server is closed');
+    const listener = await transport.listen(address, (connection) => this.handle(connection));
+    this.#listeners.push(listener);
+    return listener;
+  }
+
+  /** Serves one already-open connection (for hosts that accept connections themselves). */
+  handle(connection: Connection): void {
+    if (this.#closed) {
+      connection.reset(new UnavailableError('server is closed'));
+      return;
+    }
+    const max = this.#options.maxConnections ?? 1024;
+    if (this.#sessions.size >= max) {
+      const refusal = encodeEnvelope({ kind: Kind.ERROR, code: 'ResourceExhausted', message: `server is at its limit of ${max} connections` });
+      void connection.send(refusal).then(() => connection.close(), () => undefined).finally(() => connection.reset(new ResourceExhaustedError('too many connections')));
+      return;
+    }
+    const session = new ServerSession(this, connection, this.#options);
+    this.#sessions.add(session);
+    void session.run().finally(() => this.#sessions.delete(session));
+  }
+
+  /** Open connections right now. */
+  get connectionCount(): number {
+    return this.#sessions.size;
+  }
+
+  /** Stops listening, aborts running handlers and closes every connection. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all(this.#listeners.map((l) => l.close().catch(() => undefined)));
+    for (const session of this.#sessions) session.shutdown();
+  }
+
+  /** @internal */
+  lookup(name: string): Registered | undefined {
+    return this.#methods.get(name);
+  }
+
+  #register(entry: Registered): void {
+    if (this.#methods.has(entry.method.name)) throw new InvalidArgumentError(`${entry.method.name} is already registered`);
+    this.#methods.set(entry.method.name, entry);
+  }
+}
+
+/** One connection's life on the server: handshake, then calls one after another. */
+class ServerSession {
+  #call: ServerCall | undefined;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #maxMessageBytes: number;
+
+  constructor(
+    readonly server: RpcServer,
+    readonly connection: Connection,
+    readonly options: RpcServerOptions,
+  ) {
+    this.#maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  }
+
+  async run(): Promise<void> {
+    const connection = this.connection;
+    let peer: NodeId;
+    try {
+      peer = await serverHandshake(connection, this.server.identity, this.options.handshakeTimeoutMs ?? 10_000);
+    } catch (err) {
+      const wire = toWireError(isHandoffError(err) ? err : new UnavailableError('handshake failed'));
+      await connection.send(encodeEnvelope({ kind: Kind.ERROR, code: wire.code, message: wire.message })).catch(() => undefined);
+      connection.reset(err instanceof Error ? err : undefined);
+      return;
+    }
+    void connection.done.then(() => this.#call?.abort(connectionLost()));
+    this.#armIdle();
+    try {
+      for (;;) {
+        const frame = await connection.receive();
+        if (frame === undefined) break;
+        await this.#dispatch(decodeEnvelope(frame, this.#maxMessageBytes), peer);
+      }
+      this.#call?.abort(connectionLost());
+      await connection.close();
+    } catch (err) {
+      // Malformed frames and protocol violations end the connection, never the server.
+      if (err instanceof DecodeError || err instanceof InvalidArgumentError) {
+        await connection.send(encodeEnvelope({ kind: Kind.ERROR, code: 'InvalidArgument', message: err.message })).catch(() => undefined);
+      }
+      this.#call?.abort(connectionLost());
+      connection.reset(err instanceof Error ? err : undefined);
+    } finally {
+      this.#clearIdle();
+    }
+  }
+
+  shutdown(): void {
+    this.#call?.abort(new UnavailableError('server is shutting down'));
+    this.connection.reset(new UnavailableError('server closed'));
+  }
+
+  async #dispatch(envelope: Envelope, peer: NodeId): Promise<void> {
+    const call = this.#call;
+    if (call) {
+      switch (envelope.kind) {
+        case Kind.MSG:
+          await call.inbox.put(envelope.body);
+          return;
+        case Kind.CLOSE_SEND:
+          call.clientFinished();
+          return;
+        case Kind.CANCEL:
+          call.abort(new UnavailableError('canceled by the client'));
+          call.clientFinished();
+          return;
+        default:
+          throw new InvalidArgumentError(`protocol error: frame kind ${envelope.kind} during a call`);
+      }
+    }
+    if (envelope.kind !== Kind.CALL && envelope.kind !== Kind.OPEN) {
+      throw new InvalidArgumentError(`protocol error: frame kind ${envelope.kind} outside a call`);
+    }
+    this.#clearIdle();
+    const registered = this.server.lookup(envelope.method);
+    const kind = envelope.kind === Kind.CALL ? 'unary' : 'stream';
+    const started = new ServerCall(this.connection, envelope.method, kind, registered?.method, peer, envelope.timeoutMs, {
+      onHandlerError: (error, name) => this.options.onError?.(error, name),
+      onFinished: () => {
+        this.#call = undefined;
+        this.#armIdle();
+      },
+    });
+    this.#call = started;
+    void this.#serve(started, registered, envelope);
+  }
+
+  async #serve(call: ServerCall, registered: Registered | undefined, envelope: Envelope): Promise<void> {
+    try {
+      if (!registered) throw new NotFoundError(`unknown method ${call.name}`);
+      if (registered.kind !== call.kind) throw new InvalidArgumentError(`${call.name} is a ${registered.kind} method`);
+      if (registered.kind === 'unary' && envelope.kind === Kind.CALL) {
+        const request = registered.method.request.parse(envelope.body, 'request');
+        const result = await registered.handler(request, call.context);
+        let body: unknown;
+        try {
+          body = registered.method.response.parse(result, 'response');
+        } catch (err) {
+          throw new InternalError(`${call.name} produced an invalid response`, { cause: err });
+        }
+        await call.respond({ ok: true, body });
+      } else if (registered.kind === 'stream') {
+        await registered.handler(call.stream(), call.context);
+        await call.respond({ ok: true });
+      }
+    } catch (error) {
+      await call.respond({ ok: false, error });
+    }
+  }
+
+  #armIdle(): void {
+    this.#clearIdle();
+    const ms = this.options.idleTimeoutMs ?? 300_000;
+    this.#idleTimer = setTimeout(() => {
+      if (!this.#call) void this.connection.close();
+    }, ms);
+    this.#idleTimer.unref?.();
+  }
+
+  #clearIdle(): void {
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+  }
+}

@@ -1,0 +1,87 @@
+/** A length header that announces no frame but a reset by the peer (TLS cannot send an RST). */
+export const RESET_MARKER = 0xffffffff;
+
+/** Thrown by {@link FrameParser.push} when the peer sent {@link RESET_MARKER}. */
+export class PeerResetSignal extends Error {}
+
+/**
+ * Splits a byte stream into length-prefixed frames: a 4-byte big-endian length, then that many
+ * bytes. The length is checked against the limit as soon as its 4 bytes arrive — before any
+ * body is buffered — so an oversized frame costs the receiver nothing.
+ */
+export class FrameParser {
+  readonly #maxFrameBytes: number;
+  readonly #chunks: Uint8Array[] = [];
+  #buffered = 0;
+  #need = -1;
+
+  constructor(maxFrameBytes: number) {
+    this.#maxFrameBytes = maxFrameBytes;
+  }
+
+  /**
+   * Feeds bytes; returns the frames they complete. Throws `RangeError` with the declared size
+   * when a frame exceeds the limit. Frames that lie inside one chunk are views of it (no copy);
+   * the caller must hand in chunks it will not reuse (Node socket chunks are fresh buffers).
+   */
+  push(chunk: Uint8Array): Uint8Array[] {
+    const frames: Uint8Array[] = [];
+    if (chunk.length === 0) return frames;
+    // Plain views: frames handed upward are Uint8Arrays, never Node Buffers.
+    this.#chunks.push(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    this.#buffered += chunk.length;
+    for (;;) {
+      if (this.#need < 0) {
+        if (this.#buffered < 4) break;
+        const header = this.#take(4);
+        const length = ((header[0]! << 24) >>> 0) + (header[1]! << 16) + (header[2]! << 8) + header[3]!;
+        if (length === RESET_MARKER) throw new PeerResetSignal('connection reset by peer');
+        if (length > this.#maxFrameBytes) throw new RangeError(`frame of ${length} bytes exceeds the limit of ${this.#maxFrameBytes}`);
+        this.#need = length;
+      }
+      if (this.#buffered < this.#need) break;
+      frames.push(this.#take(this.#need));
+      this.#need = -1;
+    }
+    return frames;
+  }
+
+  /** Bytes of an incomplete frame held so far. */
+  get buffered(): number {
+    return this.#buffered;
+  }
+
+  #take(n: number): Uint8Array {
+    if (n === 0) return new Uint8Array(0);
+    const first = this.#chunks[0]!;
+    if (first.length >= n) {
+      const out = first.subarray(0, n);
+      if (first.length === n) this.#chunks.shift();
+      else this.#chunks[0] = first.subarray(n);
+      this.#buffered -= n;
+      return out;
+    }
+    const out = new Uint8Array(n);
+    let offset = 0;
+    while (offset < n) {
+      const chunk = this.#chunks[0]!;
+      const take = Math.min(chunk.length, n - offset);
+      out.set(take === chunk.length ? chunk : chunk.subarray(0, take), offset);
+      offset += take;
+      if (take === chunk.length) this.#chunks.shift();
+      else this.#chunks[0] = chunk.subarray(take);
+    }
+    this.#buffered -= n;
+    return out;
+  }
+}
+
+/** The 4-byte big-endian length header for a frame of `length` bytes. */
+export function frameHeader(length: number): Uint8Array {
+  const header = new Uint8Array(4);
+  header[0] = length >>> 24;
+  header[1] = (length >>> 16) & 0xff;
+  header[2] = (length >>> 8) & 0xff;
+  header[3] = length & 0xff;
+  return header;
+}

@@ -1,0 +1,245 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import { raceAbort, throwIfAborted } from '../core/abort.js';
+import { ResourceExhaustedError, UnavailableError, isHandoffError } from '../core/errors.js';
+import { FrameConnection } from './frame-connection.js';
+import { FrameParser, PeerResetSignal, RESET_MARKER, frameHeader } from './frame-parser.js';
+import type { Connection, DialOptions, FrameLimits, Listener, Transport } from './types.js';
+
+/** TLS material for {@link tcpTransport}. Certificates need not be CA-signed: identities are
+ * proven by the handoff handshake, which signs the TLS exported keying material. */
+export interface TcpTlsOptions {
+  /** PEM certificate chain for the listening side. */
+  cert?: string | Uint8Array;
+  /** PEM private key for the listening side. */
+  key?: string | Uint8Array;
+}
+
+export interface TcpTransportOptions extends FrameLimits {
+  /** Wrap connections in TLS. */
+  tls?: TcpTlsOptions;
+  /** Dial timeout in milliseconds (default 10 s). */
+  connectTimeoutMs?: number;
+}
+
+/** Label and length for TLS keying material export (RFC 5705) that the handshake signs. */
+const EXPORTER_LABEL = 'EXPORTER-handoff-channel-binding';
+
+/**
+ * Length-prefixed frames over node:net, optionally inside node:tls. Addresses are `host:port`;
+ * listen on `127.0.0.1:0` for a free port and read it back from `listener.address`.
+ *
+ * @example
+ * ```ts
+ * const transport = tcpTransport();
+ * const listener = await transport.listen('127.0.0.1:0', (conn) => { ... });
+ * const conn = await transport.dial(listener.address);
+ * ```
+ */
+export function tcpTransport(options: TcpTransportOptions = {}): Transport {
+  return new TcpTransport(options);
+}
+
+export function parseHostPort(address: string): { host: string; port: number } {
+  const match = /^\[?([^\]]*)\]?:(\d{1,5})$/.exec(address.replace(/^tcp:\/\//, ''));
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port > 65535) throw new UnavailableError(`invalid address ${JSON.stringify(address)}: expected host:port`);
+  return { host: match[1]!, port };
+}
+
+function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+class TcpTransport implements Transport {
+  readonly name: string;
+  readonly #options: TcpTransportOptions;
+
+  constructor(options: TcpTransportOptions) {
+    this.#options = options;
+    this.name = options.tls ? 'tls' : 'tcp';
+  }
+
+  async listen(address: string, onConnection: (connection: Connection) => void): Promise<Listener> {
+    const { host, port } = parseHostPort(address);
+    const sockets = new Set<TcpConnection>();
+    const tlsOptions = this.#options.tls;
+    const secureContext = tlsOptions ? tls.createSecureContext({ cert: toPem(tlsOptions.cert), key: toPem(tlsOptions.key) }) : undefined;
+    const limits = this.#options;
+    const accept = async (raw: net.Socket): Promise<void> => {
+      raw.setNoDelay(true);
+      let socket: net.Socket = raw;
+      if (secureContext) {
+        // Wrap the TCP socket ourselves so a reset can still send an RST on the raw socket.
+        const secure = new tls.TLSSocket(raw, { isServer: true, secureContext });
+        try {
+          await onceEvent(secure, 'secure', this.#options.connectTimeoutMs ?? 10_000);
+        } catch {
+          raw.destroy();
+          return;
+        }
+        socket = secure;
+      }
+      const connection = new TcpConnection(socket, raw, limits, secureContext !== undefined);
+      sockets.add(connection);
+      void connection.done.then(() => sockets.delete(connection));
+      onConnection(connection);
+    };
+    const server = net.createServer({ noDelay: true }, (raw) => void accept(raw));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', () => {});
+    const bound = server.address() as net.AddressInfo;
+    return {
+      address: formatHostPort(host, bound.port),
+      async close() {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const connection of sockets) connection.reset(new UnavailableError('listener closed'));
+        await closed;
+      },
+    };
+  }
+
+  async dial(address: string, options: DialOptions = {}): Promise<Connection> {
+    throwIfAborted(options.signal);
+    const { host, port } = parseHostPort(address);
+    const raw = net.connect({ host, port, noDelay: true });
+    const timeoutMs = this.#options.connectTimeoutMs ?? 10_000;
+    let socket: net.Socket = raw;
+    try {
+      await raceAbort(onceEvent(raw, 'connect', timeoutMs), options.signal);
+      if (this.#options.tls) {
+        socket = tls.connect({ socket: raw, rejectUnauthorized: false, ...(net.isIP(host) ? {} : { servername: host }) });
+        await raceAbort(onceEvent(socket, 'secureConnect', timeoutMs), options.signal);
+      }
+    } catch (err) {
+      raw.destroy();
+      throw isHandoffError(err) && err.code !== 'Unavailable' ? err : new UnavailableError(`dial ${address}: ${(err as Error).message}`, { cause: err });
+    }
+    return new TcpConnection(socket, raw, this.#options, this.#options.tls !== undefined);
+  }
+}
+
+/** Resolves on `event`, rejects on 'error', 'close' or after `timeoutMs`. */
+function onceEvent(emitter: net.Socket, event: string, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const done = (err?: Error): void => {
+      clearTimeout(timer);
+      emitter.off(event, onEvent);
+      emitter.off('error', onError);
+      emitter.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onEvent = (): void => done();
+    const onError = (err: Error): void => done(err);
+    const onClose = (): void => done(new Error('connection closed'));
+    const timer = setTimeout(() => done(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+    emitter.once(event, onEvent);
+    emitter.once('error', onError);
+    emitter.once('close', onClose);
+  });
+}
+
+function toPem(value: string | Uint8Array | undefined): string | Buffer | undefined {
+  if (value === undefined || typeof value === 'string') return value;
+  return Buffer.from(value);
+}
+
+/** @internal */
+class TcpConnection extends FrameConnection {
+  readonly remoteAddress: string;
+  readonly localAddress: string;
+  override readonly channelBinding: Uint8Array | undefined;
+  readonly #socket: net.Socket;
+  /** The TCP socket under TLS (the same as #socket without TLS). */
+  readonly #raw: net.Socket;
+  readonly #parser: FrameParser;
+
+  constructor(socket: net.Socket, raw: net.Socket, limits: FrameLimits, secure: boolean) {
+    super(limits);
+    this.#socket = socket;
+    this.#raw = raw;
+    this.#parser = new FrameParser(this.maxFrameBytes);
+    this.remoteAddress = formatHostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
+    this.localAddress = formatHostPort(socket.localAddress ?? '?', socket.localPort ?? 0);
+    this.channelBinding = secure
+      ? new Uint8Array((socket as tls.TLSSocket).exportKeyingMaterial(32, EXPORTER_LABEL, Buffer.alloc(0)))
+      : undefined;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      let frames: Uint8Array[];
+      try {
+        frames = this.#parser.push(chunk);
+      } catch (err) {
+        if (err instanceof PeerResetSignal) {
+          this.fail(new UnavailableError('connection reset by peer'));
+          this.#raw.destroy();
+        } else {
+          this.reset(new ResourceExhaustedError((err as Error).message));
+        }
+        return;
+      }
+      for (const frame of frames) this.deliver(frame);
+    });
+    socket.on('end', () => {
+      if (this.#parser.buffered > 0) this.reset(new UnavailableError('peer closed in the middle of a frame'));
+      else this.remoteEnded();
+    });
+    const onError = (err: Error): void => this.fail(new UnavailableError(`connection error: ${err.message}`, { cause: err }));
+    socket.on('error', onError);
+    // Under TLS a reset shows on the TCP socket; the TLS socket may only report a close.
+    if (raw !== socket) raw.on('error', onError);
+    socket.on('close', () => this.finished());
+  }
+
+  protected sendFrame(frame: Uint8Array): Promise<void> {
+    const socket = this.#socket;
+    socket.cork();
+    socket.write(frameHeader(frame.length));
+    const ok = socket.write(frame);
+    socket.uncork();
+    if (ok) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        if (this.closed && !socket.writable) reject(new UnavailableError('connection closed while sending'));
+        else resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
+  }
+
+  protected pauseSource(): void {
+    this.#socket.pause();
+  }
+
+  protected resumeSource(): void {
+    this.#socket.resume();
+  }
+
+  protected closeSink(): Promise<void> {
+    return new Promise((resolve) => this.#socket.end(resolve));
+  }
+
+  protected destroy(): void {
+    // An RST, not a FIN: the peer must see a broken connection, not a clean end.
+    if (this.#raw.destroyed) return;
+    if (this.#socket === this.#raw) {
+      this.#raw.resetAndDestroy();
+      return;
+    }
+    // resetAndDestroy on a socket wrapped by TLS crashes Node; tell the peer in-band instead.
+    const socket = this.#socket;
+    if (socket.writable) socket.end(frameHeader(RESET_MARKER), () => socket.destroy());
+    else socket.destroy();
+    setTimeout(() => socket.destroy(), 1000).unref();
+  }
+}

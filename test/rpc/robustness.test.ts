@@ -1,0 +1,114 @@
+/**
+ * A server must survive hostile clients: garbage, oversized frames, a half frame then silence, a
+ * flood of connections. Each gets a typed error or a closed connection, and honest clients keep
+ * being served throughout.
+ */
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { s } from '../../src/codec/index.js';
+import { Identity } from '../../src/crypto/index.js';
+import { RpcClient, RpcServer, tcpTransport, unaryMethod } from '../../src/transport/index.js';
+import { frameHeader } from '../../src/transport/frame-parser.js';
+import { parseHostPort } from '../../src/transport/tcp.js';
+
+const Echo = unaryMethod('Robust.Echo', s.object({ text: s.string({ max: 100 }) }), s.object({ text: s.string() }));
+
+let server: RpcServer;
+let address: string;
+const sockets: net.Socket[] = [];
+
+async function startServer(options: { handshakeTimeoutMs?: number; maxConnections?: number } = {}) {
+  server = new RpcServer({ identity: Identity.generate(), ...options });
+  server.unary(Echo, ({ text }) => ({ text }));
+  const listener = await server.listen(tcpTransport({ maxFrameBytes: 64 * 1024 }), '127.0.0.1:0');
+  address = listener.address;
+}
+
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.destroy();
+  await server?.close();
+});
+
+function rawSocket(): Promise<net.Socket> {
+  const { host, port } = parseHostPort(address);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port }, () => resolve(socket));
+    socket.on('error', reject);
+    sockets.push(socket);
+  });
+}
+
+/** Resolves with every byte the server sent once it closed the socket. */
+function closedBy(socket: net.Socket): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    socket.on('data', (c) => chunks.push(c));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+async function honestCallWorks(): Promise<void> {
+  const client = new RpcClient({ transport: tcpTransport(), address });
+  try {
+    expect(await client.call(Echo, { text: 'still serving' })).toEqual({ text: 'still serving' });
+  } finally {
+    await client.close();
+  }
+}
+
+describe('a server facing hostile clients', () => {
+  it('answers garbage instead of a handshake with an error and closes that connection', async () => {
+    await startServer();
+    const socket = await rawSocket();
+    const closed = closedBy(socket);
+    const garbage = Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    socket.write(Buffer.concat([frameHeader(garbage.length), garbage]));
+    const reply = await closed;
+    expect(reply.length).toBeGreaterThan(4); // an ERROR frame came back before the close
+    await honestCallWorks();
+  });
+
+  it('closes a connection that announces an oversized frame without buffering it', async () => {
+    await startServer();
+    const socket = await rawSocket();
+    const closed = closedBy(socket);
+    socket.write(frameHeader(1024 * 1024 * 1024)); // 1 GiB announced, never sent
+    await closed;
+    await honestCallWorks();
+  });
+
+  it('closes a connection that sends half a frame and then goes silent, once the handshake time is up', async () => {
+    await startServer({ handshakeTimeoutMs: 200 });
+    const socket = await rawSocket();
+    const closed = closedBy(socket);
+    socket.write(Buffer.concat([frameHeader(100), Buffer.alloc(10)]));
+    await honestCallWorks(); // served while the silent one is pending
+    await closed;
+    expect(server.connectionCount).toBe(0);
+  });
+
+  it('refuses connections beyond its limit with ResourceExhausted and keeps serving', async () => {
+    await startServer({ maxConnections: 5, handshakeTimeoutMs: 2_000 });
+    const flood = await Promise.all(Array.from({ length: 5 }, () => rawSocket()));
+    for (let i = 0; i < 50 && server.connectionCount < 5; i++) await new Promise((r) => setTimeout(r, 10));
+    const client = new RpcClient({ transport: tcpTransport(), address });
+    await expect(client.call(Echo, { text: 'x' })).rejects.toMatchObject({ name: 'ResourceExhaustedError' });
+    await client.close();
+    for (const socket of flood) socket.destroy();
+    for (let i = 0; i < 100 && server.connectionCount > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await honestCallWorks();
+  });
+
+  it('a frame that is valid msgpack but not a valid call ends only that connection', async () => {
+    await startServer();
+    const client = new RpcClient({ transport: tcpTransport(), address });
+    await client.connect();
+    await client.close();
+    const socket = await rawSocket();
+    const closed = closedBy(socket);
+    socket.write(Buffer.concat([frameHeader(3), Buffer.from([0x93, 0x01, 0x02])]));
+    await closed;
+    await honestCallWorks();
+  });
+});
