@@ -1,0 +1,273 @@
+/**
+ * The `TransferTaskStore` contract as a test suite. The memory, SQLite and PostgreSQL stores run
+ * it, and so should a store you write:
+ *
+ * ```ts
+ * import { transferTaskStoreSuite } from 'handoff/testing';
+ * transferTaskStoreSuite({
+ *   name: 'my store',
+ *   open: async () => MyStore.open(freshDatabase()),
+ *   reopen: async (store) => { await store.close(); return MyStore.open(sameDatabase()); },
+ * });
+ * ```
+ *
+ * It checks round-trips of every field, compare-and-swap updates (single, bulk, racing), the two
+ * uniqueness rules (one active task per route, one task per idempotent request item), idempotency
+ * key claims, browsing (filters, window, paging) and, when `reopen` is given, durability.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { newTask, type NewTransferTask, type TaskDraft } from '../transfer/lifecycle.js';
+import type { TaskChange, TransferTaskStore } from '../transfer/store/port.js';
+import type { TaskState, TransferTask } from '../transfer/types.js';
+
+export interface TransferTaskStoreSuiteSetup {
+  /** Names the `describe` block, e.g. `'SQLite'`. */
+  readonly name: string;
+  /** A new, empty store for one test. The suite closes it. */
+  open(): Promise<TransferTaskStore>;
+  /** Closes `store` and opens the same data again; omit for stores that keep nothing. */
+  reopen?(store: TransferTaskStore): Promise<TransferTaskStore>;
+}
+
+const T0 = 1_700_000_000_000;
+
+function draft(n: number, overrides: Partial<TaskDraft> = {}): TaskDraft {
+  return {
+    initiatedBy: 'alice',
+    sourceProvider: 'hippo',
+    sourcePath: `/4123/source-${n}`,
+    destinationProvider: 'aau',
+    destinationPath: '/5243/inbox',
+    idempotencyKey: null,
+    requestIndex: null,
+    ...overrides,
+  };
+}
+
+function task(n: number, overrides: Partial<TaskDraft> = {}, at = T0): NewTransferTask {
+  return newTask(draft(n, overrides), at);
+}
+
+/** The change the lifecycle would make: new values, next revision. */
+function changed(t: TransferTask, patch: Partial<TransferTask>, at = t.lastUpdate + 1000): TaskChange {
+  return { task: { ...t, ...patch, lastUpdate: at, revision: t.revision + 1 }, expectedRevision: t.revision };
+}
+
+/** Registers the store contract tests for one implementation. */
+export function transferTaskStoreSuite(setup: TransferTaskStoreSuiteSetup): void {
+  describe(`transfer task store: ${setup.name}`, () => {
+    let store: TransferTaskStore | undefined;
+    afterEach(async () => {
+      await store?.close();
+      store = undefined;
+    });
+    const open = async (): Promise<TransferTaskStore> => (store = await setup.open());
+
+    it('gives new tasks increasing ids and returns every field as written', async () => {
+      const s = await open();
+      const a = await s.insert(task(1, { sourcePath: '/4123/données/ü 文件 "quoted" \'single\'' }));
+      const b = await s.insert(task(2, { idempotencyKey: 'req-1', requestIndex: 3 }, T0 + 1));
+      expect(b.id).toBeGreaterThan(a.id);
+      expect(a).toEqual({ ...task(1, { sourcePath: '/4123/données/ü 文件 "quoted" \'single\'' }), id: a.id });
+      expect(await s.get(a.id)).toEqual(a);
+      expect(await s.get(b.id)).toEqual(b);
+      expect(await s.get(b.id + 1000)).toBeUndefined();
+    });
+
+    it('keeps fractional progress, capabilities, long statuses and reasons exactly', async () => {
+      const s = await open();
+      const a = await s.insert(task(1));
+      const status = `12.3 MB/s, ETA 4:05 — ${'x'.repeat(1000)}`;
+      const next = changed(a, {
+        state: 'FAILURE', progress: 33.333333333333336, status, failureReason: 'disk quota exceeded',
+        capabilities: { canPause: true }, pausedByUser: true,
+      });
+      await s.update(next);
+      expect(await s.get(a.id)).toEqual(next.task);
+    });
+
+    it('reads many tasks in one call, skipping unknown ids', async () => {
+      const s = await open();
+      const a = await s.insert(task(1));
+      const b = await s.insert(task(2));
+      const found = await s.getMany([b.id, a.id, a.id, 999_999]);
+      expect(found.sort((x, y) => x.id - y.id)).toEqual([a, b]);
+      expect(await s.getMany([])).toEqual([]);
+    });
+
+    it('applies an update only against the revision it read (compare-and-swap)', async () => {
+      const s = await open();
+      const a = await s.insert(task(1));
+      const first = changed(a, { state: 'RUNNING', progress: 10 });
+      await s.update(first);
+      const stale = changed(a, { state: 'PAUSED', progress: 5 });
+      await expect(s.update(stale)).rejects.toMatchObject({ name: 'AbortedError' });
+      expect(await s.get(a.id)).toEqual(first.task);
+      await expect(s.update(changed({ ...a, id: a.id + 1000 }, { progress: 1 }))).rejects.toMatchObject({ name: 'NotFoundError' });
+    });
+
+    it('lets exactly one of two racing updates win', async () => {
+      const s = await open();
+      const a = await s.insert(task(1));
+      const left = changed(a, { state: 'RUNNING', progress: 40 });
+      const right = changed(a, { state: 'HALTED', failureReason: 'canceled by the user' });
+      const outcomes = await Promise.allSettled([s.update(left), s.update(right)]);
+      const won = outcomes.filter((o) => o.status === 'fulfilled');
+      const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(1);
+      expect(lost[0]!.reason).toMatchObject({ name: 'AbortedError' });
+      const winner = outcomes[0]!.status === 'fulfilled' ? left : right;
+      expect(await s.get(a.id)).toEqual(winner.task);
+    });
+
+    it('never changes what a task is about, whatever an update carries', async () => {
+      const s = await open();
+      const a = await s.insert(task(1, { idempotencyKey: 'k', requestIndex: 0 }));
+      const sneaky = changed(a, {
+        progress: 5, initiatedBy: 'mallory', sourceProvider: 'evil', sourcePath: '/etc', destinationProvider: 'evil',
+        destinationPath: '/tmp', idempotencyKey: 'other', requestIndex: 9, createdAt: 0,
+      });
+      await s.update(sneaky);
+      expect(await s.get(a.id)).toEqual({ ...a, progress: 5, lastUpdate: sneaky.task.lastUpdate, revision: 1 });
+    });
+
+    it('applies a bulk of compare-and-swaps and reports each one', async () => {
+      const s = await open();
+      const tasks: TransferTask[] = [];
+      for (let i = 0; i < 150; i++) tasks.push(await s.insert(task(i)));
+      const [stale, ...rest] = tasks;
+      await s.update(changed(stale!, { progress: 1 }));
+      const gone = { ...tasks[0]!, id: tasks.at(-1)!.id + 1000 };
+      const changes = [changed(stale!, { progress: 2 }), ...rest.map((t, i) => changed(t, { state: 'RUNNING', progress: i / 3 })), changed(gone, { progress: 3 })];
+      const applied = await s.updateMany(changes);
+      expect(applied).toEqual([false, ...rest.map(() => true), false]);
+      expect((await s.get(stale!.id))!.progress).toBe(1);
+      for (const [i, t] of rest.entries()) expect(await s.get(t.id)).toEqual(changes[i + 1]!.task);
+      expect(await s.updateMany([])).toEqual([]);
+    });
+
+    it('refuses a bulk with two changes to one task', async () => {
+      const s = await open();
+      const a = await s.insert(task(1));
+      await expect(s.updateMany([changed(a, { progress: 1 }), changed(a, { progress: 2 })])).rejects.toMatchObject({ name: 'InvalidArgumentError' });
+      expect(await s.get(a.id)).toEqual(a);
+    });
+
+    it('holds at most one active task per route, and frees the route when the task ends', async () => {
+      const s = await open();
+      const a = await s.insert(task(1));
+      await expect(s.insert(task(1, { initiatedBy: 'bob' }))).rejects.toMatchObject({
+        name: 'AlreadyExistsError', details: { conflict: 'active-route' },
+      });
+      expect(await s.findActive(a)).toEqual(a);
+      // Any difference in the route is another transfer.
+      for (const other of [{ sourceProvider: 'x' }, { sourcePath: '/4123/other' }, { destinationProvider: 'y' }, { destinationPath: '/5243/other' }]) {
+        const t = await s.insert(task(1, other));
+        expect(await s.findActive(t)).toEqual(t);
+      }
+      const running = changed(a, { state: 'RUNNING' });
+      await s.update(running);
+      expect(await s.findActive(a)).toEqual(running.task);
+      await s.update(changed(running.task, { state: 'SUCCESS', progress: 100 }));
+      expect(await s.findActive(a)).toBeUndefined();
+      const again = await s.insert(task(1));
+      expect(await s.findActive(a)).toEqual(again);
+    });
+
+    it('finds active routes with very long paths', async () => {
+      const s = await open();
+      const long = `/4123/${'päth/'.repeat(800)}end`;
+      const a = await s.insert(task(1, { sourcePath: long, destinationPath: `/5243/${'d'.repeat(4000)}` }));
+      expect(await s.findActive(a)).toEqual(a);
+      await expect(s.insert(task(1, { sourcePath: long, destinationPath: `/5243/${'d'.repeat(4000)}` }))).rejects.toMatchObject({ name: 'AlreadyExistsError' });
+    });
+
+    it('keeps one task per idempotent request item, per user', async () => {
+      const s = await open();
+      const a = await s.insert(task(1, { idempotencyKey: 'retry-me', requestIndex: 0 }));
+      const b = await s.insert(task(2, { idempotencyKey: 'retry-me', requestIndex: 1 }));
+      await expect(s.insert(task(3, { idempotencyKey: 'retry-me', requestIndex: 1 }))).rejects.toMatchObject({
+        name: 'AlreadyExistsError', details: { conflict: 'idempotency' },
+      });
+      const bobs = await s.insert(task(4, { initiatedBy: 'bob', idempotencyKey: 'retry-me', requestIndex: 0 }));
+      expect(await s.findByIdempotencyKey('alice', 'retry-me')).toEqual([a, b]);
+      expect(await s.findByIdempotencyKey('bob', 'retry-me')).toEqual([bobs]);
+      expect(await s.findByIdempotencyKey('alice', 'unknown')).toEqual([]);
+    });
+
+    it('remembers the first fingerprint claimed for an idempotency key', async () => {
+      const s = await open();
+      expect(await s.claimIdempotencyKey('alice', 'k', 'fp-1', T0)).toBe('fp-1');
+      expect(await s.claimIdempotencyKey('alice', 'k', 'fp-2', T0 + 1)).toBe('fp-1');
+      expect(await s.claimIdempotencyKey('bob', 'k', 'fp-3', T0)).toBe('fp-3');
+      const racing = await Promise.all([s.claimIdempotencyKey('carol', 'k', 'a', T0), s.claimIdempotencyKey('carol', 'k', 'b', T0)]);
+      expect(racing[0]).toBe(racing[1]);
+    });
+
+    it('browses one user\'s tasks newest first, in pages', async () => {
+      const s = await open();
+      const ids: number[] = [];
+      for (let i = 0; i < 7; i++) ids.push((await s.insert(task(i))).id);
+      await s.insert(task(99, { initiatedBy: 'bob' }));
+      const first = await s.browse({ initiatedBy: 'alice', limit: 3 });
+      expect(first.map((t) => t.id)).toEqual(ids.slice(4).reverse());
+      const second = await s.browse({ initiatedBy: 'alice', limit: 3, beforeId: first.at(-1)!.id });
+      expect(second.map((t) => t.id)).toEqual(ids.slice(1, 4).reverse());
+      const last = await s.browse({ initiatedBy: 'alice', limit: 3, beforeId: second.at(-1)!.id });
+      expect(last.map((t) => t.id)).toEqual([ids[0]]);
+      expect(await s.browse({ initiatedBy: 'nobody', limit: 10 })).toEqual([]);
+    });
+
+    it('browses by state and by provider at either end', async () => {
+      const s = await open();
+      const a = await s.insert(task(1));
+      const b = await s.insert(task(2, { sourceProvider: 'aau', destinationProvider: 'sdu' }));
+      const c = await s.insert(task(3, { sourceProvider: 'sdu', destinationProvider: 'hippo' }));
+      await s.update(changed(b, { state: 'RUNNING' }));
+      const ids = async (q: { states?: TaskState[]; provider?: string }) => (await s.browse({ initiatedBy: 'alice', limit: 10, ...q })).map((t) => t.id);
+      expect(await ids({ states: ['RUNNING'] })).toEqual([b.id]);
+      expect(await ids({ states: ['INITIATED', 'RUNNING'] })).toEqual([c.id, b.id, a.id]);
+      expect(await ids({ states: [] })).toEqual([]);
+      expect(await ids({ provider: 'aau' })).toEqual([b.id, a.id]);
+      expect(await ids({ provider: 'hippo' })).toEqual([c.id, a.id]);
+      expect(await ids({ provider: 'sdu', states: ['INITIATED'] })).toEqual([c.id]);
+    });
+
+    it('shows active tasks always and finished ones only within the time window', async () => {
+      const s = await open();
+      const day = 86_400_000;
+      const active = await s.insert(task(1));
+      const finishedAt = async (n: number, at: number) => {
+        const t = await s.insert(task(n));
+        const done = changed(t, { state: 'SUCCESS', progress: 100 }, at);
+        await s.update(done);
+        return done.task;
+      };
+      const old = await finishedAt(2, T0 - 10 * day);
+      const recent = await finishedAt(3, T0 - day);
+      const ids = async (q: { since?: number; until?: number }) => (await s.browse({ initiatedBy: 'alice', limit: 10, ...q })).map((t) => t.id);
+      expect(await ids({})).toEqual([recent.id, old.id, active.id]);
+      expect(await ids({ since: T0 - 7 * day })).toEqual([recent.id, active.id]);
+      expect(await ids({ since: T0 - 20 * day, until: T0 - day })).toEqual([old.id, active.id]);
+      expect(await ids({ since: T0 - day, until: T0 })).toEqual([recent.id, active.id]);
+    });
+
+    if (setup.reopen) {
+      const reopen = setup.reopen.bind(setup);
+      it('keeps tasks, claims and the id sequence across a reopen', async () => {
+        const s = await open();
+        const a = await s.insert(task(1, { idempotencyKey: 'k', requestIndex: 0 }));
+        const running = changed(a, { state: 'RUNNING', progress: 2.76, capabilities: { canPause: false } });
+        await s.update(running);
+        await s.claimIdempotencyKey('alice', 'k', 'fp', T0);
+        const again = (store = await reopen(s));
+        expect(await again.get(a.id)).toEqual(running.task);
+        expect(await again.findActive(a)).toEqual(running.task);
+        expect(await again.claimIdempotencyKey('alice', 'k', 'other', T0)).toBe('fp');
+        const b = await again.insert(task(2));
+        expect(b.id).toBeGreaterThan(a.id);
+      });
+    }
+  });
+}

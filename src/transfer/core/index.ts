@@ -1,0 +1,32 @@
+/** The transfer core: the service, its ports, and in-memory implementations of them. */
+export { TransferCore, type TransferCoreEvents, type TransferCoreOptions, type TaskPage, type TaskUpdateResult } from './transfer-core.js';
+export type { TransferItemResult } from './submission.js';
+export type { TransferCheck, CheckFailure } from './checks.js';
+export type {
+  AllocationLedger,
+  DataAgreement,
+  Drive,
+  DriveDirectory,
+  DrivePermissions,
+  FileMetadata,
+  FileMetadataSource,
+  Sensitivity,
+} from './ports.js';
+export { defaultReleasePolicy, type ReleasePolicy, type ReleaseRoute } from './release-policy.js';
+export { InMemoryProviderDirectory, type DriveRight, type FileFacts } from './in-memory-directory.js';
+export { LocalProviderGateway, type ProviderEndpoint, type ProviderGateway } from './provider-gateway.js';
+export {
+  InMemoryNotificationSettings,
+  RecordingNotifier,
+  type NotificationSettings,
+  type Notifier,
+  type TransferNotification,
+} from './notifications.js';
+export {
+  MAX_BULK_ITEMS,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+  MAX_PAGE_SIZE,
+  MAX_PATH_LENGTH,
+  type BrowseOptions,
+  type TransferItem,
+} from './requests.js';

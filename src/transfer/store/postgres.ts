@@ -1,0 +1,303 @@
+/**
+ * The PostgreSQL store (pg): the core at scale. Tables live in schema `file_orchestrator` as the
+ * seed says; versioned migrations run on open under an advisory lock, so concurrent opens are safe.
+ * Bulk updates are one statement (`UPDATE … FROM unnest(…)`) per call.
+ */
+import pg from 'pg';
+import { AbortedError, FailedPreconditionError, NotFoundError } from '../../core/errors.js';
+import type { NewTransferTask } from '../lifecycle.js';
+import type { TaskId, TaskState, TransferTask, UserId } from '../types.js';
+import { assertDistinct, type BrowseQuery, type TaskChange, type TransferRoute, type TransferTaskStore } from './port.js';
+import { ACTIVE_STATES_SQL, browseSql, insertConflict } from './sql.js';
+
+/** The schema every table of this store lives in. */
+export const POSTGRES_SCHEMA = 'file_orchestrator';
+const TASKS = `${POSTGRES_SCHEMA}.transfer_task`;
+const REQUESTS = `${POSTGRES_SCHEMA}.transfer_request`;
+
+/** Each entry moves the schema one version up; never edit one that has shipped, append instead. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE ${TASKS} (
+    id bigserial PRIMARY KEY,
+    provider_id text NOT NULL,
+    initiated_by text NOT NULL,
+    source_path text NOT NULL,
+    destination_path text NOT NULL,
+    state text NOT NULL CHECK (state IN ('INITIATED', 'RUNNING', 'PAUSED', 'SUCCESS', 'FAILURE', 'HALTED')),
+    progress float8 NOT NULL CHECK (progress >= 0 AND progress <= 100),
+    created_at timestamptz NOT NULL,
+    last_update timestamptz NOT NULL,
+    destination_provider text NOT NULL,
+    status text,
+    failure_reason text,
+    capabilities jsonb,
+    paused_by_user boolean NOT NULL DEFAULT false,
+    idempotency_key text,
+    request_index integer,
+    revision integer NOT NULL DEFAULT 0
+  ) WITH (fillfactor = 80);
+  CREATE INDEX transfer_task_by_user ON ${TASKS} (initiated_by, id);
+  CREATE UNIQUE INDEX transfer_task_active_route
+    ON ${TASKS} (provider_id, destination_provider, md5(source_path), md5(destination_path))
+    WHERE state IN (${ACTIVE_STATES_SQL});
+  CREATE UNIQUE INDEX transfer_task_request_item
+    ON ${TASKS} (initiated_by, idempotency_key, request_index)
+    WHERE idempotency_key IS NOT NULL;
+  CREATE TABLE ${REQUESTS} (
+    initiated_by text NOT NULL,
+    idempotency_key text NOT NULL,
+    fingerprint text NOT NULL,
+    created_at timestamptz NOT NULL,
+    PRIMARY KEY (initiated_by, idempotency_key)
+  );
+  `,
+];
+
+/** The schema version this code writes. */
+export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
+
+/** How the PostgreSQL store connects: its own pool from a URL, or the host's pool. */
+export interface PostgresTransferTaskStoreOptions {
+  /** e.g. `postgres://core@db/ucloud`; ignored when `pool` is given. */
+  readonly connectionString?: string;
+  /** A pool the host owns; `close()` leaves it open. */
+  readonly pool?: pg.Pool;
+  /** Connections of the pool this store creates (default 4). */
+  readonly maxConnections?: number;
+}
+
+interface Row {
+  id: string;
+  provider_id: string;
+  initiated_by: string;
+  source_path: string;
+  destination_path: string;
+  state: string;
+  progress: number;
+  created_at: Date;
+  last_update: Date;
+  destination_provider: string;
+  status: string | null;
+  failure_reason: string | null;
+  capabilities: TransferTask['capabilities'];
+  paused_by_user: boolean;
+  idempotency_key: string | null;
+  request_index: number | null;
+  revision: number;
+}
+
+const UPDATE_MANY = `
+  UPDATE ${TASKS} AS t SET state = v.state, progress = v.progress, status = v.status, failure_reason = v.failure_reason,
+    capabilities = v.capabilities::jsonb, paused_by_user = v.paused_by_user, last_update = v.last_update, revision = v.revision
+  FROM unnest($1::bigint[], $2::int[], $3::text[], $4::float8[], $5::text[], $6::text[], $7::text[], $8::boolean[],
+    $9::timestamptz[], $10::int[])
+    AS v(id, expected, state, progress, status, failure_reason, capabilities, paused_by_user, last_update, revision)
+  WHERE t.id = v.id AND t.revision = v.expected
+  RETURNING t.id`;
+
+/**
+ * @example
+ * ```ts
+ * const store = await PostgresTransferTaskStore.open({ connectionString: process.env.DATABASE_URL });
+ * ```
+ */
+export class PostgresTransferTaskStore implements TransferTaskStore {
+  readonly #pool: pg.Pool;
+  readonly #ownsPool: boolean;
+
+  private constructor(pool: pg.Pool, ownsPool: boolean) {
+    this.#pool = pool;
+    this.#ownsPool = ownsPool;
+  }
+
+  /** Connects and migrates `file_orchestrator` to the current schema version. */
+  static async open(options: PostgresTransferTaskStoreOptions): Promise<PostgresTransferTaskStore> {
+    const ownsPool = options.pool === undefined;
+    const pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 4 });
+    // An idle connection that dies must not crash the host; the next query reports the problem.
+    if (ownsPool) pool.on('error', () => {});
+    try {
+      await migrate(pool);
+    } catch (err) {
+      if (ownsPool) await pool.end();
+      throw err;
+    }
+    return new PostgresTransferTaskStore(pool, ownsPool);
+  }
+
+  async insert(task: NewTransferTask): Promise<TransferTask> {
+    try {
+      const { rows } = await this.#pool.query<Row>({
+        name: 'transfer_task_insert',
+        text: `INSERT INTO ${TASKS} (provider_id, initiated_by, source_path, destination_path, state, progress, created_at,
+          last_update, destination_provider, status, failure_reason, capabilities, paused_by_user, idempotency_key, request_index,
+          revision) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, $16) RETURNING *`,
+        values: [
+          task.sourceProvider, task.initiatedBy, task.sourcePath, task.destinationPath, task.state, task.progress,
+          iso(task.createdAt), iso(task.lastUpdate), task.destinationProvider, task.status, task.failureReason,
+          capabilitiesText(task), task.pausedByUser, task.idempotencyKey, task.requestIndex, task.revision,
+        ],
+      });
+      return fromRow(rows[0]!);
+    } catch (err) {
+      const e = err as { code?: unknown; constraint?: unknown };
+      if (e.code === '23505') throw insertConflict(e.constraint === 'transfer_task_request_item' ? 'idempotency' : 'active-route', err);
+      throw err;
+    }
+  }
+
+  async get(id: TaskId): Promise<TransferTask | undefined> {
+    const { rows } = await this.#pool.query<Row>({ name: 'transfer_task_get', text: `SELECT * FROM ${TASKS} WHERE id = $1`, values: [id] });
+    return rows[0] ? fromRow(rows[0]) : undefined;
+  }
+
+  async getMany(ids: readonly TaskId[]): Promise<TransferTask[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.#pool.query<Row>({
+      name: 'transfer_task_get_many',
+      text: `SELECT * FROM ${TASKS} WHERE id = ANY($1::bigint[])`,
+      values: [[...new Set(ids)]],
+    });
+    return rows.map(fromRow);
+  }
+
+  async update(change: TaskChange): Promise<void> {
+    const [applied] = await this.updateMany([change]);
+    if (applied) return;
+    const current = await this.get(change.task.id);
+    if (!current) throw new NotFoundError(`transfer task ${change.task.id} not found`);
+    throw new AbortedError(`transfer task ${change.task.id} changed concurrently (revision ${current.revision}, expected ${change.expectedRevision})`);
+  }
+
+  async updateMany(changes: readonly TaskChange[]): Promise<boolean[]> {
+    if (changes.length === 0) return [];
+    assertDistinct(changes);
+    const t = changes.map((c) => c.task);
+    const { rows } = await this.#pool.query<{ id: string }>({
+      name: 'transfer_task_update_many',
+      text: UPDATE_MANY,
+      values: [
+        t.map((x) => x.id), changes.map((c) => c.expectedRevision), t.map((x) => x.state), t.map((x) => x.progress),
+        t.map((x) => x.status), t.map((x) => x.failureReason), t.map(capabilitiesText), t.map((x) => x.pausedByUser),
+        t.map((x) => iso(x.lastUpdate)), t.map((x) => x.revision),
+      ],
+    });
+    const applied = new Set(rows.map((r) => Number(r.id)));
+    return t.map((x) => applied.has(x.id));
+  }
+
+  async findActive(route: TransferRoute): Promise<TransferTask | undefined> {
+    // md5(...) = md5($n) lets the planner use the partial unique index; the plain comparison is the truth.
+    const { rows } = await this.#pool.query<Row>({
+      name: 'transfer_task_find_active',
+      text: `SELECT * FROM ${TASKS} WHERE provider_id = $1 AND destination_provider = $3
+        AND md5(source_path) = md5($2) AND md5(destination_path) = md5($4)
+        AND source_path = $2 AND destination_path = $4 AND state IN (${ACTIVE_STATES_SQL})`,
+      values: [route.sourceProvider, route.sourcePath, route.destinationProvider, route.destinationPath],
+    });
+    return rows[0] ? fromRow(rows[0]) : undefined;
+  }
+
+  async findByIdempotencyKey(initiatedBy: UserId, key: string): Promise<TransferTask[]> {
+    const { rows } = await this.#pool.query<Row>(
+      `SELECT * FROM ${TASKS} WHERE initiated_by = $1 AND idempotency_key = $2 ORDER BY request_index`,
+      [initiatedBy, key],
+    );
+    return rows.map(fromRow);
+  }
+
+  async claimIdempotencyKey(initiatedBy: UserId, key: string, fingerprint: string, now: number): Promise<string> {
+    // Insert-or-read in one statement; a racing claim that lost sees the winner's row in the second branch.
+    const { rows } = await this.#pool.query<{ fingerprint: string }>(
+      `WITH claimed AS (
+         INSERT INTO ${REQUESTS} (initiated_by, idempotency_key, fingerprint, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT DO NOTHING RETURNING fingerprint)
+       SELECT fingerprint FROM claimed
+       UNION ALL SELECT fingerprint FROM ${REQUESTS} WHERE initiated_by = $1 AND idempotency_key = $2`,
+      [initiatedBy, key, fingerprint, iso(now)],
+    );
+    const stored = rows[0]?.fingerprint;
+    if (stored !== undefined) return stored;
+    // The conflicting row was committed after our snapshot began: read it now.
+    const again = await this.#pool.query<{ fingerprint: string }>(
+      `SELECT fingerprint FROM ${REQUESTS} WHERE initiated_by = $1 AND idempotency_key = $2`,
+      [initiatedBy, key],
+    );
+    if (!again.rows[0]) throw new FailedPreconditionError(`idempotency key ${JSON.stringify(key)} vanished`);
+    return again.rows[0].fingerprint;
+  }
+
+  async browse(query: BrowseQuery): Promise<TransferTask[]> {
+    const values: (string | number)[] = [];
+    const text = browseSql(TASKS, query, (value, kind) => {
+      values.push(kind === 'time' ? iso(value as number) : value);
+      return kind === 'time' ? `$${values.length}::timestamptz` : `$${values.length}`;
+    });
+    const { rows } = await this.#pool.query<Row>(text, values);
+    return rows.map(fromRow);
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsPool && !this.#pool.ended) await this.#pool.end();
+  }
+}
+
+async function migrate(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    // One migrator per database at a time; the lock ends with the transaction.
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('handoff:${TASKS}'))`);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${POSTGRES_SCHEMA}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${POSTGRES_SCHEMA}.transfer_task_migrations (
+      version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const { rows } = await client.query<{ version: number }>(
+      `SELECT coalesce(max(version), 0)::int AS version FROM ${POSTGRES_SCHEMA}.transfer_task_migrations`,
+    );
+    const version = rows[0]?.version ?? 0;
+    if (version > MIGRATIONS.length) {
+      throw new FailedPreconditionError(`${POSTGRES_SCHEMA} has transfer task schema version ${version}, newer than this code (${MIGRATIONS.length})`);
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      await client.query(MIGRATIONS[v]!);
+      await client.query(`INSERT INTO ${POSTGRES_SCHEMA}.transfer_task_migrations (version) VALUES ($1)`, [v + 1]);
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function capabilitiesText(task: Pick<TransferTask, 'capabilities'>): string | null {
+  return task.capabilities === null ? null : JSON.stringify(task.capabilities);
+}
+
+function fromRow(row: Row): TransferTask {
+  return {
+    id: Number(row.id),
+    initiatedBy: row.initiated_by,
+    sourceProvider: row.provider_id,
+    sourcePath: row.source_path,
+    destinationProvider: row.destination_provider,
+    destinationPath: row.destination_path,
+    state: row.state as TaskState,
+    progress: row.progress,
+    status: row.status,
+    failureReason: row.failure_reason,
+    capabilities: row.capabilities,
+    pausedByUser: row.paused_by_user,
+    idempotencyKey: row.idempotency_key,
+    requestIndex: row.request_index,
+    createdAt: row.created_at.getTime(),
+    lastUpdate: row.last_update.getTime(),
+    revision: row.revision,
+  };
+}

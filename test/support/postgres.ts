@@ -1,0 +1,83 @@
+/**
+ * PostgreSQL for tests: each caller gets a database of its own, created on the server named by
+ * HANDOFF_PG_URL, so runs (and test files running in parallel) never see each other's rows and
+ * fixed schema names like `file_orchestrator` cannot collide.
+ *
+ * ```ts
+ * describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL store', () => {
+ *   let db: TestDatabase;
+ *   beforeAll(async () => { db = await createTestDatabase(); });
+ *   afterAll(async () => { await db.drop(); });
+ * });
+ * ```
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/** The server tests use, e.g. `postgres://postgres@127.0.0.1:5432/test`. */
+export const postgresUrl: string | undefined = process.env.HANDOFF_PG_URL || undefined;
+
+/** Why PostgreSQL tests cannot run here, or undefined when the server answers. */
+export const postgresUnavailable: string | undefined = await probe();
+
+export interface TestDatabase {
+  /** Connection URL of the new database. */
+  readonly url: string;
+  readonly name: string;
+  /** Drops the database, ending any connection still open to it. */
+  drop(): Promise<void>;
+}
+
+/** Creates a uniquely named, empty database on the HANDOFF_PG_URL server. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  if (!postgresUrl) throw new Error('HANDOFF_PG_URL is not set');
+  const name = `handoff_test_${process.pid}_${randomBytes(6).toString('hex')}`;
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(postgresUrl);
+  url.pathname = `/${name}`;
+  let dropped = false;
+  return {
+    url: url.toString(),
+    name,
+    async drop() {
+      if (dropped) return;
+      dropped = true;
+      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function probe(): Promise<string | undefined> {
+  if (!postgresUrl) return 'HANDOFF_PG_URL is not set';
+  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return undefined;
+  } catch (err) {
+    return `cannot reach ${redact(postgresUrl)}: ${(err as Error).message}`;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'HANDOFF_PG_URL';
+  }
+}
