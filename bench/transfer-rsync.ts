@@ -1,0 +1,176 @@
+/**
+ * The rsync plugin through the whole integration module stack (two modules, negotiation, key
+ * exchange, forced rrsync, progress polling) against a raw `rsync -a` of the same tree over the
+ * same local sshd, in the same run. Goal (issue 6): ≥ 0.9 of the raw throughput.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { AuthorizedKeysFile } from '../src/transfer/keys/authorized-keys-file.js';
+import { TransferKeyring } from '../src/transfer/keys/keyring.js';
+import { MemoryCoreLink, MemoryPeerNetwork } from '../src/transfer/integration/memory.js';
+import { ProviderIntegration } from '../src/transfer/integration/provider-integration.js';
+import { SqliteIntegrationStore } from '../src/transfer/integration/sqlite-store.js';
+import { sshCommandLine } from '../src/transfer/rsync/args.js';
+import { rsyncPlugin } from '../src/transfer/rsync/plugin.js';
+import { rsyncReceiver } from '../src/transfer/rsync/receiver.js';
+import { startSshd, type SshServer } from '../test/support/sshd.js';
+import { fmt, mbps, type BenchSection } from './lib.js';
+
+export interface RsyncBenchOptions {
+  /** Total size of the tree (default 1024 MiB). */
+  readonly totalMiB?: number;
+  /** Number of equal files (default 256). */
+  readonly files?: number;
+  /** Runs of each side; the best counts (default 2). */
+  readonly rounds?: number;
+}
+
+export async function benchRsync(options: RsyncBenchOptions = {}): Promise<BenchSection> {
+  const totalMiB = options.totalMiB ?? 1024;
+  const files = options.files ?? 256;
+  const rounds = options.rounds ?? 2;
+  const sshd = await startSshd();
+  const dir = mkdtempSync(join(tmpdir(), 'handoff-bench-rsync-'));
+  try {
+    const source = join(dir, 'src', 'tree');
+    const bytes = makeTree(source, totalMiB, files);
+    const raw = await rawSetup(sshd, dir);
+    let rawMs = Infinity;
+    let pluginMs = Infinity;
+    for (let round = 0; round < rounds; round++) {
+      rawMs = Math.min(rawMs, await timeRaw(raw, source, join(dir, `raw-${round}`)));
+      rmSync(join(dir, `raw-${round}`), { recursive: true, force: true });
+      pluginMs = Math.min(pluginMs, await timePlugin(sshd, dir, round, 9000 + round));
+      rmSync(join(dir, `dst-${round}`), { recursive: true, force: true });
+    }
+    const subject = mbps(bytes, pluginMs);
+    const baseline = mbps(bytes, rawMs);
+    return {
+      title: 'Transfers between providers: rsync over SSH',
+      rows: [
+        {
+          name: `${fmt(totalMiB)} MiB in ${files} files through two integration modules and the rsync plugin (local sshd)`,
+          value: `${fmt(subject, 1)} MB/s (${fmt(pluginMs / 1000, 2)} s)`,
+          baseline: `raw rsync -a over the same sshd: ${fmt(baseline, 1)} MB/s (${fmt(rawMs / 1000, 2)} s)`,
+          ratio: subject / baseline,
+          goal: '≥ 0.9',
+        },
+      ],
+      notes: [
+        `best of ${rounds} runs each, alternating; ${cpus().length} CPUs; the source tree is in the page cache for both sides`,
+        'plugin side: accept, key exchange, negotiation, forced rrsync -wo, --partial --delay-updates --no-inc-recursive --info=progress2, progress polled every 100 ms, measured until the module reports SUCCESS',
+      ],
+    };
+  } finally {
+    await sshd.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function makeTree(root: string, totalMiB: number, files: number): number {
+  mkdirSync(root, { recursive: true });
+  const size = Math.floor((totalMiB * 1024 * 1024) / files);
+  for (let i = 0; i < files; i++) {
+    // Random content: rsync sends it as is (no compression), like real research data would be.
+    const sub = join(root, `d${i % 16}`);
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, `f${i}.bin`), randomBytes(size));
+  }
+  return size * files;
+}
+
+interface RawSetup {
+  readonly sshCommand: string;
+  readonly target: (dir: string) => string;
+}
+
+async function rawSetup(sshd: SshServer, dir: string): Promise<RawSetup> {
+  const keyring = new TransferKeyring({ dir: join(dir, 'raw-key') });
+  const publicKey = await keyring.issue(1);
+  // An unrestricted line (no forced command) for the baseline: plain rsync over the same sshd.
+  appendFileSync(sshd.authorizedKeysPath, `restrict ${publicKey.split(' ').slice(0, 2).join(' ')} raw-baseline\n`);
+  const knownHosts = join(dir, 'raw-known-hosts');
+  writeFileSync(knownHosts, `[${sshd.host}]:${sshd.port} ${sshd.hostKey}\n`);
+  const endpoint = { host: sshd.host, port: sshd.port, user: sshd.user, hostKey: sshd.hostKey, remotePath: '.' };
+  const sshCommand = sshCommandLine({ sourcePath: '/x', endpoint, privateKeyPath: keyring.privateKeyPath(1), knownHostsPath: knownHosts, verifyChecksums: false });
+  return { sshCommand, target: (d) => `${sshd.user}@${sshd.host}:${d}/` };
+}
+
+function timeRaw(raw: RawSetup, source: string, destination: string): Promise<number> {
+  mkdirSync(destination, { recursive: true });
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    execFile('rsync', ['-a', '-e', raw.sshCommand, source, raw.target(destination)], { maxBuffer: 1 << 20 }, (err, _o, stderr) => {
+      if (err) reject(new Error(`raw rsync failed: ${stderr}`));
+      else resolve(performance.now() - start);
+    });
+  });
+}
+
+async function timePlugin(sshd: SshServer, dir: string, round: number, taskId: number): Promise<number> {
+  const destinationRoot = join(dir, `dst-${round}`);
+  mkdirSync(join(destinationRoot, 'inbox'), { recursive: true });
+  const network = new MemoryPeerNetwork();
+  const keyring = new TransferKeyring({ dir: join(dir, `a-keys-${round}`) });
+  const storeA = SqliteIntegrationStore.open({ path: ':memory:' });
+  const storeB = SqliteIntegrationStore.open({ path: ':memory:' });
+  const a = await ProviderIntegration.open({
+    providerId: 'a',
+    store: storeA,
+    core: new MemoryCoreLink(),
+    peers: network.linkFor('a'),
+    plugin: rsyncPlugin({ stateDir: join(dir, `a-state-${round}`), keyring }),
+    resolveSource: (p) => join(dir, 'src', p),
+    pollIntervalMs: 100,
+  });
+  const b = await ProviderIntegration.open({
+    providerId: 'b',
+    store: storeB,
+    core: new MemoryCoreLink(),
+    peers: network.linkFor('b'),
+    receiver: rsyncReceiver({
+      authorizedKeys: new AuthorizedKeysFile(sshd.authorizedKeysPath),
+      ssh: { host: sshd.host, port: sshd.port, user: sshd.user, hostKey: sshd.hostKey },
+      resolveDestination: (p) => join(destinationRoot, p),
+      sourceAddresses: () => ['127.0.0.1'],
+      rrsync: sshd.rrsync,
+    }),
+  });
+  network.register('a', a);
+  network.register('b', b);
+  try {
+    const start = performance.now();
+    await a.acceptTransfers([{ taskId, sourcePath: '/tree', destinationPath: '/inbox', destinationProvider: 'b' }]);
+    const publicKey = await a.issueTransferKey(taskId);
+    await b.authorizeTransferKey({ taskId, publicKey, sourceProvider: 'a', destinationPath: '/inbox' });
+    for (;;) {
+      const state = a.getTask(taskId)?.state;
+      if (state === 'SUCCESS') break;
+      if (state === 'FAILURE' || state === 'HALTED') throw new Error(`plugin transfer ended ${state}: ${a.getTask(taskId)?.status}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return performance.now() - start;
+  } finally {
+    await a.close();
+    await b.close();
+    storeA.close();
+    storeB.close();
+  }
+}
+
+// `tsx bench/transfer-rsync.ts [MiB]` runs this section alone.
+if (process.argv[1]?.endsWith('transfer-rsync.ts')) {
+  const mib = Number(process.argv[2] ?? 1024);
+  benchRsync({ totalMiB: mib }).then(
+    (section) => console.log(JSON.stringify(section, null, 2)),
+    (err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}
+

@@ -1,0 +1,18 @@
+/**
+ * The provider integration module: {@link ProviderIntegration}, its SQLite store, its ports to
+ * the core and to other providers, and in-memory implementations of those ports.
+ */
+export { ProviderIntegration, type ProviderIntegrationOptions } from './provider-integration.js';
+export { SqliteIntegrationStore, type SqliteIntegrationStoreOptions } from './sqlite-store.js';
+export type { IntegrationStore, OutgoingTask, IncomingTask, PendingUpdate, PauseCause, OutgoingFilter } from './store.js';
+export type {
+  CoreLink,
+  UpdateOutcome,
+  PeerProvider,
+  PeerHandler,
+  PeerNegotiationRequest,
+  PeerNegotiationResponse,
+  PeerReleaseRequest,
+} from './ports.js';
+export { MemoryCoreLink, MemoryPeerNetwork } from './memory.js';
+export { DEFAULT_POLICY, backoffDelay, dueAction, applyPluginState, updateFor, type IntegrationPolicy, type DueAction } from './policy.js';

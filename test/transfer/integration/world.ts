@@ -1,0 +1,188 @@
+/**
+ * Two providers with real integration modules, rsync and a real sshd: "a" sends, "b" receives.
+ * The core is an in-memory link that records what "a" reports; the client's part of the key
+ * exchange is done by {@link World.startTransfer}.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync, lstatSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { AuthorizedKeysFile } from '../../../src/transfer/keys/authorized-keys-file.js';
+import { TransferKeyring } from '../../../src/transfer/keys/keyring.js';
+import { MemoryCoreLink, MemoryPeerNetwork } from '../../../src/transfer/integration/memory.js';
+import { ProviderIntegration } from '../../../src/transfer/integration/provider-integration.js';
+import { SqliteIntegrationStore } from '../../../src/transfer/integration/sqlite-store.js';
+import type { IntegrationPolicy } from '../../../src/transfer/integration/policy.js';
+import { rsyncPlugin } from '../../../src/transfer/rsync/plugin.js';
+import { rsyncReceiver } from '../../../src/transfer/rsync/receiver.js';
+import type { TaskId, TaskState } from '../../../src/transfer/types.js';
+import type { SshServer } from '../../support/sshd.js';
+
+export interface WorldOptions {
+  readonly bandwidthLimitKiBps?: number;
+  readonly policy?: Partial<IntegrationPolicy>;
+  readonly verifyChecksums?: boolean;
+  /** Directory names for keys and plugin state (to test odd paths). */
+  readonly keyDirName?: string;
+}
+
+export interface World {
+  readonly dir: string;
+  readonly sourceRoot: string;
+  readonly destinationRoot: string;
+  readonly keyDir: string;
+  readonly core: MemoryCoreLink;
+  readonly network: MemoryPeerNetwork;
+  readonly authorizedKeys: AuthorizedKeysFile;
+  a: ProviderIntegration;
+  readonly b: ProviderIntegration;
+  readonly errors: string[];
+  /** Accepts the transfer at "a" and does the client's key exchange. */
+  startTransfer(taskId: TaskId, sourcePath?: string, destinationPath?: string): Promise<void>;
+  /** Closes "a" and opens a new module (new plugin instance) on the same store file. */
+  restartA(between?: () => Promise<void> | void): Promise<void>;
+  waitForState(taskId: TaskId, state: TaskState, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createWorld(sshd: SshServer, dir: string, options: WorldOptions = {}): Promise<World> {
+  const sourceRoot = join(dir, 'a-data');
+  const destinationRoot = join(dir, 'b-data');
+  mkdirSync(join(destinationRoot, 'inbox'), { recursive: true });
+  mkdirSync(sourceRoot, { recursive: true });
+  const keyDir = join(dir, options.keyDirName ?? 'a-keys');
+  const storePath = join(dir, 'a.db');
+  const core = new MemoryCoreLink();
+  const network = new MemoryPeerNetwork();
+  const errors: string[] = [];
+  const onError = (err: unknown, context: string): void => void errors.push(`${context}: ${String(err)}`);
+  const authorizedKeys = new AuthorizedKeysFile(sshd.authorizedKeysPath);
+  const policy: Partial<IntegrationPolicy> = { retryInitialMs: 200, retryMaxMs: 1000, ...options.policy };
+
+  const openA = async (): Promise<{ im: ProviderIntegration; store: SqliteIntegrationStore }> => {
+    const keyring = new TransferKeyring({ dir: keyDir });
+    const plugin = rsyncPlugin({
+      stateDir: join(keyDir, 'state'),
+      keyring,
+      ...(options.bandwidthLimitKiBps === undefined ? {} : { bandwidthLimitKiBps: options.bandwidthLimitKiBps }),
+      stopGraceMs: 3000,
+    });
+    const store = SqliteIntegrationStore.open({ path: storePath });
+    const im = await ProviderIntegration.open({
+      providerId: 'a',
+      store,
+      core,
+      peers: network.linkFor('a'),
+      plugin,
+      resolveSource: (p) => join(sourceRoot, p),
+      pollIntervalMs: 100,
+      policy,
+      verifyChecksums: options.verifyChecksums ?? false,
+      onError,
+    });
+    network.register('a', im);
+    return { im, store };
+  };
+
+  let a = await openA();
+  const bStore = SqliteIntegrationStore.open({ path: ':memory:' });
+  const b = await ProviderIntegration.open({
+    providerId: 'b',
+    store: bStore,
+    core: new MemoryCoreLink(),
+    peers: network.linkFor('b'),
+    receiver: rsyncReceiver({
+      authorizedKeys,
+      ssh: { host: sshd.host, port: sshd.port, user: sshd.user, hostKey: sshd.hostKey },
+      resolveDestination: (p) => join(destinationRoot, p),
+      sourceAddresses: () => ['127.0.0.1'],
+      rrsync: sshd.rrsync,
+    }),
+    onError,
+  });
+  network.register('b', b);
+
+  const world: World = {
+    dir,
+    sourceRoot,
+    destinationRoot,
+    keyDir,
+    core,
+    network,
+    authorizedKeys,
+    a: a.im,
+    b,
+    errors,
+    async startTransfer(taskId, sourcePath = '/project', destinationPath = '/inbox') {
+      const [accepted] = await world.a.acceptTransfers([{ taskId, sourcePath, destinationPath, destinationProvider: 'b' }]);
+      if (!accepted?.ok) throw new Error(`not accepted: ${JSON.stringify(accepted)}`);
+      const publicKey = await world.a.issueTransferKey(taskId);
+      await b.authorizeTransferKey({ taskId, publicKey, sourceProvider: 'a', destinationPath });
+    },
+    async restartA(between) {
+      await a.im.close();
+      a.store.close();
+      await between?.();
+      a = await openA();
+      world.a = a.im;
+    },
+    async waitForState(taskId, state, timeoutMs = 20_000) {
+      await waitFor(() => world.a.getTask(taskId)?.state === state, timeoutMs, () => `task ${taskId} to be ${state}; it is ${JSON.stringify(world.a.getTask(taskId))}; errors: ${errors.join('; ')}`);
+    },
+    async close() {
+      await a.im.close();
+      a.store.close();
+      await b.close();
+      bStore.close();
+    },
+  };
+  return world;
+}
+
+/** Polls `condition` every 25 ms until it holds; fails after `timeoutMs` with `describe()`. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, describe: () => string): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${describe()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A project folder: one large random file, small files, a nested folder, an empty file. */
+export function makeProject(root: string, largeMiB: number): string {
+  const project = join(root, 'project');
+  mkdirSync(join(project, 'notes', 'deep'), { recursive: true });
+  const big = Buffer.alloc(largeMiB * 1024 * 1024);
+  for (let off = 0; off < big.length; off += 1 << 20) randomBytes(1 << 20).copy(big, off);
+  writeFileSync(join(project, 'big.bin'), big);
+  writeFileSync(join(project, 'notes', 'readme.txt'), 'hello from provider a\n');
+  writeFileSync(join(project, 'notes', 'deep', 'table.csv'), randomBytes(100_000).toString('hex'));
+  writeFileSync(join(project, 'empty'), '');
+  return project;
+}
+
+/** relative path → sha256 of every regular file under `dir`. */
+export function treeDigest(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string): void => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const full = join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) out[relative(dir, full)] = createHash('sha256').update(readFileSync(full)).digest('hex');
+    }
+  };
+  if (existsSync(dir) && lstatSync(dir).isDirectory()) walk(dir);
+  return out;
+}
+
+/** Every path under `dir` (files and folders), relative. */
+export function listTree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      out.push(relative(dir, join(d, entry.name)));
+      if (entry.isDirectory()) walk(join(d, entry.name));
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return out.sort();
+}
