@@ -6,6 +6,7 @@ export default defineConfig({
     index: 'src/index.ts',
     'transport/index': 'src/transport/index.ts',
     'testing/index': 'src/testing/index.ts',
+    'transfer/index': 'src/transfer/index.ts',
   },
   format: ['esm'],
   target: 'node20',

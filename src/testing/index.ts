@@ -5,3 +5,4 @@
 export { transportSuite, type TransportSuiteOptions, type TransportUnderTest } from './transport-suite.js';
 export { memoryNetwork, MemoryNetwork, MemoryFaults } from '../transport/memory.js';
 export { ManualClock } from '../core/clock.js';
+export { transferTaskStoreSuite } from './transfer-task-store-suite.js';
