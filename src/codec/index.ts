@@ -13,3 +13,4 @@ export type {
 export type { BigIntOptions, FloatOptions, IntOptions, LengthOptions, StringOptions } from './schema-scalars.js';
 export type { ArrayOptions, MapOptions } from './schema-compounds.js';
 export { type CanonicalValue, canonicalEncode } from './canonical.js';
+export { encodeParts, partsLength, GATHER_THRESHOLD } from './gather.js';

@@ -42,8 +42,8 @@ export interface PooledConnection {
 
 interface IdleEntry {
   pooled: PooledConnection;
-  watch: AbortController;
-  timer: ReturnType<typeof setTimeout>;
+  /** When it was returned to the pool (ms). */
+  since: number;
 }
 
 /**
@@ -64,6 +64,7 @@ export class RpcClient {
   readonly #maxMessageBytes: number;
   #peer: NodeId | undefined;
   #closed = false;
+  #sweeper: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: RpcClientOptions) {
     this.#options = options;
@@ -91,6 +92,7 @@ export class RpcClient {
   async call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, options: CallOptions = {}): Promise<Res> {
     const body = method.request.parse(request, 'request');
     const { signal, dispose } = callSignal(options);
+    const aborted = (): boolean => signal?.aborted === true;
     try {
       const pooled = await this.#acquire(signal);
       try {
@@ -109,8 +111,8 @@ export class RpcClient {
           throw new DecodeError(`${method.name}: invalid response: ${(err as Error).message}`, { cause: err });
         }
       } catch (err) {
-        if (!pooled.connection.closed && this.#active.has(pooled.connection)) this.discard(pooled, signal.aborted);
-        throw signal.aborted && !isHandoffError(err, 'Unavailable') ? abortReason(signal) : err;
+        if (this.#active.has(pooled.connection)) this.discard(pooled, aborted());
+        throw aborted() && !isHandoffError(err, 'Unavailable') ? abortReason(signal!) : err;
       }
     } finally {
       dispose();
@@ -119,7 +121,9 @@ export class RpcClient {
 
   /** Opens a bidirectional stream. */
   async stream<Req, Res>(method: StreamMethod<Req, Res>, options: CallOptions = {}): Promise<ClientStream<Req, Res>> {
-    const { signal, dispose } = callSignal(options);
+    const combined = callSignal(options);
+    const signal = combined.signal ?? new AbortController().signal;
+    const dispose = combined.dispose;
     let pooled: PooledConnection;
     try {
       pooled = await this.#acquire(signal);
@@ -140,11 +144,8 @@ export class RpcClient {
   /** Closes pooled connections; calls in flight are reset. */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const entry of this.#idle.splice(0)) {
-      clearTimeout(entry.timer);
-      entry.watch.abort();
-      await entry.pooled.connection.close().catch(() => undefined);
-    }
+    this.#stopSweeper();
+    for (const entry of this.#idle.splice(0)) await entry.pooled.connection.close().catch(() => undefined);
     for (const connection of this.#active) connection.reset(new UnavailableError('client closed'));
   }
 
@@ -156,21 +157,8 @@ export class RpcClient {
       void connection.close().catch(() => undefined);
       return;
     }
-    const watch = new AbortController();
-    const entry: IdleEntry = {
-      pooled,
-      watch,
-      timer: setTimeout(() => this.#evict(entry, false), this.#options.idleTimeoutMs ?? 60_000),
-    };
-    entry.timer.unref?.();
-    this.#idle.push(entry);
-    // While idle, any frame or close from the server means the connection is no longer usable.
-    connection.receive(watch.signal).then(
-      () => this.#evict(entry, true),
-      () => {
-        if (!watch.signal.aborted) this.#evict(entry, true);
-      },
-    );
+    this.#idle.push({ pooled, since: Date.now() });
+    this.#startSweeper();
   }
 
   /** @internal Drops a connection after a failed or abandoned call. */
@@ -184,23 +172,38 @@ export class RpcClient {
     }
   }
 
-  #evict(entry: IdleEntry, broken: boolean): void {
-    const index = this.#idle.indexOf(entry);
-    if (index < 0) return;
-    this.#idle.splice(index, 1);
-    clearTimeout(entry.timer);
-    entry.watch.abort();
-    if (broken) entry.pooled.connection.reset();
-    else void entry.pooled.connection.close().catch(() => undefined);
+  /** Closes idle connections older than the idle timeout; runs while any are pooled. */
+  #startSweeper(): void {
+    if (this.#sweeper !== undefined) return;
+    const idleMs = this.#options.idleTimeoutMs ?? 60_000;
+    this.#sweeper = setInterval(() => {
+      const cutoff = Date.now() - idleMs;
+      for (let i = this.#idle.length - 1; i >= 0; i--) {
+        const entry = this.#idle[i]!;
+        if (entry.since > cutoff && !entry.pooled.connection.closed) continue;
+        this.#idle.splice(i, 1);
+        void entry.pooled.connection.close().catch(() => undefined);
+      }
+      if (this.#idle.length === 0) this.#stopSweeper();
+    }, Math.max(1000, idleMs / 2));
+    this.#sweeper.unref?.();
+  }
+
+  #stopSweeper(): void {
+    if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
   }
 
   async #acquire(signal: AbortSignal | undefined): Promise<PooledConnection> {
     throwIfAborted(signal);
     if (this.#closed) throw new UnavailableError('client is closed');
+    const idleMs = this.#options.idleTimeoutMs ?? 60_000;
     for (let entry = this.#idle.pop(); entry; entry = this.#idle.pop()) {
-      clearTimeout(entry.timer);
-      entry.watch.abort();
-      if (entry.pooled.connection.closed) continue;
+      // The server closes idle connections too; one it closed (or that broke) is never reused.
+      if (entry.pooled.connection.closed || Date.now() - entry.since > idleMs) {
+        void entry.pooled.connection.close().catch(() => undefined);
+        continue;
+      }
       this.#active.add(entry.pooled.connection);
       return entry.pooled;
     }
@@ -225,21 +228,22 @@ export class RpcClient {
   }
 }
 
-/** Combines the caller's signal and timeout into one signal; `dispose` clears the timer. */
-function callSignal(options: CallOptions): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
+/**
+ * Combines the caller's signal and timeout into one signal; `dispose` clears the timer. With
+ * neither, there is no signal at all: the common call pays for nothing.
+ */
+function callSignal(options: CallOptions): { signal: AbortSignal | undefined; dispose(): void } {
   const outer = options.signal;
+  if (options.timeoutMs === undefined) return { signal: outer, dispose() {} };
+  const controller = new AbortController();
   const onOuter = (): void => controller.abort(outer!.reason);
   if (outer?.aborted) onOuter();
   else outer?.addEventListener('abort', onOuter, { once: true });
-  const timer =
-    options.timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => controller.abort(new DeadlineExceededError(`deadline of ${options.timeoutMs} ms exceeded`)), options.timeoutMs);
+  const timer = setTimeout(() => controller.abort(new DeadlineExceededError(`deadline of ${options.timeoutMs} ms exceeded`)), options.timeoutMs);
   return {
     signal: controller.signal,
     dispose() {
-      if (timer !== undefined) clearTimeout(timer);
+      clearTimeout(timer);
       outer?.removeEventListener('abort', onOuter);
     },
   };

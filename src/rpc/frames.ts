@@ -12,7 +12,8 @@
  * One call at a time runs on a connection; it ends when both sides have finished sending, and
  * the connection is then reused for the next call.
  */
-import { decode, encode } from '../codec/index.js';
+import { decode } from '../codec/msgpack.js';
+import { encodeParts } from '../codec/gather.js';
 import { DecodeError, isErrorCode, type ErrorCode } from '../core/errors.js';
 
 export const Kind = {
@@ -47,28 +48,32 @@ export type Envelope =
 /** Longest error message carried over the wire; longer ones are cut. */
 const MAX_ERROR_MESSAGE = 4096;
 
-export function encodeEnvelope(envelope: Envelope): Uint8Array {
+/**
+ * The frame for `envelope`, as parts: large byte strings in a body are not copied (see
+ * `encodeParts`). Bodies must already have passed their schema.
+ */
+export function encodeEnvelope(envelope: Envelope): Uint8Array[] {
   switch (envelope.kind) {
     case Kind.CALL:
-      return encode([envelope.kind, envelope.method, envelope.timeoutMs ?? null, envelope.body]);
+      return encodeParts([envelope.kind, envelope.method, envelope.timeoutMs ?? null, envelope.body]);
     case Kind.RESULT:
     case Kind.MSG:
-      return encode([envelope.kind, envelope.body]);
+      return encodeParts([envelope.kind, envelope.body]);
     case Kind.ERROR:
-      return encode([envelope.kind, envelope.code, envelope.message.slice(0, MAX_ERROR_MESSAGE)]);
+      return encodeParts([envelope.kind, envelope.code, envelope.message.slice(0, MAX_ERROR_MESSAGE)]);
     case Kind.OPEN:
-      return encode([envelope.kind, envelope.method, envelope.timeoutMs ?? null]);
+      return encodeParts([envelope.kind, envelope.method, envelope.timeoutMs ?? null]);
     case Kind.HELLO:
-      return encode([envelope.kind, envelope.version, envelope.publicKey, envelope.nonce]);
+      return encodeParts([envelope.kind, envelope.version, envelope.publicKey, envelope.nonce]);
     case Kind.HELLO_REPLY:
-      return encode([envelope.kind, envelope.publicKey, envelope.nonce, envelope.signature]);
+      return encodeParts([envelope.kind, envelope.publicKey, envelope.nonce, envelope.signature]);
     case Kind.PROOF:
-      return encode([envelope.kind, envelope.signature]);
+      return encodeParts([envelope.kind, envelope.signature]);
     case Kind.CLOSE_SEND:
     case Kind.END:
     case Kind.CANCEL:
     case Kind.ACCEPT:
-      return encode([envelope.kind]);
+      return encodeParts([envelope.kind]);
   }
 }
 
@@ -101,8 +106,11 @@ function arity(parts: unknown[], n: number, name: string): void {
 }
 
 /** Decodes and checks one frame's envelope; the body stays unchecked (the method's schema checks it). */
+/** Frames at least this large own their memory (they were assembled from several reads), so decoded byte strings may borrow from them instead of being copied. */
+const BORROW_THRESHOLD = 64 * 1024;
+
 export function decodeEnvelope(frame: Uint8Array, maxBytes: number): Envelope {
-  const parts = decode(frame, { maxBytes });
+  const parts = decode(frame, { maxBytes, copyBytes: frame.length < BORROW_THRESHOLD });
   if (!Array.isArray(parts) || parts.length === 0) fail('expected a non-empty array');
   const kind = parts[0];
   switch (kind) {

@@ -1,4 +1,4 @@
-import { CanceledError, DeadlineExceededError, InternalError, UnavailableError, isHandoffError, toWireError } from '../core/errors.js';
+import { CanceledError, DeadlineExceededError, InternalError, InvalidArgumentError, UnavailableError, isHandoffError, toWireError } from '../core/errors.js';
 import type { NodeId } from '../crypto/node-id.js';
 import type { Connection } from '../transport/types.js';
 import type { CallContext, ServerStream } from './context.js';
@@ -19,7 +19,7 @@ export interface CallHooks {
  */
 export class ServerCall {
   readonly controller = new AbortController();
-  readonly inbox = new Inbox<unknown>();
+  readonly #inbox: Inbox<unknown> | undefined;
   readonly context: CallContext;
   #clientDone: boolean;
   #serverDone = false;
@@ -37,6 +37,7 @@ export class ServerCall {
     readonly hooks: CallHooks,
   ) {
     this.#clientDone = kind === 'unary';
+    this.#inbox = kind === 'stream' ? new Inbox<unknown>() : undefined;
     if (timeoutMs !== undefined) {
       this.#timer = setTimeout(() => this.abort(new DeadlineExceededError(`deadline of ${timeoutMs} ms exceeded`)), timeoutMs);
     }
@@ -52,13 +53,19 @@ export class ServerCall {
   abort(reason: Error): void {
     if (this.controller.signal.aborted) return;
     this.controller.abort(reason);
-    this.inbox.fail(reason);
+    this.#inbox?.fail(reason);
+  }
+
+  /** Queues a client message for a streaming handler; waits while the handler is behind. */
+  put(body: unknown): Promise<void> {
+    if (!this.#inbox) throw new InvalidArgumentError('protocol error: message for a unary call');
+    return this.#inbox.put(body);
   }
 
   /** The client sent CLOSE_SEND (or canceled). */
   clientFinished(): void {
     this.#clientDone = true;
-    this.inbox.end();
+    this.#inbox?.end();
     this.#maybeFinish();
   }
 
@@ -68,7 +75,7 @@ export class ServerCall {
     const signal = this.controller.signal;
     const abandoned = signal.aborted && !isHandoffError(signal.reason, 'DeadlineExceeded');
     if (!abandoned && !this.connection.closed) {
-      let frame: Uint8Array;
+      let frame: Uint8Array[];
       if (outcome.ok) {
         frame = encodeEnvelope(this.kind === 'unary' ? { kind: Kind.RESULT, body: outcome.body } : { kind: Kind.END });
       } else {
@@ -88,7 +95,7 @@ export class ServerCall {
     const method = this.method;
     if (!method) throw new InternalError(`no method ${this.name}`);
     const receive = async (): Promise<unknown> => {
-      const next = await call.inbox.take(call.controller.signal);
+      const next = await call.#inbox!.take(call.controller.signal);
       return next.done ? undefined : method.request.parse(next.value, 'message');
     };
     return {

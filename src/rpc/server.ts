@@ -116,6 +116,7 @@ export class RpcServer {
 class ServerSession {
   #call: ServerCall | undefined;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #idleSince: number | undefined;
   readonly #maxMessageBytes: number;
 
   constructor(
@@ -155,7 +156,7 @@ class ServerSession {
       this.#call?.abort(connectionLost());
       connection.reset(err instanceof Error ? err : undefined);
     } finally {
-      this.#clearIdle();
+      this.#stopIdleTimer();
     }
   }
 
@@ -169,7 +170,7 @@ class ServerSession {
     if (call) {
       switch (envelope.kind) {
         case Kind.MSG:
-          await call.inbox.put(envelope.body);
+          await call.put(envelope.body);
           return;
         case Kind.CLOSE_SEND:
           call.clientFinished();
@@ -222,16 +223,30 @@ class ServerSession {
     }
   }
 
+  /** The connection is idle from now; a single timer checks it, re-armed only when it fires. */
   #armIdle(): void {
-    this.#clearIdle();
-    const ms = this.options.idleTimeoutMs ?? 300_000;
-    this.#idleTimer = setTimeout(() => {
-      if (!this.#call) void this.connection.close();
-    }, ms);
-    this.#idleTimer.unref?.();
+    this.#idleSince = Date.now();
+    if (this.#idleTimer === undefined) this.#scheduleIdleCheck(this.options.idleTimeoutMs ?? 300_000);
   }
 
   #clearIdle(): void {
+    this.#idleSince = undefined;
+  }
+
+  #scheduleIdleCheck(delay: number): void {
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      if (this.connection.closed) return;
+      const idleMs = this.options.idleTimeoutMs ?? 300_000;
+      if (this.#idleSince === undefined) return this.#scheduleIdleCheck(idleMs);
+      const left = this.#idleSince + idleMs - Date.now();
+      if (left <= 0) void this.connection.close();
+      else this.#scheduleIdleCheck(left);
+    }, delay);
+    this.#idleTimer.unref?.();
+  }
+
+  #stopIdleTimer(): void {
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
   }

@@ -41,8 +41,8 @@ export abstract class FrameConnection implements Connection {
     this.done = new Promise((resolve) => (this.#resolveDone = resolve));
   }
 
-  /** Writes one frame to the peer; resolves when the sink can take more. */
-  protected abstract sendFrame(frame: Uint8Array): Promise<void>;
+  /** Writes one frame (the concatenation of `parts`, `length` bytes) to the peer; resolves when the sink can take more. */
+  protected abstract sendFrame(parts: readonly Uint8Array[], length: number): Promise<void>;
   /** Stop reading from the peer until {@link resumeSource}. */
   protected abstract pauseSource(): void;
   protected abstract resumeSource(): void;
@@ -52,7 +52,7 @@ export abstract class FrameConnection implements Connection {
   protected abstract destroy(reason: Error): void;
 
   get closed(): boolean {
-    return this.#localClosed || this.#failure !== undefined;
+    return this.#localClosed || this.#remoteEnded || this.#failure !== undefined;
   }
 
   /** Bytes received but not yet taken by `receive`. */
@@ -60,14 +60,22 @@ export abstract class FrameConnection implements Connection {
     return this.#queuedBytes;
   }
 
-  async send(frame: Uint8Array, signal?: AbortSignal): Promise<void> {
-    throwIfAborted(signal);
-    if (this.#failure) throw this.#failure;
-    if (this.#localClosed) throw new UnavailableError('connection is closed');
-    if (frame.length > this.maxFrameBytes) {
-      throw new ResourceExhaustedError(`frame of ${frame.length} bytes exceeds the limit of ${this.maxFrameBytes}`);
+  send(frame: Uint8Array | readonly Uint8Array[], signal?: AbortSignal): Promise<void> {
+    try {
+      throwIfAborted(signal);
+      if (this.#failure) throw this.#failure;
+      if (this.#localClosed) throw new UnavailableError('connection is closed');
+      if (this.#remoteEnded) throw new UnavailableError('connection was closed by the peer');
+      const parts = frame instanceof Uint8Array ? [frame] : frame;
+      let length = 0;
+      for (const part of parts) length += part.length;
+      if (length > this.maxFrameBytes) {
+        throw new ResourceExhaustedError(`frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes}`);
+      }
+      return raceAbort(this.sendFrame(parts, length), signal);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    await raceAbort(this.sendFrame(frame), signal);
   }
 
   receive(signal?: AbortSignal): Promise<Uint8Array | undefined> {

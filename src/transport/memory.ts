@@ -1,4 +1,5 @@
 import { raceAbort, throwIfAborted } from '../core/abort.js';
+import { concatBytes } from '../core/bytes.js';
 import { InvalidArgumentError, UnavailableError } from '../core/errors.js';
 import { FrameConnection } from './frame-connection.js';
 import type { Connection, DialOptions, FrameLimits, Listener, Transport } from './types.js';
@@ -248,19 +249,20 @@ export class MemoryConnection extends FrameConnection {
     this.#toListener = !accepted;
   }
 
-  protected async sendFrame(frame: Uint8Array): Promise<void> {
+  protected async sendFrame(parts: readonly Uint8Array[], length: number): Promise<void> {
     const link = this.link;
     link.frames++;
     if (this.#toListener) {
       link.traffic.frames++;
-      link.traffic.bytes += frame.length;
+      link.traffic.bytes += length;
     }
     if (link.dropAfter !== undefined && link.frames > link.dropAfter) {
       const reason = new UnavailableError('connection dropped (fault injection)');
       this.breakLink(reason);
       throw reason;
     }
-    const copy = frame.slice();
+    // The receiver owns what it gets: copy, as a real network would.
+    const copy = concatBytes(...parts);
     const latency = link.net.faults.latencyMs;
     if (latency > 0) {
       this.#pending = this.#pending.then(() => new Promise((r) => setTimeout(r, latency))).then(() => this.peer.accept(copy));

@@ -198,11 +198,11 @@ class TcpConnection extends FrameConnection {
     socket.on('close', () => this.finished());
   }
 
-  protected sendFrame(frame: Uint8Array): Promise<void> {
+  protected sendFrame(parts: readonly Uint8Array[], length: number): Promise<void> {
     const socket = this.#socket;
     socket.cork();
-    socket.write(frameHeader(frame.length));
-    const ok = socket.write(frame);
+    let ok = socket.write(frameHeader(length));
+    for (const part of parts) ok = socket.write(part);
     socket.uncork();
     if (ok) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {

@@ -15,14 +15,18 @@ export interface Connection {
    * proof of identity to this very channel.
    */
   readonly channelBinding: Uint8Array | undefined;
-  /** True once the connection can no longer send (closed locally, by the peer, or reset). */
+  /**
+   * True once the connection is finished for sending: closed locally, closed by the peer (there
+   * is no half-close), or reset.
+   */
   readonly closed: boolean;
   /**
-   * Sends one frame. Resolves when the transport can take more (a slow peer slows the sender).
-   * The frame must not be modified afterwards. Rejects with `UnavailableError` once closed and
-   * `ResourceExhaustedError` when it exceeds the frame limit.
+   * Sends one frame, given whole or as parts that are concatenated on the wire (so large
+   * payloads need not be copied into one buffer). Resolves when the transport can take more (a
+   * slow peer slows the sender). The bytes must not be modified afterwards. Rejects with
+   * `UnavailableError` once closed and `ResourceExhaustedError` when it exceeds the frame limit.
    */
-  send(frame: Uint8Array, signal?: AbortSignal): Promise<void>;
+  send(frame: Uint8Array | readonly Uint8Array[], signal?: AbortSignal): Promise<void>;
   /**
    * The next frame, or `undefined` when the peer closed cleanly. Rejects with the reset reason
    * (`UnavailableError`, `ResourceExhaustedError`, ...) when the connection broke.

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
 import { raceAbort, throwIfAborted } from '../core/abort.js';
+import { concatBytes } from '../core/bytes.js';
 import { ResourceExhaustedError, UnavailableError } from '../core/errors.js';
 import { FrameConnection } from './frame-connection.js';
 import { parseHostPort } from './tcp.js';
@@ -161,8 +162,9 @@ class WsConnection extends FrameConnection {
     };
   }
 
-  protected sendFrame(frame: Uint8Array): Promise<void> {
+  protected sendFrame(parts: readonly Uint8Array[]): Promise<void> {
     const socket = this.#socket;
+    const frame = parts.length === 1 ? parts[0]! : concatBytes(...parts);
     if (socket.readyState !== 1) return Promise.reject(new UnavailableError('connection is closed'));
     if (!isNode()) {
       socket.send(frame);

@@ -1,0 +1,45 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { concatBytes } from '../../src/core/bytes.js';
+import { GATHER_THRESHOLD, decode, encode, encodeParts } from '../../src/codec/index.js';
+
+const plain = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.constant(null),
+    fc.boolean(),
+    fc.integer(),
+    fc.maxSafeInteger(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) => !Object.is(d, -0)),
+    fc.bigInt({ min: -(1n << 63n), max: (1n << 64n) - 1n }).filter((b) => b < -(1n << 53n) || b > (1n << 53n)),
+    fc.string(),
+    fc.uint8Array({ maxLength: 40 }),
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(fc.string({ maxLength: 6 }).filter((k) => k !== '__proto__'), tie('value'), { maxKeys: 4 }),
+  ),
+})).value;
+
+describe('gather encoding for the wire', () => {
+  it('concatenated parts are ordinary msgpack: they decode to the value', () => {
+    fc.assert(
+      fc.property(plain, (value) => {
+        const bytes = concatBytes(...encodeParts(value));
+        expect(decode(bytes)).toEqual(decode(encode(value)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('passes large byte strings through uncopied, as their own part', () => {
+    const chunk = new Uint8Array(GATHER_THRESHOLD * 4).fill(7);
+    const parts = encodeParts([5, { data: chunk, n: 1 }]);
+    expect(parts.some((part) => part === chunk)).toBe(true);
+    const decoded = decode(concatBytes(...parts)) as [number, { data: Uint8Array; n: number }];
+    expect(decoded[1].data.length).toBe(chunk.length);
+    expect(decoded[1].n).toBe(1);
+  });
+
+  it('leaves out object keys whose value is undefined', () => {
+    expect(decode(concatBytes(...encodeParts({ a: 1, b: undefined })))).toEqual({ a: 1 });
+  });
+});
