@@ -1,0 +1,16 @@
+/**
+ * The overlay: the satellite's registry of storage nodes (check-in, status, selection for
+ * uploads and downloads). Storage adapters are in `./store/index.js`.
+ */
+export * from './types.js';
+export type { OverlayStore } from './port.js';
+export { checkNodeAddress, MAX_NODE_ADDRESS_LENGTH } from './address.js';
+export { CheckIn, CheckInRequest, CheckInResponse } from './checkin.js';
+export {
+  registerOverlay,
+  DEFAULT_CHECK_IN_INTERVAL_MS,
+  DEFAULT_MIN_CHECK_IN_GAP_MS,
+  DEFAULT_DIAL_BACK_TIMEOUT_MS,
+  DEFAULT_ONLINE_WINDOW_MS,
+  type OverlayServiceOptions,
+} from './service.js';

@@ -1,0 +1,76 @@
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { apiKeyId } from '../../src/projects/api-key.js';
+import { LEDGER_POSTGRES_SCHEMA_VERSION, PostgresLedgerStore } from '../../src/orders/ledger/store/postgres.js';
+import { OVERLAY_POSTGRES_SCHEMA_VERSION, PostgresOverlayStore } from '../../src/overlay/store/postgres.js';
+import { PROJECTS_POSTGRES_SCHEMA_VERSION, PostgresProjectStore } from '../../src/projects/store/postgres.js';
+import { projectStoreSuite } from '../../src/testing/project-store-suite.js';
+import { describeWith } from '../support/env.js';
+import { createTestDatabase, postgresUnavailable, type TestDatabase } from '../support/postgres.js';
+
+describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL project store', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  projectStoreSuite({
+    name: 'PostgreSQL',
+    async open() {
+      const store = await PostgresProjectStore.open({ connectionString: db.url });
+      await sql(db.url, 'TRUNCATE api_keys, projects');
+      return store;
+    },
+    async reopen(store) {
+      await store.close();
+      return PostgresProjectStore.open({ connectionString: db.url });
+    },
+  });
+
+  it('shares one database with the overlay and the ledger, each store with its own version row', async () => {
+    const shared = await createTestDatabase();
+    const pool = new pg.Pool({ connectionString: shared.url, max: 6 });
+    try {
+      const stores = await Promise.all([
+        PostgresProjectStore.open({ pool }),
+        PostgresOverlayStore.open({ pool }),
+        PostgresLedgerStore.open({ pool }),
+        PostgresProjectStore.open({ pool }),
+      ]);
+      await Promise.all(stores.map((s) => s.close()));
+      const rows = await pool.query(`SELECT store, version FROM handoff_schema_versions ORDER BY store`);
+      expect(rows.rows).toEqual([
+        { store: 'ledger', version: LEDGER_POSTGRES_SCHEMA_VERSION },
+        { store: 'overlay', version: OVERLAY_POSTGRES_SCHEMA_VERSION },
+        { store: 'projects', version: PROJECTS_POSTGRES_SCHEMA_VERSION },
+      ]);
+    } finally {
+      await pool.end();
+      await shared.drop();
+    }
+  });
+
+  it('stores keys only as their SHA-256', async () => {
+    const store = await PostgresProjectStore.open({ connectionString: db.url });
+    await sql(db.url, 'TRUNCATE api_keys, projects');
+    const { apiKey } = await store.createProject('p');
+    await store.close();
+    const hashes = await sql(db.url, `SELECT encode(key_hash, 'hex') AS hash FROM api_keys`);
+    expect(hashes).toEqual([{ hash: apiKeyId(apiKey) }]);
+    const everything = await sql(db.url, `SELECT row_to_json(k)::text AS k, row_to_json(p)::text AS p FROM api_keys k JOIN projects p ON p.id = k.project_id`);
+    expect(JSON.stringify(everything)).not.toContain(apiKey.slice(4));
+  });
+});
+
+async function sql(url: string, text: string): Promise<Record<string, unknown>[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
