@@ -72,6 +72,9 @@ export class ServerCall {
   /** Sends the handler's outcome (unless the call was abandoned) and marks the server side done. */
   async respond(outcome: { ok: true; body?: unknown } | { ok: false; error: unknown }): Promise<void> {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
+    // The handler is done: client messages still in flight are dropped, never queued for nobody
+    // (a full inbox would stop the connection's reader before it ever saw CLOSE_SEND).
+    this.#inbox?.end();
     const signal = this.controller.signal;
     const abandoned = signal.aborted && !isHandoffError(signal.reason, 'DeadlineExceeded');
     if (!abandoned && !this.connection.closed) {
