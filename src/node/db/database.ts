@@ -1,0 +1,225 @@
+/**
+ * The storage node's own state in SQLite (better-sqlite3): the satellites it trusts, the serials
+ * of order limits it accepted (replay protection), the orders it served and has yet to settle,
+ * and a few settings. Every method is synchronous — better-sqlite3 is, and each call is one
+ * short statement or transaction.
+ */
+import Database from 'better-sqlite3';
+import { equalBytes } from '../../core/bytes.js';
+import { InvalidArgumentError } from '../../core/errors.js';
+import { decodeMessage, encodeMessage } from '../../codec/index.js';
+import { OrderLimitSchema, type OrderLimit, type PieceAction } from '../../orders/order-limit.js';
+import { OrderSchema, type Order } from '../../orders/order.js';
+import { checkId } from '../../piecestore/store.js';
+import { migrate } from './migrations.js';
+
+export interface NodeDatabaseOptions {
+  /** A file path, or `':memory:'`. */
+  readonly path: string;
+}
+
+/** A satellite this node serves. */
+export interface TrustedSatellite {
+  readonly id: Uint8Array;
+  readonly address: string;
+  /** When it was first trusted (ms since the epoch). */
+  readonly addedAt: number;
+}
+
+/** An order to settle: the uplink's best signed order and the satellite's original limit. */
+export interface UnsettledOrder {
+  readonly limit: OrderLimit;
+  readonly order: Order;
+}
+
+/** What {@link NodeDatabase.cleanup} removed. */
+export interface CleanupResult {
+  readonly serials: number;
+  readonly orders: number;
+}
+
+function prepare(db: Database.Database) {
+  return {
+    trust: db.prepare(`INSERT INTO trusted_satellite (id, address, added_at) VALUES (?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET address = excluded.address`),
+    untrust: db.prepare('DELETE FROM trusted_satellite WHERE id = ?'),
+    satellite: db.prepare<[Buffer], SatelliteRow>('SELECT id, address, added_at FROM trusted_satellite WHERE id = ?'),
+    satellites: db.prepare<[], SatelliteRow>('SELECT id, address, added_at FROM trusted_satellite ORDER BY added_at, id'),
+    useSerial: db.prepare('INSERT INTO used_serial (satellite_id, serial, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
+    expireSerials: db.prepare('DELETE FROM used_serial WHERE expires_at <= ?'),
+    addOrder: db.prepare(`INSERT INTO unsettled_order (satellite_id, serial, action, amount, order_limit, uplink_order, expires_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (satellite_id, serial) DO UPDATE SET amount = excluded.amount, uplink_order = excluded.uplink_order
+      WHERE excluded.amount > unsettled_order.amount`),
+    unsettled: db.prepare<[Buffer, number], OrderRow>(`SELECT order_limit, uplink_order FROM unsettled_order WHERE satellite_id = ?
+      ORDER BY expires_at, serial LIMIT ?`),
+    unsettledSatellites: db.prepare<[], { satellite_id: Buffer }>('SELECT DISTINCT satellite_id FROM unsettled_order ORDER BY satellite_id'),
+    settle: db.prepare('DELETE FROM unsettled_order WHERE satellite_id = ? AND serial = ?'),
+    expireOrders: db.prepare('DELETE FROM unsettled_order WHERE expires_at <= ?'),
+    getSetting: db.prepare<[string], { value: string }>('SELECT value FROM node_setting WHERE key = ?'),
+    setSetting: db.prepare('INSERT INTO node_setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    deleteSetting: db.prepare('DELETE FROM node_setting WHERE key = ?'),
+  };
+}
+
+interface SatelliteRow { id: Buffer; address: string; added_at: number }
+interface OrderRow { order_limit: Buffer; uplink_order: Buffer }
+
+/**
+ * @example
+ * ```ts
+ * const db = await NodeDatabase.open({ path: '/var/lib/node/node.db' });
+ * db.trustSatellite({ id: satelliteId, address: 'sat.example:7777', addedAt: Date.now() });
+ * if (!db.useSerial(limit.satelliteId, limit.serialNumber, limit.orderExpiration)) throw replay();
+ * db.addOrder(limit, order);
+ * const batch = db.takeUnsettled(satelliteId, 1000); // settle them, then:
+ * db.markSettled(satelliteId, batch.map((o) => o.limit.serialNumber));
+ * ```
+ */
+export class NodeDatabase {
+  readonly #db: Database.Database;
+  readonly #statements: ReturnType<typeof prepare>;
+  readonly #markSettled: (satelliteId: Buffer, serials: readonly Uint8Array[]) => number;
+  readonly #cleanup: (now: number) => CleanupResult;
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+    const st = prepare(db);
+    this.#statements = st;
+    this.#markSettled = db.transaction((satelliteId: Buffer, serials: readonly Uint8Array[]) => {
+      let n = 0;
+      for (const serial of serials) n += st.settle.run(satelliteId, blob(serial)).changes;
+      return n;
+    });
+    this.#cleanup = db.transaction((now: number) => ({
+      serials: st.expireSerials.run(now).changes,
+      orders: st.expireOrders.run(now).changes,
+    }));
+  }
+
+  /** Opens (creating if needed) the database at `path` and migrates it to the current schema. */
+  static async open(options: NodeDatabaseOptions): Promise<NodeDatabase> {
+    const db = new Database(options.path);
+    try {
+      db.pragma('journal_mode = WAL');
+      // WAL + NORMAL: durable across process crashes; a power loss may drop the last commits.
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 5000');
+      migrate(db);
+      return new NodeDatabase(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  /** Trusts a satellite, or updates the address of one already trusted (keeping `addedAt`). */
+  trustSatellite(satellite: TrustedSatellite): void {
+    checkId(satellite.id, 'id');
+    this.#statements.trust.run(blob(satellite.id), satellite.address, satellite.addedAt);
+  }
+
+  /** Stops trusting a satellite; true when it was trusted. */
+  untrustSatellite(id: Uint8Array): boolean {
+    checkId(id, 'id');
+    return this.#statements.untrust.run(blob(id)).changes > 0;
+  }
+
+  isTrusted(id: Uint8Array): boolean {
+    return id instanceof Uint8Array && id.length === 32 && this.trustedSatellite(id) !== undefined;
+  }
+
+  trustedSatellite(id: Uint8Array): TrustedSatellite | undefined {
+    checkId(id, 'id');
+    const row = this.#statements.satellite.get(blob(id));
+    return row ? satelliteFromRow(row) : undefined;
+  }
+
+  /** Every trusted satellite, oldest first. */
+  trustedSatellites(): TrustedSatellite[] {
+    return this.#statements.satellites.all().map(satelliteFromRow);
+  }
+
+  /**
+   * Records an order limit's serial as used, atomically: true the first time, false for a
+   * replay. `expiresAt` is the limit's `orderExpiration`; {@link cleanup} forgets it after that.
+   */
+  useSerial(satelliteId: Uint8Array, serialNumber: Uint8Array, expiresAt: number): boolean {
+    checkId(satelliteId, 'satelliteId');
+    checkSerial(serialNumber);
+    return this.#statements.useSerial.run(blob(satelliteId), blob(serialNumber), expiresAt).changes === 1;
+  }
+
+  /**
+   * Keeps `order` for settlement if it is the largest seen for its serial. The caller has
+   * verified both signatures; this checks only that the two belong together.
+   */
+  addOrder(limit: OrderLimit, order: Order): void {
+    if (!equalBytes(limit.serialNumber, order.serialNumber)) {
+      throw new InvalidArgumentError('"order.serialNumber" does not match the order limit');
+    }
+    const action: PieceAction = limit.action;
+    this.#statements.addOrder.run(
+      blob(limit.satelliteId), blob(limit.serialNumber), action, order.amount,
+      blob(encodeMessage(OrderLimitSchema, limit)), blob(encodeMessage(OrderSchema, order)), limit.orderExpiration,
+    );
+  }
+
+  /** Up to `max` unsettled orders for a satellite, those expiring soonest first. They stay until {@link markSettled}. */
+  takeUnsettled(satelliteId: Uint8Array, max: number): UnsettledOrder[] {
+    checkId(satelliteId, 'satelliteId');
+    if (!Number.isSafeInteger(max) || max < 0) throw new InvalidArgumentError(`"max" expected a non-negative integer, got ${max}`);
+    return this.#statements.unsettled.all(blob(satelliteId), max).map((row) => ({
+      limit: decodeMessage(OrderLimitSchema, row.order_limit),
+      order: decodeMessage(OrderSchema, row.uplink_order),
+    }));
+  }
+
+  /** Satellites with orders waiting to be settled. */
+  unsettledSatellites(): Uint8Array[] {
+    return this.#statements.unsettledSatellites.all().map((row) => new Uint8Array(row.satellite_id));
+  }
+
+  /** Forgets settled orders (whatever the satellite's verdict); returns how many were removed. */
+  markSettled(satelliteId: Uint8Array, serials: readonly Uint8Array[]): number {
+    checkId(satelliteId, 'satelliteId');
+    for (const serial of serials) checkSerial(serial);
+    return this.#markSettled(blob(satelliteId), serials);
+  }
+
+  /** Deletes serials and unsettled orders whose limit expired at or before `now`. */
+  cleanup(now: number): CleanupResult {
+    return this.#cleanup(now);
+  }
+
+  getSetting(key: string): string | undefined {
+    return this.#statements.getSetting.get(key)?.value;
+  }
+
+  setSetting(key: string, value: string): void {
+    this.#statements.setSetting.run(key, value);
+  }
+
+  deleteSetting(key: string): boolean {
+    return this.#statements.deleteSetting.run(key).changes > 0;
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+}
+
+/** better-sqlite3 binds Buffers as BLOBs; a view, not a copy. */
+function blob(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function checkSerial(serial: Uint8Array): void {
+  if (!(serial instanceof Uint8Array) || serial.length !== 16) {
+    throw new InvalidArgumentError(`"serialNumber" expected 16 bytes, got ${serial instanceof Uint8Array ? serial.length : typeof serial}`);
+  }
+}
+
+function satelliteFromRow(row: SatelliteRow): TrustedSatellite {
+  return { id: new Uint8Array(row.id), address: row.address, addedAt: row.added_at };
+}

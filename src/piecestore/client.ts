@@ -1,0 +1,192 @@
+/**
+ * The uplink's side of the Piecestore RPCs: upload a piece (signing cumulative orders and the
+ * piece hash with the segment's piece key) and check the node's receipt; download a range,
+ * paying ahead as bytes arrive; delete under a satellite's DELETE limit.
+ */
+import { systemClock, type Clock } from '../core/clock.js';
+import { equalBytes } from '../core/bytes.js';
+import { DecodeError, UnauthenticatedError, UnavailableError, isHandoffError } from '../core/errors.js';
+import type { Signer } from '../crypto/signing.js';
+import type { OrderLimit } from '../orders/order-limit.js';
+import { signOrder } from '../orders/order.js';
+import { signPieceHash, verifyPieceHashSignature, type PieceHash } from '../orders/piece-hash.js';
+import type { CallOptions, RpcClient } from '../rpc/client.js';
+import type { ClientStream } from '../rpc/client-stream.js';
+import { createPieceHasher } from './hasher.js';
+import { MAX_UPLOAD_CHUNK_BYTES, PiecestoreDelete, PiecestoreDownload, PiecestoreUpload, type UploadRequest, type UploadResponse } from './methods.js';
+
+/** Upload chunk size unless told otherwise. */
+export const DEFAULT_UPLOAD_CHUNK_BYTES = 256 * 1024;
+/** How far a download orders ahead of the bytes received, unless told otherwise. */
+export const DEFAULT_ORDER_AHEAD_BYTES = 1024 * 1024;
+
+export interface UploadPieceOptions extends CallOptions {
+  /** The satellite's PUT (or PUT_REPAIR / PUT_GRACEFUL_EXIT) limit for this node and piece. */
+  readonly limit: OrderLimit;
+  /** Signs orders and the piece hash: the segment's piece private key. */
+  readonly pieceKey: Signer;
+  readonly data: Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+  /** Bytes per message, at most {@link MAX_UPLOAD_CHUNK_BYTES} (default 256 KiB). */
+  readonly chunkSize?: number;
+  /**
+   * When the size is known (`data` is a `Uint8Array`), sign orders this far ahead of the bytes
+   * sent, never past the piece's size (default 1 MiB): fewer signatures for the same cost. With
+   * an iterable of unknown size every chunk carries an order for exactly the bytes sent so far.
+   */
+  readonly orderAheadBytes?: number;
+  /** Timestamps the piece hash (default the system clock). */
+  readonly clock?: Clock;
+}
+
+/**
+ * Uploads one piece and returns the node's signed piece hash, after checking it is signed by
+ * the node the limit names and covers exactly the piece sent.
+ *
+ * @example
+ * ```ts
+ * const receipt = await uploadPiece(client, { limit, pieceKey: pieceSigner(privateKey), data: piece });
+ * ```
+ */
+export async function uploadPiece(client: RpcClient, options: UploadPieceOptions): Promise<PieceHash> {
+  const { limit, pieceKey } = options;
+  const chunkSize = Math.min(options.chunkSize ?? DEFAULT_UPLOAD_CHUNK_BYTES, MAX_UPLOAD_CHUNK_BYTES);
+  const stream = await client.stream(PiecestoreUpload, callOptions(options));
+  // Listen from the start: a node that refuses mid-upload says why in this reply.
+  const reply = stream.receive();
+  reply.catch(() => undefined);
+  const send = (message: UploadRequest) => sendOrExplain(stream, reply, message);
+
+  let uplinkHash: PieceHash;
+  try {
+    await send({ type: 'limit', limit });
+    const hasher = createPieceHasher();
+    const knownSize = options.data instanceof Uint8Array ? options.data.length : undefined;
+    const ahead = knownSize === undefined ? 0 : Math.max(0, options.orderAheadBytes ?? DEFAULT_ORDER_AHEAD_BYTES);
+    let size = 0;
+    let ordered = 0;
+    for await (const chunk of rechunk(options.data, chunkSize)) {
+      size += chunk.length;
+      hasher.update(chunk);
+      if (size <= ordered) {
+        await send({ type: 'chunk', data: chunk });
+        continue;
+      }
+      ordered = Math.max(size, Math.min(size + ahead, knownSize ?? size, limit.limitBytes));
+      await send({ type: 'chunk', data: chunk, order: signOrder(pieceKey, limit.serialNumber, ordered) });
+    }
+    const timestamp = (options.clock ?? systemClock).now();
+    uplinkHash = signPieceHash(pieceKey, { pieceId: limit.pieceId, hash: hasher.digest(), pieceSize: size, timestamp });
+    await send({ type: 'done', pieceHash: uplinkHash });
+    await stream.closeSend();
+  } catch (err) {
+    stream.cancel();
+    throw err;
+  }
+  const response = await reply;
+  if (response === undefined) throw new UnavailableError('node ended the upload without a receipt');
+  if ((await stream.receive()) !== undefined) throw new DecodeError('node sent more than one upload receipt');
+  const receipt = response.pieceHash;
+  const matches = equalBytes(receipt.pieceId, limit.pieceId) && equalBytes(receipt.hash, uplinkHash.hash) && receipt.pieceSize === uplinkHash.pieceSize;
+  if (!matches) throw new UnauthenticatedError('node receipt does not describe the piece that was uploaded');
+  if (!verifyPieceHashSignature(receipt, limit.storageNodeId)) throw new UnauthenticatedError('node receipt is not signed by the node of the order limit');
+  return receipt;
+}
+
+export interface DownloadPieceOptions extends CallOptions {
+  /** The satellite's GET or GET_AUDIT limit for this node and piece. */
+  readonly limit: OrderLimit;
+  readonly pieceKey: Signer;
+  readonly offset: number;
+  readonly length: number;
+  /** Order this many bytes ahead of what has arrived (default 1 MiB). */
+  readonly orderAheadBytes?: number;
+}
+
+/**
+ * Streams `length` bytes of a piece from `offset`. Breaking out of the loop cancels the download.
+ *
+ * @example
+ * ```ts
+ * for await (const chunk of downloadPiece(client, { limit, pieceKey, offset: 0, length: size })) sink.write(chunk);
+ * ```
+ */
+export async function* downloadPiece(client: RpcClient, options: DownloadPieceOptions): AsyncIterable<Uint8Array> {
+  const { limit, pieceKey, offset, length } = options;
+  const ahead = Math.max(1, options.orderAheadBytes ?? DEFAULT_ORDER_AHEAD_BYTES);
+  const stream = await client.stream(PiecestoreDownload, callOptions(options));
+  let finished = false;
+  try {
+    await stream.send({ type: 'request', limit, offset, length });
+    let ordered = 0;
+    const orderUpTo = async (amount: number): Promise<void> => {
+      ordered = Math.min(length, amount);
+      await stream.send({ type: 'order', order: signOrder(pieceKey, limit.serialNumber, ordered) });
+    };
+    if (length > 0) await orderUpTo(ahead);
+    else await stream.closeSend();
+    let received = 0;
+    while (received < length) {
+      const message = await stream.receive();
+      if (message === undefined) throw new UnavailableError(`node ended the download after ${received} of ${length} bytes`);
+      received += message.data.length;
+      if (received > length) throw new DecodeError(`node sent more than the ${length} bytes asked for`);
+      if (received === length) await stream.closeSend();
+      else if (ordered < length && ordered - received < ahead / 2) await orderUpTo(received + ahead);
+      yield message.data;
+    }
+    if ((await stream.receive()) !== undefined) throw new DecodeError(`node sent more than the ${length} bytes asked for`);
+    finished = true;
+  } finally {
+    if (!finished) stream.cancel();
+  }
+}
+
+/**
+ * Deletes a piece under a satellite-signed DELETE limit; false when the node did not have it.
+ *
+ * @example
+ * ```ts
+ * await deletePiece(client, deleteLimit);
+ * ```
+ */
+export async function deletePiece(client: RpcClient, limit: OrderLimit, options: CallOptions = {}): Promise<boolean> {
+  const { deleted } = await client.call(PiecestoreDelete, { limit }, callOptions(options));
+  return deleted;
+}
+
+function callOptions(options: CallOptions): CallOptions {
+  const out: CallOptions = {};
+  if (options.signal !== undefined) out.signal = options.signal;
+  if (options.timeoutMs !== undefined) out.timeoutMs = options.timeoutMs;
+  return out;
+}
+
+/**
+ * Sends one message; when that fails because the node already ended the stream, throws the
+ * node's own (typed) reason instead of "stream is closed".
+ */
+async function sendOrExplain(
+  stream: ClientStream<UploadRequest, UploadResponse>,
+  reply: Promise<UploadResponse | undefined>,
+  message: UploadRequest,
+): Promise<void> {
+  try {
+    await stream.send(message);
+  } catch (err) {
+    // A message refused by our own schema check never left: the node has nothing to say about it.
+    if (isHandoffError(err, 'InvalidArgument')) throw err;
+    const reason = await reply.then(() => undefined, (e: unknown) => e);
+    throw reason ?? err;
+  }
+}
+
+/** Re-cuts any byte source into chunks of at most `size` bytes (copies only when joining is needed). */
+async function* rechunk(data: Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>, size: number): AsyncIterable<Uint8Array> {
+  if (data instanceof Uint8Array) {
+    for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
+    return;
+  }
+  for await (const part of data) {
+    for (let at = 0; at < part.length; at += size) yield part.subarray(at, at + size);
+  }
+}

@@ -1,0 +1,265 @@
+/**
+ * The filesystem {@link PieceStore}: one file per piece (format in piece-file.ts) at
+ *
+ * ```
+ * <root>/<satellite id hex>/<first byte of piece id, hex>/<piece id hex>
+ * <root>/tmp/<random>.part          pieces being written
+ * ```
+ *
+ * A piece is written to a temp file on the same filesystem, fsynced, renamed into place, and the
+ * directory fsynced — so a crash never leaves a half piece under its final name, and a committed
+ * piece survives a power loss. Opening the store deletes leftover temp files and scans the piece
+ * files once to initialize the per-satellite space accounting, which is then kept in memory.
+ * One process owns a root at a time.
+ */
+import { constants } from 'node:fs';
+import { mkdir, open, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { throwIfAborted } from '../core/abort.js';
+import { fromHex, toHex } from '../core/bytes.js';
+import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '../core/errors.js';
+import { getCryptoProvider } from '../crypto/select.js';
+import { exists, isCode, pieceSize, readdirOrEmpty, readExactly, readTail, syncDir, writeAll } from './fs-io.js';
+import { encodeTrailer, parseHeader } from './piece-file.js';
+import {
+  checkChunkSize, checkId, checkPieceKey, checkRange,
+  type PieceCommit, type PieceEntry, type PieceRange, type PieceReadOptions, type PieceStore, type PieceWriter, type StoredPieceHeader,
+} from './store.js';
+
+export interface FsPieceStoreOptions {
+  /** The directory that holds everything; created if missing. */
+  readonly root: string;
+  /**
+   * fsync piece files and their directories at commit (default true). Turn it off only for data
+   * you can afford to lose on a power failure; renames stay atomic either way.
+   */
+  readonly fsync?: boolean;
+}
+
+const TMP_DIR = 'tmp';
+const ID_HEX = /^[0-9a-f]{64}$/;
+const FAN_OUT_HEX = /^[0-9a-f]{2}$/;
+
+/**
+ * @example
+ * ```ts
+ * const pieces = await FsPieceStore.open({ root: '/var/lib/node/pieces' });
+ * console.log(pieces.usedBytes()); // bytes held, from the startup scan
+ * ```
+ */
+export class FsPieceStore implements PieceStore {
+  readonly root: string;
+  readonly #tmp: string;
+  readonly #fsync: boolean;
+  readonly #used = new Map<string, number>();
+  /** Directories known to exist (and to be durable), so commits skip mkdir. */
+  readonly #dirs = new Set<string>();
+  /** Keys whose commit is in progress: two writers of one piece cannot both win. */
+  readonly #committing = new Set<string>();
+
+  private constructor(options: FsPieceStoreOptions) {
+    this.root = options.root;
+    this.#tmp = join(options.root, TMP_DIR);
+    this.#fsync = options.fsync ?? true;
+  }
+
+  /** Opens (creating if needed) the store at `root`, sweeping stale temp files and scanning usage. */
+  static async open(options: FsPieceStoreOptions): Promise<FsPieceStore> {
+    const store = new FsPieceStore(options);
+    await mkdir(store.root, { recursive: true });
+    // Anything in tmp was being written when a previous process died: it never became a piece.
+    await rm(store.#tmp, { recursive: true, force: true });
+    await mkdir(store.#tmp, { recursive: true });
+    await store.#scan();
+    return store;
+  }
+
+  async create(satelliteId: Uint8Array, pieceId: Uint8Array): Promise<PieceWriter> {
+    checkPieceKey(satelliteId, pieceId);
+    const satellite = toHex(satelliteId);
+    const piece = toHex(pieceId);
+    const tmpPath = join(this.#tmp, `${toHex(getCryptoProvider().randomBytes(12))}.part`);
+    const handle = await open(tmpPath, 'wx');
+    let size = 0;
+    let state: 'open' | 'committing' | 'committed' | 'aborted' = 'open';
+    const ensureOpen = (): void => {
+      if (state !== 'open') throw new FailedPreconditionError(`piece writer is ${state}`);
+    };
+    const discard = async (): Promise<void> => {
+      state = 'aborted';
+      await handle.close().catch(() => undefined);
+      await unlink(tmpPath).catch(() => undefined);
+    };
+    return {
+      get size() {
+        return size;
+      },
+      write: async (chunk) => {
+        ensureOpen();
+        try {
+          await writeAll(handle, chunk);
+        } catch (err) {
+          await discard();
+          throw err;
+        }
+        size += chunk.length;
+      },
+      commit: async (commit: PieceCommit) => {
+        ensureOpen();
+        state = 'committing';
+        try {
+          const header: StoredPieceHeader = { orderLimit: commit.orderLimit, uplinkPieceHash: commit.uplinkPieceHash, size, storedAt: commit.storedAt };
+          await writeAll(handle, encodeTrailer(header));
+          if (this.#fsync) await handle.sync();
+          await handle.close();
+          await this.#place(tmpPath, satellite, piece);
+          state = 'committed';
+          this.#used.set(satellite, (this.#used.get(satellite) ?? 0) + size);
+        } catch (err) {
+          await discard();
+          throw err;
+        }
+      },
+      abort: async () => {
+        if (state === 'open') await discard();
+      },
+    };
+  }
+
+  async *read(satelliteId: Uint8Array, pieceId: Uint8Array, range: PieceRange, options: PieceReadOptions = {}): AsyncIterable<Uint8Array> {
+    checkPieceKey(satelliteId, pieceId);
+    const chunkSize = checkChunkSize(options.chunkSize);
+    const handle = await this.#openPiece(satelliteId, pieceId);
+    try {
+      const { size } = await this.#tail(handle, pieceId);
+      checkRange(range, size);
+      const end = range.offset + range.length;
+      for (let at = range.offset; at < end; ) {
+        throwIfAborted(options.signal);
+        const chunk = new Uint8Array(Math.min(chunkSize, end - at));
+        await readExactly(handle, chunk, at);
+        at += chunk.length;
+        yield chunk;
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async header(satelliteId: Uint8Array, pieceId: Uint8Array): Promise<StoredPieceHeader> {
+    checkPieceKey(satelliteId, pieceId);
+    const handle = await this.#openPiece(satelliteId, pieceId);
+    try {
+      const { size, headerLength } = await this.#tail(handle, pieceId);
+      const bytes = new Uint8Array(headerLength);
+      await readExactly(handle, bytes, size);
+      const header = parseHeader(bytes, size);
+      if (!header) throw unreadable(pieceId);
+      return header;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async has(satelliteId: Uint8Array, pieceId: Uint8Array): Promise<boolean> {
+    checkPieceKey(satelliteId, pieceId);
+    return exists(this.#path(toHex(satelliteId), toHex(pieceId)));
+  }
+
+  async delete(satelliteId: Uint8Array, pieceId: Uint8Array): Promise<boolean> {
+    checkPieceKey(satelliteId, pieceId);
+    const satellite = toHex(satelliteId);
+    const path = this.#path(satellite, toHex(pieceId));
+    const size = await pieceSize(path);
+    try {
+      await unlink(path);
+    } catch (err) {
+      if (isCode(err, 'ENOENT')) return false;
+      throw err;
+    }
+    this.#used.set(satellite, (this.#used.get(satellite) ?? 0) - (size ?? 0));
+    return true;
+  }
+
+  async *list(satelliteId: Uint8Array): AsyncIterable<PieceEntry> {
+    checkId(satelliteId, 'satelliteId');
+    const dir = join(this.root, toHex(satelliteId));
+    for (const fan of (await readdirOrEmpty(dir)).filter((name) => FAN_OUT_HEX.test(name))) {
+      for (const name of await readdirOrEmpty(join(dir, fan))) {
+        if (!ID_HEX.test(name) || !name.startsWith(fan)) continue;
+        const size = await pieceSize(join(dir, fan, name));
+        if (size !== undefined) yield { pieceId: fromHex(name), size };
+      }
+    }
+  }
+
+  usedBytes(satelliteId?: Uint8Array): number {
+    if (satelliteId === undefined) {
+      let total = 0;
+      for (const n of this.#used.values()) total += n;
+      return total;
+    }
+    checkId(satelliteId, 'satelliteId');
+    return this.#used.get(toHex(satelliteId)) ?? 0;
+  }
+
+  /** Moves a finished temp file under its final name, unless that name is taken. */
+  async #place(tmpPath: string, satellite: string, piece: string): Promise<void> {
+    const key = `${satellite}/${piece}`;
+    if (this.#committing.has(key)) throw new AlreadyExistsError(`piece ${piece} is already being stored`);
+    this.#committing.add(key);
+    try {
+      const path = this.#path(satellite, piece);
+      if (await exists(path)) throw new AlreadyExistsError(`piece ${piece} already exists`);
+      const dir = join(this.root, satellite, piece.slice(0, 2));
+      await this.#ensureDir(dir, satellite);
+      await rename(tmpPath, path);
+      if (this.#fsync) await syncDir(dir);
+    } finally {
+      this.#committing.delete(key);
+    }
+  }
+
+  async #ensureDir(dir: string, satellite: string): Promise<void> {
+    if (this.#dirs.has(dir)) return;
+    const created = await mkdir(dir, { recursive: true });
+    // A new directory's entry lives in its parent: sync the parents so the rename survives too.
+    if (created !== undefined && this.#fsync) {
+      await syncDir(join(this.root, satellite));
+      await syncDir(this.root);
+    }
+    this.#dirs.add(dir);
+  }
+
+  async #openPiece(satelliteId: Uint8Array, pieceId: Uint8Array): Promise<FileHandle> {
+    try {
+      return await open(this.#path(toHex(satelliteId), toHex(pieceId)), constants.O_RDONLY);
+    } catch (err) {
+      if (isCode(err, 'ENOENT')) throw new NotFoundError(`piece ${toHex(pieceId)} not found`);
+      throw err;
+    }
+  }
+
+  async #tail(handle: FileHandle, pieceId: Uint8Array): Promise<{ size: number; headerLength: number }> {
+    const tail = await readTail(handle);
+    if (!tail) throw unreadable(pieceId);
+    return tail;
+  }
+
+  #path(satellite: string, piece: string): string {
+    return join(this.root, satellite, piece.slice(0, 2), piece);
+  }
+
+  async #scan(): Promise<void> {
+    for (const satellite of (await readdirOrEmpty(this.root)).filter((name) => ID_HEX.test(name))) {
+      let total = 0;
+      for await (const entry of this.list(fromHex(satellite))) total += entry.size;
+      this.#used.set(satellite, total);
+    }
+  }
+}
+
+/** A piece whose file is damaged counts as missing (as a node reports bitrot), never as a forgery. */
+function unreadable(pieceId: Uint8Array): NotFoundError {
+  return new NotFoundError(`piece ${toHex(pieceId)} is unreadable (damaged file)`);
+}

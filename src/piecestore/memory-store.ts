@@ -1,0 +1,135 @@
+/**
+ * A {@link PieceStore} in memory, for tests and embedding. Behaves exactly like the filesystem
+ * store (same suite), minus durability.
+ */
+import { throwIfAborted } from '../core/abort.js';
+import { concatBytes, fromHex, toHex } from '../core/bytes.js';
+import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '../core/errors.js';
+import {
+  checkChunkSize, checkPieceKey, checkRange, checkId,
+  type PieceCommit, type PieceEntry, type PieceRange, type PieceReadOptions, type PieceStore, type PieceWriter, type StoredPieceHeader,
+} from './store.js';
+
+interface StoredPiece {
+  readonly data: Uint8Array;
+  readonly header: StoredPieceHeader;
+}
+
+/**
+ * @example
+ * ```ts
+ * const pieces = new MemoryPieceStore();
+ * ```
+ */
+export class MemoryPieceStore implements PieceStore {
+  /** satellite hex → piece hex → piece. */
+  readonly #satellites = new Map<string, Map<string, StoredPiece>>();
+  readonly #used = new Map<string, number>();
+
+  async create(satelliteId: Uint8Array, pieceId: Uint8Array): Promise<PieceWriter> {
+    checkPieceKey(satelliteId, pieceId);
+    const satellite = toHex(satelliteId);
+    const piece = toHex(pieceId);
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    let state: 'open' | 'committed' | 'aborted' = 'open';
+    const ensureOpen = (): void => {
+      if (state !== 'open') throw new FailedPreconditionError(`piece writer is ${state}`);
+    };
+    return {
+      get size() {
+        return size;
+      },
+      write: async (chunk) => {
+        ensureOpen();
+        chunks.push(chunk.slice());
+        size += chunk.length;
+      },
+      commit: async (commit: PieceCommit) => {
+        ensureOpen();
+        const pieces = this.#pieces(satellite, true);
+        if (pieces.has(piece)) {
+          state = 'aborted';
+          chunks.length = 0;
+          throw new AlreadyExistsError(`piece ${piece} already exists`);
+        }
+        state = 'committed';
+        const header: StoredPieceHeader = { orderLimit: commit.orderLimit, uplinkPieceHash: commit.uplinkPieceHash, size, storedAt: commit.storedAt };
+        pieces.set(piece, { data: concatBytes(...chunks), header });
+        chunks.length = 0;
+        this.#used.set(satellite, (this.#used.get(satellite) ?? 0) + size);
+      },
+      abort: async () => {
+        if (state === 'open') state = 'aborted';
+        chunks.length = 0;
+      },
+    };
+  }
+
+  async *read(satelliteId: Uint8Array, pieceId: Uint8Array, range: PieceRange, options: PieceReadOptions = {}): AsyncIterable<Uint8Array> {
+    checkPieceKey(satelliteId, pieceId);
+    const chunkSize = checkChunkSize(options.chunkSize);
+    const stored = this.#get(satelliteId, pieceId);
+    checkRange(range, stored.header.size);
+    const end = range.offset + range.length;
+    for (let at = range.offset; at < end; at += chunkSize) {
+      throwIfAborted(options.signal);
+      yield stored.data.slice(at, Math.min(end, at + chunkSize));
+    }
+  }
+
+  async header(satelliteId: Uint8Array, pieceId: Uint8Array): Promise<StoredPieceHeader> {
+    checkPieceKey(satelliteId, pieceId);
+    return this.#get(satelliteId, pieceId).header;
+  }
+
+  async has(satelliteId: Uint8Array, pieceId: Uint8Array): Promise<boolean> {
+    checkPieceKey(satelliteId, pieceId);
+    return this.#pieces(toHex(satelliteId), false)?.has(toHex(pieceId)) ?? false;
+  }
+
+  async delete(satelliteId: Uint8Array, pieceId: Uint8Array): Promise<boolean> {
+    checkPieceKey(satelliteId, pieceId);
+    const satellite = toHex(satelliteId);
+    const pieces = this.#pieces(satellite, false);
+    const stored = pieces?.get(toHex(pieceId));
+    if (!pieces || !stored) return false;
+    pieces.delete(toHex(pieceId));
+    this.#used.set(satellite, (this.#used.get(satellite) ?? 0) - stored.header.size);
+    return true;
+  }
+
+  async *list(satelliteId: Uint8Array): AsyncIterable<PieceEntry> {
+    checkId(satelliteId, 'satelliteId');
+    // A snapshot, so deleting while listing is safe.
+    const entries = [...(this.#pieces(toHex(satelliteId), false)?.entries() ?? [])];
+    for (const [piece, stored] of entries) yield { pieceId: fromHex(piece), size: stored.header.size };
+  }
+
+  usedBytes(satelliteId?: Uint8Array): number {
+    if (satelliteId === undefined) {
+      let total = 0;
+      for (const n of this.#used.values()) total += n;
+      return total;
+    }
+    checkId(satelliteId, 'satelliteId');
+    return this.#used.get(toHex(satelliteId)) ?? 0;
+  }
+
+  #get(satelliteId: Uint8Array, pieceId: Uint8Array): StoredPiece {
+    const stored = this.#pieces(toHex(satelliteId), false)?.get(toHex(pieceId));
+    if (!stored) throw new NotFoundError(`piece ${toHex(pieceId)} not found`);
+    return stored;
+  }
+
+  #pieces(satellite: string, create: true): Map<string, StoredPiece>;
+  #pieces(satellite: string, create: false): Map<string, StoredPiece> | undefined;
+  #pieces(satellite: string, create: boolean): Map<string, StoredPiece> | undefined {
+    let pieces = this.#satellites.get(satellite);
+    if (!pieces && create) {
+      pieces = new Map();
+      this.#satellites.set(satellite, pieces);
+    }
+    return pieces;
+  }
+}

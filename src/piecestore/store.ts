@@ -1,0 +1,123 @@
+/**
+ * The `PieceStore` port: where a storage node keeps the pieces it holds, keyed by (satellite id,
+ * piece id), each stored together with the proof of how it arrived (the satellite's original
+ * order limit and the uplink-signed piece hash — graceful exit hands both to the satellite).
+ *
+ * Implementations: {@link MemoryPieceStore} (tests, embedding) and {@link FsPieceStore}
+ * (durable: temp file, fsync, rename). Both pass `pieceStoreSuite` from `handoff/testing`.
+ */
+import { InvalidArgumentError } from '../core/errors.js';
+import type { OrderLimit } from '../orders/order-limit.js';
+import type { PieceHash } from '../orders/piece-hash.js';
+
+/** What a node stores beside a piece's bytes. */
+export interface StoredPieceHeader {
+  /** The satellite-signed order limit the piece was uploaded under, exactly as received. */
+  readonly orderLimit: OrderLimit;
+  /** The uplink's signed `{pieceId, hash, pieceSize, timestamp}` for the piece. */
+  readonly uplinkPieceHash: PieceHash;
+  /** Bytes of piece data. */
+  readonly size: number;
+  /** When the node committed the piece (ms since the epoch). */
+  readonly storedAt: number;
+}
+
+/** What `commit` records; the size is the number of bytes written. */
+export type PieceCommit = Omit<StoredPieceHeader, 'size'>;
+
+/**
+ * A piece being written. Nothing is visible under the piece's key until `commit` resolves, and
+ * after `abort` (or a crash) nothing of it remains.
+ */
+export interface PieceWriter {
+  /** Bytes written so far. */
+  readonly size: number;
+  /** Appends `chunk`; the caller may reuse the buffer once this resolves. */
+  write(chunk: Uint8Array): Promise<void>;
+  /**
+   * Makes the piece durable and visible with its header. Rejects with `AlreadyExistsError` when
+   * the key already holds a piece (nothing is overwritten; the written bytes are discarded).
+   */
+  commit(header: PieceCommit): Promise<void>;
+  /** Discards everything written. Safe to call more than once, and after a failed commit. */
+  abort(): Promise<void>;
+}
+
+/** A byte range of a piece. */
+export interface PieceRange {
+  readonly offset: number;
+  readonly length: number;
+}
+
+export interface PieceReadOptions {
+  /** Largest chunk yielded (default {@link DEFAULT_READ_CHUNK_BYTES}). */
+  readonly chunkSize?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** A piece id and its data size, as `list` yields them. */
+export interface PieceEntry {
+  readonly pieceId: Uint8Array;
+  readonly size: number;
+}
+
+/** Chunk size of reads unless told otherwise: 256 KiB. */
+export const DEFAULT_READ_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * Storage for pieces, keyed by (satelliteId, pieceId), both 32 bytes.
+ *
+ * @example
+ * ```ts
+ * const writer = await pieces.create(satelliteId, pieceId);
+ * for (const chunk of chunks) await writer.write(chunk);
+ * await writer.commit({ orderLimit, uplinkPieceHash, storedAt: Date.now() });
+ * for await (const chunk of pieces.read(satelliteId, pieceId, { offset: 0, length: 1024 })) use(chunk);
+ * ```
+ */
+export interface PieceStore {
+  /** Starts writing a piece; see {@link PieceWriter}. */
+  create(satelliteId: Uint8Array, pieceId: Uint8Array): Promise<PieceWriter>;
+  /**
+   * Streams `range` of a piece in chunks of at most `chunkSize` bytes, without loading the piece.
+   * Throws (on iteration) `NotFoundError` for a missing piece and `InvalidArgumentError` for a
+   * range that is not inside it.
+   */
+  read(satelliteId: Uint8Array, pieceId: Uint8Array, range: PieceRange, options?: PieceReadOptions): AsyncIterable<Uint8Array>;
+  /** The stored header; `NotFoundError` when there is no such (readable) piece. */
+  header(satelliteId: Uint8Array, pieceId: Uint8Array): Promise<StoredPieceHeader>;
+  has(satelliteId: Uint8Array, pieceId: Uint8Array): Promise<boolean>;
+  /** Removes a piece; true when there was one. */
+  delete(satelliteId: Uint8Array, pieceId: Uint8Array): Promise<boolean>;
+  /** Every piece held for a satellite, in no particular order. */
+  list(satelliteId: Uint8Array): AsyncIterable<PieceEntry>;
+  /** Bytes of committed piece data, for one satellite or (without an argument) all of them. */
+  usedBytes(satelliteId?: Uint8Array): number;
+}
+
+/** Refuses ids that are not 32 bytes, naming the field. */
+export function checkPieceKey(satelliteId: Uint8Array, pieceId: Uint8Array): void {
+  checkId(satelliteId, 'satelliteId');
+  checkId(pieceId, 'pieceId');
+}
+
+export function checkId(id: Uint8Array, field: string): void {
+  if (!(id instanceof Uint8Array)) throw new InvalidArgumentError(`"${field}" expected 32 bytes, got ${typeof id}`);
+  if (id.length !== 32) throw new InvalidArgumentError(`"${field}" expected 32 bytes, got ${id.length}`);
+}
+
+/** Refuses ranges that are not inside a piece of `size` bytes. */
+export function checkRange(range: PieceRange, size: number): void {
+  const { offset, length } = range;
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidArgumentError(`"offset" expected a non-negative integer, got ${offset}`);
+  if (!Number.isSafeInteger(length) || length < 0) throw new InvalidArgumentError(`"length" expected a non-negative integer, got ${length}`);
+  if (offset + length > size) {
+    throw new InvalidArgumentError(`range [${offset}, ${offset + length}) is outside the piece of ${size} bytes`);
+  }
+}
+
+export function checkChunkSize(chunkSize: number | undefined): number {
+  const size = chunkSize ?? DEFAULT_READ_CHUNK_BYTES;
+  if (!Number.isSafeInteger(size) || size < 1) throw new InvalidArgumentError(`"chunkSize" expected a positive integer, got ${size}`);
+  return size;
+}

@@ -1,0 +1,82 @@
+/**
+ * The node's side of `Piecestore.Upload`: verify the limit, burn its serial, write each chunk
+ * (covered by an order, within `limitBytes`) before reading the next, check the uplink's signed
+ * hash against the bytes, commit the piece with its proof, record the order, sign a receipt.
+ * Any failure aborts the write: no piece is left behind.
+ */
+import { equalBytes } from '../core/bytes.js';
+import { AlreadyExistsError, InvalidArgumentError, ResourceExhaustedError } from '../core/errors.js';
+import { PUT_ACTIONS } from '../orders/order-limit.js';
+import type { Order } from '../orders/order.js';
+import { signPieceHash, verifyPieceHashSignature, type PieceHash } from '../orders/piece-hash.js';
+import type { OrderLimit } from '../orders/order-limit.js';
+import type { ServerStream } from '../rpc/context.js';
+import { createPieceHasher } from './hasher.js';
+import { acceptOrder, burnSerial, checkOrderLimit } from './limit-checks.js';
+import type { UploadRequest, UploadResponse } from './methods.js';
+import type { ResolvedPiecestoreDeps } from './service.js';
+
+export async function serveUpload(deps: ResolvedPiecestoreDeps, stream: ServerStream<UploadRequest, UploadResponse>): Promise<void> {
+  const first = await stream.receive();
+  if (first === undefined) throw new InvalidArgumentError('upload ended before its order limit');
+  if (first.type !== 'limit') throw new InvalidArgumentError(`the first upload message must carry the order limit, got "${first.type}"`);
+  const limit = first.limit;
+  await checkOrderLimit(deps, limit, PUT_ACTIONS);
+  // Checked before the serial burns; a racing upload of the same piece still loses at commit.
+  if (await deps.pieces.has(limit.satelliteId, limit.pieceId)) throw new AlreadyExistsError('this node already stores that piece');
+  if (deps.pieces.usedBytes() >= deps.capacityBytes) throw full();
+  await burnSerial(deps.db, limit);
+
+  const writer = await deps.pieces.create(limit.satelliteId, limit.pieceId);
+  let committed = false;
+  try {
+    const hasher = createPieceHasher();
+    let best: Order | undefined;
+    for (;;) {
+      const message = await stream.receive();
+      if (message === undefined) throw new InvalidArgumentError('upload ended before the piece hash');
+      if (message.type === 'limit') throw new InvalidArgumentError('order limit sent twice');
+      if (message.type === 'chunk') {
+        const total = writer.size + message.data.length;
+        if (total > limit.limitBytes) throw new ResourceExhaustedError(`piece exceeds its order limit of ${limit.limitBytes} bytes`);
+        if (deps.pieces.usedBytes() + total > deps.capacityBytes) throw full();
+        if (message.order !== undefined) best = acceptOrder(limit, message.order, best);
+        if (total > (best?.amount ?? 0)) throw new InvalidArgumentError(`bytes up to ${total} are not covered by a signed order`);
+        hasher.update(message.data);
+        await writer.write(message.data);
+        continue;
+      }
+      const uplinkPieceHash = message.pieceHash;
+      checkUplinkHash(limit, uplinkPieceHash, hasher.digest(), writer.size);
+      // Everything is in: the client must now close its side (anything more is a violation).
+      if ((await stream.receive()) !== undefined) throw new InvalidArgumentError('message after the piece hash');
+      const now = deps.clock.now();
+      await writer.commit({ orderLimit: limit, uplinkPieceHash, storedAt: now });
+      committed = true;
+      if (best !== undefined) await deps.db.addOrder(limit, best);
+      const receipt = signPieceHash(deps.identity, {
+        pieceId: limit.pieceId,
+        hash: uplinkPieceHash.hash,
+        pieceSize: uplinkPieceHash.pieceSize,
+        timestamp: now,
+      });
+      await stream.send({ pieceHash: receipt });
+      return;
+    }
+  } finally {
+    if (!committed) await writer.abort();
+  }
+}
+
+function full(): ResourceExhaustedError {
+  return new ResourceExhaustedError('this node has no free space for the piece');
+}
+
+function checkUplinkHash(limit: OrderLimit, pieceHash: PieceHash, digest: Uint8Array, size: number): void {
+  if (!equalBytes(pieceHash.pieceId, limit.pieceId)) throw new InvalidArgumentError('"pieceHash.pieceId" does not match the order limit');
+  if (!verifyPieceHashSignature(pieceHash, limit.piecePublicKey)) {
+    throw new InvalidArgumentError('piece hash is not signed by the piece key of the order limit');
+  }
+  if (pieceHash.pieceSize !== size) throw new InvalidArgumentError(`"pieceHash.pieceSize" is ${pieceHash.pieceSize}, but ${size} bytes were sent`);
+  if (!equalBytes(pieceHash.hash, digest)) throw new InvalidArgumentError('"pieceHash.hash" does not match the SHA-256 of the bytes sent');
+}
