@@ -11,3 +11,5 @@ export * from './store/index.js';
 export * from './integration/index.js';
 export * from './rsync/index.js';
 export * from './keys/index.js';
+export * from './rpc/index.js';
+export * from './session/index.js';
