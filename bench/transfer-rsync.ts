@@ -17,7 +17,7 @@ import { SqliteIntegrationStore } from '../src/transfer/integration/sqlite-store
 import { sshCommandLine } from '../src/transfer/rsync/args.js';
 import { rsyncPlugin } from '../src/transfer/rsync/plugin.js';
 import { rsyncReceiver } from '../src/transfer/rsync/receiver.js';
-import { startSshd, type SshServer } from '../test/support/sshd.js';
+import { startSshd, type SshServer } from '../src/testing/sshd.js';
 import { fmt, mbps, type BenchSection } from './lib.js';
 
 export interface RsyncBenchOptions {

@@ -36,7 +36,7 @@ import {
   TransferKeyring,
   type TransferTask,
 } from '../src/transfer/index.js';
-import { startSshd, sshUnavailableReason } from '../test/support/sshd.js';
+import { startSshd, sshUnavailableReason } from '../src/testing/sshd.js';
 
 export interface TransferDemoOptions {
   /** Size of each of the two large files (default 32 MiB). */

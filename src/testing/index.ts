@@ -5,4 +5,10 @@
 export { transportSuite, type TransportSuiteOptions, type TransportUnderTest } from './transport-suite.js';
 export { memoryNetwork, MemoryNetwork, MemoryFaults } from '../transport/memory.js';
 export { ManualClock } from '../core/clock.js';
-export { transferTaskStoreSuite } from './transfer-task-store-suite.js';
+export { transferTaskStoreSuite, type TransferTaskStoreSuiteSetup } from './transfer-task-store-suite.js';
+export { metabaseStoreSuite, type MetabaseStoreSuiteSetup } from './metabase-store-suite.js';
+export { overlayStoreSuite, type OverlayStoreSuiteSetup } from './overlay-store-suite.js';
+export { projectStoreSuite, type ProjectStoreSuiteSetup } from './project-store-suite.js';
+export { ledgerStoreSuite, type LedgerStoreSuiteSetup } from './ledger-store-suite.js';
+export { pieceStoreSuite, type PieceStoreSuiteSetup } from './piece-store-suite.js';
+export { startSshd, sshUnavailableReason, type SshServer } from './sshd.js';

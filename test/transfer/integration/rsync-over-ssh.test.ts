@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { groupMembers, signalGroup } from '../../../src/transfer/rsync/process-group.js';
 import { describeWith } from '../../support/env.js';
-import { startSshd, sshUnavailableReason, type SshServer } from '../../support/sshd.js';
+import { startSshd, sshUnavailableReason, type SshServer } from '../../../src/testing/sshd.js';
 import { createWorld, listTree, makeProject, treeDigest, waitFor, type World } from './world.js';
 
 /** Processes anywhere on the machine whose command line mentions `needle` (e.g. a task's key path). */

@@ -15,7 +15,7 @@ import type { IntegrationPolicy } from '../../../src/transfer/integration/policy
 import { rsyncPlugin } from '../../../src/transfer/rsync/plugin.js';
 import { rsyncReceiver } from '../../../src/transfer/rsync/receiver.js';
 import type { TaskId, TaskState } from '../../../src/transfer/types.js';
-import type { SshServer } from '../../support/sshd.js';
+import type { SshServer } from '../../../src/testing/sshd.js';
 
 export interface WorldOptions {
   readonly bandwidthLimitKiBps?: number;

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { normalizeEd25519PublicKey } from '../../../src/transfer/keys/authorized-keys.js';
 import { TransferKeyring } from '../../../src/transfer/keys/keyring.js';
 import { describeWith } from '../../support/env.js';
-import { sshUnavailableReason } from '../../support/sshd.js';
+import { sshUnavailableReason } from '../../../src/testing/sshd.js';
 
 describeWith('ssh-keygen', sshUnavailableReason(), 'the source provider keyring', () => {
   let dir: string;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AuthorizedKeysFile } from '../../../src/transfer/keys/authorized-keys-file.js';
 import { TransferKeyring } from '../../../src/transfer/keys/keyring.js';
 import { describeWith } from '../../support/env.js';
-import { startSshd, sshUnavailableReason, type SshServer } from '../../support/sshd.js';
+import { startSshd, sshUnavailableReason, type SshServer } from '../../../src/testing/sshd.js';
 
 interface Result {
   readonly code: number;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { expect, it } from 'vitest';
 import { runTransferDemo } from '../../../examples/transfer-demo.js';
 import { describeWith } from '../../support/env.js';
-import { sshUnavailableReason } from '../../support/sshd.js';
+import { sshUnavailableReason } from '../../../src/testing/sshd.js';
 
 function demoDirs(): string[] {
   return readdirSync(tmpdir()).filter((name) => name.startsWith('handoff-transfer-demo-'));

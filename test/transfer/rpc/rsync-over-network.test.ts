@@ -16,7 +16,7 @@ import { groupMembers } from '../../../src/transfer/rsync/process-group.js';
 import { rsyncReceiver } from '../../../src/transfer/rsync/receiver.js';
 import type { TaskState, TransferTask } from '../../../src/transfer/types.js';
 import { describeWith } from '../../support/env.js';
-import { startSshd, sshUnavailableReason, type SshServer } from '../../support/sshd.js';
+import { startSshd, sshUnavailableReason, type SshServer } from '../../../src/testing/sshd.js';
 import { listTree, makeProject, treeDigest } from '../integration/world.js';
 import { createTransferNetwork, waitFor, type TransferNetwork } from './network.js';
 

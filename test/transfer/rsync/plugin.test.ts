@@ -9,7 +9,7 @@ import { rsyncPlugin } from '../../../src/transfer/rsync/plugin.js';
 import { groupMembers, readCmdline } from '../../../src/transfer/rsync/process-group.js';
 import type { TaskId } from '../../../src/transfer/types.js';
 import { describeWith } from '../../support/env.js';
-import { startSshd, sshUnavailableReason, type SshServer } from '../../support/sshd.js';
+import { startSshd, sshUnavailableReason, type SshServer } from '../../../src/testing/sshd.js';
 import { makeProject, treeDigest, waitFor } from '../integration/world.js';
 
 describeWith('sshd, rsync and rrsync', sshUnavailableReason(), 'the rsync plugin', () => {
