@@ -11,6 +11,7 @@ const sections: Record<string, () => Promise<BenchSection>> = {
   crypto: async () => (await import('./crypto.js')).benchCrypto(),
   codec: async () => (await import('./codec.js')).benchCodec(),
   rpc: async () => (await import('./rpc.js')).benchRpc(),
+  erasure: async () => (await import('./erasure.js')).benchErasure(),
   piecestore: async () => (await import('./piecestore.js')).benchPiecestore(),
   'transfer-core': async () => (await import('./transfer-core.js')).benchTransferCore(),
   'transfer-rsync': async () => (await import('./transfer-rsync.js')).benchRsync(),

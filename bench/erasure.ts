@@ -1,0 +1,93 @@
+/**
+ * Erasure coding speed: encode and decode MB/s (segment bytes per second) for the dev scheme
+ * (4/6/8/10) and the production one (29/35/80/110), against copying the same bytes with
+ * `Uint8Array.set` in the same run. No goal: the table shows where the time goes.
+ */
+import { performance } from 'node:perf_hooks';
+import type { RedundancyScheme } from '../src/metainfo/metabase/types.js';
+import { createErasureCoder, type ErasureCoder } from '../src/uplink/erasure/index.js';
+import { type BenchRow, type BenchSection, fmt, mbps } from './lib.js';
+
+const MiB = 1024 * 1024;
+/** Each figure is the best of this many timed runs, after one warm-up run. */
+const ROUNDS = 3;
+
+interface SchemeCase {
+  readonly label: string;
+  readonly scheme: RedundancyScheme;
+  /** Segment bytes coded per run; smaller for the wide scheme, whose encode is ~14× the work. */
+  readonly bytes: number;
+}
+
+const cases: SchemeCase[] = [
+  { label: '4/10', scheme: { algorithm: 'reed-solomon', shareSize: 256, required: 4, repair: 6, success: 8, total: 10 }, bytes: 64 * MiB },
+  { label: '29/110', scheme: { algorithm: 'reed-solomon', shareSize: 256, required: 29, repair: 35, success: 80, total: 110 }, bytes: 8 * MiB },
+];
+
+/** Best MB/s of `run` over {@link ROUNDS} runs, counting `bytes` per run. */
+async function bestMbps(bytes: number, run: () => unknown): Promise<number> {
+  await run();
+  let best = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    const start = performance.now();
+    await run();
+    best = Math.max(best, mbps(bytes, performance.now() - start));
+  }
+  return best;
+}
+
+function randomSegment(bytes: number): Uint8Array {
+  const segment = new Uint8Array(bytes);
+  let x = 0x9e3779b9;
+  for (let i = 0; i < bytes; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    segment[i] = x;
+  }
+  return segment;
+}
+
+function survivors(pieces: Uint8Array[], numbers: number[]): Map<number, Uint8Array> {
+  return new Map(numbers.map((n) => [n, pieces[n]!]));
+}
+
+async function streamEncode(coder: ErasureCoder, segment: Uint8Array): Promise<void> {
+  const reads = (function* () {
+    for (let at = 0; at < segment.length; at += 64 * 1024) yield segment.subarray(at, at + 64 * 1024);
+  })();
+  for await (const batch of coder.encodeStream(reads)) void batch;
+}
+
+export async function benchErasure(): Promise<BenchSection> {
+  const rows: BenchRow[] = [];
+  const notes: string[] = [];
+  for (const { label, scheme, bytes } of cases) {
+    const coder = createErasureCoder(scheme);
+    const segment = randomSegment(bytes);
+    const copy = new Uint8Array(bytes);
+    const memcpy = await bestMbps(bytes, () => copy.set(segment));
+    const baseline = `memcpy (Uint8Array.set) ${fmt(memcpy)} MB/s`;
+    const row = (name: string, value: number) => rows.push({ name: `${label}: ${name}`, value: `${fmt(value)} MB/s`, baseline, ratio: value / memcpy, goal: '' });
+
+    const pieces = coder.encodeSegment(segment);
+    const { required: k, total: n } = scheme;
+    const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+    row('encode', await bestMbps(bytes, () => coder.encodeSegment(segment)));
+    row('encode, streamed in 64 KiB reads', await bestMbps(bytes, () => streamEncode(coder, segment)));
+    row('decode, all data pieces present', await bestMbps(bytes, () => coder.decodeSegment(survivors(pieces, range(0, k)), bytes)));
+    row('decode, one data piece lost', await bestMbps(bytes, () => coder.decodeSegment(survivors(pieces, range(1, k)), bytes)));
+    row('decode, every data piece lost', await bestMbps(bytes, () => coder.decodeSegment(survivors(pieces, range(k, k)), bytes)));
+    row(`decode + verify against ${Math.min(2, n - k)} extra pieces`, await bestMbps(bytes, () => coder.decodeSegment(survivors(pieces, range(0, Math.min(n, k + 2))), bytes, { verify: true })));
+    notes.push(`${label}: ${fmt(bytes / MiB)} MiB of segment bytes per run (${fmt(bytes / coder.stripeSize)} stripes), ${n} pieces of ${fmt(coder.pieceSize(bytes))} bytes; MB/s counts segment bytes.`);
+  }
+  notes.push('Whole-segment encode includes allocating and first touching n fresh pieces (160 MiB for 4/10, about 100 ms here); the streamed encode reuses small batches, which is what an upload does.');
+  notes.push(`Best of ${ROUNDS} runs each. Pure TypeScript: 32-bit words with per-lane GF(2^8) tables; the machine is shared, so figures vary between runs.`);
+  return { title: 'Erasure coding (Reed–Solomon, GF(2^8))', rows, notes };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const section = await benchErasure();
+  for (const r of section.rows) console.log(`${r.name.padEnd(52)} ${r.value.padStart(14)}   ratio ${fmt(r.ratio, 4)}   (${r.baseline})`);
+  for (const note of section.notes ?? []) console.log(note);
+}

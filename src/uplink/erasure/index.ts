@@ -1,0 +1,9 @@
+/**
+ * Systematic Reed–Solomon erasure coding over GF(2^8): a segment becomes `n` pieces, any `k` of
+ * which rebuild it. Pure TypeScript, no platform imports. See docs/erasure-coding.md.
+ */
+export { createErasureCoder, type DecodeOptions, type ErasureCoder } from './coder.js';
+export { CorruptPieceError, pieceHash, verifyPiece, type PieceCheck } from './corruption.js';
+export type { PieceInput } from './pieces.js';
+export type { EncodeStreamOptions, SegmentDecoder, StreamOptions } from './stream.js';
+export { gfDiv, gfInv, gfMul, gfPow } from './gf256.js';
