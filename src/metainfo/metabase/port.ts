@@ -58,13 +58,35 @@ export interface CommitObject {
   readonly maxSegments: number;
 }
 
+/**
+ * A position inside one key's entries. A listing orders entries by key (bytes, memcmp), and the
+ * entries of one key by version, newest first, then pending streams (version 0) by `streamId`.
+ */
+export interface VersionCursor {
+  readonly version: number;
+  readonly streamId: StreamId;
+}
+
+/**
+ * One page of a bucket listing. Entries are ordered by key bytes; a collapsed prefix sits where
+ * its key sorts and appears once.
+ */
 export interface ListObjects {
   readonly projectId: ProjectId;
   readonly bucket: string;
   /** Only keys starting with these bytes. */
   readonly prefix: Uint8Array;
-  /** Resume after this key (exclusive). */
+  /**
+   * Resume after this key (exclusive): every entry of the key is skipped, and a collapsed prefix
+   * is skipped entirely. Ignored when it sorts before `prefix`.
+   */
   readonly cursor?: Uint8Array | undefined;
+  /**
+   * With `cursor`: resume after this entry of the cursor key instead of after the whole key —
+   * pass the page's `moreVersion` when listing several entries per key (`allVersions`,
+   * `includePending`), where a page may end inside one key's entries.
+   */
+  readonly cursorVersion?: VersionCursor | undefined;
   /**
    * When false, keys with another `/` (0x2f) after the prefix are folded into one
    * `prefix` entry (like S3's delimiter) — components are encrypted one by one, so the separator
@@ -73,42 +95,58 @@ export interface ListObjects {
   readonly recursive: boolean;
   readonly limit: number;
   /** Also list pending streams (default: committed, latest version only). */
-  readonly includePending?: boolean;
+  readonly includePending?: boolean | undefined;
   /** List every committed version instead of only the latest. */
-  readonly allVersions?: boolean;
+  readonly allVersions?: boolean | undefined;
 }
 
 export type ListedEntry = { readonly kind: 'object'; readonly object: ObjectRecord } | { readonly kind: 'prefix'; readonly key: Uint8Array };
 
 export interface ListPage {
   readonly entries: readonly ListedEntry[];
-  /** Pass as `cursor` to continue; undefined at the end. */
+  /** Pass as `cursor` to continue; undefined when nothing follows. */
   readonly more: Uint8Array | undefined;
+  /** When the page ends with an object: its entry, to pass as `cursorVersion` together with `more`. */
+  readonly moreVersion?: VersionCursor | undefined;
 }
 
 /**
  * The satellite's object store. Every multi-row change is atomic (one transaction or one
  * compare-and-swap statement). Implementations: memory, SQLite, PostgreSQL — all pass
  * `metabaseStoreSuite` from handoff/testing.
+ *
+ * Malformed input (id lengths: projectId/streamId 16 bytes, rootPieceId 32 or 0 for inline,
+ * nodeId 32; negative or unsafe sizes and times; limit < 1; repeated piece numbers) is an
+ * `InvalidArgumentError` and changes nothing. Lists that span several streams return segments
+ * in (streamId, part, index) order.
  */
 export interface MetabaseStore {
   createBucket(bucket: Bucket): Promise<void>; // AlreadyExists
   getBucket(projectId: ProjectId, name: string): Promise<Bucket | undefined>;
+  /** A project's buckets ordered by name (UTF-8 bytes), after `cursor` (exclusive). */
   listBuckets(projectId: ProjectId, options: { cursor?: string | undefined; limit: number }): Promise<Bucket[]>;
-  /** Deletes a bucket; a non-empty one only with `force` (then every object and segment in it). FailedPrecondition otherwise. Returns deleted segments. */
+  /**
+   * Deletes a bucket; a non-empty one (any committed or pending stream) only with `force` (then
+   * every object and segment in it). FailedPrecondition otherwise; NotFound when absent.
+   * Returns the deleted segments.
+   */
   deleteBucket(projectId: ProjectId, name: string, options: { force: boolean }): Promise<SegmentRecord[]>;
 
-  /** Inserts a pending stream. AlreadyExists when the streamId is taken. */
+  /** Inserts a pending stream (version 0). AlreadyExists when the streamId is taken; NotFound when the bucket does not exist. */
   beginObject(begin: BeginObject): Promise<ObjectRecord>;
   /** Stores a segment of a pending stream (replacing none: AlreadyExists if the position is taken). FailedPrecondition if the stream is not pending or past its deadline (uses `createdAt` as now). */
   commitSegment(segment: CommitSegment): Promise<void>;
   /**
-   * Atomically: checks the stream is pending and not past its deadline, orders its segments by
-   * (part, index), sets their plain offsets, assigns version = highest committed + 1, marks it
-   * committed. Returns the committed object.
+   * Atomically: checks the stream is pending at this location and not past its deadline
+   * (FailedPrecondition otherwise), orders its segments by (part, index), refuses more than
+   * `maxSegments` (InvalidArgument), sets their plain offsets, assigns version = highest committed
+   * + 1, marks it committed (`uploadDeadline` becomes undefined). Returns the committed object.
    */
   commitObject(commit: CommitObject): Promise<ObjectRecord>;
-  /** Inserts a committed object and its single inline segment in one step. */
+  /**
+   * Inserts a committed object and its single inline segment (position {0, 0}, `inlineData`
+   * required) in one step. AlreadyExists when the streamId is taken; NotFound without the bucket.
+   */
   commitInlineObject(begin: BeginObject, segment: Omit<CommitSegment, keyof ObjectLocation | 'streamId'>, metadata: EncryptedMetadata | undefined, committedAt: number): Promise<ObjectRecord>;
 
   /** The latest committed version, or the given version (committed). */
@@ -124,15 +162,19 @@ export interface MetabaseStore {
   deleteObject(location: ObjectLocation, version?: number): Promise<{ object: ObjectRecord; segments: SegmentRecord[] } | undefined>;
   /** Deletes a pending stream and its segments (abort). NotFound if there is none. */
   deletePendingObject(location: ObjectLocation, streamId: StreamId): Promise<SegmentRecord[]>;
-  /** Deletes up to `limit` pending streams past their deadline and committed objects past `expiresAt`; returns what went. */
+  /**
+   * Deletes up to `limit` streams: pending ones whose `uploadDeadline < now` (oldest deadline
+   * first), then committed ones whose `expiresAt <= now` (soonest first); returns what went.
+   */
   deleteExpired(now: number, limit: number): Promise<{ objects: ObjectRecord[]; segments: SegmentRecord[] }>;
 
   /** Every segment of every stream, in (streamId, part, index) order, after `cursor` (exclusive). */
   iterateSegments(options: { cursor?: SegmentCursor | undefined; limit: number }): Promise<SegmentRecord[]>;
   /**
    * Compare-and-swap of a segment's piece list: applies `next` only if the stored list equals
-   * `expected` (same numbers and node ids). Returns false (and changes nothing) otherwise, or if
-   * the segment is gone.
+   * `expected` (same numbers and node ids, in any order; stored sorted by number). Returns false
+   * (and changes nothing) otherwise, or if the segment is gone. One statement: of racing swaps
+   * from the same `expected`, exactly one wins.
    */
   swapSegmentPieces(streamId: StreamId, position: SegmentPosition, expected: readonly Piece[], next: readonly Piece[]): Promise<boolean>;
 

@@ -66,7 +66,7 @@ export interface ObjectRecord {
   readonly committedAt: number | undefined;
   /** The object disappears at this time (ms since epoch), when set. */
   readonly expiresAt: number | undefined;
-  /** A pending stream not committed by then is deleted by the cleanup chore. */
+  /** A pending stream not committed by then is deleted by the cleanup chore; undefined once committed. */
   readonly uploadDeadline: number | undefined;
   readonly segmentCount: number;
   readonly totalPlainSize: number;

@@ -1,0 +1,69 @@
+/**
+ * The memory store's segment table: segments by stream in position order, plus the stream ids in
+ * byte order — together the (streamId, position) index the SQL stores keep as a primary key.
+ */
+import { compareBytes, equalBytes, toHex } from '../../core/bytes.js';
+import { comparePositions } from './position.js';
+import { cloneSegment } from './records.js';
+import { insertSorted, lowerBound, removeSorted } from './sorted.js';
+import type { SegmentCursor, SegmentPosition, SegmentRecord, StreamId } from './types.js';
+
+const byPosition = (a: SegmentRecord, b: SegmentRecord): number => comparePositions(a.position, b.position);
+
+export class MemorySegmentTable {
+  /** streamId (hex) → its segments by position. */
+  readonly #byStream = new Map<string, SegmentRecord[]>();
+  /** Stream ids that have segments, in byte order. */
+  readonly #streams: StreamId[] = [];
+
+  /** The stored segments of a stream, in position order (the live array: callers may update entries). */
+  ofStream(streamId: StreamId): SegmentRecord[] {
+    return this.#byStream.get(toHex(streamId)) ?? [];
+  }
+
+  /** Index of the segment at `position` in {@link ofStream}, or -1. */
+  indexOf(streamId: StreamId, position: SegmentPosition): number {
+    const list = this.ofStream(streamId);
+    const at = lowerBound(list, (s) => comparePositions(s.position, position) < 0);
+    return at < list.length && comparePositions(list[at]!.position, position) === 0 ? at : -1;
+  }
+
+  insert(segment: SegmentRecord): void {
+    const key = toHex(segment.streamId);
+    let list = this.#byStream.get(key);
+    if (!list) {
+      this.#byStream.set(key, (list = []));
+      insertSorted(this.#streams, segment.streamId, compareBytes);
+    }
+    insertSorted(list, segment, byPosition);
+  }
+
+  /** Removes every segment of a stream; returns them (copies, by position). */
+  removeStream(streamId: StreamId): SegmentRecord[] {
+    const key = toHex(streamId);
+    const list = this.#byStream.get(key);
+    if (!list) return [];
+    this.#byStream.delete(key);
+    removeSorted(this.#streams, streamId, compareBytes);
+    return list.map((s) => cloneSegment(s));
+  }
+
+  /** Copies of a stream's segments after `cursor`, at most `limit`. */
+  list(streamId: StreamId, cursor: SegmentPosition | undefined, limit: number): SegmentRecord[] {
+    const list = this.ofStream(streamId);
+    const from = cursor === undefined ? 0 : lowerBound(list, (s) => comparePositions(s.position, cursor) <= 0);
+    return list.slice(from, from + limit).map((s) => cloneSegment(s));
+  }
+
+  /** Copies of every segment after `cursor` in (streamId, position) order, at most `limit`. */
+  iterate(cursor: SegmentCursor | undefined, limit: number): SegmentRecord[] {
+    const out: SegmentRecord[] = [];
+    let at = cursor === undefined ? 0 : lowerBound(this.#streams, (id) => compareBytes(id, cursor.streamId) < 0);
+    for (; at < this.#streams.length && out.length < limit; at++) {
+      const id = this.#streams[at]!;
+      const position = cursor !== undefined && equalBytes(id, cursor.streamId) ? cursor.position : undefined;
+      out.push(...this.list(id, position, limit - out.length));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Runs metabase plans on a pg pool: alone on the pool, or inside BEGIN … COMMIT on one client,
+ * retried from the start on a serialization failure or deadlock (CockroachDB reports every
+ * transaction conflict as 40001) and when two commits raced for the same version number.
+ * Migrations use no advisory lock (CockroachDB has none): a migrator that loses a race fails on a
+ * duplicate object, rolls back and retries, and then finds the work done.
+ */
+import pg from 'pg';
+import {
+  AbortedError, AlreadyExistsError, FailedPreconditionError, InternalError, isHandoffError, UnavailableError, type HandoffError,
+} from '../../../core/errors.js';
+import { driveAsync, type Plan, type PlanRunner, type Step, type StepResult } from './plan.js';
+import { COMMITTED_VERSION_INDEX } from './statements.js';
+
+/** Racing commits to one key each lose at most once per winner, so allow many rounds. */
+const MAX_ATTEMPTS = 32;
+const MAX_PAUSE_MS = 50;
+
+interface PgError {
+  readonly code?: string;
+  readonly constraint?: string;
+}
+
+const pgError = (err: unknown): PgError => (typeof err === 'object' && err !== null ? (err as PgError) : {});
+
+/** A conflict that retrying the whole transaction resolves. */
+function isRetryable(err: unknown): boolean {
+  const { code, constraint } = pgError(err);
+  return code === '40001' || code === '40P01' || (code === '23505' && constraint === COMMITTED_VERSION_INDEX);
+}
+
+/** A typed error for `err`: handoff errors pass through; PostgreSQL failures are mapped. */
+export function toPostgresError(err: unknown): HandoffError {
+  if (isHandoffError(err)) return err;
+  const { code } = pgError(err);
+  const message = (err as Error)?.message ?? String(err);
+  if (code === '23505') return new AlreadyExistsError('metabase row already exists', { cause: err });
+  if (code === '23503') return new FailedPreconditionError('metabase row refers to a missing or still referenced row', { cause: err });
+  if (code === '40001' || code === '40P01') return new AbortedError('metabase transaction kept conflicting; retry', { cause: err });
+  if (code?.startsWith('08') || code?.startsWith('57P') || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated/i.test(message)) {
+    return new UnavailableError(`metabase database unavailable: ${message}`, { cause: err });
+  }
+  return new InternalError(`metabase database failed: ${message}`, { cause: err });
+}
+
+async function execute(client: pg.Pool | pg.PoolClient, step: Step): Promise<StepResult> {
+  const { statement } = step;
+  const result = await client.query({
+    name: statement.name,
+    text: statement.lock ? `${statement.text} FOR ${statement.lock}` : statement.text,
+    values: step.params as unknown[],
+  });
+  return { rows: result.rows as StepResult['rows'], count: result.rowCount ?? result.rows.length };
+}
+
+/** Jittered, growing pause between attempts, so racing transactions stop colliding. */
+function pause(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(MAX_PAUSE_MS, 2 ** attempt)));
+}
+
+export class PostgresRunner implements PlanRunner {
+  readonly #pool: pg.Pool;
+  readonly #ownsPool: boolean;
+
+  constructor(pool: pg.Pool, ownsPool: boolean) {
+    this.#pool = pool;
+    this.#ownsPool = ownsPool;
+  }
+
+  async run<T>(plan: () => Plan<T>): Promise<T> {
+    try {
+      return await driveAsync(plan(), (step) => execute(this.#pool, step));
+    } catch (err) {
+      throw toPostgresError(err);
+    }
+  }
+
+  async transact<T>(plan: () => Plan<T>): Promise<T> {
+    return withTransaction(this.#pool, (client) => driveAsync(plan(), (step) => execute(client, step)), isRetryable);
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsPool && !this.#pool.ended) await this.#pool.end();
+  }
+}
+
+/** Runs `body` in a transaction on one client, retrying it while `retry` says so. */
+export async function withTransaction<T>(pool: pg.Pool, body: (client: pg.PoolClient) => Promise<T>, retry: (err: unknown) => boolean): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      throw toPostgresError(err);
+    }
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await body(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      if (attempt < MAX_ATTEMPTS && retry(err)) {
+        await pause(attempt);
+        continue;
+      }
+      throw toPostgresError(err);
+    } finally {
+      // A client whose rollback failed is in an unknown state: the pool discards it.
+      client.release(broken);
+    }
+  }
+}

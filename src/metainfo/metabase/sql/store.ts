@@ -1,0 +1,162 @@
+/**
+ * The `MetabaseStore` over SQL, shared by the SQLite and PostgreSQL stores: validates input,
+ * then runs the plan of each operation through the dialect's {@link PlanRunner}.
+ */
+import { utf8 } from '../../../core/bytes.js';
+import { listObjectsPage } from '../listing.js';
+import { canonicalPieces, encodePieces } from '../pieces.js';
+import type { BeginObject, CommitObject, CommitSegment, ListObjects, ListPage, MetabaseStore, ObjectLocation } from '../port.js';
+import { packPosition, requirePosition } from '../position.js';
+import type { Bucket, EncryptedMetadata, ObjectRecord, Piece, ProjectId, SegmentCursor, SegmentPosition, SegmentRecord, StreamId } from '../types.js';
+import * as v from '../validate.js';
+import { exec, type Plan, type PlanRunner, type Statement } from './plan.js';
+import * as plans from './plans.js';
+import { bucketFromRow, objectFromRow, segmentFromRow, type Row, type SqlValue } from './rows.js';
+import { scanStep } from './scan.js';
+import * as S from './statements.js';
+
+/** A plan of one statement, returning its rows. */
+function* single(statement: Statement, ...params: SqlValue[]): Plan<readonly Row[]> {
+  return (yield* exec(statement, ...params)).rows;
+}
+
+export abstract class SqlMetabaseStore implements MetabaseStore {
+  readonly #runner: PlanRunner;
+
+  protected constructor(runner: PlanRunner) {
+    this.#runner = runner;
+  }
+
+  async createBucket(bucket: Bucket): Promise<void> {
+    v.requireBytes(bucket.projectId, 'projectId', v.ID_LENGTH);
+    v.requireBucketName(bucket.name, 'name');
+    v.requireCount(bucket.createdAt, 'createdAt');
+    return this.#runner.run(() => plans.createBucket(bucket));
+  }
+
+  async getBucket(projectId: ProjectId, name: string): Promise<Bucket | undefined> {
+    v.requireBytes(projectId, 'projectId', v.ID_LENGTH);
+    v.requireBucketName(name, 'name');
+    const rows = await this.#runner.run(() => single(S.getBucket, projectId, utf8(name)));
+    return rows[0] && bucketFromRow(rows[0]);
+  }
+
+  async listBuckets(projectId: ProjectId, options: { cursor?: string | undefined; limit: number }): Promise<Bucket[]> {
+    v.requireBytes(projectId, 'projectId', v.ID_LENGTH);
+    v.requireLimit(options.limit);
+    const cursor = options.cursor === undefined ? new Uint8Array() : utf8(options.cursor);
+    const rows = await this.#runner.run(() => single(S.listBuckets, projectId, cursor, options.limit));
+    return rows.map(bucketFromRow);
+  }
+
+  async deleteBucket(projectId: ProjectId, name: string, options: { force: boolean }): Promise<SegmentRecord[]> {
+    v.requireBytes(projectId, 'projectId', v.ID_LENGTH);
+    v.requireBucketName(name, 'name');
+    return this.#runner.transact(() => plans.deleteBucket(projectId, name, options.force === true));
+  }
+
+  async beginObject(begin: BeginObject): Promise<ObjectRecord> {
+    v.validateBegin(begin);
+    return this.#runner.transact(() => plans.beginObject(begin));
+  }
+
+  async commitSegment(segment: CommitSegment): Promise<void> {
+    const pieces = v.validateCommitSegment(segment);
+    return this.#runner.transact(() => plans.commitSegment(segment, pieces));
+  }
+
+  async commitObject(commit: CommitObject): Promise<ObjectRecord> {
+    v.validateCommitObject(commit);
+    return this.#runner.transact(() => plans.commitObject(commit));
+  }
+
+  async commitInlineObject(
+    begin: BeginObject,
+    segment: Omit<CommitSegment, keyof ObjectLocation | 'streamId'>,
+    metadata: EncryptedMetadata | undefined,
+    committedAt: number,
+  ): Promise<ObjectRecord> {
+    const pieces = v.validateInline(begin, segment, metadata, committedAt);
+    return this.#runner.transact(() => plans.commitInlineObject(begin, segment, pieces, metadata, committedAt));
+  }
+
+  async getObject(location: ObjectLocation, version?: number): Promise<ObjectRecord | undefined> {
+    v.requireLocation(location);
+    v.requireOptionalVersion(version);
+    return this.#runner.run(() => plans.getObject(location, version));
+  }
+
+  async getStream(location: ObjectLocation, streamId: StreamId): Promise<ObjectRecord | undefined> {
+    v.requireLocation(location);
+    v.requireBytes(streamId, 'streamId', v.ID_LENGTH);
+    return this.#runner.run(() => plans.getStream(location, streamId));
+  }
+
+  async listObjects(list: ListObjects): Promise<ListPage> {
+    return listObjectsPage(list, async (query) => {
+      const step = scanStep(list, query);
+      const rows = await this.#runner.run(() => single(step.statement, ...step.params));
+      return rows.map(objectFromRow);
+    });
+  }
+
+  async listSegments(streamId: StreamId, options: { cursor?: SegmentPosition | undefined; limit: number }): Promise<SegmentRecord[]> {
+    v.requireBytes(streamId, 'streamId', v.ID_LENGTH);
+    if (options.cursor !== undefined) requirePosition(options.cursor, 'cursor');
+    v.requireLimit(options.limit);
+    const after = options.cursor === undefined ? -1 : packPosition(options.cursor);
+    const rows = await this.#runner.run(() => single(S.listSegments, streamId, after, options.limit));
+    return rows.map(segmentFromRow);
+  }
+
+  async getSegment(streamId: StreamId, position: SegmentPosition): Promise<SegmentRecord | undefined> {
+    v.requireBytes(streamId, 'streamId', v.ID_LENGTH);
+    requirePosition(position);
+    const rows = await this.#runner.run(() => single(S.getSegment, streamId, packPosition(position)));
+    return rows[0] && segmentFromRow(rows[0]);
+  }
+
+  async deleteObject(location: ObjectLocation, version?: number): Promise<{ object: ObjectRecord; segments: SegmentRecord[] } | undefined> {
+    v.requireLocation(location);
+    v.requireOptionalVersion(version);
+    return this.#runner.transact(() => plans.deleteObject(location, version));
+  }
+
+  async deletePendingObject(location: ObjectLocation, streamId: StreamId): Promise<SegmentRecord[]> {
+    v.requireLocation(location);
+    v.requireBytes(streamId, 'streamId', v.ID_LENGTH);
+    return this.#runner.transact(() => plans.deletePendingObject(location, streamId));
+  }
+
+  async deleteExpired(now: number, limit: number): Promise<{ objects: ObjectRecord[]; segments: SegmentRecord[] }> {
+    v.requireCount(now, 'now');
+    v.requireLimit(limit);
+    return this.#runner.transact(() => plans.deleteExpired(now, limit));
+  }
+
+  async iterateSegments(options: { cursor?: SegmentCursor | undefined; limit: number }): Promise<SegmentRecord[]> {
+    const { cursor, limit } = options;
+    if (cursor !== undefined) {
+      v.requireBytes(cursor.streamId, 'cursor.streamId', v.ID_LENGTH);
+      requirePosition(cursor.position, 'cursor.position');
+    }
+    v.requireLimit(limit);
+    const rows = await this.#runner.run(() =>
+      cursor === undefined ? single(S.iterateSegments, limit) : single(S.iterateSegmentsAfter, cursor.streamId, packPosition(cursor.position), limit),
+    );
+    return rows.map(segmentFromRow);
+  }
+
+  async swapSegmentPieces(streamId: StreamId, position: SegmentPosition, expected: readonly Piece[], next: readonly Piece[]): Promise<boolean> {
+    v.requireBytes(streamId, 'streamId', v.ID_LENGTH);
+    requirePosition(position);
+    const want = encodePieces(canonicalPieces(expected, 'expected'));
+    const replacement = encodePieces(canonicalPieces(next, 'next'));
+    const { count } = await this.#runner.run(() => exec(S.swapPieces, streamId, packPosition(position), want, replacement));
+    return count === 1;
+  }
+
+  async close(): Promise<void> {
+    await this.#runner.close();
+  }
+}
