@@ -7,6 +7,8 @@ export default defineConfig({
     'transport/index': 'src/transport/index.ts',
     'testing/index': 'src/testing/index.ts',
     'transfer/index': 'src/transfer/index.ts',
+    'satellite/index': 'src/satellite/index.ts',
+    'node/index': 'src/node/index.ts',
   },
   format: ['esm'],
   target: 'node20',

@@ -1,0 +1,39 @@
+import type * as M from '../methods.js';
+import { projectSalt } from '../../uplink/encryption/root-key.js';
+import { requireFound, type MetainfoContext } from './context.js';
+import type { Req } from './types.js';
+
+export function bucketHandlers(ctx: MetainfoContext) {
+  const { metabase } = ctx.deps;
+  return {
+    async getProjectInfo(req: Req<typeof M.GetProjectInfo>) {
+      const projectId = await ctx.authorize(req.header);
+      return { projectId, projectSalt: projectSalt(projectId) };
+    },
+
+    async createBucket(req: Req<typeof M.CreateBucket>) {
+      const projectId = await ctx.authorize(req.header);
+      const bucket = { projectId, name: req.name, createdAt: ctx.now() };
+      await metabase.createBucket(bucket);
+      return { name: bucket.name, createdAt: bucket.createdAt };
+    },
+
+    async getBucket(req: Req<typeof M.GetBucket>) {
+      const projectId = await ctx.authorize(req.header);
+      const bucket = requireFound(await metabase.getBucket(projectId, req.name), `bucket ${JSON.stringify(req.name)}`);
+      return { name: bucket.name, createdAt: bucket.createdAt };
+    },
+
+    async listBuckets(req: Req<typeof M.ListBuckets>) {
+      const projectId = await ctx.authorize(req.header);
+      const buckets = await metabase.listBuckets(projectId, { cursor: req.cursor, limit: req.limit });
+      return { buckets: buckets.map((b) => ({ name: b.name, createdAt: b.createdAt })) };
+    },
+
+    async deleteBucket(req: Req<typeof M.DeleteBucket>) {
+      const projectId = await ctx.authorize(req.header);
+      ctx.segmentsDeleted(await metabase.deleteBucket(projectId, req.name, { force: req.force ?? false }));
+      return {};
+    },
+  };
+}

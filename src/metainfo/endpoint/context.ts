@@ -1,0 +1,103 @@
+/** What every metainfo handler shares: its dependencies, authorization and record mapping. */
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../../core/errors.js';
+import type { Clock } from '../../core/clock.js';
+import type { Identity } from '../../crypto/identity.js';
+import type { OverlayStore } from '../../overlay/port.js';
+import type { MetabaseStore } from '../metabase/port.js';
+import type { ObjectRecord, ProjectId, SegmentRecord } from '../metabase/types.js';
+import type { ObjectInfo } from '../schemas.js';
+import { UploadIdSealer } from '../upload-id.js';
+import type { MetainfoConfig } from './config.js';
+
+/** Resolves an API key to its project. */
+export interface ApiKeyAuthority {
+  authenticate(apiKey: string): Promise<ProjectId | undefined>;
+}
+
+export interface MetainfoDeps {
+  identity: Identity;
+  metabase: MetabaseStore;
+  overlay: OverlayStore;
+  projects: ApiKeyAuthority;
+  config: MetainfoConfig;
+  clock: Clock;
+  /** Told about segments whose pieces are no longer referenced (delete, abort, expiry), for best-effort deletion on nodes. */
+  onSegmentsDeleted?: (segments: readonly SegmentRecord[]) => void;
+}
+
+export class MetainfoContext {
+  readonly sealer: UploadIdSealer;
+
+  constructor(readonly deps: MetainfoDeps) {
+    this.sealer = new UploadIdSealer(deps.identity);
+  }
+
+  get config(): MetainfoConfig {
+    return this.deps.config;
+  }
+
+  now(): number {
+    return this.deps.clock.now();
+  }
+
+  /** The project an API key belongs to; `PermissionDenied` for an unknown or revoked key. */
+  async authorize(header: { apiKey: string }): Promise<ProjectId> {
+    const projectId = await this.deps.projects.authenticate(header.apiKey);
+    if (!projectId) throw new PermissionDeniedError('invalid API key');
+    return projectId;
+  }
+
+  async requireBucket(projectId: ProjectId, bucket: string): Promise<void> {
+    if (!(await this.deps.metabase.getBucket(projectId, bucket))) throw new NotFoundError(`bucket ${JSON.stringify(bucket)} not found`);
+  }
+
+  checkKey(encryptedKey: Uint8Array): void {
+    if (encryptedKey.length > this.config.maxKeyLength) {
+      throw new InvalidArgumentError(`"encryptedKey" is ${encryptedKey.length} bytes, over the limit of ${this.config.maxKeyLength}`);
+    }
+  }
+
+  checkExpiry(expiresAt: number | undefined): void {
+    if (expiresAt !== undefined && expiresAt <= this.now()) throw new InvalidArgumentError('"expiresAt" is in the past');
+  }
+
+  checkMetadata(metadata: { encryptedMetadata: Uint8Array } | undefined): void {
+    if (metadata && metadata.encryptedMetadata.length > this.config.maxMetadataSize) {
+      throw new InvalidArgumentError(`"metadata.encryptedMetadata" is ${metadata.encryptedMetadata.length} bytes, over the limit of ${this.config.maxMetadataSize}`);
+    }
+  }
+
+  segmentsDeleted(segments: readonly SegmentRecord[]): void {
+    if (segments.length > 0) this.deps.onSegmentsDeleted?.(segments);
+  }
+}
+
+export function objectInfo(o: ObjectRecord): ObjectInfo {
+  return {
+    bucket: o.bucket,
+    encryptedKey: o.objectKey,
+    version: o.version,
+    streamId: o.streamId,
+    status: o.status,
+    createdAt: o.createdAt,
+    ...(o.committedAt === undefined ? {} : { committedAt: o.committedAt }),
+    ...(o.expiresAt === undefined ? {} : { expiresAt: o.expiresAt }),
+    segmentCount: o.segmentCount,
+    totalPlainSize: o.totalPlainSize,
+    totalEncryptedSize: o.totalEncryptedSize,
+    redundancy: o.redundancy,
+    encryption: o.encryption,
+    ...(o.metadata === undefined ? {} : { metadata: o.metadata }),
+  };
+}
+
+export function notExpired(o: ObjectRecord | undefined, now: number): ObjectRecord | undefined {
+  return o && (o.expiresAt === undefined || o.expiresAt > now) ? o : undefined;
+}
+
+export function requireFound<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new NotFoundError(`${what} not found`);
+  return value;
+}
+
+export const uploadMismatch = (): FailedPreconditionError => new FailedPreconditionError('segment upload id belongs to another stream');

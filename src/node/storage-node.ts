@@ -1,0 +1,182 @@
+/**
+ * The storage node as one object: the piece store and its RPC service, check-ins with every
+ * trusted satellite, and settlement of the orders it served.
+ */
+import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
+import { isHandoffError } from '../core/errors.js';
+import { Identity } from '../crypto/identity.js';
+import { NodeId } from '../crypto/node-id.js';
+import { SettleOrders } from '../orders/settlement.js';
+import { CheckIn, type CheckInResponse } from '../overlay/checkin.js';
+import { registerPiecestore } from '../piecestore/service.js';
+import type { PieceStore } from '../piecestore/store.js';
+import { RpcClient } from '../rpc/client.js';
+import { RpcServer } from '../rpc/server.js';
+import type { Listener, Transport } from '../transport/types.js';
+import { NodeDatabase } from './db/database.js';
+
+/** A satellite this node serves: its id (a NodeId or its printed form) and address. */
+export interface SatelliteEntry {
+  id: NodeId | string;
+  address: string;
+}
+
+export interface StorageNodeOptions {
+  transport: Transport;
+  /** Where to listen, e.g. `127.0.0.1:0`. */
+  address: string;
+  identity?: Identity;
+  satellites: SatelliteEntry[];
+  /** Where pieces live (an `FsPieceStore` in production, `MemoryPieceStore` in tests). */
+  storage: PieceStore;
+  /** The node's own state (trusted satellites, used serials, orders to settle). */
+  db: NodeDatabase;
+  /** Payout address, reported at check-in. */
+  wallet: string;
+  /** Bytes this node offers. */
+  capacity: number;
+  /** The address satellites and uplinks should dial (default: the listener's). */
+  externalAddress?: string;
+  clock?: Clock;
+  /** Orders are settled this often (default 1 h). */
+  settleIntervalMs?: number;
+  onError?: (error: unknown, where: string) => void;
+}
+
+export const NODE_VERSION = '0.1.0';
+
+/**
+ * @example
+ * ```ts
+ * const node = await StorageNode.start({
+ *   transport: tcpTransport(), address: '127.0.0.1:0', satellites: [{ id: satellite.id, address: satellite.address }],
+ *   storage: await FsPieceStore.open({ root: dir }), db: await NodeDatabase.open({ path: `${dir}/node.db` }),
+ *   wallet: '0xabc', capacity: 10 * 2 ** 30,
+ * });
+ * ```
+ */
+export class StorageNode {
+  readonly identity: Identity;
+  readonly server: RpcServer;
+  readonly storage: PieceStore;
+  readonly db: NodeDatabase;
+  readonly #options: StorageNodeOptions;
+  readonly #listener: Listener;
+  readonly #clients = new Map<string, RpcClient>();
+  readonly #timers = new Set<TimerHandle>();
+  readonly #clock: Clock;
+  #closed = false;
+
+  private constructor(options: StorageNodeOptions, identity: Identity, server: RpcServer, listener: Listener) {
+    this.#options = options;
+    this.identity = identity;
+    this.server = server;
+    this.storage = options.storage;
+    this.db = options.db;
+    this.#listener = listener;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  static async start(options: StorageNodeOptions): Promise<StorageNode> {
+    const identity = options.identity ?? Identity.generate();
+    const clock = options.clock ?? systemClock;
+    for (const satellite of options.satellites) {
+      const id = typeof satellite.id === 'string' ? NodeId.parse(satellite.id) : satellite.id;
+      if (!options.db.isTrusted(id.bytes)) options.db.trustSatellite({ id: id.bytes, address: satellite.address, addedAt: clock.now() });
+    }
+    const server = new RpcServer({ identity, onError: (err, method) => options.onError?.(err, method) });
+    registerPiecestore(server, { identity, pieces: options.storage, db: options.db, trusted: (id) => options.db.isTrusted(id), clock });
+    const listener = await server.listen(options.transport, options.address);
+    const node = new StorageNode(options, identity, server, listener);
+    await node.checkInAll();
+    node.#every(options.settleIntervalMs ?? 3600_000, async () => {
+      await node.settleOrders();
+      options.db.cleanup(clock.now());
+    });
+    return node;
+  }
+
+  get id(): NodeId {
+    return this.identity.id;
+  }
+
+  get address(): string {
+    return this.#options.externalAddress ?? this.#listener.address;
+  }
+
+  /** Checks in with every trusted satellite now; a satellite that is down is retried at the next interval. */
+  async checkInAll(): Promise<void> {
+    await Promise.all(this.db.trustedSatellites().map((s) => this.#checkIn(s.id, s.address)));
+  }
+
+  /** Sends every unsettled order to its satellite; returns how many were accepted. */
+  async settleOrders(): Promise<number> {
+    let accepted = 0;
+    for (const satelliteId of this.db.unsettledSatellites()) {
+      const satellite = this.db.trustedSatellite(satelliteId);
+      if (!satellite) continue;
+      for (;;) {
+        const batch = this.db.takeUnsettled(satelliteId, 1000);
+        if (batch.length === 0) break;
+        const { outcomes } = await this.#client(satelliteId, satellite.address).call(SettleOrders, { items: batch.map(({ limit, order }) => ({ limit, order })) }, { timeoutMs: 30_000 });
+        // Every outcome is final (accepted, duplicate, expired, invalid, not ours): none is worth resending.
+        this.db.markSettled(satelliteId, batch.map((item) => item.order.serialNumber));
+        accepted += outcomes.filter((o) => o === 'accepted').length;
+        if (batch.length < 1000) break;
+      }
+    }
+    return accepted;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const timer of this.#timers) this.#clock.clearTimeout(timer);
+    this.#timers.clear();
+    await this.server.close();
+    for (const client of this.#clients.values()) await client.close();
+  }
+
+  async #checkIn(satelliteId: Uint8Array, address: string): Promise<void> {
+    let response: CheckInResponse | undefined;
+    try {
+      response = await this.#client(satelliteId, address).call(
+        CheckIn,
+        { address: this.address, wallet: this.#options.wallet, freeBytes: Math.max(0, this.#options.capacity - this.storage.usedBytes()), version: NODE_VERSION },
+        { timeoutMs: 30_000 },
+      );
+    } catch (err) {
+      this.#options.onError?.(err, 'check-in');
+    }
+    if (this.#closed) return;
+    const next = response ? Math.max(1000, Math.floor(response.checkInIntervalMs * 0.9)) : 60_000;
+    const timer = this.#clock.setTimeout(() => {
+      this.#timers.delete(timer);
+      void this.#checkIn(satelliteId, address);
+    }, next);
+    this.#timers.add(timer);
+  }
+
+  #every(ms: number, work: () => Promise<unknown>): void {
+    const timer = this.#clock.setTimeout(() => {
+      this.#timers.delete(timer);
+      void work()
+        .catch((err: unknown) => {
+          if (!isHandoffError(err, 'Unavailable')) this.#options.onError?.(err, 'settlement');
+        })
+        .finally(() => {
+          if (!this.#closed) this.#every(ms, work);
+        });
+    }, ms);
+    this.#timers.add(timer);
+  }
+
+  #client(satelliteId: Uint8Array, address: string): RpcClient {
+    const key = Buffer.from(satelliteId).toString('hex');
+    let client = this.#clients.get(key);
+    if (!client) {
+      client = new RpcClient({ transport: this.#options.transport, address, identity: this.identity, expectedPeer: NodeId.fromPublicKey(satelliteId), maxIdleConnections: 2 });
+      this.#clients.set(key, client);
+    }
+    return client;
+  }
+}

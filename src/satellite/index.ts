@@ -1,0 +1,8 @@
+/** `handoff/satellite`: the satellite, its stores and its configuration. */
+export { Satellite, type SatelliteOptions, type SatelliteConfig } from './satellite.js';
+export { openSatelliteStore, type SatelliteStore, type SatelliteStoreOptions } from './store.js';
+export { Chore } from './chore.js';
+export { metainfoConfig, DEFAULT_METAINFO_CONFIG, DEV_REDUNDANCY, type MetainfoConfig } from '../metainfo/endpoint/config.js';
+export * as metainfo from '../metainfo/methods.js';
+export type { RedundancyScheme, EncryptionParameters, SegmentPosition, ObjectRecord, SegmentRecord } from '../metainfo/metabase/types.js';
+export type { MetabaseStore } from '../metainfo/metabase/port.js';

@@ -1,0 +1,141 @@
+/**
+ * The satellite as one object: metainfo, the node registry, order settlement and the cleanup
+ * chore wired onto one RPC server, over any transport and any store.
+ */
+import { systemClock, type Clock } from '../core/clock.js';
+import { Identity } from '../crypto/identity.js';
+import type { NodeId } from '../crypto/node-id.js';
+import { metainfoConfig, type MetainfoConfig } from '../metainfo/endpoint/config.js';
+import type { MetainfoContext } from '../metainfo/endpoint/context.js';
+import { registerMetainfo } from '../metainfo/service.js';
+import { registerSettlement } from '../orders/ledger/service.js';
+import { registerOverlay } from '../overlay/service.js';
+import type { CreatedProject } from '../projects/types.js';
+import { RpcServer } from '../rpc/server.js';
+import type { Listener, Transport } from '../transport/types.js';
+import { Chore } from './chore.js';
+import { PieceDeleter } from './piece-deleter.js';
+import type { SatelliteStore } from './store.js';
+
+export interface SatelliteConfig {
+  metainfo: Partial<MetainfoConfig>;
+  /** Nodes are asked to check in this often (default 1 h). */
+  checkInIntervalMs: number;
+  /** Dial a checking-in node back to prove it owns its address (default true). */
+  verifyNodeAddresses: boolean;
+  /** How often expired uploads and objects are deleted (default 10 min). */
+  cleanupIntervalMs: number;
+  /** Objects deleted per cleanup batch (default 1000). */
+  cleanupBatch: number;
+}
+
+export interface SatelliteOptions {
+  transport: Transport;
+  /** Where to listen, e.g. `127.0.0.1:7777` (`:0` picks a free port). */
+  address: string;
+  /** Default: a fresh identity (fine for tests; a real satellite loads its own). */
+  identity?: Identity;
+  store: SatelliteStore;
+  config?: Partial<SatelliteConfig>;
+  clock?: Clock;
+  /** Unexpected handler errors (bugs), for logs. */
+  onError?: (error: unknown, where: string) => void;
+}
+
+/**
+ * @example
+ * ```ts
+ * const satellite = await Satellite.start({ transport: tcpTransport(), address: '127.0.0.1:0', store: await openSatelliteStore({ kind: 'memory' }) });
+ * const { apiKey } = await satellite.createProject('photos');
+ * ```
+ */
+export class Satellite {
+  readonly identity: Identity;
+  readonly server: RpcServer;
+  readonly store: SatelliteStore;
+  readonly metainfo: MetainfoContext;
+  readonly chores: { readonly cleanup: Chore };
+  readonly #listener: Listener;
+  readonly #deleter: PieceDeleter;
+  readonly #clock: Clock;
+
+  private constructor(parts: { identity: Identity; server: RpcServer; store: SatelliteStore; metainfo: MetainfoContext; listener: Listener; deleter: PieceDeleter; cleanup: Chore; clock: Clock }) {
+    this.identity = parts.identity;
+    this.server = parts.server;
+    this.store = parts.store;
+    this.metainfo = parts.metainfo;
+    this.#listener = parts.listener;
+    this.#deleter = parts.deleter;
+    this.#clock = parts.clock;
+    this.chores = { cleanup: parts.cleanup };
+  }
+
+  static async start(options: SatelliteOptions): Promise<Satellite> {
+    const identity = options.identity ?? Identity.generate();
+    const clock = options.clock ?? systemClock;
+    const config: SatelliteConfig = {
+      metainfo: {},
+      checkInIntervalMs: 3600_000,
+      verifyNodeAddresses: true,
+      cleanupIntervalMs: 10 * 60_000,
+      cleanupBatch: 1000,
+      ...options.config,
+    };
+    const { store } = options;
+    const server = new RpcServer({ identity, onError: (err, method) => options.onError?.(err, method) });
+    const deleter = new PieceDeleter({ identity, overlay: store.overlay, transport: options.transport, clock });
+    const metainfo = registerMetainfo(server, {
+      identity,
+      metabase: store.metabase,
+      overlay: store.overlay,
+      projects: store.projects,
+      config: metainfoConfig(config.metainfo),
+      clock,
+      onSegmentsDeleted: (segments) => deleter.enqueue(segments),
+    });
+    registerOverlay(server, { store: store.overlay, transport: options.transport, verifyAddress: config.verifyNodeAddresses, clock, checkInIntervalMs: config.checkInIntervalMs });
+    registerSettlement(server, { ledger: store.ledger, clock });
+    const cleanup = new Chore(
+      'cleanup',
+      async () => {
+        for (;;) {
+          const { objects, segments } = await store.metabase.deleteExpired(clock.now(), config.cleanupBatch);
+          deleter.enqueue(segments);
+          if (objects.length < config.cleanupBatch) break;
+        }
+        // Settled serials are kept until their orders expire, so a replay is always caught.
+        while ((await store.ledger.deleteExpiredSerials(clock.now(), config.cleanupBatch)) === config.cleanupBatch);
+      },
+      { intervalMs: config.cleanupIntervalMs, clock, onError: (err) => options.onError?.(err, 'cleanup chore') },
+    );
+    const listener = await server.listen(options.transport, options.address);
+    cleanup.start();
+    return new Satellite({ identity, server, store, metainfo, listener, deleter, cleanup, clock });
+  }
+
+  get id(): NodeId {
+    return this.identity.id;
+  }
+
+  /** The address nodes and uplinks dial. */
+  get address(): string {
+    return this.#listener.address;
+  }
+
+  /** Creates a project and its first API key. */
+  createProject(name: string): Promise<CreatedProject> {
+    return this.store.projects.createProject(name, this.#clock.now());
+  }
+
+  /** Waits until queued piece deletions have been sent (tests use it). */
+  settleDeletes(): Promise<void> {
+    return this.#deleter.drain();
+  }
+
+  /** Stops chores and the server. The store is the caller's: close it after. */
+  async close(): Promise<void> {
+    await this.chores.cleanup.stop();
+    await this.server.close();
+    await this.#deleter.close();
+  }
+}

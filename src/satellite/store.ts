@@ -1,0 +1,104 @@
+/**
+ * Everything a satellite keeps, as one object: the metabase, the overlay, projects and the
+ * bandwidth ledger. Memory for tests and embedding, one SQLite file for a single machine, or
+ * PostgreSQL / CockroachDB for scale — every store passes the same suite on each.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { MemoryMetabaseStore } from '../metainfo/metabase/memory.js';
+import type { MetabaseStore } from '../metainfo/metabase/port.js';
+import { PostgresMetabaseStore } from '../metainfo/metabase/postgres.js';
+import { SqliteMetabaseStore } from '../metainfo/metabase/sqlite.js';
+import type { LedgerStore } from '../orders/ledger/port.js';
+import { MemoryLedgerStore } from '../orders/ledger/store/memory.js';
+import { PostgresLedgerStore } from '../orders/ledger/store/postgres.js';
+import { SqliteLedgerStore } from '../orders/ledger/store/sqlite.js';
+import type { OverlayStore } from '../overlay/port.js';
+import { MemoryOverlayStore } from '../overlay/store/memory.js';
+import { PostgresOverlayStore } from '../overlay/store/postgres.js';
+import { SqliteOverlayStore } from '../overlay/store/sqlite.js';
+import type { ProjectStore } from '../projects/port.js';
+import { MemoryProjectStore } from '../projects/store/memory.js';
+import { PostgresProjectStore } from '../projects/store/postgres.js';
+import { SqliteProjectStore } from '../projects/store/sqlite.js';
+
+export interface SatelliteStore {
+  readonly metabase: MetabaseStore;
+  readonly overlay: OverlayStore;
+  readonly projects: ProjectStore;
+  readonly ledger: LedgerStore;
+  close(): Promise<void>;
+}
+
+export type SatelliteStoreOptions =
+  | { readonly kind: 'memory' }
+  /** One SQLite file, `satellite.db`, in `dir` (created if missing). */
+  | { readonly kind: 'sqlite'; readonly dir: string }
+  /** PostgreSQL or CockroachDB; one pool shared by every store. */
+  | { readonly kind: 'postgres'; readonly connectionString: string; readonly maxConnections?: number };
+
+/**
+ * Opens every store of a satellite; migrations run as each opens.
+ *
+ * @example
+ * ```ts
+ * const store = await openSatelliteStore({ kind: 'postgres', connectionString: process.env.DATABASE_URL! });
+ * ```
+ */
+export async function openSatelliteStore(options: SatelliteStoreOptions): Promise<SatelliteStore> {
+  switch (options.kind) {
+    case 'memory': {
+      const stores = { metabase: new MemoryMetabaseStore(), overlay: new MemoryOverlayStore(), projects: new MemoryProjectStore(), ledger: new MemoryLedgerStore() };
+      return { ...stores, close: () => closeAll(stores) };
+    }
+    case 'sqlite': {
+      mkdirSync(options.dir, { recursive: true });
+      const path = join(options.dir, 'satellite.db');
+      // The metabase keeps its own connection (its transactions are long); the small stores share one.
+      const shared = new Database(path);
+      shared.pragma('journal_mode = WAL');
+      shared.pragma('synchronous = NORMAL');
+      shared.pragma('busy_timeout = 5000');
+      const stores = {
+        metabase: await SqliteMetabaseStore.open({ path }),
+        overlay: await SqliteOverlayStore.open({ database: shared }),
+        projects: await SqliteProjectStore.open({ database: shared }),
+        ledger: await SqliteLedgerStore.open({ database: shared }),
+      };
+      return {
+        ...stores,
+        async close() {
+          await closeAll(stores);
+          shared.close();
+        },
+      };
+    }
+    case 'postgres': {
+      const pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
+      try {
+        const stores = {
+          metabase: await PostgresMetabaseStore.open({ pool }),
+          overlay: await PostgresOverlayStore.open({ pool }),
+          projects: await PostgresProjectStore.open({ pool }),
+          ledger: await PostgresLedgerStore.open({ pool }),
+        };
+        return {
+          ...stores,
+          async close() {
+            await closeAll(stores);
+            await pool.end();
+          },
+        };
+      } catch (err) {
+        await pool.end();
+        throw err;
+      }
+    }
+  }
+}
+
+async function closeAll(stores: Record<string, { close(): Promise<void> | void }>): Promise<void> {
+  for (const store of Object.values(stores)) await store.close();
+}
