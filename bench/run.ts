@@ -12,6 +12,7 @@ const sections: Record<string, () => Promise<BenchSection>> = {
   codec: async () => (await import('./codec.js')).benchCodec(),
   rpc: async () => (await import('./rpc.js')).benchRpc(),
   erasure: async () => (await import('./erasure.js')).benchErasure(),
+  metainfo: async () => (await import('./metainfo.js')).benchMetainfo(),
   piecestore: async () => (await import('./piecestore.js')).benchPiecestore(),
   'transfer-core': async () => (await import('./transfer-core.js')).benchTransferCore(),
   'transfer-rsync': async () => (await import('./transfer-rsync.js')).benchRsync(),

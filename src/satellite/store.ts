@@ -20,6 +20,7 @@ import { MemoryOverlayStore } from '../overlay/store/memory.js';
 import { PostgresOverlayStore } from '../overlay/store/postgres.js';
 import { SqliteOverlayStore } from '../overlay/store/sqlite.js';
 import type { ProjectStore } from '../projects/port.js';
+import { CachingProjectStore } from '../projects/cache.js';
 import { MemoryProjectStore } from '../projects/store/memory.js';
 import { PostgresProjectStore } from '../projects/store/postgres.js';
 import { SqliteProjectStore } from '../projects/store/sqlite.js';
@@ -64,7 +65,7 @@ export async function openSatelliteStore(options: SatelliteStoreOptions): Promis
       const stores = {
         metabase: await SqliteMetabaseStore.open({ path }),
         overlay: await SqliteOverlayStore.open({ database: shared }),
-        projects: await SqliteProjectStore.open({ database: shared }),
+        projects: new CachingProjectStore(await SqliteProjectStore.open({ database: shared })),
         ledger: await SqliteLedgerStore.open({ database: shared }),
       };
       return {
@@ -81,7 +82,8 @@ export async function openSatelliteStore(options: SatelliteStoreOptions): Promis
         const stores = {
           metabase: await PostgresMetabaseStore.open({ pool }),
           overlay: await PostgresOverlayStore.open({ pool }),
-          projects: await PostgresProjectStore.open({ pool }),
+          // API keys are looked up on every call: keep recent ones in memory (revocations apply within a minute).
+          projects: new CachingProjectStore(await PostgresProjectStore.open({ pool })),
           ledger: await PostgresLedgerStore.open({ pool }),
         };
         return {

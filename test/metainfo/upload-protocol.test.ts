@@ -190,6 +190,8 @@ describe('projects, buckets and limits', () => {
     const metadata = { encryptedMetadata: new Uint8Array(9), encryptedMetadataNonce: new Uint8Array(24), encryptedMetadataKey: new Uint8Array(48), encryptedMetadataKeyNonce: new Uint8Array(24) };
     await expect(client.call(M.CommitInlineObject, { header, bucket: 'photos', encryptedKey: key('k'), encryption, inline: { ...inline, inlineData: new Uint8Array(5) }, metadata })).rejects.toThrow(/"metadata.encryptedMetadata"/);
     await expect(client.call(M.CreateBucket, { header, name: 'Not A Bucket' })).rejects.toMatchObject({ name: 'InvalidArgumentError' });
+    await expect(client.call(M.StartStreamAndStartSegment, { ...base, bucket: 'missing', encryptedKey: key('k'), maxEncryptedSegmentSize: 100 })).rejects.toMatchObject({ name: 'NotFoundError', message: expect.stringContaining('bucket') });
+    await expect(client.call(M.CommitInlineObject, { header, bucket: 'missing', encryptedKey: key('k'), encryption, inline: { ...inline, inlineData: new Uint8Array(5) } })).rejects.toMatchObject({ name: 'NotFoundError' });
   });
 
   it('new segments never go to exiting, exited or disqualified nodes; downloads still use exiting ones', async () => {
