@@ -78,6 +78,8 @@ export async function openSatelliteStore(options: SatelliteStoreOptions): Promis
     }
     case 'postgres': {
       const pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
+      // An idle connection that dies must not crash the satellite; the next query reports it.
+      pool.on('error', () => {});
       try {
         const stores = {
           metabase: await PostgresMetabaseStore.open({ pool }),

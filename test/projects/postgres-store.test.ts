@@ -33,6 +33,7 @@ describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL project store', () =
   it('shares one database with the overlay and the ledger, each store with its own version row', async () => {
     const shared = await createTestDatabase();
     const pool = new pg.Pool({ connectionString: shared.url, max: 6 });
+    pool.on('error', () => {}); // the test database is dropped WITH (FORCE) at the end
     try {
       const stores = await Promise.all([
         PostgresProjectStore.open({ pool }),

@@ -11,6 +11,7 @@ describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL metabase store', () 
   beforeAll(async () => {
     db = await createTestDatabase();
     admin = new pg.Pool({ connectionString: db.url, max: 1 });
+    admin.on('error', () => {}); // the test database is dropped WITH (FORCE) at the end
   });
   afterAll(async () => {
     await admin?.end();
@@ -40,6 +41,7 @@ describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL metabase store', () 
 
   it('uses a pool the host owns without ending it', async () => {
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    pool.on('error', () => {}); // the test database is dropped WITH (FORCE) at the end
     const store = await PostgresMetabaseStore.open({ pool });
     await store.close();
     expect((await pool.query('SELECT 1 AS one')).rows[0].one).toBe(1);
