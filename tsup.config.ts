@@ -9,6 +9,7 @@ export default defineConfig({
     'transfer/index': 'src/transfer/index.ts',
     'satellite/index': 'src/satellite/index.ts',
     'node/index': 'src/node/index.ts',
+    'uplink/index': 'src/uplink/index.ts',
     'cli/index': 'src/cli/index.ts',
   },
   format: ['esm'],

@@ -14,6 +14,7 @@ const sections: Record<string, () => Promise<BenchSection>> = {
   erasure: async () => (await import('./erasure.js')).benchErasure(),
   metainfo: async () => (await import('./metainfo.js')).benchMetainfo(),
   piecestore: async () => (await import('./piecestore.js')).benchPiecestore(),
+  uplink: async () => (await import('./uplink.js')).benchUplink(),
   'transfer-core': async () => (await import('./transfer-core.js')).benchTransferCore(),
   'transfer-rsync': async () => (await import('./transfer-rsync.js')).benchRsync(),
 };

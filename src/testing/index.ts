@@ -12,3 +12,5 @@ export { projectStoreSuite, type ProjectStoreSuiteSetup } from './project-store-
 export { ledgerStoreSuite, type LedgerStoreSuiteSetup } from './ledger-store-suite.js';
 export { pieceStoreSuite, type PieceStoreSuiteSetup } from './piece-store-suite.js';
 export { startSshd, sshUnavailableReason, type SshServer } from './sshd.js';
+export { createTestNetwork, TEST_REDUNDANCY, TEST_SEGMENT_SIZE, TEST_KDF } from './network.js';
+export type { TestNetwork, TestNetworkOptions } from './network.js';

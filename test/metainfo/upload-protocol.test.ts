@@ -185,6 +185,9 @@ describe('projects, buckets and limits', () => {
     const base = { header, bucket: 'photos', position: { part: 0, index: 0 }, encryption };
     await expect(client.call(M.StartStreamAndStartSegment, { ...base, encryptedKey: new Uint8Array(17), maxEncryptedSegmentSize: 100 })).rejects.toThrow(/"encryptedKey"/);
     await expect(client.call(M.StartStreamAndStartSegment, { ...base, encryptedKey: key('k'), maxEncryptedSegmentSize: 4097 })).rejects.toThrow(/"maxEncryptedSegmentSize"/);
+    // A refused first segment leaves no pending stream behind (the client never got its id).
+    const { items: pending } = await client.call(M.ListObjects, { header, bucket: 'photos', prefix: new Uint8Array(), recursive: true, limit: 10, includePending: true });
+    expect(pending).toEqual([]);
     const inline = { position: { part: 0, index: 0 }, encryptedKey: new Uint8Array(48), encryptedKeyNonce: new Uint8Array(24), plainSize: 1, inlineData: new Uint8Array(5000) };
     await expect(client.call(M.CommitInlineObject, { header, bucket: 'photos', encryptedKey: key('k'), encryption, inline })).rejects.toThrow(/"inline.inlineData"/);
     const metadata = { encryptedMetadata: new Uint8Array(9), encryptedMetadataNonce: new Uint8Array(24), encryptedMetadataKey: new Uint8Array(48), encryptedMetadataKeyNonce: new Uint8Array(24) };

@@ -118,7 +118,14 @@ export function uploadHandlers(ctx: MetainfoContext) {
   return {
     async startStreamAndStartSegment(req: Req<typeof M.StartStreamAndStartSegment>): Promise<{ streamUploadId: Uint8Array; streamId: Uint8Array; segment: SegmentUploadInfo }> {
       const stream = await beginStream(ctx, req);
-      const segment = await beginSegment(ctx, stream, req.position, req.maxEncryptedSegmentSize);
+      let segment: SegmentUploadInfo;
+      try {
+        segment = await beginSegment(ctx, stream, req.position, req.maxEncryptedSegmentSize);
+      } catch (err) {
+        // The client never learns this stream's id, so it could not abort it: do it here.
+        await ctx.deps.metabase.deletePendingObject(location(stream), stream.streamId).catch(() => undefined);
+        throw err;
+      }
       return { streamUploadId: ctx.sealer.sealStream(stream), streamId: stream.streamId, segment };
     },
 

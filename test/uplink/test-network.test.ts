@@ -1,0 +1,65 @@
+/**
+ * `createTestNetwork`, the way users unit-test their apps against handoff: every transport and
+ * store kind, nodes added later, and a `close` that leaves nothing behind.
+ */
+import { existsSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FsPieceStore } from '../../src/piecestore/index.js';
+import { createTestNetwork, TEST_SEGMENT_SIZE, type TestNetwork } from '../../src/testing/network.js';
+import { describeWith } from '../support/env.js';
+import { postgresUnavailable, postgresUrl } from '../support/postgres.js';
+import { patterned } from './support/bytes.js';
+
+let network: TestNetwork | undefined;
+afterEach(async () => {
+  await network?.close();
+  network = undefined;
+});
+
+async function roundTrip(n: TestNetwork): Promise<void> {
+  const uplink = await n.uplink();
+  await uplink.createBucket('files');
+  const data = patterned(2 * TEST_SEGMENT_SIZE + 321, 8);
+  await uplink.upload('files', 'one', data);
+  expect(Buffer.from(await uplink.download('files', 'one')).equals(data)).toBe(true);
+}
+
+describe('createTestNetwork', () => {
+  it('runs over WebSocket with SQLite and piece files in a temporary directory, which close removes', async () => {
+    network = await createTestNetwork({ transport: 'websocket', storage: 'sqlite' });
+    expect(network.net).toBeUndefined();
+    await roundTrip(network);
+    const root = (network.nodes[0]!.storage as FsPieceStore).root;
+    expect(existsSync(root)).toBe(true);
+    await network.close();
+    network = undefined;
+    expect(existsSync(root)).toBe(false);
+  });
+
+  it('adds nodes later, and uploads use them once they checked in', async () => {
+    network = await createTestNetwork({ nodes: 3 });
+    const uplink = await network.uplink();
+    await uplink.createBucket('grow');
+    await expect(uplink.upload('grow', 'early', patterned(TEST_SEGMENT_SIZE))).rejects.toMatchObject({ name: 'UnavailableError' });
+    await network.addNode();
+    await network.addNode();
+    expect(network.nodes).toHaveLength(5);
+    await uplink.upload('grow', 'later', patterned(TEST_SEGMENT_SIZE));
+    expect(network.nodes[4]!.storage.usedBytes()).toBeGreaterThan(0);
+  });
+
+  it('shares one project between its uplinks, each with its own host on the memory network', async () => {
+    network = await createTestNetwork();
+    const [a, b] = await Promise.all([network.uplink(), network.uplink()]);
+    await a.createBucket('common');
+    expect((await b.listBuckets()).map((x) => x.name)).toEqual(['common']);
+    expect(typeof (await network.apiKey())).toBe('string');
+  });
+});
+
+describeWith('PostgreSQL', postgresUnavailable, 'createTestNetwork on PostgreSQL', () => {
+  it('keeps the satellite in a database of its own and drops it on close', async () => {
+    network = await createTestNetwork({ storage: 'postgres', connectionString: postgresUrl! });
+    await roundTrip(network);
+  });
+});
