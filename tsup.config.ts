@@ -10,6 +10,7 @@ export default defineConfig({
     'satellite/index': 'src/satellite/index.ts',
     'node/index': 'src/node/index.ts',
     'uplink/index': 'src/uplink/index.ts',
+    'move/index': 'src/move/index.ts',
     'cli/index': 'src/cli/index.ts',
   },
   format: ['esm'],

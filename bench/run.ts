@@ -15,6 +15,7 @@ const sections: Record<string, () => Promise<BenchSection>> = {
   metainfo: async () => (await import('./metainfo.js')).benchMetainfo(),
   piecestore: async () => (await import('./piecestore.js')).benchPiecestore(),
   uplink: async () => (await import('./uplink.js')).benchUplink(),
+  move: async () => (await import('./move.js')).benchMove(),
   'transfer-core': async () => (await import('./transfer-core.js')).benchTransferCore(),
   'transfer-rsync': async () => (await import('./transfer-rsync.js')).benchRsync(),
 };

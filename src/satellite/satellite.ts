@@ -8,6 +8,8 @@ import type { NodeId } from '../crypto/node-id.js';
 import { metainfoConfig, type MetainfoConfig } from '../metainfo/endpoint/config.js';
 import type { MetainfoContext } from '../metainfo/endpoint/context.js';
 import { registerMetainfo } from '../metainfo/service.js';
+import { registerMove } from '../move/service.js';
+import type { MoveConfig } from '../move/config.js';
 import { registerSettlement } from '../orders/ledger/service.js';
 import { registerOverlay } from '../overlay/service.js';
 import type { CreatedProject } from '../projects/types.js';
@@ -19,6 +21,8 @@ import type { SatelliteStore } from './store.js';
 
 export interface SatelliteConfig {
   metainfo: Partial<MetainfoConfig>;
+  /** Server-side move and copy (docs/move.md). */
+  move: Partial<MoveConfig>;
   /** Nodes are asked to check in this often (default 1 h). */
   checkInIntervalMs: number;
   /** Dial a checking-in node back to prove it owns its address (default true). */
@@ -75,6 +79,7 @@ export class Satellite {
     const clock = options.clock ?? systemClock;
     const config: SatelliteConfig = {
       metainfo: {},
+      move: {},
       checkInIntervalMs: 3600_000,
       verifyNodeAddresses: true,
       cleanupIntervalMs: 10 * 60_000,
@@ -93,6 +98,14 @@ export class Satellite {
       clock,
       onSegmentsDeleted: (segments) => deleter.enqueue(segments),
     });
+    registerMove(server, {
+      identity,
+      metabase: store.metabase,
+      projects: store.projects,
+      clock,
+      config: { maxKeyLength: metainfo.config.maxKeyLength, ...config.move },
+      onSegmentsDeleted: (segments) => deleter.enqueue(segments),
+    });
     registerOverlay(server, { store: store.overlay, transport: options.transport, verifyAddress: config.verifyNodeAddresses, clock, checkInIntervalMs: config.checkInIntervalMs });
     registerSettlement(server, { ledger: store.ledger, clock });
     const cleanup = new Chore(
@@ -103,6 +116,8 @@ export class Satellite {
           deleter.enqueue(segments);
           if (objects.length < config.cleanupBatch) break;
         }
+        // Abandoned chunked moves: their stored keys go with them.
+        while ((await store.metabase.deleteExpiredMoves(clock.now(), config.cleanupBatch)) === config.cleanupBatch);
         // Settled serials are kept until their orders expire, so a replay is always caught.
         while ((await store.ledger.deleteExpiredSerials(clock.now(), config.cleanupBatch)) === config.cleanupBatch);
       },

@@ -14,14 +14,17 @@
  * It pins down buckets (create, list, delete with and without force, project isolation), the
  * upload steps (begin, commit segment, commit object, inline objects, deadlines, versions of
  * concurrent uploads), reads, the listing (byte order, prefixes, collapsing, versions, pending,
- * paging), deletes and expiry, the full segment iteration, the piece-list compare-and-swap, and
- * the refusal of malformed input.
+ * paging), deletes and expiry, the full segment iteration, the piece-list compare-and-swap,
+ * server-side move and copy (single-shot and chunked, retries, forged finishes, shared pieces,
+ * the iteration guarantee), and the refusal of malformed input.
  */
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { MetabaseStore } from '../metainfo/metabase/port.js';
 import { bucketTests } from './metabase-store/buckets.js';
 import { cleanupTests } from './metabase-store/cleanup.js';
 import { listingTests } from './metabase-store/listing.js';
+import { copyTests } from './metabase-store/move-copy.js';
+import { moveTests } from './metabase-store/move.js';
 import { segmentTests } from './metabase-store/segments.js';
 import type { SuiteContext } from './metabase-store/context.js';
 import { uploadTests } from './metabase-store/uploads.js';
@@ -58,5 +61,7 @@ export function metabaseStoreSuite(setup: MetabaseStoreSuiteSetup): void {
     listingTests(context);
     cleanupTests(context);
     segmentTests(context);
+    moveTests(context);
+    copyTests(context);
   });
 }

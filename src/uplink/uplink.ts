@@ -17,6 +17,9 @@ import { abortMultipart, beginMultipart, commitMultipart, uploadPart, type Begin
 import { downloadObject, openDownload, type ObjectDownload } from './object-download.js';
 import { objectInfoFrom, type ObjectInfo } from './object-info.js';
 import { uploadObject } from './object-upload.js';
+import { copyObject, moveObject, type MoveClientDeps, type MoveObjectOptions } from '../move/client.js';
+import { moveObjects, type MoveObjectsOptions, type PrefixMoveReport } from '../move/prefix.js';
+import { pathContentKey } from './encryption/index.js';
 import { DEFAULT_MAX_INLINE_SIZE, DEFAULT_SEGMENT_SIZE, type DownloadOptions, type ListObjectsOptions, type LongCallOptions, type UplinkOptions, type UplinkSettings, type UploadOptions } from './options.js';
 
 /** A bucket of the project. */
@@ -189,6 +192,49 @@ export class Uplink {
   }
 
   /** Closes every connection and wipes the root key; the uplink cannot be used after. */
+  /**
+   * Renames an object on the satellite without re-uploading it: only its encrypted name and the
+   * wrapped keys change, no piece moves and no node is contacted (docs/move.md). Objects of any
+   * size; `newBucket` moves across buckets of the project; `overwrite` replaces an existing
+   * destination (otherwise `AlreadyExistsError`).
+   *
+   * @example
+   * ```ts
+   * await uplink.moveObject('photos', 'inbox/a.jpg', '2024/a.jpg');
+   * ```
+   */
+  async moveObject(bucket: string, oldKey: string, newKey: string, options: MoveObjectOptions = {}): Promise<ObjectInfo> {
+    const moved = await moveObject(this.#moveDeps(), bucket, oldKey, newKey, options);
+    return this.#info(moved.bucket, moved.key, moved.object);
+  }
+
+  /** Copies an object on the satellite: a new object whose segments share the same pieces (docs/move.md). */
+  async copyObject(bucket: string, oldKey: string, newKey: string, options: MoveObjectOptions = {}): Promise<ObjectInfo> {
+    const copied = await copyObject(this.#moveDeps(), bucket, oldKey, newKey, options);
+    return this.#info(copied.bucket, copied.key, copied.object);
+  }
+
+  /**
+   * Moves every object under `oldPrefix` to the same relative key under `newPrefix`, reporting
+   * each; resumable (objects an interrupted run already moved are `skipped`).
+   */
+  moveObjects(bucket: string, oldPrefix: string, newPrefix: string, options: MoveObjectsOptions = {}): Promise<PrefixMoveReport> {
+    return moveObjects(this.#moveDeps(), bucket, oldPrefix, newPrefix, options);
+  }
+
+  #moveDeps(): MoveClientDeps {
+    return { client: this.#ctx.satellite, header: this.#ctx.header, rootKey: this.#ctx.rootKey };
+  }
+
+  #info(bucket: string, key: string, wire: Parameters<typeof objectInfoFrom>[0]): ObjectInfo {
+    const contentKey = pathContentKey(this.#ctx.rootKey, bucket, key);
+    try {
+      return objectInfoFrom(wire, key, contentKey);
+    } finally {
+      contentKey.fill(0);
+    }
+  }
+
   async close(): Promise<void> {
     await this.#ctx.satellite.close();
     await this.#ctx.nodes.close();

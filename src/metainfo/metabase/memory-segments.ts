@@ -1,6 +1,8 @@
 /**
  * The memory store's segment table: segments by stream in position order, plus the stream ids in
- * byte order — together the (streamId, position) index the SQL stores keep as a primary key.
+ * byte order — together the (streamId, position) index the SQL stores keep as a primary key —
+ * and how many segments reference each root piece id (copies share pieces), the index the SQL
+ * stores keep on `root_piece_id`.
  */
 import { compareBytes, equalBytes, toHex } from '../../core/bytes.js';
 import { comparePositions } from './position.js';
@@ -15,6 +17,8 @@ export class MemorySegmentTable {
   readonly #byStream = new Map<string, SegmentRecord[]>();
   /** Stream ids that have segments, in byte order. */
   readonly #streams: StreamId[] = [];
+  /** Root piece id (hex) → segments referencing it; inline segments (no pieces) are not counted. */
+  readonly #references = new Map<string, number>();
 
   /** The stored segments of a stream, in position order (the live array: callers may update entries). */
   ofStream(streamId: StreamId): SegmentRecord[] {
@@ -36,16 +40,35 @@ export class MemorySegmentTable {
       insertSorted(this.#streams, segment.streamId, compareBytes);
     }
     insertSorted(list, segment, byPosition);
+    if (segment.rootPieceId.length > 0) {
+      const root = toHex(segment.rootPieceId);
+      this.#references.set(root, (this.#references.get(root) ?? 0) + 1);
+    }
   }
 
-  /** Removes every segment of a stream; returns them (copies, by position). */
-  removeStream(streamId: StreamId): SegmentRecord[] {
-    const key = toHex(streamId);
-    const list = this.#byStream.get(key);
-    if (!list) return [];
-    this.#byStream.delete(key);
-    removeSorted(this.#streams, streamId, compareBytes);
-    return list.map((s) => cloneSegment(s));
+  /**
+   * Removes every segment of these streams; returns those whose pieces are released — inline
+   * ones, and remote ones no remaining segment shares a root piece id with (copies, by stream
+   * and position).
+   */
+  removeStreams(streamIds: readonly StreamId[]): SegmentRecord[] {
+    const removed: SegmentRecord[] = [];
+    for (const streamId of streamIds) {
+      const key = toHex(streamId);
+      const list = this.#byStream.get(key);
+      if (!list) continue;
+      this.#byStream.delete(key);
+      removeSorted(this.#streams, streamId, compareBytes);
+      for (const segment of list) {
+        removed.push(segment);
+        if (segment.rootPieceId.length === 0) continue;
+        const root = toHex(segment.rootPieceId);
+        const left = this.#references.get(root)! - 1;
+        if (left === 0) this.#references.delete(root);
+        else this.#references.set(root, left);
+      }
+    }
+    return removed.filter((s) => s.rootPieceId.length === 0 || !this.#references.has(toHex(s.rootPieceId))).map((s) => cloneSegment(s));
   }
 
   /** Copies of a stream's segments after `cursor`, at most `limit`. */

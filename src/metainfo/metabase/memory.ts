@@ -9,7 +9,12 @@ import { compareListed, isAtOrAfter, listObjectsPage, type ScanQuery } from './l
 import { canonicalPieces, encodePieces } from './pieces.js';
 import type { BeginObject, CommitObject, CommitSegment, ListObjects, ListPage, MetabaseStore, ObjectLocation } from './port.js';
 import { MemorySegmentTable } from './memory-segments.js';
-import { requirePosition } from './position.js';
+import { cloneKey, cloneOperation, MemoryMoveTable } from './memory-moves.js';
+import {
+  isOntoItself, moveErrors, requireOperationId, validateBeginMove, validateFinishMove, validateSegmentKeys,
+  type BeginMove, type ExactObject, type FinishMove, type MoveOperation, type MoveResult, type SegmentKey,
+} from './move.js';
+import { packPosition, requirePosition } from './position.js';
 import { cloneObject, cloneSegment, compareSegments, isAt, newSegment, pendingObject } from './records.js';
 import { insertSorted, lowerBound, removeSorted } from './sorted.js';
 import type { Bucket, EncryptedMetadata, ObjectRecord, Piece, ProjectId, SegmentCursor, SegmentPosition, SegmentRecord, StreamId } from './types.js';
@@ -33,6 +38,7 @@ export class MemoryMetabaseStore implements MetabaseStore {
   /** project/bucket → rows in listing order (key, version descending, streamId). */
   readonly #rows = new Map<string, ObjectRecord[]>();
   readonly #segments = new MemorySegmentTable();
+  readonly #moves = new MemoryMoveTable();
 
   async createBucket(bucket: Bucket): Promise<void> {
     v.requireBytes(bucket.projectId, 'projectId', v.ID_LENGTH);
@@ -69,7 +75,7 @@ export class MemoryMetabaseStore implements MetabaseStore {
     if (!bucket) throw new NotFoundError(`bucket ${JSON.stringify(name)} not found`);
     const rows = this.#rows.get(bucketKey(projectId, name)) ?? [];
     if (rows.length > 0 && !options.force) throw new FailedPreconditionError(`bucket ${JSON.stringify(name)} is not empty`);
-    const segments = [...rows].flatMap((row) => this.#removeStream(row));
+    const segments = this.#removeStreams([...rows]);
     list.splice(list.indexOf(bucket), 1);
     return segments.sort(compareSegments);
   }
@@ -184,7 +190,7 @@ export class MemoryMetabaseStore implements MetabaseStore {
     v.requireOptionalVersion(version);
     const found = this.#committed(location, version);
     if (!found) return undefined;
-    return { object: cloneObject(found), segments: this.#removeStream(found) };
+    return { object: cloneObject(found), segments: this.#removeStreams([found]) };
   }
 
   async deletePendingObject(location: ObjectLocation, streamId: StreamId): Promise<SegmentRecord[]> {
@@ -192,7 +198,7 @@ export class MemoryMetabaseStore implements MetabaseStore {
     v.requireBytes(streamId, 'streamId', v.ID_LENGTH);
     const row = this.#streams.get(toHex(streamId));
     if (!row || !isAt(row, location) || row.status !== 'pending') throw new NotFoundError('pending object not found');
-    return this.#removeStream(row);
+    return this.#removeStreams([row]);
   }
 
   async deleteExpired(now: number, limit: number): Promise<{ objects: ObjectRecord[]; segments: SegmentRecord[] }> {
@@ -204,7 +210,8 @@ export class MemoryMetabaseStore implements MetabaseStore {
     const abandoned = all.filter((o) => o.status === 'pending' && o.uploadDeadline! < now).sort(byTime((o) => o.uploadDeadline!));
     const expired = all.filter((o) => o.status === 'committed' && o.expiresAt !== undefined && o.expiresAt <= now).sort(byTime((o) => o.expiresAt!));
     const objects = [...abandoned, ...expired].slice(0, limit);
-    const segments = objects.flatMap((o) => this.#removeStream(o));
+    // One stream at a time, as the SQL stores do it.
+    const segments = objects.flatMap((o) => this.#removeStreams([o]));
     return { objects: objects.map((o) => cloneObject(o)), segments: segments.sort(compareSegments) };
   }
 
@@ -231,7 +238,132 @@ export class MemoryMetabaseStore implements MetabaseStore {
     return true;
   }
 
+  async listSegmentKeys(streamId: StreamId, options: { cursor?: SegmentPosition | undefined; limit: number }): Promise<SegmentKey[]> {
+    const segments = await this.listSegments(streamId, options);
+    return segments.map((s) => ({ position: s.position, encryptedKey: s.encryptedKey, encryptedKeyNonce: s.encryptedKeyNonce }));
+  }
+
+  async beginMove(begin: BeginMove): Promise<MoveOperation> {
+    validateBeginMove(begin);
+    const source = this.#exact(begin.source);
+    if (!source) throw new NotFoundError('object not found');
+    if (this.#moves.has(begin.operationId)) throw new AlreadyExistsError('move operation id already exists');
+    const operation: MoveOperation = {
+      operationId: begin.operationId,
+      projectId: source.projectId,
+      streamId: source.streamId,
+      segmentCount: source.segmentCount,
+      createdAt: begin.createdAt,
+      expiresAt: begin.expiresAt,
+      finishedStreamId: undefined,
+    };
+    this.#moves.insert(operation);
+    return cloneOperation(operation);
+  }
+
+  async getMoveOperation(projectId: ProjectId, operationId: Uint8Array, now: number): Promise<MoveOperation | undefined> {
+    v.requireBytes(projectId, 'projectId', v.ID_LENGTH);
+    requireOperationId(operationId);
+    v.requireCount(now, 'now');
+    const entry = this.#moves.live(projectId, operationId, now);
+    return entry && cloneOperation(entry.operation);
+  }
+
+  async putMoveKeys(projectId: ProjectId, operationId: Uint8Array, keys: readonly SegmentKey[], now: number): Promise<void> {
+    v.requireBytes(projectId, 'projectId', v.ID_LENGTH);
+    requireOperationId(operationId);
+    const packed = validateSegmentKeys(keys);
+    v.requireCount(now, 'now');
+    const entry = this.#moves.live(projectId, operationId, now);
+    if (!entry) throw new NotFoundError(moveErrors.operationNotFound);
+    if (entry.operation.finishedStreamId) throw new FailedPreconditionError(moveErrors.operationFinished);
+    if (packed.length === 0) return;
+    // The batch must be exactly the stream's segments in its range: stored keys never outnumber segments.
+    const first = packed[0]!;
+    const last = packed[packed.length - 1]!;
+    const inRange = this.#segments.ofStream(entry.operation.streamId).map((s) => packPosition(s.position)).filter((p) => p >= first && p <= last);
+    if (inRange.length !== packed.length || inRange.some((p, i) => p !== packed[i])) throw new InvalidArgumentError(moveErrors.keysMismatch);
+    for (const key of keys) entry.keys.set(packPosition(key.position), cloneKey(key));
+  }
+
+  async finishMove(finish: FinishMove): Promise<MoveResult> {
+    validateFinishMove(finish);
+    const { source, destination, now } = finish;
+    const target = { projectId: source.projectId, bucket: destination.bucket, objectKey: destination.objectKey };
+    const unchanged = (row: ObjectRecord): MoveResult => ({ object: cloneObject(row), deletedSegments: [], changed: false });
+    const entry = 'operationId' in finish.keys ? this.#moves.live(source.projectId, finish.keys.operationId, now) : undefined;
+    if ('operationId' in finish.keys) {
+      if (!entry) throw new NotFoundError(moveErrors.operationNotFound);
+      if (!equalBytes(entry.operation.streamId, source.streamId)) throw new InvalidArgumentError(moveErrors.operationMismatch);
+      if (entry.operation.finishedStreamId) {
+        const done = this.#streams.get(toHex(entry.operation.finishedStreamId));
+        if (!done) throw new NotFoundError('the moved object no longer exists');
+        return unchanged(done);
+      }
+    }
+    if (finish.mode === 'copy') {
+      const copied = this.#streams.get(toHex(finish.copyStreamId!));
+      if (copied) {
+        if (copied.status === 'committed' && isAt(copied, target)) return unchanged(copied);
+        throw new AlreadyExistsError('stream id already exists');
+      }
+    }
+    const row = this.#streams.get(toHex(source.streamId));
+    if (!row || !this.#exact(source)) {
+      // A move that already happened (its reply was lost): the stream sits at the destination.
+      if (finish.mode === 'move' && row?.status === 'committed' && isAt(row, target)) return unchanged(row);
+      throw new FailedPreconditionError(moveErrors.changed);
+    }
+    if (row.expiresAt !== undefined && row.expiresAt <= now) throw new NotFoundError('object not found');
+    if (isOntoItself(finish)) return unchanged(row);
+    if ((row.metadata === undefined) !== (finish.metadataKey === undefined)) {
+      throw new InvalidArgumentError(row.metadata ? moveErrors.metadataMissing : moveErrors.metadataUnexpected);
+    }
+    const keys = entry ? entry.keys : new Map((finish.keys as { segments: readonly SegmentKey[] }).segments.map((k) => [packPosition(k.position), k]));
+    if (keys.size !== row.segmentCount) throw new InvalidArgumentError(moveErrors.keyCount(keys.size, row.segmentCount));
+    const segments = this.#segments.ofStream(row.streamId);
+    if (segments.length !== keys.size || segments.some((s) => !keys.has(packPosition(s.position)))) throw new InvalidArgumentError(moveErrors.keysMismatch);
+    this.#requireBucket(target.projectId, target.bucket);
+    const taken = this.#keyRows(target).filter((r) => r.status === 'committed');
+    if (taken.length > 0 && !finish.overwrite) throw new AlreadyExistsError(moveErrors.destinationTaken);
+
+    // Every check passed: from here on nothing throws, so the change is all or nothing.
+    const version = this.#latestVersion(target) + 1;
+    const deletedSegments = this.#removeStreams(taken).sort(compareSegments);
+    const m = finish.metadataKey;
+    const metadata = row.metadata && m && { ...row.metadata, encryptedMetadataKey: m.encryptedMetadataKey, encryptedMetadataKeyNonce: m.encryptedMetadataKeyNonce };
+    const rekeyed = (s: SegmentRecord, changes: Partial<SegmentRecord> = {}): SegmentRecord => {
+      const key = keys.get(packPosition(s.position))!;
+      return cloneSegment(s, { encryptedKey: key.encryptedKey, encryptedKeyNonce: key.encryptedKeyNonce, ...changes });
+    };
+    let result: ObjectRecord;
+    if (finish.mode === 'move') {
+      result = cloneObject(row, { bucket: target.bucket, objectKey: target.objectKey, version, metadata });
+      segments.forEach((s, i) => (segments[i] = rekeyed(s)));
+      this.#replaceStream(row, result);
+    } else {
+      const streamId = finish.copyStreamId!;
+      result = cloneObject(row, { streamId, bucket: target.bucket, objectKey: target.objectKey, version, createdAt: now, committedAt: now, metadata });
+      this.#insertStream(result);
+      for (const s of [...segments]) this.#segments.insert(rekeyed(s, { streamId }));
+    }
+    if (entry) this.#moves.finish(entry, result.streamId);
+    return { object: cloneObject(result), deletedSegments, changed: true };
+  }
+
+  async deleteExpiredMoves(now: number, limit: number): Promise<number> {
+    v.requireCount(now, 'now');
+    v.requireLimit(limit);
+    return this.#moves.deleteExpired(now, limit);
+  }
+
   async close(): Promise<void> {}
+
+  /** The committed stream `exact` names, if it is still exactly there. */
+  #exact(exact: ExactObject): ObjectRecord | undefined {
+    const row = this.#streams.get(toHex(exact.streamId));
+    return row && row.status === 'committed' && row.version === exact.version && isAt(row, exact) ? row : undefined;
+  }
 
   #bucketsOf(projectId: ProjectId, create: boolean): Bucket[] {
     const key = toHex(projectId);
@@ -301,13 +433,14 @@ export class MemoryMetabaseStore implements MetabaseStore {
     this.#insertStream(row);
   }
 
-  /** Removes a stream with its segments; returns the segments (copies, by position). */
-  #removeStream(row: ObjectRecord): SegmentRecord[] {
-    const key = toHex(row.streamId);
-    this.#streams.delete(key);
-    const bucketRows = this.#rows.get(bucketKey(row.projectId, row.bucket))!;
-    removeSorted(bucketRows, row, compareListed);
-    if (bucketRows.length === 0) this.#rows.delete(bucketKey(row.projectId, row.bucket));
-    return this.#segments.removeStream(row.streamId);
+  /** Removes streams with their segments; returns the segments whose pieces are released (see MemorySegmentTable). */
+  #removeStreams(rows: readonly ObjectRecord[]): SegmentRecord[] {
+    for (const row of rows) {
+      this.#streams.delete(toHex(row.streamId));
+      const bucketRows = this.#rows.get(bucketKey(row.projectId, row.bucket))!;
+      removeSorted(bucketRows, row, compareListed);
+      if (bucketRows.length === 0) this.#rows.delete(bucketKey(row.projectId, row.bucket));
+    }
+    return this.#segments.removeStreams(rows.map((row) => row.streamId));
   }
 }

@@ -11,6 +11,7 @@ import type {
   SegmentRecord,
   StreamId,
 } from './types.js';
+import type { BeginMove, FinishMove, MoveOperation, MoveResult, SegmentKey } from './move.js';
 
 /** Locates one stream exactly. */
 export interface ObjectLocation {
@@ -119,6 +120,12 @@ export interface ListPage {
  * nodeId 32; negative or unsafe sizes and times; limit < 1; repeated piece numbers) is an
  * `InvalidArgumentError` and changes nothing. Lists that span several streams return segments
  * in (streamId, part, index) order.
+ *
+ * Pieces can be shared: a copy's segments reference the source's root piece ids. So every
+ * delete (object, bucket, pending, expired, a move's overwrite) returns only the deleted
+ * segments whose pieces are released — remote segments whose root piece id no remaining segment
+ * references — plus inline ones (they have no pieces). Callers delete the pieces of exactly
+ * what is returned.
  */
 export interface MetabaseStore {
   createBucket(bucket: Bucket): Promise<void>; // AlreadyExists
@@ -128,7 +135,7 @@ export interface MetabaseStore {
   /**
    * Deletes a bucket; a non-empty one (any committed or pending stream) only with `force` (then
    * every object and segment in it). FailedPrecondition otherwise; NotFound when absent.
-   * Returns the deleted segments.
+   * Returns the deleted segments whose pieces are released (see above).
    */
   deleteBucket(projectId: ProjectId, name: string, options: { force: boolean }): Promise<SegmentRecord[]>;
 
@@ -158,13 +165,14 @@ export interface MetabaseStore {
   listSegments(streamId: StreamId, options: { cursor?: SegmentPosition | undefined; limit: number }): Promise<SegmentRecord[]>;
   getSegment(streamId: StreamId, position: SegmentPosition): Promise<SegmentRecord | undefined>;
 
-  /** Deletes the latest committed version (or the given one) with its segments; returns them, or undefined if none. */
+  /** Deletes the latest committed version (or the given one) with its segments; returns those whose pieces are released, or undefined if none. */
   deleteObject(location: ObjectLocation, version?: number): Promise<{ object: ObjectRecord; segments: SegmentRecord[] } | undefined>;
-  /** Deletes a pending stream and its segments (abort). NotFound if there is none. */
+  /** Deletes a pending stream and its segments (abort); returns those whose pieces are released. NotFound if there is none. */
   deletePendingObject(location: ObjectLocation, streamId: StreamId): Promise<SegmentRecord[]>;
   /**
    * Deletes up to `limit` streams: pending ones whose `uploadDeadline < now` (oldest deadline
-   * first), then committed ones whose `expiresAt <= now` (soonest first); returns what went.
+   * first), then committed ones whose `expiresAt <= now` (soonest first), one at a time; returns
+   * the streams and the segments whose pieces are released.
    */
   deleteExpired(now: number, limit: number): Promise<{ objects: ObjectRecord[]; segments: SegmentRecord[] }>;
 
@@ -177,6 +185,42 @@ export interface MetabaseStore {
    * from the same `expected`, exactly one wins.
    */
   swapSegmentPieces(streamId: StreamId, position: SegmentPosition, expected: readonly Piece[], next: readonly Piece[]): Promise<boolean>;
+
+  // Server-side move and copy (seed 002, docs/move.md).
+
+  /** A stream's wrapped segment keys in (part, index) order, after `cursor` (exclusive) — what a move re-wraps. */
+  listSegmentKeys(streamId: StreamId, options: { cursor?: SegmentPosition | undefined; limit: number }): Promise<SegmentKey[]>;
+  /**
+   * Records a chunked move of `source`, which must be committed exactly there (NotFound
+   * otherwise). AlreadyExists when the operation id is taken.
+   */
+  beginMove(begin: BeginMove): Promise<MoveOperation>;
+  /** The operation, if it exists, belongs to `projectId` and has not expired at `now`. */
+  getMoveOperation(projectId: ProjectId, operationId: Uint8Array, now: number): Promise<MoveOperation | undefined>;
+  /**
+   * Stores re-wrapped keys under an operation. The batch must be exactly the source stream's
+   * segments between its lowest and highest position (InvalidArgument otherwise), so an
+   * operation never holds more keys than the object has segments. Idempotent per position: a
+   * chunk sent again replaces its keys. NotFound for an unknown, foreign or expired operation;
+   * FailedPrecondition once it is finished.
+   */
+  putMoveKeys(projectId: ProjectId, operationId: Uint8Array, keys: readonly SegmentKey[], now: number): Promise<void>;
+  /**
+   * Applies a move or copy in one transaction, after checking that the source is still
+   * committed exactly there (FailedPrecondition "object was changed during move"; NotFound when
+   * it expired), that the keys cover every segment exactly once (InvalidArgument), that the
+   * metadata key is given exactly when the object has metadata, and that the destination bucket
+   * exists (NotFound) and key is free (AlreadyExists) unless `overwrite` (then its committed
+   * versions are deleted in the same transaction). The destination version is its highest
+   * committed version + 1. A move keeps `createdAt` and every segment's (streamId, position),
+   * changing only keys; a copy is a new stream whose segments share the source's pieces.
+   * Retry-safe: a finished operation returns its result until it expires, and a finish whose
+   * move already happened (the stream is at the destination, or the copy exists) returns it with
+   * `changed: false`. Source = destination is a no-op.
+   */
+  finishMove(finish: FinishMove): Promise<MoveResult>;
+  /** Deletes up to `limit` move operations (with their keys) whose `expiresAt <= now`; returns how many. */
+  deleteExpiredMoves(now: number, limit: number): Promise<number>;
 
   close(): Promise<void>;
 }

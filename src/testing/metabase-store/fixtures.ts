@@ -51,13 +51,27 @@ export function begin(location: ObjectLocation, streamId: StreamId, overrides: P
   return { ...location, streamId, createdAt: T0, uploadDeadline: T0 + 24 * HOUR, redundancy, encryption, ...overrides };
 }
 
+/**
+ * A root piece id unique to (stream, position), as a satellite's random ones are: only copies
+ * share pieces, and the suite tests that sharing explicitly.
+ */
+export function rootPieceIdOf(streamId: StreamId, position: SegmentPosition): Uint8Array {
+  const id = new Uint8Array(32);
+  id.set(streamId);
+  const view = new DataView(id.buffer);
+  view.setUint32(20, position.part);
+  view.setUint32(24, position.index);
+  id[31] = 1;
+  return id;
+}
+
 export function segment(location: ObjectLocation, streamId: StreamId, position: SegmentPosition, overrides: Partial<CommitSegment> = {}): CommitSegment {
   return {
     ...location,
     streamId,
     position,
     createdAt: T0 + 1000,
-    rootPieceId: new Uint8Array(32).fill(position.part * 16 + position.index + 1),
+    rootPieceId: rootPieceIdOf(streamId, position),
     encryptedKey: new Uint8Array(48).fill(7),
     encryptedKeyNonce: new Uint8Array(24).fill(8),
     encryptedSize: 1024 + position.index,

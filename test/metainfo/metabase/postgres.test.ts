@@ -23,7 +23,7 @@ describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL metabase store', () 
     async setup() {
       const store = await PostgresMetabaseStore.open({ connectionString: db.url, maxConnections: 6 });
       // One database per file; each test starts from empty tables.
-      await admin.query('TRUNCATE metabase_segments, metabase_objects, metabase_buckets');
+      await admin.query('TRUNCATE metabase_move_keys, metabase_move_operations, metabase_segments, metabase_objects, metabase_buckets');
       return store;
     },
   });

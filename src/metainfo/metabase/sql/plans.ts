@@ -11,7 +11,8 @@ import type { BeginObject, CommitObject, CommitSegment, ObjectLocation } from '.
 import { cloneObject, compareSegments, isAt, newSegment, pendingObject } from '../records.js';
 import type { Bucket, EncryptedMetadata, ObjectRecord, Piece, SegmentRecord, StreamId } from '../types.js';
 import { exec, type Plan } from './plan.js';
-import { objectFromRow, objectValues, segmentFromRow, segmentValues } from './rows.js';
+import * as MS from './move-statements.js';
+import { objectFromRow, objectValues, segmentFromRow, segmentValues, type Row } from './rows.js';
 import * as S from './statements.js';
 
 const where = (l: ObjectLocation) => [l.projectId, utf8(l.bucket), l.objectKey] as const;
@@ -32,10 +33,26 @@ export function* deleteBucket(projectId: Uint8Array, name: string, force: boolea
   if (!force && (yield* exec(S.bucketHasObjects, ...bucket)).rows.length > 0) {
     throw new FailedPreconditionError(`bucket ${JSON.stringify(name)} is not empty`);
   }
-  const { rows } = yield* exec(S.deleteBucketSegments, ...bucket);
+  const { rows } = yield* exec(MS.bucketSegmentsShared, ...bucket);
+  yield* exec(MS.deleteSegmentsOfBucket, ...bucket);
   yield* exec(S.deleteBucketObjects, ...bucket);
   yield* exec(S.deleteBucket, ...bucket);
-  return rows.map(segmentFromRow).sort(compareSegments);
+  return released(rows).sort(compareSegments);
+}
+
+/**
+ * The segments of `rows` (read with a `shared` flag) whose pieces a deletion releases: inline
+ * ones (no pieces at all) and remote ones no remaining segment shares a root piece id with.
+ */
+function released(rows: readonly Row[]): SegmentRecord[] {
+  const out: SegmentRecord[] = [];
+  for (const row of rows) {
+    const segment = segmentFromRow(row);
+    // SQLite answers EXISTS with 0/1, PostgreSQL with a boolean.
+    const shared = row.shared === true || row.shared === 1 || row.shared === 1n;
+    if (segment.rootPieceId.length === 0 || !shared) out.push(segment);
+  }
+  return out;
 }
 
 export function* beginObject(begin: BeginObject): Plan<ObjectRecord> {
@@ -115,11 +132,12 @@ export function* getStream(location: ObjectLocation, streamId: StreamId): Plan<O
   return rows[0] && objectFromRow(rows[0]);
 }
 
-/** Deletes one stream's rows; returns its segments by position. */
-function* removeStream(streamId: StreamId): Plan<SegmentRecord[]> {
-  const { rows } = yield* exec(S.deleteStreamSegments, streamId);
+/** Deletes one stream's rows; returns its segments whose pieces are released, by position. */
+export function* removeStream(streamId: StreamId): Plan<SegmentRecord[]> {
+  const { rows } = yield* exec(MS.streamSegmentsShared, streamId);
+  yield* exec(MS.deleteSegmentsOfStream, streamId);
   yield* exec(S.deleteStream, streamId);
-  return rows.map(segmentFromRow).sort(compareSegments);
+  return released(rows);
 }
 
 export function* deleteObject(location: ObjectLocation, version: number | undefined): Plan<{ object: ObjectRecord; segments: SegmentRecord[] } | undefined> {

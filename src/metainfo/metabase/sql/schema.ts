@@ -7,7 +7,9 @@
  *   a partial unique index gives each committed version of a key to exactly one stream (pending
  *   streams all have version 0); partial indexes find abandoned uploads and expired objects.
  * - segments: keyed by (stream_id, position) — never by object key, so a rename cannot hide one —
- *   with `position = part * 2^32 + index` and the piece list as one blob (pieces.ts).
+ *   with `position = part * 2^32 + index` and the piece list as one blob (pieces.ts); indexed
+ *   by root piece id, which copies share.
+ * - move operations and their keys: the partial state of a chunked move (docs/move.md).
  */
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -74,6 +76,29 @@ export function migrations(dialect: SqlDialect): readonly string[] {
       pieces ${bytes} NOT NULL,
       inline_data ${bytes},
       PRIMARY KEY (stream_id, position)
+    );
+    `,
+    // 2: server-side move and copy. Copies share pieces, so deletes ask "does another segment
+    // still use this root piece id?" — an index answers it. A chunked move keeps its keys under
+    // its operation until finish joins them into the segments; expired operations are deleted.
+    `
+    CREATE INDEX metabase_segments_root_piece_id ON metabase_segments (root_piece_id);
+    CREATE TABLE metabase_move_operations (
+      operation_id ${bytes} NOT NULL PRIMARY KEY,
+      project_id ${bytes} NOT NULL,
+      stream_id ${bytes} NOT NULL,
+      segment_count BIGINT NOT NULL,
+      created_at BIGINT NOT NULL,
+      expires_at BIGINT NOT NULL,
+      finished_stream_id ${bytes}
+    );
+    CREATE INDEX metabase_move_operations_expires_at ON metabase_move_operations (expires_at, operation_id);
+    CREATE TABLE metabase_move_keys (
+      operation_id ${bytes} NOT NULL,
+      position BIGINT NOT NULL,
+      encrypted_key ${bytes} NOT NULL,
+      encrypted_key_nonce ${bytes} NOT NULL,
+      PRIMARY KEY (operation_id, position)
     );
     `,
   ];

@@ -29,8 +29,6 @@ export const lockBucket = statement('lock_bucket', `SELECT ${BUCKET} FROM ${BUCK
 /** `$2`: the exclusive cursor (empty bytes from the start: every name is longer). */
 export const listBuckets = statement('list_buckets', `SELECT ${BUCKET} FROM ${BUCKETS} WHERE project_id = $1 AND name > $2 ORDER BY name LIMIT $3`);
 export const bucketHasObjects = statement('bucket_has_objects', `SELECT stream_id FROM ${OBJECTS} WHERE project_id = $1 AND bucket_name = $2 LIMIT 1`);
-export const deleteBucketSegments = statement('delete_bucket_segments', `DELETE FROM ${SEGMENTS}
-  WHERE stream_id IN (SELECT stream_id FROM ${OBJECTS} WHERE project_id = $1 AND bucket_name = $2) RETURNING ${S}`);
 export const deleteBucketObjects = statement('delete_bucket_objects', `DELETE FROM ${OBJECTS} WHERE project_id = $1 AND bucket_name = $2`);
 export const deleteBucket = statement('delete_bucket', `DELETE FROM ${BUCKETS} WHERE project_id = $1 AND name = $2`);
 
@@ -57,7 +55,6 @@ export const commitStream = statement('commit_stream', `UPDATE ${OBJECTS} SET st
   upload_deadline = NULL, segment_count = $4, total_plain_size = $5, total_encrypted_size = $6, encrypted_metadata = $7,
   encrypted_metadata_nonce = $8, encrypted_metadata_key = $9, encrypted_metadata_key_nonce = $10
   WHERE stream_id = $1 RETURNING ${O}`);
-export const deleteStreamSegments = statement('delete_stream_segments', `DELETE FROM ${SEGMENTS} WHERE stream_id = $1 RETURNING ${S}`);
 export const deleteStream = statement('delete_stream', `DELETE FROM ${OBJECTS} WHERE stream_id = $1`);
 export const lockAbandoned = statement('lock_abandoned', `SELECT ${O} FROM ${OBJECTS} WHERE status = 'pending' AND upload_deadline < $1
   ORDER BY upload_deadline, stream_id LIMIT $2`, 'UPDATE');

@@ -2,15 +2,21 @@
  * The `MetabaseStore` over SQL, shared by the SQLite and PostgreSQL stores: validates input,
  * then runs the plan of each operation through the dialect's {@link PlanRunner}.
  */
-import { utf8 } from '../../../core/bytes.js';
+import { asUint8Array, utf8 } from '../../../core/bytes.js';
 import { listObjectsPage } from '../listing.js';
+import {
+  requireOperationId, validateBeginMove, validateFinishMove, validateSegmentKeys,
+  type BeginMove, type FinishMove, type MoveOperation, type MoveResult, type SegmentKey,
+} from '../move.js';
 import { canonicalPieces, encodePieces } from '../pieces.js';
 import type { BeginObject, CommitObject, CommitSegment, ListObjects, ListPage, MetabaseStore, ObjectLocation } from '../port.js';
-import { packPosition, requirePosition } from '../position.js';
+import { packPosition, requirePosition, unpackPosition } from '../position.js';
 import type { Bucket, EncryptedMetadata, ObjectRecord, Piece, ProjectId, SegmentCursor, SegmentPosition, SegmentRecord, StreamId } from '../types.js';
 import * as v from '../validate.js';
 import { exec, type Plan, type PlanRunner, type Statement } from './plan.js';
 import * as plans from './plans.js';
+import * as movePlans from './move-plans.js';
+import { listSegmentKeys } from './move-statements.js';
 import { bucketFromRow, objectFromRow, segmentFromRow, type Row, type SqlValue } from './rows.js';
 import { scanStep } from './scan.js';
 import * as S from './statements.js';
@@ -154,6 +160,50 @@ export abstract class SqlMetabaseStore implements MetabaseStore {
     const replacement = encodePieces(canonicalPieces(next, 'next'));
     const { count } = await this.#runner.run(() => exec(S.swapPieces, streamId, packPosition(position), want, replacement));
     return count === 1;
+  }
+
+  async listSegmentKeys(streamId: StreamId, options: { cursor?: SegmentPosition | undefined; limit: number }): Promise<SegmentKey[]> {
+    v.requireBytes(streamId, 'streamId', v.ID_LENGTH);
+    if (options.cursor !== undefined) requirePosition(options.cursor, 'cursor');
+    v.requireLimit(options.limit);
+    const after = options.cursor === undefined ? -1 : packPosition(options.cursor);
+    const rows = await this.#runner.run(() => single(listSegmentKeys, streamId, after, options.limit));
+    return rows.map((row) => ({
+      position: unpackPosition(Number(row.position)),
+      encryptedKey: asUint8Array(row.encrypted_key as Uint8Array),
+      encryptedKeyNonce: asUint8Array(row.encrypted_key_nonce as Uint8Array),
+    }));
+  }
+
+  async beginMove(begin: BeginMove): Promise<MoveOperation> {
+    validateBeginMove(begin);
+    return this.#runner.transact(() => movePlans.beginMove(begin));
+  }
+
+  async getMoveOperation(projectId: ProjectId, operationId: Uint8Array, now: number): Promise<MoveOperation | undefined> {
+    v.requireBytes(projectId, 'projectId', v.ID_LENGTH);
+    requireOperationId(operationId);
+    v.requireCount(now, 'now');
+    return this.#runner.run(() => movePlans.getMoveOperation(projectId, operationId, now));
+  }
+
+  async putMoveKeys(projectId: ProjectId, operationId: Uint8Array, keys: readonly SegmentKey[], now: number): Promise<void> {
+    v.requireBytes(projectId, 'projectId', v.ID_LENGTH);
+    requireOperationId(operationId);
+    const packed = validateSegmentKeys(keys);
+    v.requireCount(now, 'now');
+    return this.#runner.transact(() => movePlans.putMoveKeys(projectId, operationId, keys, packed, now));
+  }
+
+  async finishMove(finish: FinishMove): Promise<MoveResult> {
+    validateFinishMove(finish);
+    return this.#runner.transact(() => movePlans.finishMove(finish));
+  }
+
+  async deleteExpiredMoves(now: number, limit: number): Promise<number> {
+    v.requireCount(now, 'now');
+    v.requireLimit(limit);
+    return this.#runner.transact(() => movePlans.deleteExpiredMoves(now, limit));
   }
 
   async close(): Promise<void> {

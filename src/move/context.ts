@@ -1,0 +1,59 @@
+/** What every move handler shares: its dependencies, the token sealer and authorization. */
+import type { Clock } from '../core/clock.js';
+import { InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../core/errors.js';
+import type { Identity } from '../crypto/identity.js';
+import type { ApiKeyAuthority } from '../metainfo/endpoint/context.js';
+import type { MetabaseStore } from '../metainfo/metabase/port.js';
+import type { ProjectId, SegmentRecord } from '../metainfo/metabase/types.js';
+import { moveConfig, type MoveConfig } from './config.js';
+import { MoveTokenSealer } from './token.js';
+
+export interface MoveDeps {
+  /** The satellite's identity: move tokens are sealed with a key derived from it. */
+  identity: Identity;
+  metabase: MetabaseStore;
+  projects: ApiKeyAuthority;
+  clock: Clock;
+  config?: Partial<MoveConfig>;
+  /** Told about segments whose pieces an overwrite released, for deletion on nodes. */
+  onSegmentsDeleted?: (segments: readonly SegmentRecord[]) => void;
+}
+
+export class MoveContext {
+  readonly config: MoveConfig;
+  readonly sealer: MoveTokenSealer;
+
+  constructor(readonly deps: MoveDeps) {
+    this.config = moveConfig(deps.config);
+    this.sealer = new MoveTokenSealer(deps.identity);
+  }
+
+  get metabase(): MetabaseStore {
+    return this.deps.metabase;
+  }
+
+  now(): number {
+    return this.deps.clock.now();
+  }
+
+  /** The project an API key belongs to; `PermissionDenied` for an unknown or revoked key. */
+  async authorize(header: { apiKey: string }): Promise<ProjectId> {
+    const projectId = await this.deps.projects.authenticate(header.apiKey);
+    if (!projectId) throw new PermissionDeniedError('invalid API key');
+    return projectId;
+  }
+
+  async requireBucket(projectId: ProjectId, bucket: string): Promise<void> {
+    if (!(await this.deps.metabase.getBucket(projectId, bucket))) throw new NotFoundError(`bucket ${JSON.stringify(bucket)} not found`);
+  }
+
+  checkKey(encryptedKey: Uint8Array, field: string): void {
+    if (encryptedKey.length > this.config.maxKeyLength) {
+      throw new InvalidArgumentError(`"${field}" is ${encryptedKey.length} bytes, over the limit of ${this.config.maxKeyLength}`);
+    }
+  }
+
+  segmentsDeleted(segments: readonly SegmentRecord[]): void {
+    if (segments.length > 0) this.deps.onSegmentsDeleted?.(segments);
+  }
+}
