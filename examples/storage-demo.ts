@@ -96,11 +96,22 @@ export async function runStorageDemo(
     });
     progress.write('\n');
     const note = await uplink.download('holiday', 'notes.txt');
-    const intact = sha(back) === sha(big) && new TextDecoder().decode(note) === new TextDecoder().decode(small);
+    let intact = sha(back) === sha(big) && new TextDecoder().decode(note) === new TextDecoder().decode(small);
     log(`Downloaded both back from the fastest nodes: ${intact ? 'byte for byte identical' : 'NOT identical'} (sha256 ${sha(back)}…).`);
     log(`Stored on the nodes: ${(nodes.reduce((sum, n) => sum + n.storage.usedBytes(), 0) / MiB).toFixed(1)} MiB of pieces for ${bigMiB} MiB of data (the erasure code's overhead, in exchange for surviving the loss of up to 5 of 8 nodes).`);
 
-    await uplink.deleteObject('holiday', 'videos/day-1.mp4');
+    const moved = await uplink.moveObject('holiday', 'videos/day-1.mp4', 'videos/best/day-1.mp4');
+    const afterMove = await uplink.download('holiday', 'videos/best/day-1.mp4');
+    const report = await uplink.moveObjects('holiday', 'videos/', 'archive/videos/');
+    const afterPrefixMove = await uplink.download('holiday', 'archive/videos/best/day-1.mp4');
+    const movesIntact = sha(afterMove) === sha(big) && sha(afterPrefixMove) === sha(big);
+    intact &&= movesIntact;
+    log(
+      `Renamed videos/day-1.mp4 to ${moved.key} on the satellite: only its encrypted name and the ${moved.segmentCount} wrapped segment keys changed (re-wrapped here), no piece moved. ` +
+        `Then moved the whole videos/ folder to archive/videos/ (${report.moved} object${report.moved === 1 ? '' : 's'}). Reading it back: ${movesIntact ? 'byte for byte identical' : 'NOT identical'}.`,
+    );
+
+    await uplink.deleteObject('holiday', 'archive/videos/best/day-1.mp4');
     await uplink.deleteObject('holiday', 'notes.txt');
     await satellite.settleDeletes();
     log(`Deleted both; the satellite told the nodes to delete the pieces, and they now hold ${nodes.reduce((sum, n) => sum + n.storage.usedBytes(), 0)} bytes.`);

@@ -8,6 +8,7 @@ describe('npm run demo', () => {
     const result = await runStorageDemo((line) => lines.push(line), { progress: { write: () => true }, bigMiB: 6 });
     expect(result).toEqual({ nodes: 8, bigObjectSegments: 2, intact: true });
     expect(lines.join('\n')).toMatch(/byte for byte identical/);
+    expect(lines.join('\n')).toMatch(/Renamed videos\/day-1.mp4 to videos\/best\/day-1.mp4/);
     expect(lines.at(-1)).toMatch(/now hold 0 bytes/);
   });
 });
