@@ -122,8 +122,11 @@ export function nodeCryptoProvider(crypto: NodeCryptoModule | undefined = builti
       if (aad !== undefined) cipher.setAAD(aad);
       const body = cipher.update(plaintext);
       cipher.final(); // GCM is a stream mode: final() only computes the tag, it emits no bytes
-      // Not zero-filled (every byte is written next) and never pooled, so the view owns its buffer.
-      const out = asUint8Array(Buffer.allocUnsafeSlow(body.length + TAG_LENGTH));
+      const length = body.length + TAG_LENGTH;
+      // Small outputs must not come from Buffer's shared pool (the result would not own its
+      // ArrayBuffer); large ones never do, and concat is the fastest path for them.
+      if (length >= Buffer.poolSize) return asUint8Array(Buffer.concat([body, cipher.getAuthTag()], length));
+      const out = asUint8Array(Buffer.allocUnsafeSlow(length));
       out.set(body, 0);
       out.set(cipher.getAuthTag(), body.length);
       return out;
