@@ -1,18 +1,12 @@
 import pg from 'pg';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { OVERLAY_POSTGRES_SCHEMA_VERSION, PostgresOverlayStore } from '../../src/overlay/store/postgres.js';
 import { overlayStoreSuite } from '../../src/testing/overlay-store-suite.js';
 import { describeWith } from '../support/env.js';
-import { createTestDatabase, postgresUnavailable, type TestDatabase } from '../support/postgres.js';
+import { createTestDatabase, postgresUnavailable, sql, useTestDatabase } from '../support/postgres.js';
 
 describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL overlay store', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await db?.drop();
-  });
+  const db = useTestDatabase();
 
   overlayStoreSuite({
     name: 'PostgreSQL',
@@ -49,12 +43,3 @@ describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL overlay store', () =
   });
 });
 
-async function sql(url: string, text: string): Promise<Record<string, unknown>[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-}

@@ -1,21 +1,15 @@
 import pg from 'pg';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { apiKeyId } from '../../src/projects/api-key.js';
 import { LEDGER_POSTGRES_SCHEMA_VERSION, PostgresLedgerStore } from '../../src/orders/ledger/store/postgres.js';
 import { OVERLAY_POSTGRES_SCHEMA_VERSION, PostgresOverlayStore } from '../../src/overlay/store/postgres.js';
 import { PROJECTS_POSTGRES_SCHEMA_VERSION, PostgresProjectStore } from '../../src/projects/store/postgres.js';
 import { projectStoreSuite } from '../../src/testing/project-store-suite.js';
 import { describeWith } from '../support/env.js';
-import { createTestDatabase, postgresUnavailable, type TestDatabase } from '../support/postgres.js';
+import { createTestDatabase, postgresUnavailable, sql, useTestDatabase } from '../support/postgres.js';
 
 describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL project store', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await db?.drop();
-  });
+  const db = useTestDatabase();
 
   projectStoreSuite({
     name: 'PostgreSQL',
@@ -66,12 +60,3 @@ describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL project store', () =
   });
 });
 
-async function sql(url: string, text: string): Promise<Record<string, unknown>[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-}

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 /**
  * PostgreSQL for tests: each caller gets a database of its own, created on the server named by
  * HANDOFF_PG_URL, so runs (and test files running in parallel) never see each other's rows and
@@ -80,4 +81,36 @@ function redact(url: string): string {
   } catch {
     return 'HANDOFF_PG_URL';
   }
+}
+
+/** Runs one statement on its own connection and returns the rows (for assertions on raw tables). */
+export async function sql(url: string, text: string): Promise<Record<string, unknown>[]> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => {}); // the database may be dropped WITH (FORCE) under it
+  await client.connect();
+  try {
+    return (await client.query(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A fresh database for the tests of one `describe` block, created before them and dropped after.
+ * Call inside the block; read `.url` from the returned object in hooks and tests.
+ */
+export function useTestDatabase(): { readonly url: string } {
+  let db: TestDatabase | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+  return {
+    get url(): string {
+      if (!db) throw new Error('the test database is created in beforeAll; use it inside hooks and tests');
+      return db.url;
+    },
+  };
 }

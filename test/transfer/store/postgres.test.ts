@@ -1,18 +1,12 @@
 import pg from 'pg';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { transferTaskStoreSuite } from '../../../src/testing/transfer-task-store-suite.js';
 import { PostgresTransferTaskStore, POSTGRES_SCHEMA_VERSION } from '../../../src/transfer/store/postgres.js';
 import { describeWith } from '../../support/env.js';
-import { createTestDatabase, postgresUnavailable, type TestDatabase } from '../../support/postgres.js';
+import { postgresUnavailable, sql, useTestDatabase } from '../../support/postgres.js';
 
 describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL transfer task store', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await db?.drop();
-  });
+  const db = useTestDatabase();
 
   transferTaskStoreSuite({
     name: 'PostgreSQL',
@@ -52,12 +46,3 @@ describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL transfer task store'
   });
 });
 
-async function sql(url: string, text: string): Promise<Record<string, unknown>[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
