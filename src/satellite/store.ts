@@ -5,8 +5,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { MemoryMetabaseStore } from '../metainfo/metabase/memory.js';
 import type { MetabaseStore } from '../metainfo/metabase/port.js';
 import { PostgresMetabaseStore } from '../metainfo/metabase/postgres.js';
@@ -24,6 +22,8 @@ import { CachingProjectStore } from '../projects/cache.js';
 import { MemoryProjectStore } from '../projects/store/memory.js';
 import { PostgresProjectStore } from '../projects/store/postgres.js';
 import { SqliteProjectStore } from '../projects/store/sqlite.js';
+import { openSqliteFile } from '../sql/sqlite.js';
+import { createPool } from '../sql/postgres.js';
 
 export interface SatelliteStore {
   readonly metabase: MetabaseStore;
@@ -58,10 +58,7 @@ export async function openSatelliteStore(options: SatelliteStoreOptions): Promis
       mkdirSync(options.dir, { recursive: true });
       const path = join(options.dir, 'satellite.db');
       // The metabase keeps its own connection (its transactions are long); the small stores share one.
-      const shared = new Database(path);
-      shared.pragma('journal_mode = WAL');
-      shared.pragma('synchronous = NORMAL');
-      shared.pragma('busy_timeout = 5000');
+      const shared = openSqliteFile(path);
       const stores = {
         metabase: await SqliteMetabaseStore.open({ path }),
         overlay: await SqliteOverlayStore.open({ database: shared }),
@@ -77,9 +74,7 @@ export async function openSatelliteStore(options: SatelliteStoreOptions): Promis
       };
     }
     case 'postgres': {
-      const pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
-      // An idle connection that dies must not crash the satellite; the next query reports it.
-      pool.on('error', () => {});
+      const pool = createPool(options.connectionString, options.maxConnections ?? 10);
       try {
         const stores = {
           metabase: await PostgresMetabaseStore.open({ pool }),

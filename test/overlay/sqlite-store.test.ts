@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sqliteSchemaVersion } from '../../src/overlay/store/migrations.js';
+import { sqliteSchemaVersion } from '../../src/sql/migrations.js';
 import { OVERLAY_SQLITE_SCHEMA_VERSION, SqliteOverlayStore } from '../../src/overlay/store/sqlite.js';
 import { overlayStoreSuite } from '../../src/testing/overlay-store-suite.js';
 

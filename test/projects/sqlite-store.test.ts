@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteOverlayStore } from '../../src/overlay/store/sqlite.js';
-import { sqliteSchemaVersion } from '../../src/overlay/store/migrations.js';
+import { sqliteSchemaVersion } from '../../src/sql/migrations.js';
 import { PROJECTS_SQLITE_SCHEMA_VERSION, SqliteProjectStore } from '../../src/projects/store/sqlite.js';
 import { projectStoreSuite } from '../../src/testing/project-store-suite.js';
 

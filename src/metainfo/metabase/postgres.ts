@@ -8,6 +8,7 @@ import { FailedPreconditionError } from '../../core/errors.js';
 import { PostgresRunner, withTransaction } from './sql/postgres-runner.js';
 import { migrations } from './sql/schema.js';
 import { SqlMetabaseStore } from './sql/store.js';
+import { createPool } from '../../sql/postgres.js';
 
 const MIGRATIONS = migrations('postgres');
 
@@ -46,9 +47,7 @@ export class PostgresMetabaseStore extends SqlMetabaseStore {
   /** Connects and migrates the metabase tables to the current schema version. */
   static async open(options: PostgresMetabaseStoreOptions): Promise<PostgresMetabaseStore> {
     const ownsPool = !('pool' in options);
-    const pool = 'pool' in options ? options.pool : new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 8 });
-    // An idle connection that dies must not crash the host; the next query reports the problem.
-    if (ownsPool) pool.on('error', () => {});
+    const pool = 'pool' in options ? options.pool : createPool(options.connectionString, options.maxConnections ?? 8);
     try {
       await migrate(pool);
     } catch (err) {

@@ -13,6 +13,7 @@ import { SEGMENTS } from './sql/statements.js';
 import { SqlMetabaseStore } from './sql/store.js';
 import type { SegmentRecord } from './types.js';
 import * as v from './validate.js';
+import { openSqliteFile } from '../../sql/sqlite.js';
 
 const MIGRATIONS = migrations('sqlite');
 
@@ -94,13 +95,13 @@ export class SqliteMetabaseStore extends SqlMetabaseStore {
 
   /** Opens (creating if needed) the database at `path` and migrates it to the current schema. */
   static async open(options: SqliteMetabaseStoreOptions): Promise<SqliteMetabaseStore> {
-    const db = new Database(options.path);
+    let db: Database.Database;
     try {
-      db.pragma('journal_mode = WAL');
-      // WAL + NORMAL: durable across process crashes; a power loss may drop the last commits.
-      db.pragma('synchronous = NORMAL');
-      db.pragma('busy_timeout = 5000');
-      db.pragma('foreign_keys = ON');
+      db = openSqliteFile(options.path);
+    } catch (err) {
+      throw toSqliteError(err);
+    }
+    try {
       migrate(db);
       return new SqliteMetabaseStore(new SqliteRunner(db));
     } catch (err) {

@@ -12,6 +12,7 @@ import { OrderLimitSchema, type OrderLimit, type PieceAction } from '../../order
 import { OrderSchema, type Order } from '../../orders/order.js';
 import { checkId } from '../../piecestore/store.js';
 import { migrate } from './migrations.js';
+import { openSqliteFile } from '../../sql/sqlite.js';
 
 export interface NodeDatabaseOptions {
   /** A file path, or `':memory:'`. */
@@ -99,12 +100,8 @@ export class NodeDatabase {
 
   /** Opens (creating if needed) the database at `path` and migrates it to the current schema. */
   static async open(options: NodeDatabaseOptions): Promise<NodeDatabase> {
-    const db = new Database(options.path);
+    const db = openSqliteFile(options.path);
     try {
-      db.pragma('journal_mode = WAL');
-      // WAL + NORMAL: durable across process crashes; a power loss may drop the last commits.
-      db.pragma('synchronous = NORMAL');
-      db.pragma('busy_timeout = 5000');
       migrate(db);
       return new NodeDatabase(db);
     } catch (err) {

@@ -2,6 +2,6 @@
 export { MemoryOverlayStore } from './memory.js';
 export { SqliteOverlayStore, OVERLAY_SQLITE_SCHEMA_VERSION } from './sqlite.js';
 export { PostgresOverlayStore, OVERLAY_POSTGRES_SCHEMA_VERSION } from './postgres.js';
-export type { SqliteStoreOptions } from './sqlite-connection.js';
-export type { PostgresStoreOptions } from './postgres-connection.js';
-export { SCHEMA_VERSIONS_TABLE } from './migrations.js';
+export type { SqliteStoreOptions } from '../../sql/sqlite.js';
+export type { PostgresStoreOptions } from '../../sql/postgres.js';
+export { SCHEMA_VERSIONS_TABLE } from '../../sql/migrations.js';

@@ -21,8 +21,8 @@ import {
   type StatusChange,
   type UploadSelection,
 } from '../types.js';
-import { openPool, type PostgresStoreOptions } from './postgres-connection.js';
-import { bufferOf, migratePostgres, plainBytes } from './migrations.js';
+import { openMigratedPool, type PostgresStoreOptions } from '../../sql/postgres.js';
+import { bufferOf, plainBytes } from '../../sql/migrations.js';
 
 /** This store's row in `handoff_schema_versions`. */
 const STORE_NAME = 'overlay';
@@ -109,13 +109,7 @@ export class PostgresOverlayStore implements OverlayStore {
 
   /** Connects and migrates the overlay tables to the current schema version. */
   static async open(options: PostgresStoreOptions): Promise<PostgresOverlayStore> {
-    const { pool, owned } = openPool(options);
-    try {
-      await migratePostgres(pool, STORE_NAME, MIGRATIONS);
-    } catch (err) {
-      if (owned) await pool.end();
-      throw err;
-    }
+    const { pool, owned } = await openMigratedPool(options, STORE_NAME, MIGRATIONS);
     return new PostgresOverlayStore(pool, owned);
   }
 

@@ -16,8 +16,8 @@ import {
   type StatusChange,
   type UploadSelection,
 } from '../types.js';
-import { openSqlite, type SqliteStoreOptions } from './sqlite-connection.js';
-import { bufferOf, migrateSqlite, plainBytes } from './migrations.js';
+import { openMigratedSqlite, type SqliteStoreOptions } from '../../sql/sqlite.js';
+import { bufferOf, plainBytes } from '../../sql/migrations.js';
 
 /** This store's row in `handoff_schema_versions`. */
 const STORE_NAME = 'overlay';
@@ -112,14 +112,8 @@ export class SqliteOverlayStore implements OverlayStore {
 
   /** Opens (creating if needed) the database and migrates the overlay tables to the current schema. */
   static async open(options: SqliteStoreOptions): Promise<SqliteOverlayStore> {
-    const { db, owned } = openSqlite(options);
-    try {
-      migrateSqlite(db, STORE_NAME, MIGRATIONS);
-      return new SqliteOverlayStore(db, owned);
-    } catch (err) {
-      if (owned) db.close();
-      throw err;
-    }
+    const { db, owned } = openMigratedSqlite(options, STORE_NAME, MIGRATIONS);
+    return new SqliteOverlayStore(db, owned);
   }
 
   async checkIn(contact: NodeContact): Promise<NodeRecord> {

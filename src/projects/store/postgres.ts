@@ -5,8 +5,8 @@
 import type pg from 'pg';
 import { toHex } from '../../core/bytes.js';
 import { NotFoundError } from '../../core/errors.js';
-import { bufferOf, migratePostgres, plainBytes } from '../../overlay/store/migrations.js';
-import { inTransaction, openPool, type PostgresStoreOptions } from '../../overlay/store/postgres-connection.js';
+import { bufferOf, plainBytes } from '../../sql/migrations.js';
+import { inTransaction, openMigratedPool, type PostgresStoreOptions } from '../../sql/postgres.js';
 import { apiKeyHash, generateApiKey, generateProjectId, isWellFormedApiKey, keyIdHash } from '../api-key.js';
 import type { ProjectStore } from '../port.js';
 import { assertProjectId, assertProjectName, type ApiKeyInfo, type CreatedProject, type Project, type ProjectId } from '../types.js';
@@ -67,13 +67,7 @@ export class PostgresProjectStore implements ProjectStore {
 
   /** Connects and migrates the project tables to the current schema version. */
   static async open(options: PostgresStoreOptions): Promise<PostgresProjectStore> {
-    const { pool, owned } = openPool(options);
-    try {
-      await migratePostgres(pool, STORE_NAME, MIGRATIONS);
-    } catch (err) {
-      if (owned) await pool.end();
-      throw err;
-    }
+    const { pool, owned } = await openMigratedPool(options, STORE_NAME, MIGRATIONS);
     return new PostgresProjectStore(pool, owned);
   }
 

@@ -5,8 +5,8 @@
 import type Database from 'better-sqlite3';
 import { toHex } from '../../core/bytes.js';
 import { NotFoundError } from '../../core/errors.js';
-import { bufferOf, migrateSqlite, plainBytes } from '../../overlay/store/migrations.js';
-import { openSqlite, type SqliteStoreOptions } from '../../overlay/store/sqlite-connection.js';
+import { bufferOf, plainBytes } from '../../sql/migrations.js';
+import { openMigratedSqlite, type SqliteStoreOptions } from '../../sql/sqlite.js';
 import { apiKeyHash, generateApiKey, generateProjectId, isWellFormedApiKey, keyIdHash } from '../api-key.js';
 import type { ProjectStore } from '../port.js';
 import { assertProjectId, assertProjectName, type ApiKeyInfo, type CreatedProject, type Project, type ProjectId } from '../types.js';
@@ -84,14 +84,8 @@ export class SqliteProjectStore implements ProjectStore {
 
   /** Opens (creating if needed) the database and migrates the project tables to the current schema. */
   static async open(options: SqliteStoreOptions): Promise<SqliteProjectStore> {
-    const { db, owned } = openSqlite(options);
-    try {
-      migrateSqlite(db, STORE_NAME, MIGRATIONS);
-      return new SqliteProjectStore(db, owned);
-    } catch (err) {
-      if (owned) db.close();
-      throw err;
-    }
+    const { db, owned } = openMigratedSqlite(options, STORE_NAME, MIGRATIONS);
+    return new SqliteProjectStore(db, owned);
   }
 
   async createProject(name: string, now = Date.now()): Promise<CreatedProject> {

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import type { TransferParameters } from '../plugin.js';
 import type { TaskState, TransferTaskUpdate } from '../types.js';
 import type { IncomingTask, IntegrationStore, OutgoingFilter, OutgoingTask, PauseCause, PendingUpdate } from './store.js';
+import { openSqliteFile } from '../../sql/sqlite.js';
 
 const MIGRATIONS: readonly string[] = [
   `
@@ -126,10 +127,8 @@ export class SqliteIntegrationStore implements IntegrationStore {
 
   /** Opens (creating and migrating when needed) the store at `options.path`. */
   static open(options: SqliteIntegrationStoreOptions): SqliteIntegrationStore {
-    const db = new Database(options.path);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('busy_timeout = 5000');
+    // FULL: a task's process id and state must survive a power loss, or a restart cannot reconcile.
+    const db = openSqliteFile(options.path, { synchronous: 'FULL' });
     const version = db.pragma('user_version', { simple: true }) as number;
     for (let v = version; v < MIGRATIONS.length; v++) {
       db.transaction(() => {

@@ -9,6 +9,7 @@ import type { NewTransferTask } from '../lifecycle.js';
 import type { TaskId, TaskState, TransferTask, UserId } from '../types.js';
 import { assertDistinct, type BrowseQuery, type TaskChange, type TransferRoute, type TransferTaskStore } from './port.js';
 import { ACTIVE_STATES_SQL, browseSql, insertConflict } from './sql.js';
+import { createPool } from '../../sql/postgres.js';
 
 /** The schema every table of this store lives in. */
 export const POSTGRES_SCHEMA = 'file_orchestrator';
@@ -114,9 +115,7 @@ export class PostgresTransferTaskStore implements TransferTaskStore {
   /** Connects and migrates `file_orchestrator` to the current schema version. */
   static async open(options: PostgresTransferTaskStoreOptions): Promise<PostgresTransferTaskStore> {
     const ownsPool = options.pool === undefined;
-    const pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 4 });
-    // An idle connection that dies must not crash the host; the next query reports the problem.
-    if (ownsPool) pool.on('error', () => {});
+    const pool = options.pool ?? createPool(options.connectionString, options.maxConnections);
     try {
       await migrate(pool);
     } catch (err) {

@@ -8,6 +8,7 @@ import type { NewTransferTask } from '../lifecycle.js';
 import type { TaskId, TaskState, TransferTask, UserId } from '../types.js';
 import { assertDistinct, type BrowseQuery, type TaskChange, type TransferRoute, type TransferTaskStore } from './port.js';
 import { ACTIVE_STATES_SQL, browseSql, insertConflict } from './sql.js';
+import { openSqliteFile } from '../../sql/sqlite.js';
 
 /** Each entry moves the schema one version up; never edit one that has shipped, append instead. */
 const MIGRATIONS: readonly string[] = [
@@ -118,12 +119,8 @@ export class SqliteTransferTaskStore implements TransferTaskStore {
 
   /** Opens (creating if needed) the database at `path` and migrates it to the current schema. */
   static async open(options: SqliteTransferTaskStoreOptions): Promise<SqliteTransferTaskStore> {
-    const db = new Database(options.path);
+    const db = openSqliteFile(options.path);
     try {
-      db.pragma('journal_mode = WAL');
-      // WAL + NORMAL: durable across process crashes; a power loss may drop the last commits.
-      db.pragma('synchronous = NORMAL');
-      db.pragma('busy_timeout = 5000');
       migrate(db);
       return new SqliteTransferTaskStore(db);
     } catch (err) {

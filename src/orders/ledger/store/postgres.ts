@@ -6,8 +6,8 @@
  */
 import type pg from 'pg';
 import { compareBytes, toHex } from '../../../core/bytes.js';
-import { bufferOf, migratePostgres, plainBytes } from '../../../overlay/store/migrations.js';
-import { inTransaction, openPool, type PostgresStoreOptions } from '../../../overlay/store/postgres-connection.js';
+import { bufferOf, plainBytes } from '../../../sql/migrations.js';
+import { inTransaction, openMigratedPool, type PostgresStoreOptions } from '../../../sql/postgres.js';
 import type { PieceAction } from '../../order-limit.js';
 import type { LedgerStore } from '../port.js';
 import {
@@ -93,13 +93,7 @@ export class PostgresLedgerStore implements LedgerStore {
 
   /** Connects and migrates the ledger tables to the current schema version. */
   static async open(options: PostgresStoreOptions): Promise<PostgresLedgerStore> {
-    const { pool, owned } = openPool(options);
-    try {
-      await migratePostgres(pool, STORE_NAME, MIGRATIONS);
-    } catch (err) {
-      if (owned) await pool.end();
-      throw err;
-    }
+    const { pool, owned } = await openMigratedPool(options, STORE_NAME, MIGRATIONS);
     return new PostgresLedgerStore(pool, owned);
   }
 

@@ -3,8 +3,8 @@
  * transaction per batch, so a serial is recorded if and only if its bytes are.
  */
 import type Database from 'better-sqlite3';
-import { bufferOf, migrateSqlite, plainBytes } from '../../../overlay/store/migrations.js';
-import { openSqlite, type SqliteStoreOptions } from '../../../overlay/store/sqlite-connection.js';
+import { bufferOf, plainBytes } from '../../../sql/migrations.js';
+import { openMigratedSqlite, type SqliteStoreOptions } from '../../../sql/sqlite.js';
 import type { PieceAction } from '../../order-limit.js';
 import type { LedgerStore } from '../port.js';
 import {
@@ -88,14 +88,8 @@ export class SqliteLedgerStore implements LedgerStore {
 
   /** Opens (creating if needed) the database and migrates the ledger tables to the current schema. */
   static async open(options: SqliteStoreOptions): Promise<SqliteLedgerStore> {
-    const { db, owned } = openSqlite(options);
-    try {
-      migrateSqlite(db, STORE_NAME, MIGRATIONS);
-      return new SqliteLedgerStore(db, owned);
-    } catch (err) {
-      if (owned) db.close();
-      throw err;
-    }
+    const { db, owned } = openMigratedSqlite(options, STORE_NAME, MIGRATIONS);
+    return new SqliteLedgerStore(db, owned);
   }
 
   async settle(orders: readonly SettledOrder[]): Promise<boolean[]> {

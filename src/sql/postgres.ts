@@ -4,6 +4,7 @@
  * ends only a pool it created itself.
  */
 import pg from 'pg';
+import { migratePostgres } from './migrations.js';
 
 /** How a PostgreSQL store connects: its own pool from a URL, or a pool the host owns. */
 export type PostgresStoreOptions =
@@ -24,13 +25,29 @@ export interface PoolHandle {
   readonly owned: boolean;
 }
 
+/** A pool as every handoff store makes one: an idle connection that dies must not crash the host (the next query reports the problem). */
+export function createPool(connectionString: string | undefined, maxConnections = 4): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max: maxConnections });
+  pool.on('error', () => {});
+  return pool;
+}
+
 /** @internal */
 export function openPool(options: PostgresStoreOptions): PoolHandle {
   if ('pool' in options) return { pool: options.pool, owned: false };
-  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 4 });
-  // An idle connection that dies must not crash the host; the next query reports the problem.
-  pool.on('error', () => {});
-  return { pool, owned: true };
+  return { pool: createPool(options.connectionString, options.maxConnections), owned: true };
+}
+
+/** @internal Opens (see {@link openPool}) and migrates `store`'s tables; ends what it opened if migrating fails. */
+export async function openMigratedPool(options: PostgresStoreOptions, store: string, migrations: readonly string[]): Promise<PoolHandle> {
+  const handle = openPool(options);
+  try {
+    await migratePostgres(handle.pool, store, migrations);
+    return handle;
+  } catch (err) {
+    if (handle.owned) await handle.pool.end();
+    throw err;
+  }
 }
 
 // serialization_failure (CockroachDB asks for a retry), deadlock_detected.

@@ -10,7 +10,7 @@
  */
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
-import { FailedPreconditionError } from '../../core/errors.js';
+import { FailedPreconditionError } from '../core/errors.js';
 
 /** The table holding one `(store, version)` row per store. */
 export const SCHEMA_VERSIONS_TABLE = 'handoff_schema_versions';
