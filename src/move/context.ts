@@ -1,8 +1,8 @@
 /** What every move handler shares: its dependencies, the token sealer and authorization. */
 import type { Clock } from '../core/clock.js';
-import { InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../core/errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import type { Identity } from '../crypto/identity.js';
-import type { ApiKeyAuthority } from '../metainfo/endpoint/context.js';
+import { authorizeApiKey, requireBucket, type ApiKeyAuthority } from '../metainfo/endpoint/context.js';
 import type { MetabaseStore } from '../metainfo/metabase/port.js';
 import type { ProjectId, SegmentRecord } from '../metainfo/metabase/types.js';
 import { moveConfig, type MoveConfig } from './config.js';
@@ -37,14 +37,12 @@ export class MoveContext {
   }
 
   /** The project an API key belongs to; `PermissionDenied` for an unknown or revoked key. */
-  async authorize(header: { apiKey: string }): Promise<ProjectId> {
-    const projectId = await this.deps.projects.authenticate(header.apiKey);
-    if (!projectId) throw new PermissionDeniedError('invalid API key');
-    return projectId;
+  authorize(header: { apiKey: string }): Promise<ProjectId> {
+    return authorizeApiKey(this.deps.projects, header);
   }
 
-  async requireBucket(projectId: ProjectId, bucket: string): Promise<void> {
-    if (!(await this.deps.metabase.getBucket(projectId, bucket))) throw new NotFoundError(`bucket ${JSON.stringify(bucket)} not found`);
+  requireBucket(projectId: ProjectId, bucket: string): Promise<void> {
+    return requireBucket(this.deps.metabase, projectId, bucket);
   }
 
   checkKey(encryptedKey: Uint8Array, field: string): void {

@@ -3,7 +3,6 @@
  * content and metadata on the client, erasure-codes segments into pieces, talks the object
  * protocol to the satellite and moves pieces to and from storage nodes directly.
  */
-import { concatBytes, utf8 } from '../core/bytes.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { Identity } from '../crypto/identity.js';
 import { NodeId } from '../crypto/node-id.js';

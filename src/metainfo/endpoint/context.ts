@@ -25,6 +25,18 @@ export interface MetainfoDeps {
   onSegmentsDeleted?: (segments: readonly SegmentRecord[]) => void;
 }
 
+/** The project an API key belongs to; `PermissionDenied` for an unknown or revoked key. */
+export async function authorizeApiKey(projects: ApiKeyAuthority, header: { apiKey: string }): Promise<ProjectId> {
+  const projectId = await projects.authenticate(header.apiKey);
+  if (!projectId) throw new PermissionDeniedError('invalid API key');
+  return projectId;
+}
+
+/** `NotFound` unless the project has the bucket. */
+export async function requireBucket(metabase: MetabaseStore, projectId: ProjectId, bucket: string): Promise<void> {
+  if (!(await metabase.getBucket(projectId, bucket))) throw new NotFoundError(`bucket ${JSON.stringify(bucket)} not found`);
+}
+
 export class MetainfoContext {
   readonly sealer: UploadIdSealer;
 
@@ -41,14 +53,12 @@ export class MetainfoContext {
   }
 
   /** The project an API key belongs to; `PermissionDenied` for an unknown or revoked key. */
-  async authorize(header: { apiKey: string }): Promise<ProjectId> {
-    const projectId = await this.deps.projects.authenticate(header.apiKey);
-    if (!projectId) throw new PermissionDeniedError('invalid API key');
-    return projectId;
+  authorize(header: { apiKey: string }): Promise<ProjectId> {
+    return authorizeApiKey(this.deps.projects, header);
   }
 
-  async requireBucket(projectId: ProjectId, bucket: string): Promise<void> {
-    if (!(await this.deps.metabase.getBucket(projectId, bucket))) throw new NotFoundError(`bucket ${JSON.stringify(bucket)} not found`);
+  requireBucket(projectId: ProjectId, bucket: string): Promise<void> {
+    return requireBucket(this.deps.metabase, projectId, bucket);
   }
 
   checkKey(encryptedKey: Uint8Array): void {
