@@ -7,7 +7,6 @@ import { systemClock, type Clock } from '../core/clock.js';
 import type { Signer } from '../crypto/signing.js';
 import type { OrderLimit } from '../orders/order-limit.js';
 import type { Order } from '../orders/order.js';
-import type { ServerStream } from '../rpc/context.js';
 import type { RpcServer } from '../rpc/server.js';
 import { serveDownload } from './download.js';
 import { burnSerial, checkOrderLimit, type SerialLedger } from './limit-checks.js';
@@ -76,8 +75,10 @@ export function registerPiecestore(server: RpcServer, deps: PiecestoreDeps): voi
     downloadGraceBytes: deps.downloadGraceBytes ?? DEFAULT_DOWNLOAD_GRACE_BYTES,
     capacityBytes: deps.capacityBytes ?? Infinity,
   };
-  server.stream(PiecestoreUpload, (stream, ctx) => drainOnFailure(stream, ctx.signal, () => serveUpload(resolved, stream)));
-  server.stream(PiecestoreDownload, (stream, ctx) => drainOnFailure(stream, ctx.signal, () => serveDownload(resolved, stream, ctx.signal)));
+  // A client still sending when the node refuses is not a problem here: once a handler returns,
+  // the RPC layer drops the rest of that client's messages, so it always gets to read the error.
+  server.stream(PiecestoreUpload, (stream) => serveUpload(resolved, stream));
+  server.stream(PiecestoreDownload, (stream, ctx) => serveDownload(resolved, stream, ctx.signal));
   server.unary(PiecestoreDelete, async ({ limit }) => {
     await checkOrderLimit(resolved, limit, ['DELETE']);
     await burnSerial(resolved.db, limit);
@@ -85,24 +86,3 @@ export function registerPiecestore(server: RpcServer, deps: PiecestoreDeps): voi
   });
 }
 
-/**
- * Runs a stream handler; when it fails, keeps reading (and dropping) the client's messages in
- * the background until the client closes. A client still sending chunks when the node refuses
- * must not be blocked by a full inbox, or it would never read the node's error.
- */
-async function drainOnFailure(stream: ServerStream<unknown, unknown>, signal: AbortSignal, serve: () => Promise<void>): Promise<void> {
-  try {
-    await serve();
-  } catch (err) {
-    void (async () => {
-      while (!signal.aborted) {
-        try {
-          if ((await stream.receive()) === undefined) return;
-        } catch {
-          // A malformed message is dropped like any other; an aborted call ends the loop.
-        }
-      }
-    })();
-    throw err;
-  }
-}
