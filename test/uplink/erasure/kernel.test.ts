@@ -1,0 +1,78 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { gfMul } from '../../../src/uplink/erasure/gf256.js';
+import { applyMatrixPortable, type MatrixKernel } from '../../../src/uplink/erasure/kernel-portable.js';
+import { createSimdKernel } from '../../../src/uplink/erasure/kernel-simd.js';
+import { kernelName } from '../../../src/uplink/erasure/kernel.js';
+import { simdKernelModule } from '../../../src/uplink/erasure/simd-module.js';
+
+/** The definition, one byte at a time: what every kernel must compute. */
+function reference(coefficients: Uint8Array, inputs: readonly Int32Array[], outputs: readonly Int32Array[], from: number, to: number): void {
+  const inBytes = inputs.map((words) => new Uint8Array(words.buffer, words.byteOffset, words.byteLength));
+  outputs.forEach((words, r) => {
+    const out = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
+    for (let b = from * 4; b < to * 4; b++) {
+      let sum = 0;
+      inBytes.forEach((input, i) => (sum ^= gfMul(coefficients[r * inputs.length + i]!, input[b]!)));
+      out[b] = sum;
+    }
+  });
+}
+
+/** A matrix, its inputs, and a word range inside them; outputs start filled with junk. */
+const matrixCase = fc
+  .record({ nIn: fc.integer({ min: 1, max: 12 }), nOut: fc.integer({ min: 1, max: 12 }), words: fc.integer({ min: 1, max: 3000 }) })
+  .chain(({ nIn, nOut, words }) =>
+    fc.record({
+      coefficients: fc.uint8Array({ minLength: nIn * nOut, maxLength: nIn * nOut }),
+      inputs: fc.array(fc.int32Array({ minLength: words, maxLength: words }), { minLength: nIn, maxLength: nIn }),
+      nOut: fc.constant(nOut),
+      range: fc.tuple(fc.nat(words), fc.nat(words)).map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as const),
+      junk: fc.integer(),
+    }),
+  );
+
+type MatrixCase = typeof matrixCase extends fc.Arbitrary<infer T> ? T : never;
+
+function run(kernel: MatrixKernel, { coefficients, inputs, nOut, range, junk }: MatrixCase): Int32Array[] {
+  const outputs = Array.from({ length: nOut }, () => new Int32Array(inputs[0]!.length).fill(junk));
+  kernel(coefficients, inputs, outputs, range[0], range[1]);
+  return outputs;
+}
+
+const simd = createSimdKernel();
+
+describe('the erasure matrix kernels', () => {
+  it('Node runs the SIMD kernel (the module validates and instantiates)', () => {
+    expect(WebAssembly.validate(simdKernelModule())).toBe(true);
+    expect(simd).toBeTypeOf('function');
+    expect(kernelName).toBe('simd');
+  });
+
+  it.each([
+    ['portable', applyMatrixPortable],
+    ['simd', simd!],
+  ] as const)('the %s kernel computes the GF(2^8) matrix product byte for byte and touches nothing outside the range', (_name, kernel) => {
+    fc.assert(
+      fc.property(matrixCase, (input) => {
+        const expected = Array.from({ length: input.nOut }, () => new Int32Array(input.inputs[0]!.length).fill(input.junk));
+        reference(input.coefficients, input.inputs, expected, input.range[0], input.range[1]);
+        expect(run(kernel, input)).toEqual(expected);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('the SIMD kernel switches matrices between calls and handles rows far longer than its working set', () => {
+    const words = 100_000;
+    const inputs = Array.from({ length: 5 }, (_, i) => Int32Array.from({ length: words }, (_, w) => Math.imul(w + 1, 0x9e3779b1 + i)));
+    for (const seed of [3, 77, 3]) {
+      const coefficients = Uint8Array.from({ length: 5 * 7 }, (_, i) => (i * seed + 1) & 255);
+      const simdOut = Array.from({ length: 7 }, () => new Int32Array(words));
+      const portableOut = Array.from({ length: 7 }, () => new Int32Array(words));
+      simd!(coefficients, inputs, simdOut, 0, words);
+      applyMatrixPortable(coefficients, inputs, portableOut, 0, words);
+      simdOut.forEach((row, r) => expect(Buffer.from(row.buffer).equals(Buffer.from(portableOut[r]!.buffer))).toBe(true));
+    }
+  });
+});
