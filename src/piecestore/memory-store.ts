@@ -3,7 +3,7 @@
  * store (same suite), minus durability.
  */
 import { throwIfAborted } from '../core/abort.js';
-import { concatBytes, fromHex, toHex } from '../core/bytes.js';
+import { fromHex, toHex } from '../core/bytes.js';
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '../core/errors.js';
 import {
   checkChunkSize, checkPieceKey, checkRange, checkId,
@@ -11,8 +11,22 @@ import {
 } from './store.js';
 
 interface StoredPiece {
-  readonly data: Uint8Array;
+  /** The bytes as written, chunk by chunk: committing copies nothing again. */
+  readonly chunks: readonly Uint8Array[];
   readonly header: StoredPieceHeader;
+}
+
+/** Copies `[from, to)` of a piece kept as consecutive `chunks` into one new array. */
+function copyRange(chunks: readonly Uint8Array[], from: number, to: number): Uint8Array {
+  const out = new Uint8Array(to - from);
+  let start = 0;
+  for (const chunk of chunks) {
+    const end = start + chunk.length;
+    if (end > from && start < to) out.set(chunk.subarray(Math.max(0, from - start), Math.min(chunk.length, to - start)), Math.max(0, start - from));
+    if (end >= to) break;
+    start = end;
+  }
+  return out;
 }
 
 /**
@@ -42,7 +56,9 @@ export class MemoryPieceStore implements PieceStore {
       },
       write: async (chunk) => {
         ensureOpen();
-        chunks.push(chunk.slice());
+        // Kept as it is (the writer's contract); a small view is copied so it does not pin a
+        // big buffer (a network read holding other messages, say) for the piece's lifetime.
+        chunks.push(chunk.length * 2 < chunk.buffer.byteLength ? chunk.slice() : chunk);
         size += chunk.length;
       },
       commit: async (commit: PieceCommit) => {
@@ -55,12 +71,12 @@ export class MemoryPieceStore implements PieceStore {
         }
         state = 'committed';
         const header: StoredPieceHeader = { orderLimit: commit.orderLimit, uplinkPieceHash: commit.uplinkPieceHash, size, storedAt: commit.storedAt };
-        pieces.set(piece, { data: concatBytes(...chunks), header });
-        chunks.length = 0;
+        pieces.set(piece, { chunks, header });
         this.#used.set(satellite, (this.#used.get(satellite) ?? 0) + size);
       },
       abort: async () => {
-        if (state === 'open') state = 'aborted';
+        if (state !== 'open') return;
+        state = 'aborted';
         chunks.length = 0;
       },
     };
@@ -74,7 +90,7 @@ export class MemoryPieceStore implements PieceStore {
     const end = range.offset + range.length;
     for (let at = range.offset; at < end; at += chunkSize) {
       throwIfAborted(options.signal);
-      yield stored.data.slice(at, Math.min(end, at + chunkSize));
+      yield copyRange(stored.chunks, at, Math.min(end, at + chunkSize));
     }
   }
 

@@ -32,7 +32,10 @@ export type PieceCommit = Omit<StoredPieceHeader, 'size'>;
 export interface PieceWriter {
   /** Bytes written so far. */
   readonly size: number;
-  /** Appends `chunk`; the caller may reuse the buffer once this resolves. */
+  /**
+   * Appends `chunk`. The store may keep `chunk` itself rather than a copy (the memory store
+   * does), so the caller must not modify it afterwards — the rule of Node's `Writable.write`.
+   */
   write(chunk: Uint8Array): Promise<void>;
   /**
    * Makes the piece durable and visible with its header. Rejects with `AlreadyExistsError` when

@@ -146,6 +146,18 @@ export function pieceStoreSuite(setup: PieceStoreSuiteSetup): void {
       expect(await errorName(writer.commit(proofFor(satellite, pieceId, new Uint8Array())))).toBe('FailedPreconditionError');
     });
 
+    it('keeps a committed piece intact through a late abort', async () => {
+      const store = await setup.open();
+      const pieceId = random(32);
+      const data = pattern(3_000, 4);
+      const writer = await store.create(sat, pieceId);
+      for (let at = 0; at < data.length; at += 1_000) await writer.write(data.slice(at, at + 1_000));
+      await writer.commit(proofFor(satellite, pieceId, data));
+      await writer.abort();
+      expect((await collect(store.read(sat, pieceId, { offset: 0, length: data.length }))).data).toEqual(data);
+      expect(store.usedBytes(sat)).toBe(data.length);
+    });
+
     it('never overwrites a stored piece: the second commit is AlreadyExists and the first stays', async () => {
       const store = await setup.open();
       const pieceId = random(32);
