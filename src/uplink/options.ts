@@ -36,7 +36,10 @@ export type UplinkOptions = RootKeySource & {
   readonly maxInlineSize?: number;
   /** Plaintext bytes per AES-GCM block (default 65,520). Readers take it from each object. */
   readonly blockSize?: number;
-  /** Pieces fetched beyond `required` for each segment, to outrun a slow or failing node (default 1). */
+  /**
+   * Pieces fetched beyond `required` for each segment from the start (default 0). Slow nodes are
+   * outrun anyway: a node that holds decoding back is hedged with one more (see docs/uplink.md).
+   */
   readonly extraDownloadPieces?: number;
   /** Segments downloaded ahead of the one being read (default 1). */
   readonly downloadAhead?: number;

@@ -1,20 +1,32 @@
 /**
  * Streaming a segment's stripes out of its pieces: `required + extra` piece downloads run at
  * once, and each run of stripes is decoded as soon as any `required` of them have it, so the
- * decoding overlaps the transfer and the slowest node never holds a segment back. A failed
- * download is replaced by the next node, from where the decoding has got to.
+ * decoding overlaps the transfer. A failed download is replaced by the next node, from where
+ * the decoding has got to; a slow one is hedged: when decoding has waited several times as
+ * long as a run usually takes, one more node starts, and whichever `required` pieces get there
+ * first win. So no bytes are fetched twice while nodes keep pace, and one slow node never holds
+ * a segment back for long.
  */
 import { abortReason } from '../core/abort.js';
 import { UnavailableError } from '../core/errors.js';
 import { pieceSigner } from '../orders/piece-key.js';
 import { downloadPiece } from '../piecestore/client.js';
+import { DOWNLOAD_CHUNK_BYTES } from '../piecestore/methods.js';
 import { AbortFanout, type UplinkContext } from './context.js';
 import type { ErasureCoder } from './erasure/index.js';
 import { PieceBuffer } from './piece-buffer.js';
 import type { PieceLocation } from './piece-fetch.js';
 
-/** Piece bytes decoded at a time (per piece). */
-const RUN_BYTES = 1024 * 1024;
+/**
+ * Piece bytes decoded at a time (per piece): what a node sends per message, so a run is a view
+ * of one received chunk rather than a copy of several.
+ */
+const RUN_BYTES = DOWNLOAD_CHUNK_BYTES;
+/** A stall longer than this many typical runs starts a hedge download. */
+const HEDGE_RUNS = 4;
+/** Bounds of the hedge delay; the upper one also applies before the first run. */
+const MIN_HEDGE_MS = 50;
+const MAX_HEDGE_MS = 250;
 
 export interface StripeDownload {
   readonly coder: ErasureCoder;
@@ -26,7 +38,10 @@ export interface StripeDownload {
   readonly extra: number;
   readonly signal?: AbortSignal | undefined;
   readonly what: string;
-  /** Takes the decoded stripes in order; throwing (a block that does not authenticate) stops everything. */
+  /**
+   * Takes the decoded stripes in order; throwing (a block that does not authenticate) stops
+   * everything. The array is reused for the next run once this returns: copy what must stay.
+   */
   onStripes(stripes: Uint8Array): void;
 }
 
@@ -45,13 +60,20 @@ export function downloadStripes(ctx: UplinkContext, request: StripeDownload): Pr
   const failures: unknown[] = [];
   const pieceKey = pieceSigner(request.piecePrivateKey);
   const fanout = new AbortFanout(undefined);
+  const began = Date.now();
   let decoded = 0;
+  let runs = 0;
+  let hedges = 0;
+  let hedgeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Every run decodes into this one buffer. */
+  const stripesOfRun = new Uint8Array((run / shareSize) * coder.stripeSize);
   let settled = false;
 
   return new Promise<void>((resolve, reject) => {
     const finish = (error?: unknown): void => {
       if (settled) return;
       settled = true;
+      clearTimeout(hedgeTimer);
       signal?.removeEventListener('abort', onAbort);
       for (const piece of active.values()) piece.controller.abort();
       active.clear();
@@ -67,9 +89,15 @@ export function downloadStripes(ctx: UplinkContext, request: StripeDownload): Pr
           const end = Math.min(decoded + run, pieceLength);
           // Data pieces first: decoding from them is a copy, from parity a matrix product.
           const ready = [...active].filter(([, piece]) => piece.buffer.end >= end).sort((a, b) => a[0] - b[0]).slice(0, required);
-          if (ready.length < required) return;
-          const stripes = coder.decodeStripes(ready.map(([number, piece]) => [number, piece.buffer.slice(decoded, end)] as const));
+          if (ready.length < required) return armHedge();
+          const stripes = coder.decodeStripes(
+            ready.map(([number, piece]) => [number, piece.buffer.slice(decoded, end)] as const),
+            { into: stripesOfRun },
+          );
           decoded = end;
+          runs++;
+          clearTimeout(hedgeTimer);
+          hedgeTimer = undefined;
           for (const piece of active.values()) piece.buffer.discardBefore(decoded);
           request.onStripes(stripes);
         }
@@ -104,8 +132,21 @@ export function downloadStripes(ctx: UplinkContext, request: StripeDownload): Pr
       });
     };
 
+    /** While decoding waits, starts one more node after a delay scaled to how long runs take. */
+    const armHedge = (): void => {
+      if (hedgeTimer !== undefined || queue.length === 0 || settled) return;
+      const typical = runs === 0 ? MAX_HEDGE_MS : (Date.now() - began) / runs;
+      hedgeTimer = setTimeout(() => {
+        hedgeTimer = undefined;
+        if (settled || queue.length === 0) return;
+        hedges++;
+        fill();
+        armHedge();
+      }, Math.min(MAX_HEDGE_MS, Math.max(MIN_HEDGE_MS, HEDGE_RUNS * typical)));
+    };
+
     const fill = (): void => {
-      while (!settled && active.size < required + request.extra && queue.length > 0) start(queue.shift()!);
+      while (!settled && active.size < required + request.extra + hedges && queue.length > 0) start(queue.shift()!);
       if (!settled && active.size < required) {
         const last = failures.at(-1);
         const reason = last instanceof Error ? `: ${last.message}` : '';

@@ -45,7 +45,7 @@ function settingsOf(options: UplinkOptions): UplinkSettings {
     segmentSize: count(options.segmentSize, DEFAULT_SEGMENT_SIZE, 'segmentSize', 1),
     maxInlineSize: count(options.maxInlineSize, DEFAULT_MAX_INLINE_SIZE, 'maxInlineSize', 0),
     blockSize: count(options.blockSize, DEFAULT_BLOCK_SIZE, 'blockSize', 1, MAX_BLOCK_SIZE),
-    extraDownloadPieces: count(options.extraDownloadPieces, 1, 'extraDownloadPieces', 0, 254),
+    extraDownloadPieces: count(options.extraDownloadPieces, 0, 'extraDownloadPieces', 0, 254),
     downloadAhead: count(options.downloadAhead, 1, 'downloadAhead', 0, 64),
   };
 }

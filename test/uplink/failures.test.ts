@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { equalBytes } from '../../src/core/bytes.js';
+import { pieceSizeFor } from '../../src/metainfo/redundancy.js';
 import type { StorageNode } from '../../src/node/index.js';
 import { createTestNetwork, TEST_SEGMENT_SIZE, type TestNetwork } from '../../src/testing/network.js';
 import type { Uplink } from '../../src/uplink/index.js';
@@ -112,6 +113,37 @@ describe('nodes that fail or lie during a download', () => {
     stores[byPiece.get(1)!]!.corrupt = true;
     for (const number of [3, 4]) if (byPiece.has(number)) n.net!.faults.kill(n.nodes[byPiece.get(number)!]!.address);
     expect(Buffer.from(await uplink.download('bkt', 'k')).equals(data)).toBe(true);
+  });
+
+  it('a node that stops serving mid-download is hedged: another node takes over and the download ends while it still hangs', async () => {
+    const { network: n, stores } = await faultyNetwork(5);
+    const uplink = await n.uplink();
+    await uplink.createBucket('bkt');
+    const data = patterned(2 * TEST_SEGMENT_SIZE + 7, 6);
+    await uplink.upload('bkt', 'k', data);
+    const byPiece = await holders(n, uplink, 'bkt', 'k');
+    // Piece 0 is among the `required` fetched first (data pieces go first); its node hangs.
+    const slow = stores[byPiece.get(0)!]!;
+    slow.stall();
+    const started = Date.now();
+    expect(Buffer.from(await uplink.download('bkt', 'k')).equals(data)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(slow.bytesRead).toBe(0);
+    slow.resume();
+  });
+
+  it('nodes that keep pace serve exactly `required` pieces: no bytes are fetched twice', async () => {
+    const { network: n, stores } = await faultyNetwork(5);
+    const uplink = await n.uplink();
+    await uplink.createBucket('bkt');
+    const data = patterned(3 * TEST_SEGMENT_SIZE, 7);
+    await uplink.upload('bkt', 'k', data);
+    const before = stores.reduce((sum, store) => sum + store.bytesRead, 0);
+    expect(Buffer.from(await uplink.download('bkt', 'k')).equals(data)).toBe(true);
+    const segments = await n.satellite.store.metabase.listSegments((await uplink.stat('bkt', 'k')).streamId, { limit: 10 });
+    expect(segments).toHaveLength(3);
+    const pieceBytes = segments.reduce((sum, s) => sum + s.redundancy!.required * pieceSizeFor(s.encryptedSize, s.redundancy!), 0);
+    expect(stores.reduce((sum, store) => sum + store.bytesRead, 0) - before).toBe(pieceBytes);
   });
 
   it('a dead node is replaced by another; fewer than `required` reachable is a clear error, never partial data', async () => {

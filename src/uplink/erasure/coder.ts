@@ -24,6 +24,14 @@ export interface DecodeOptions {
   readonly verify?: boolean;
 }
 
+export interface DecodeStripesOptions extends DecodeOptions {
+  /**
+   * Write the stripes here (it must be long enough) and return a view of it, instead of a new
+   * array: a streaming decoder reuses one buffer for every run.
+   */
+  readonly into?: Uint8Array;
+}
+
 /** Reed–Solomon coding of segments under one redundancy scheme. */
 export interface ErasureCoder {
   readonly scheme: RedundancyScheme;
@@ -56,7 +64,7 @@ export interface ErasureCoder {
    * The stripes held by chunks of at least `k` pieces that cover the same shares, padding
    * included (`chunk length / shareSize × stripeSize` bytes).
    */
-  decodeStripes(chunks: PieceInput, options?: DecodeOptions): Uint8Array;
+  decodeStripes(chunks: PieceInput, options?: DecodeStripesOptions): Uint8Array;
   /**
    * Encodes a segment arriving in chunks, yielding one chunk per piece every `chunkStripes`
    * stripes, so pieces can be sent while the rest is still being read and memory stays bounded.
@@ -129,9 +137,12 @@ export function createErasureCoder(scheme: RedundancyScheme): ErasureCoder {
     }
   };
 
-  const decodeStripes = (chunks: PieceInput, options?: DecodeOptions): Uint8Array => {
+  const decodeStripes = (chunks: PieceInput, options?: DecodeStripesOptions): Uint8Array => {
     const pieces = collectPieces(chunks, rules);
-    const out = new Uint8Array((pieces[0]!.bytes.length / shareSize) * stripeSize);
+    const length = (pieces[0]!.bytes.length / shareSize) * stripeSize;
+    const into = options?.into;
+    if (into !== undefined && into.length < length) throw new InvalidArgumentError(`"into" holds ${into.length} bytes; the stripes need ${length}`);
+    const out = into === undefined ? new Uint8Array(length) : into.subarray(0, length);
     decodeInto(pieces, options, out);
     return out;
   };

@@ -3,7 +3,7 @@
  * which rebuild it. TypeScript with no platform imports; the hot loop runs as WebAssembly SIMD
  * (written out by simd-module.ts) where the engine has it. See docs/erasure-coding.md.
  */
-export { createErasureCoder, type DecodeOptions, type ErasureCoder } from './coder.js';
+export { createErasureCoder, type DecodeOptions, type DecodeStripesOptions, type ErasureCoder } from './coder.js';
 export { CorruptPieceError, pieceHash, verifyPiece, type PieceCheck } from './corruption.js';
 export type { PieceInput } from './pieces.js';
 export type { EncodeStreamOptions, SegmentDecoder, StreamOptions } from './stream.js';

@@ -15,7 +15,7 @@ export class FaultyPieceStore implements PieceStore {
 
   constructor(private readonly inner: PieceStore) {}
 
-  /** Makes writes hang (the node stops reading the upload) until {@link resume}. */
+  /** Makes writes and reads hang (the node stops reading the upload, or serving a download) until {@link resume}. */
   stall(): void {
     let release!: () => void;
     const promise = new Promise<void>((resolve) => (release = resolve));
@@ -44,6 +44,7 @@ export class FaultyPieceStore implements PieceStore {
 
   async *read(satelliteId: Uint8Array, pieceId: Uint8Array, range: PieceRange, options?: PieceReadOptions): AsyncIterable<Uint8Array> {
     for await (const chunk of this.inner.read(satelliteId, pieceId, range, options)) {
+      await this.#stall?.promise;
       this.bytesRead += chunk.length;
       if (!this.corrupt || chunk.length === 0) {
         yield chunk;
