@@ -51,6 +51,26 @@ export class FrameParser {
     return this.#buffered;
   }
 
+  /**
+   * Hands over the frame being received, when its header is in and at least `minMissing` body
+   * bytes are still to come: returns a buffer of the body's length whose first `filled` bytes
+   * are those received so far, for the caller to fill with the rest; the parser then expects
+   * the next header. Otherwise `undefined`.
+   */
+  claimBody(minMissing: number): { body: Uint8Array; filled: number } | undefined {
+    if (this.#need < 0 || this.#need - this.#buffered < minMissing) return undefined;
+    const filled = this.#buffered;
+    const body = new Uint8Array(this.#need);
+    body.set(this.#take(filled));
+    this.#need = -1;
+    return { body, filled };
+  }
+
+  /** Copies the held bytes that are views into `buffer`, so the caller may overwrite it. */
+  release(buffer: ArrayBufferLike): void {
+    for (let i = 0; i < this.#chunks.length; i++) if (this.#chunks[i]!.buffer === buffer) this.#chunks[i] = this.#chunks[i]!.slice();
+  }
+
   #take(n: number): Uint8Array {
     if (n === 0) return new Uint8Array(0);
     const first = this.#chunks[0]!;

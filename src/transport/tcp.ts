@@ -4,7 +4,8 @@ import { raceAbort, throwIfAborted } from '../core/abort.js';
 import { ResourceExhaustedError, UnavailableError, isHandoffError } from '../core/errors.js';
 import { FrameConnection } from './frame-connection.js';
 import { FrameParser, PeerResetSignal, RESET_MARKER, frameHeader } from './frame-parser.js';
-import type { Connection, DialOptions, FrameLimits, Listener, Transport } from './types.js';
+import { FrameReader } from './frame-reader.js';
+import { DEFAULT_MAX_FRAME_BYTES, type Connection, type DialOptions, type FrameLimits, type Listener, type Transport } from './types.js';
 
 /** TLS material for {@link tcpTransport}. Certificates need not be CA-signed: identities are
  * proven by the handoff handshake, which signs the TLS exported keying material. */
@@ -108,7 +109,9 @@ class TcpTransport implements Transport {
   async dial(address: string, options: DialOptions = {}): Promise<Connection> {
     throwIfAborted(options.signal);
     const { host, port } = parseHostPort(address);
-    const raw = net.connect({ host, port, noDelay: true });
+    // Plain TCP reads into buffers we pick (see FrameReader); TLS sockets cannot.
+    const input = this.#options.tls ? undefined : new ReadInput(this.#options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+    const raw = net.connect({ host, port, noDelay: true, ...(input === undefined ? {} : { onread: input.onread }) });
     const timeoutMs = this.#options.connectTimeoutMs ?? 10_000;
     let socket: net.Socket = raw;
     try {
@@ -121,7 +124,47 @@ class TcpTransport implements Transport {
       raw.destroy();
       throw isHandoffError(err) && err.code !== 'Unavailable' ? err : new UnavailableError(`dial ${address}: ${(err as Error).message}`, { cause: err });
     }
-    return new TcpConnection(socket, raw, this.#options, this.#options.tls !== undefined);
+    return new TcpConnection(socket, raw, this.#options, this.#options.tls !== undefined, input);
+  }
+}
+
+/**
+ * Bytes from a socket created with `onread`: parsed into frames as each read completes (before
+ * the reader's scratch buffer is reused), and handed to the connection once it exists.
+ */
+class ReadInput {
+  readonly #reader: FrameReader;
+  #early: Array<Uint8Array[] | Error> = [];
+  #sink: ((frames: Uint8Array[] | Error) => void) | undefined;
+
+  constructor(maxFrameBytes: number) {
+    this.#reader = new FrameReader(maxFrameBytes);
+  }
+
+  get buffered(): number {
+    return this.#reader.buffered;
+  }
+
+  readonly onread = {
+    buffer: (): Uint8Array => this.#reader.target(),
+    /** Returns true: flow control stays with pause()/resume(), as for 'data' events. */
+    callback: (n: number): boolean => {
+      let result: Uint8Array[] | Error;
+      try {
+        result = this.#reader.read(n);
+      } catch (err) {
+        result = err as Error;
+      }
+      if (this.#sink === undefined) this.#early.push(result);
+      else this.#sink(result);
+      return true;
+    },
+  };
+
+  attach(sink: (frames: Uint8Array[] | Error) => void): void {
+    this.#sink = sink;
+    for (const result of this.#early) sink(result);
+    this.#early = [];
   }
 }
 
@@ -159,36 +202,37 @@ class TcpConnection extends FrameConnection {
   readonly #socket: net.Socket;
   /** The TCP socket under TLS (the same as #socket without TLS). */
   readonly #raw: net.Socket;
-  readonly #parser: FrameParser;
+  /** Bytes of an incomplete frame received so far. */
+  readonly #buffered: () => number;
 
-  constructor(socket: net.Socket, raw: net.Socket, limits: FrameLimits, secure: boolean) {
+  constructor(socket: net.Socket, raw: net.Socket, limits: FrameLimits, secure: boolean, input?: ReadInput) {
     super(limits);
     this.#socket = socket;
     this.#raw = raw;
-    this.#parser = new FrameParser(this.maxFrameBytes);
     this.remoteAddress = formatHostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
     this.localAddress = formatHostPort(socket.localAddress ?? '?', socket.localPort ?? 0);
     this.channelBinding = secure
       ? new Uint8Array((socket as tls.TLSSocket).exportKeyingMaterial(32, EXPORTER_LABEL, Buffer.alloc(0)))
       : undefined;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      let frames: Uint8Array[];
-      try {
-        frames = this.#parser.push(chunk);
-      } catch (err) {
-        if (err instanceof PeerResetSignal) {
-          this.fail(new UnavailableError('connection reset by peer'));
-          this.#raw.destroy();
-        } else {
-          this.reset(new ResourceExhaustedError((err as Error).message));
+    if (input !== undefined) {
+      this.#buffered = () => input.buffered;
+      input.attach((result) => this.#take(result));
+    } else {
+      const parser = new FrameParser(this.maxFrameBytes);
+      this.#buffered = () => parser.buffered;
+      socket.on('data', (chunk: Buffer) => {
+        let result: Uint8Array[] | Error;
+        try {
+          result = parser.push(chunk);
+        } catch (err) {
+          result = err as Error;
         }
-        return;
-      }
-      for (const frame of frames) this.deliver(frame);
-    });
+        this.#take(result);
+      });
+    }
     socket.on('end', () => {
-      if (this.#parser.buffered > 0) this.reset(new UnavailableError('peer closed in the middle of a frame'));
+      if (this.#buffered() > 0) this.reset(new UnavailableError('peer closed in the middle of a frame'));
       else this.remoteEnded();
     });
     const onError = (err: Error): void => this.fail(new UnavailableError(`connection error: ${err.message}`, { cause: err }));
@@ -196,6 +240,18 @@ class TcpConnection extends FrameConnection {
     // Under TLS a reset shows on the TCP socket; the TLS socket may only report a close.
     if (raw !== socket) raw.on('error', onError);
     socket.on('close', () => this.finished());
+  }
+
+  /** Delivers parsed frames, or acts on what the parser threw (a reset marker, an oversized frame). */
+  #take(result: Uint8Array[] | Error): void {
+    if (!(result instanceof Error)) {
+      for (const frame of result) this.deliver(frame);
+    } else if (result instanceof PeerResetSignal) {
+      this.fail(new UnavailableError('connection reset by peer'));
+      this.#raw.destroy();
+    } else {
+      this.reset(new ResourceExhaustedError(result.message));
+    }
   }
 
   protected sendFrame(parts: readonly Uint8Array[], length: number): Promise<void> {
