@@ -22,11 +22,16 @@ import type { PieceLocation } from './piece-fetch.js';
  * of one received chunk rather than a copy of several.
  */
 const RUN_BYTES = DOWNLOAD_CHUNK_BYTES;
-/** A stall longer than this many typical runs starts a hedge download. */
-const HEDGE_RUNS = 4;
-/** Bounds of the hedge delay; the upper one also applies before the first run. */
-const MIN_HEDGE_MS = 50;
-const MAX_HEDGE_MS = 250;
+/**
+ * A stall longer than this many typical runs starts a hedge download. Generous on purpose:
+ * pieces of a segment read ahead queue behind the segment before it, and nodes that share a
+ * busy machine drift apart by a few runs; a hedge then only adds traffic. It is for a node
+ * that has stopped.
+ */
+const HEDGE_RUNS = 8;
+/** Bounds of the hedge delay; the upper one also applies until the second run. */
+const MIN_HEDGE_MS = 200;
+const MAX_HEDGE_MS = 1000;
 
 export interface StripeDownload {
   readonly coder: ErasureCoder;
@@ -60,8 +65,10 @@ export function downloadStripes(ctx: UplinkContext, request: StripeDownload): Pr
   const failures: unknown[] = [];
   const pieceKey = pieceSigner(request.piecePrivateKey);
   const fanout = new AbortFanout(undefined);
-  const began = Date.now();
   let decoded = 0;
+  /** When the last run was decoded, and a moving average of the time between runs. */
+  let lastRunAt = 0;
+  let runGapMs = 0;
   let runs = 0;
   let hedges = 0;
   let hedgeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -89,12 +96,17 @@ export function downloadStripes(ctx: UplinkContext, request: StripeDownload): Pr
           const end = Math.min(decoded + run, pieceLength);
           // Data pieces first: decoding from them is a copy, from parity a matrix product.
           const ready = [...active].filter(([, piece]) => piece.buffer.end >= end).sort((a, b) => a[0] - b[0]).slice(0, required);
-          if (ready.length < required) return armHedge();
+          // Hedge only when pieces diverge: if none has the run yet, the whole set is waiting
+          // (a segment read ahead queues behind the one before it) and one more node won't help.
+          if (ready.length < required) return ready.length > 0 ? armHedge() : undefined;
           const stripes = coder.decodeStripes(
             ready.map(([number, piece]) => [number, piece.buffer.slice(decoded, end)] as const),
             { into: stripesOfRun },
           );
           decoded = end;
+          const now = Date.now();
+          if (runs > 0) runGapMs = runs === 1 ? now - lastRunAt : 0.8 * runGapMs + 0.2 * (now - lastRunAt);
+          lastRunAt = now;
           runs++;
           clearTimeout(hedgeTimer);
           hedgeTimer = undefined;
@@ -135,7 +147,7 @@ export function downloadStripes(ctx: UplinkContext, request: StripeDownload): Pr
     /** While decoding waits, starts one more node after a delay scaled to how long runs take. */
     const armHedge = (): void => {
       if (hedgeTimer !== undefined || queue.length === 0 || settled) return;
-      const typical = runs === 0 ? MAX_HEDGE_MS : (Date.now() - began) / runs;
+      const typical = runs < 2 ? MAX_HEDGE_MS : runGapMs;
       hedgeTimer = setTimeout(() => {
         hedgeTimer = undefined;
         if (settled || queue.length === 0) return;
