@@ -1,5 +1,5 @@
 /** Identities, node ids, signatures and the crypto provider. */
-export type { AeadAlgorithm, CryptoProvider } from './provider.js';
+export type { AeadAlgorithm, CryptoProvider, IncrementalHash } from './provider.js';
 export { nodeCryptoProvider, type NodeCryptoModule } from './node.js';
 export { nobleCryptoProvider } from './noble.js';
 export { getCryptoProvider, setCryptoProvider } from './select.js';

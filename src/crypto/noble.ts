@@ -82,6 +82,13 @@ export function nobleCryptoProvider(): CryptoProvider {
   return {
     name: 'noble',
     sha256: (data) => sha256(expectBytes(data, 'data')),
+    createSha256() {
+      const hash = sha256.create();
+      return {
+        update: (data) => void hash.update(expectBytes(data, 'data')),
+        digest: () => hash.digest(),
+      };
+    },
     sha512: (data) => sha512(expectBytes(data, 'data')),
     hmacSha256: (key, data) => hmac(sha256, expectBytes(key, 'key'), expectBytes(data, 'data')),
     hmacSha512: (key, data) => hmac(sha512, expectBytes(key, 'key'), expectBytes(data, 'data')),

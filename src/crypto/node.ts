@@ -91,6 +91,13 @@ export function nodeCryptoProvider(crypto: NodeCryptoModule | undefined = builti
   return {
     name: 'node',
     sha256: (data) => digest('sha256', expectBytes(data, 'data')),
+    createSha256() {
+      const hash = nodeCrypto.createHash('sha256');
+      return {
+        update: (data) => void hash.update(expectBytes(data, 'data')),
+        digest: () => asUint8Array(hash.digest()),
+      };
+    },
     sha512: (data) => digest('sha512', expectBytes(data, 'data')),
     hmacSha256: (key, data) =>
       asUint8Array(nodeCrypto.createHmac('sha256', expectBytes(key, 'key')).update(expectBytes(data, 'data')).digest()),

@@ -7,10 +7,19 @@
 /** AEAD algorithms: AES-256-GCM takes a 12-byte nonce, XSalsa20-Poly1305 a 24-byte nonce. */
 export type AeadAlgorithm = 'aes-256-gcm' | 'xsalsa20-poly1305';
 
+/** A SHA-256 fed in pieces. */
+export interface IncrementalHash {
+  update(data: Uint8Array): void;
+  /** The digest of everything passed to `update`; the hash is spent afterwards. */
+  digest(): Uint8Array;
+}
+
 export interface CryptoProvider {
   /** `'node'` or `'noble'`. */
   readonly name: 'node' | 'noble' | (string & {});
   sha256(data: Uint8Array): Uint8Array;
+  /** A SHA-256 of data that arrives in chunks (pieces streaming in or out). */
+  createSha256(): IncrementalHash;
   sha512(data: Uint8Array): Uint8Array;
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
   hmacSha512(key: Uint8Array, data: Uint8Array): Uint8Array;

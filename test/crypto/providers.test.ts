@@ -47,6 +47,24 @@ describe('the node and noble providers give the same results', () => {
     );
   });
 
+  it('for SHA-256 fed in chunks, however the data is cut, equal to the one-shot digest', () => {
+    fc.assert(
+      fc.property(bytes(5000), fc.array(fc.nat(5000), { maxLength: 6 }), (data, cuts) => {
+        const points = [...new Set(cuts.map((c) => c % (data.length + 1)))].sort((a, b) => a - b);
+        for (const provider of providers) {
+          const hash = provider.createSha256();
+          let from = 0;
+          for (const to of [...points, data.length]) {
+            hash.update(data.subarray(from, to));
+            from = to;
+          }
+          expect(toHex(hash.digest())).toBe(toHex(node.sha256(data)));
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('for AES-256-GCM, and each opens what the other sealed', () => {
     fc.assert(
       fc.property(seed, fc.uint8Array({ minLength: 12, maxLength: 12 }), bytes(), fc.option(bytes(64), { nil: undefined }), (key, nonce, plaintext, aad) => {
@@ -208,6 +226,7 @@ describe.each(providers)('the $name provider checks its arguments', (provider) =
 
   it('refuses values that are not bytes, unknown algorithms and associated data XSalsa20 cannot bind', () => {
     expect(() => provider.sha256('abc' as unknown as Uint8Array)).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }));
+    expect(() => provider.createSha256().update('abc' as unknown as Uint8Array)).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }));
     expect(() => provider.aeadSeal('chacha' as AeadAlgorithm, key, new Uint8Array(12), new Uint8Array(1))).toThrow(
       expect.objectContaining({ name: 'InvalidArgumentError' }),
     );
