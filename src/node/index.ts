@@ -1,4 +1,8 @@
 /** `handoff/node`: the storage node, its piece stores and its database. */
 export { StorageNode, type StorageNodeOptions, type SatelliteEntry, NODE_VERSION } from './storage-node.js';
-export { NodeDatabase } from './db/database.js';
+export { NodeDatabase, type PieceExpiration } from './db/database.js';
+export {
+  collectExpiredPieces, DEFAULT_COLLECT_BATCH_SIZE,
+  type CollectExpiredPiecesOptions, type CollectResult, type PieceExpirationIndex,
+} from './collector.js';
 export * from '../piecestore/index.js';

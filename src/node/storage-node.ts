@@ -1,6 +1,6 @@
 /**
  * The storage node as one object: the piece store and its RPC service, check-ins with every
- * trusted satellite, and settlement of the orders it served.
+ * trusted satellite, settlement of the orders it served, and collection of expired pieces.
  */
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import { isHandoffError } from '../core/errors.js';
@@ -13,6 +13,7 @@ import type { PieceStore } from '../piecestore/store.js';
 import { RpcClient } from '../rpc/client.js';
 import { RpcServer } from '../rpc/server.js';
 import type { Listener, Transport } from '../transport/types.js';
+import { collectExpiredPieces, type CollectResult } from './collector.js';
 import { NodeDatabase } from './db/database.js';
 
 /** A satellite this node serves: its id (a NodeId or its printed form) and address. */
@@ -40,6 +41,8 @@ export interface StorageNodeOptions {
   clock?: Clock;
   /** Orders are settled this often (default 1 h). */
   settleIntervalMs?: number;
+  /** Pieces whose expiration has passed are deleted this often (default 1 h). */
+  collectIntervalMs?: number;
   onError?: (error: unknown, where: string) => void;
 }
 
@@ -53,6 +56,7 @@ export const NODE_VERSION = '0.1.0';
  *   storage: await FsPieceStore.open({ root: dir }), db: await NodeDatabase.open({ path: `${dir}/node.db` }),
  *   wallet: '0xabc', capacity: 10 * 2 ** 30,
  * });
+ * const { deleted } = await node.collectExpiredPieces(); // also runs every `collectIntervalMs`
  * ```
  */
 export class StorageNode {
@@ -65,6 +69,8 @@ export class StorageNode {
   readonly #clients = new Map<string, RpcClient>();
   readonly #timers = new Set<TimerHandle>();
   readonly #clock: Clock;
+  /** Interrupts a collection still running when the node closes. */
+  readonly #closing = new AbortController();
   #closed = false;
 
   private constructor(options: StorageNodeOptions, identity: Identity, server: RpcServer, listener: Listener) {
@@ -89,10 +95,11 @@ export class StorageNode {
     const listener = await server.listen(options.transport, options.address);
     const node = new StorageNode(options, identity, server, listener);
     await node.checkInAll();
-    node.#every(options.settleIntervalMs ?? 3600_000, async () => {
+    node.#every(options.settleIntervalMs ?? 3600_000, 'settlement', async () => {
       await node.settleOrders();
       options.db.cleanup(clock.now());
     });
+    node.#every(options.collectIntervalMs ?? 3600_000, 'expiration collection', () => node.collectExpiredPieces());
     return node;
   }
 
@@ -128,8 +135,23 @@ export class StorageNode {
     return accepted;
   }
 
+  /**
+   * Deletes every piece whose expiration has passed by the node's clock (or at `now`) and forgets
+   * its expiration. A piece that fails to delete is reported to `onError` and retried next time.
+   */
+  async collectExpiredPieces(options: { readonly now?: number } = {}): Promise<CollectResult> {
+    return collectExpiredPieces({
+      db: this.db,
+      storage: this.storage,
+      now: options.now ?? this.#clock.now(),
+      signal: this.#closing.signal,
+      onError: (err) => this.#options.onError?.(err, 'expiration collection'),
+    });
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
+    this.#closing.abort();
     for (const timer of this.#timers) this.#clock.clearTimeout(timer);
     this.#timers.clear();
     await this.server.close();
@@ -156,15 +178,17 @@ export class StorageNode {
     this.#timers.add(timer);
   }
 
-  #every(ms: number, work: () => Promise<unknown>): void {
+  #every(ms: number, where: string, work: () => Promise<unknown>): void {
     const timer = this.#clock.setTimeout(() => {
       this.#timers.delete(timer);
       void work()
         .catch((err: unknown) => {
-          if (!isHandoffError(err, 'Unavailable')) this.#options.onError?.(err, 'settlement');
+          // Unavailable: the satellite is down, retried next time; Canceled after close: we stopped it.
+          if (isHandoffError(err, 'Unavailable') || (this.#closed && isHandoffError(err, 'Canceled'))) return;
+          this.#options.onError?.(err, where);
         })
         .finally(() => {
-          if (!this.#closed) this.#every(ms, work);
+          if (!this.#closed) this.#every(ms, where, work);
         });
     }, ms);
     this.#timers.add(timer);

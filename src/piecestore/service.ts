@@ -18,6 +18,8 @@ import { serveUpload } from './upload.js';
 export interface PiecestoreDatabase extends SerialLedger {
   /** Keeps `order` for settlement when it is the largest for its serial. */
   addOrder(limit: OrderLimit, order: Order): void | Promise<void>;
+  /** Remembers that a piece may be deleted after `expiresAt` (the node's collector does it). */
+  addPieceExpiration(satelliteId: Uint8Array, pieceId: Uint8Array, expiresAt: number): void | Promise<void>;
 }
 
 export interface PiecestoreDeps {

@@ -1,8 +1,8 @@
 /**
  * The node's side of `Piecestore.Upload`: verify the limit, burn its serial, write each chunk
  * (covered by an order, within `limitBytes`) before reading the next, check the uplink's signed
- * hash against the bytes, commit the piece with its proof, record the order, sign a receipt.
- * Any failure aborts the write: no piece is left behind.
+ * hash against the bytes, remember when the piece expires (if it does), commit the piece with its
+ * proof, record the order, sign a receipt. Any failure aborts the write: no piece is left behind.
  */
 import { equalBytes } from '../core/bytes.js';
 import { AlreadyExistsError, InvalidArgumentError, ResourceExhaustedError } from '../core/errors.js';
@@ -51,6 +51,9 @@ export async function serveUpload(deps: ResolvedPiecestoreDeps, stream: ServerSt
       // Everything is in: the client must now close its side (anything more is a violation).
       if ((await stream.receive()) !== undefined) throw new InvalidArgumentError('message after the piece hash');
       const now = deps.clock.now();
+      // Before the commit: a row whose piece never arrives is later collected as missing, while a
+      // piece committed without its row would hold disk forever.
+      if (limit.pieceExpiration !== undefined) await deps.db.addPieceExpiration(limit.satelliteId, limit.pieceId, limit.pieceExpiration);
       await writer.commit({ orderLimit: limit, uplinkPieceHash, storedAt: now });
       committed = true;
       if (best !== undefined) await deps.db.addOrder(limit, best);

@@ -1,7 +1,7 @@
 /**
  * The storage node's own state in SQLite (better-sqlite3): the satellites it trusts, the serials
  * of order limits it accepted (replay protection), the orders it served and has yet to settle,
- * and a few settings. Every method is synchronous — better-sqlite3 is, and each call is one
+ * when the pieces uploaded with an expiration may be deleted, and a few settings. Every method is synchronous — better-sqlite3 is, and each call is one
  * short statement or transaction.
  */
 import Database from 'better-sqlite3';
@@ -33,6 +33,13 @@ export interface UnsettledOrder {
   readonly order: Order;
 }
 
+/** A piece uploaded with an expiration: it may be deleted once `expiresAt` (ms since the epoch) has come. */
+export interface PieceExpiration {
+  readonly satelliteId: Uint8Array;
+  readonly pieceId: Uint8Array;
+  readonly expiresAt: number;
+}
+
 /** What {@link NodeDatabase.cleanup} removed. */
 export interface CleanupResult {
   readonly serials: number;
@@ -57,6 +64,14 @@ function prepare(db: Database.Database) {
     unsettledSatellites: db.prepare<[], { satellite_id: Buffer }>('SELECT DISTINCT satellite_id FROM unsettled_order ORDER BY satellite_id'),
     settle: db.prepare('DELETE FROM unsettled_order WHERE satellite_id = ? AND serial = ?'),
     expireOrders: db.prepare('DELETE FROM unsettled_order WHERE expires_at <= ?'),
+    addExpiration: db.prepare(`INSERT INTO piece_expiration (satellite_id, piece_id, expires_at) VALUES (?, ?, ?)
+      ON CONFLICT (satellite_id, piece_id) DO UPDATE SET expires_at = excluded.expires_at`),
+    expired: db.prepare<[number, number], ExpirationRow>(`SELECT satellite_id, piece_id, expires_at FROM piece_expiration
+      WHERE expires_at <= ? ORDER BY expires_at, satellite_id, piece_id LIMIT ?`),
+    expiredAfter: db.prepare<[number, number, Buffer, Buffer, number], ExpirationRow>(`SELECT satellite_id, piece_id, expires_at
+      FROM piece_expiration WHERE expires_at <= ? AND (expires_at, satellite_id, piece_id) > (?, ?, ?)
+      ORDER BY expires_at, satellite_id, piece_id LIMIT ?`),
+    deleteExpiration: db.prepare('DELETE FROM piece_expiration WHERE satellite_id = ? AND piece_id = ?'),
     getSetting: db.prepare<[string], { value: string }>('SELECT value FROM node_setting WHERE key = ?'),
     setSetting: db.prepare('INSERT INTO node_setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     deleteSetting: db.prepare('DELETE FROM node_setting WHERE key = ?'),
@@ -65,6 +80,7 @@ function prepare(db: Database.Database) {
 
 interface SatelliteRow { id: Buffer; address: string; added_at: number }
 interface OrderRow { order_limit: Buffer; uplink_order: Buffer }
+interface ExpirationRow { satellite_id: Buffer; piece_id: Buffer; expires_at: number }
 
 /**
  * @example
@@ -75,6 +91,8 @@ interface OrderRow { order_limit: Buffer; uplink_order: Buffer }
  * db.addOrder(limit, order);
  * const batch = db.takeUnsettled(satelliteId, 1000); // settle them, then:
  * db.markSettled(satelliteId, batch.map((o) => o.limit.serialNumber));
+ * db.addPieceExpiration(limit.satelliteId, limit.pieceId, limit.pieceExpiration);
+ * for (const piece of db.expiredPieces(Date.now(), 1000)) db.deletePieceExpiration(piece.satelliteId, piece.pieceId);
  * ```
  */
 export class NodeDatabase {
@@ -189,6 +207,44 @@ export class NodeDatabase {
     return this.#cleanup(now);
   }
 
+  /**
+   * Remembers that a piece may be deleted once `expiresAt` (ms since the epoch) has come; a
+   * second call for the same piece replaces the time.
+   */
+  addPieceExpiration(satelliteId: Uint8Array, pieceId: Uint8Array, expiresAt: number): void {
+    checkId(satelliteId, 'satelliteId');
+    checkId(pieceId, 'pieceId');
+    checkNonNegative(expiresAt, 'expiresAt');
+    this.#statements.addExpiration.run(blob(satelliteId), blob(pieceId), expiresAt);
+  }
+
+  /**
+   * Up to `max` pieces whose expiration is at or before `now`, oldest first (ties by satellite,
+   * then piece id). Pass the last piece of a batch as `after` to get the next one: rows that
+   * stay (a piece that failed to delete) then never come back within one pass.
+   */
+  expiredPieces(now: number, max: number, after?: PieceExpiration): PieceExpiration[] {
+    checkNonNegative(now, 'now');
+    checkNonNegative(max, 'max');
+    let rows: ExpirationRow[];
+    if (after === undefined) {
+      rows = this.#statements.expired.all(now, max);
+    } else {
+      checkId(after.satelliteId, 'after.satelliteId');
+      checkId(after.pieceId, 'after.pieceId');
+      checkNonNegative(after.expiresAt, 'after.expiresAt');
+      rows = this.#statements.expiredAfter.all(now, after.expiresAt, blob(after.satelliteId), blob(after.pieceId), max);
+    }
+    return rows.map((row) => ({ satelliteId: new Uint8Array(row.satellite_id), pieceId: new Uint8Array(row.piece_id), expiresAt: row.expires_at }));
+  }
+
+  /** Forgets a piece's expiration (once the piece is gone); true when there was one. */
+  deletePieceExpiration(satelliteId: Uint8Array, pieceId: Uint8Array): boolean {
+    checkId(satelliteId, 'satelliteId');
+    checkId(pieceId, 'pieceId');
+    return this.#statements.deleteExpiration.run(blob(satelliteId), blob(pieceId)).changes > 0;
+  }
+
   getSetting(key: string): string | undefined {
     return this.#statements.getSetting.get(key)?.value;
   }
@@ -215,6 +271,10 @@ function checkSerial(serial: Uint8Array): void {
   if (!(serial instanceof Uint8Array) || serial.length !== 16) {
     throw new InvalidArgumentError(`"serialNumber" expected 16 bytes, got ${serial instanceof Uint8Array ? serial.length : typeof serial}`);
   }
+}
+
+function checkNonNegative(value: number, field: string): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new InvalidArgumentError(`"${field}" expected a non-negative integer, got ${value}`);
 }
 
 function satelliteFromRow(row: SatelliteRow): TrustedSatellite {

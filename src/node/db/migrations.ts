@@ -38,6 +38,17 @@ export const NODE_DB_MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  `
+  -- When each piece uploaded with an expiration may be deleted (the PUT limit's pieceExpiration):
+  -- the expiration collector reads it oldest first, so the index is on expires_at.
+  CREATE TABLE piece_expiration (
+    satellite_id BLOB NOT NULL,
+    piece_id BLOB NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (satellite_id, piece_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX piece_expiration_expiry ON piece_expiration (expires_at);
+  `,
 ];
 
 /** Brings `db` to the latest schema in one transaction. Refuses a database from a newer version. */
