@@ -112,6 +112,8 @@ export async function runTransferDemo(log: (line: string) => void, options: Tran
     const gateway = new RpcProviderGateway({ transport: tcp, identity: keys.core, providers });
     cleanup.push(() => gateway.close());
     const core = new TransferCore({ store, drives: world, permissions: world, allocations: world, files: world, gateway });
+    core.start(); // background upkeep: forgets idempotency keys past their 24 h
+    cleanup.push(() => core.stop());
     registerTransferCoreService(servers.core, core, { providers }).users.add(keys.alice.id, 'alice');
 
     // The providers' integration modules, each talking to the core and to the other provider over RPC.

@@ -13,7 +13,8 @@
  *
  * It checks round-trips of every field, compare-and-swap updates (single, bulk, racing), the two
  * uniqueness rules (one active task per route, one task per idempotent request item), idempotency
- * key claims, browsing (filters, window, paging) and, when `reopen` is given, durability.
+ * key claims (their expiry and the batched sweep that forgets them), browsing (filters, window,
+ * paging) and, when `reopen` is given, durability.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { newTask, type NewTransferTask, type TaskDraft } from '../transfer/lifecycle.js';
@@ -30,6 +31,9 @@ export interface TransferTaskStoreSuiteSetup {
 }
 
 const T0 = 1_700_000_000_000;
+const DAY = 86_400_000;
+/** For claims at T0 and later: nothing claimed since the epoch has expired. */
+const NEVER = 0;
 
 function draft(n: number, overrides: Partial<TaskDraft> = {}): TaskDraft {
   return {
@@ -65,6 +69,7 @@ export function transferTaskStoreSuite(setup: TransferTaskStoreSuiteSetup): void
 
     it('gives new tasks increasing ids and returns every field as written', async () => {
       const s = await open();
+      await s.claimIdempotencyKey('alice', 'req-1', 'fp', T0, NEVER);
       const a = await s.insert(task(1, { sourcePath: '/4123/données/ü 文件 "quoted" \'single\'' }));
       const b = await s.insert(task(2, { idempotencyKey: 'req-1', requestIndex: 3 }, T0 + 1));
       expect(b.id).toBeGreaterThan(a.id);
@@ -123,6 +128,7 @@ export function transferTaskStoreSuite(setup: TransferTaskStoreSuiteSetup): void
 
     it('never changes what a task is about, whatever an update carries', async () => {
       const s = await open();
+      await s.claimIdempotencyKey('alice', 'k', 'fp', T0, NEVER);
       const a = await s.insert(task(1, { idempotencyKey: 'k', requestIndex: 0 }));
       const sneaky = changed(a, {
         progress: 5, initiatedBy: 'mallory', sourceProvider: 'evil', sourcePath: '/etc', destinationProvider: 'evil',
@@ -185,6 +191,8 @@ export function transferTaskStoreSuite(setup: TransferTaskStoreSuiteSetup): void
 
     it('keeps one task per idempotent request item, per user', async () => {
       const s = await open();
+      await s.claimIdempotencyKey('alice', 'retry-me', 'fp', T0, NEVER);
+      await s.claimIdempotencyKey('bob', 'retry-me', 'fp', T0, NEVER);
       const a = await s.insert(task(1, { idempotencyKey: 'retry-me', requestIndex: 0 }));
       const b = await s.insert(task(2, { idempotencyKey: 'retry-me', requestIndex: 1 }));
       await expect(s.insert(task(3, { idempotencyKey: 'retry-me', requestIndex: 1 }))).rejects.toMatchObject({
@@ -198,11 +206,68 @@ export function transferTaskStoreSuite(setup: TransferTaskStoreSuiteSetup): void
 
     it('remembers the first fingerprint claimed for an idempotency key', async () => {
       const s = await open();
-      expect(await s.claimIdempotencyKey('alice', 'k', 'fp-1', T0)).toBe('fp-1');
-      expect(await s.claimIdempotencyKey('alice', 'k', 'fp-2', T0 + 1)).toBe('fp-1');
-      expect(await s.claimIdempotencyKey('bob', 'k', 'fp-3', T0)).toBe('fp-3');
-      const racing = await Promise.all([s.claimIdempotencyKey('carol', 'k', 'a', T0), s.claimIdempotencyKey('carol', 'k', 'b', T0)]);
+      expect(await s.claimIdempotencyKey('alice', 'k', 'fp-1', T0, NEVER)).toBe('fp-1');
+      expect(await s.claimIdempotencyKey('alice', 'k', 'fp-2', T0 + 1, NEVER)).toBe('fp-1');
+      expect(await s.claimIdempotencyKey('bob', 'k', 'fp-3', T0, NEVER)).toBe('fp-3');
+      const racing = await Promise.all([s.claimIdempotencyKey('carol', 'k', 'a', T0, NEVER), s.claimIdempotencyKey('carol', 'k', 'b', T0, NEVER)]);
       expect(racing[0]).toBe(racing[1]);
+    });
+
+    it('refuses a task for an idempotency key nobody holds, since it would belong to no request', async () => {
+      const s = await open();
+      await expect(s.insert(task(1, { idempotencyKey: 'never-claimed', requestIndex: 0 }))).rejects.toMatchObject({ name: 'FailedPreconditionError' });
+      expect(await s.browse({ initiatedBy: 'alice', limit: 10 })).toEqual([]);
+      expect(await s.findActive(task(1))).toBeUndefined();
+    });
+
+    it('treats an expired claim as absent: the key starts a new request and the old tasks stay as they were', async () => {
+      const s = await open();
+      await s.claimIdempotencyKey('alice', 'k', 'fp-1', T0, NEVER);
+      const first = [await s.insert(task(1, { idempotencyKey: 'k', requestIndex: 0 })), await s.insert(task(2, { idempotencyKey: 'k', requestIndex: 1 }))];
+      // A day later, with a one-day expiry: claimed exactly at the cutoff is still live.
+      expect(await s.claimIdempotencyKey('alice', 'k', 'fp-2', T0 + DAY, T0)).toBe('fp-1');
+      expect(await s.findByIdempotencyKey('alice', 'k')).toEqual(first);
+      // One millisecond later it has expired: the new request's fingerprint wins and its items start over.
+      expect(await s.claimIdempotencyKey('alice', 'k', 'fp-2', T0 + DAY + 1, T0 + 1)).toBe('fp-2');
+      expect(await s.findByIdempotencyKey('alice', 'k')).toEqual([]);
+      const again = await s.insert(task(3, { idempotencyKey: 'k', requestIndex: 0 }, T0 + DAY + 1));
+      expect(await s.findByIdempotencyKey('alice', 'k')).toEqual([again]);
+      await expect(s.insert(task(4, { idempotencyKey: 'k', requestIndex: 0 }, T0 + DAY + 1))).rejects.toMatchObject({
+        name: 'AlreadyExistsError', details: { conflict: 'idempotency' },
+      });
+      expect(await s.getMany(first.map((t) => t.id))).toEqual(expect.arrayContaining(first));
+      // The renewed claim is live again for its own expiry.
+      expect(await s.claimIdempotencyKey('alice', 'k', 'fp-3', T0 + DAY + 2, T0 + 1)).toBe('fp-2');
+    });
+
+    it('forgets the claims made before the cutoff and keeps the others, leaving tasks alone', async () => {
+      const s = await open();
+      await s.claimIdempotencyKey('alice', 'old', 'fp-old', T0, NEVER);
+      await s.claimIdempotencyKey('alice', 'at-cutoff', 'fp-cut', T0 + 1000, NEVER);
+      await s.claimIdempotencyKey('bob', 'new', 'fp-new', T0 + 2000, NEVER);
+      const old = await s.insert(task(1, { idempotencyKey: 'old', requestIndex: 0 }));
+      expect(await s.forgetIdempotencyKeys(T0 + 1000, 10)).toBe(1);
+      expect(await s.get(old.id)).toEqual(old);
+      expect(await s.findByIdempotencyKey('alice', 'old')).toEqual([]);
+      // Forgotten: a new request may claim it. Kept: the first fingerprint still wins.
+      expect(await s.claimIdempotencyKey('alice', 'old', 'fp-reused', T0 + 3000, NEVER)).toBe('fp-reused');
+      expect(await s.claimIdempotencyKey('alice', 'at-cutoff', 'other', T0 + 3000, NEVER)).toBe('fp-cut');
+      expect(await s.claimIdempotencyKey('bob', 'new', 'other', T0 + 3000, NEVER)).toBe('fp-new');
+      expect(await s.forgetIdempotencyKeys(T0 + 1000, 10)).toBe(0);
+    });
+
+    it('forgets claims in batches of at most the limit, oldest first', async () => {
+      const s = await open();
+      // Claimed newest first, so the oldest-first order cannot come from insertion order.
+      for (let i = 4; i >= 0; i--) await s.claimIdempotencyKey('alice', `key-${i}`, `fp-${i}`, T0 + i, NEVER);
+      const cutoff = T0 + 100;
+      expect(await s.forgetIdempotencyKeys(cutoff, 2)).toBe(2);
+      const reclaim = (i: number) => s.claimIdempotencyKey('alice', `key-${i}`, 'again', cutoff + 1, NEVER);
+      expect([await reclaim(0), await reclaim(1), await reclaim(2)]).toEqual(['again', 'again', 'fp-2']);
+      expect(await s.forgetIdempotencyKeys(cutoff, 2)).toBe(2);
+      expect(await s.forgetIdempotencyKeys(cutoff, 2)).toBe(1);
+      expect(await s.forgetIdempotencyKeys(cutoff, 2)).toBe(0);
+      await expect(s.forgetIdempotencyKeys(cutoff, 0)).rejects.toMatchObject({ name: 'InvalidArgumentError' });
     });
 
     it('browses one user\'s tasks newest first, in pages', async () => {
@@ -257,14 +322,15 @@ export function transferTaskStoreSuite(setup: TransferTaskStoreSuiteSetup): void
       const reopen = setup.reopen.bind(setup);
       it('keeps tasks, claims and the id sequence across a reopen', async () => {
         const s = await open();
+        await s.claimIdempotencyKey('alice', 'k', 'fp', T0, NEVER);
         const a = await s.insert(task(1, { idempotencyKey: 'k', requestIndex: 0 }));
         const running = changed(a, { state: 'RUNNING', progress: 2.76, capabilities: { canPause: false } });
         await s.update(running);
-        await s.claimIdempotencyKey('alice', 'k', 'fp', T0);
         const again = (store = await reopen(s));
         expect(await again.get(a.id)).toEqual(running.task);
         expect(await again.findActive(a)).toEqual(running.task);
-        expect(await again.claimIdempotencyKey('alice', 'k', 'other', T0)).toBe('fp');
+        expect(await again.findByIdempotencyKey('alice', 'k')).toEqual([running.task]);
+        expect(await again.claimIdempotencyKey('alice', 'k', 'other', T0, NEVER)).toBe('fp');
         const b = await again.insert(task(2));
         expect(b.id).toBeGreaterThan(a.id);
       });

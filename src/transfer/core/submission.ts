@@ -1,7 +1,8 @@
 /**
  * `TransferFilesBetweenProviders`: check each item, store a task for each accepted one, forward
  * the accepted items to their source providers, and record each provider's answer. With an
- * idempotency key, a retried request finds the tasks it already created instead of adding more.
+ * idempotency key, a retried request finds the tasks it already created instead of adding more;
+ * once the key has expired, the request claims it anew and creates new tasks.
  */
 import type { Clock } from '../../core/clock.js';
 import { InvalidArgumentError, isHandoffError } from '../../core/errors.js';
@@ -26,6 +27,8 @@ export interface SubmissionContext {
   readonly gateway: ProviderGateway;
   readonly writer: TaskWriter;
   readonly clock: Clock;
+  /** Claim time before which an idempotency key has expired and counts as absent. */
+  idempotencyKeysExpiredBefore(): number;
   announceCreated(task: TransferTask): void;
 }
 
@@ -39,7 +42,7 @@ export async function submitTransfers(
   const earlier = new Map<number, TransferTask>();
   if (idempotencyKey !== undefined) {
     const fingerprint = requestFingerprint(items);
-    const claimed = await ctx.store.claimIdempotencyKey(user, idempotencyKey, fingerprint, ctx.clock.now());
+    const claimed = await ctx.store.claimIdempotencyKey(user, idempotencyKey, fingerprint, ctx.clock.now(), ctx.idempotencyKeysExpiredBefore());
     if (claimed !== fingerprint) {
       throw new InvalidArgumentError(`idempotency key ${JSON.stringify(idempotencyKey)} was already used for a different request`);
     }

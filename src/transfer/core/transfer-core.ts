@@ -10,6 +10,7 @@ import { checkControl, type LifecycleEffect } from '../lifecycle.js';
 import type { TransferTaskStore } from '../store/port.js';
 import type { ProviderId, TaskControl, TaskId, TransferTask, UserId } from '../types.js';
 import type { CheckPorts } from './checks.js';
+import { IdempotencyKeySweeper } from './idempotency-sweeper.js';
 import type { NotificationSettings, Notifier } from './notifications.js';
 import type { AllocationLedger, DriveDirectory, DrivePermissions, FileMetadataSource } from './ports.js';
 import type { ProviderGateway } from './provider-gateway.js';
@@ -45,6 +46,13 @@ export interface TransferCoreOptions {
   readonly clock?: Clock;
   /** How far back `browseTasks` shows finished tasks when the user gives no `since` (default 7 days). */
   readonly finishedWindowMs?: number;
+  /**
+   * How long an idempotency key is kept (default 24 hours, as payment APIs do): a retry within it
+   * gets the first request's tasks; after it the key is free and a request with it creates new tasks.
+   */
+  readonly idempotencyKeyTtlMs?: number;
+  /** How often the sweep started by `start()` deletes expired idempotency keys (default 1 hour). */
+  readonly idempotencySweepIntervalMs?: number;
 }
 
 /** Events of a {@link TransferCore}. */
@@ -64,7 +72,8 @@ export interface TaskPage {
   readonly nextCursor: string | null;
 }
 
-const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 /**
  * @example
@@ -74,6 +83,9 @@ const DAY = 86_400_000;
  * const [result] = await core.transferFilesBetweenProviders('alice',
  *   [{ sourcePath: '/4123/results', destinationPath: '/5243/inbox' }], { idempotencyKey: 'submit-7f3a' });
  * if (result?.ok) await core.pause('alice', result.taskId);
+ * core.start(); // background upkeep: forgets expired idempotency keys
+ * // ... on shutdown:
+ * await core.stop();
  * ```
  */
 export class TransferCore {
@@ -87,6 +99,7 @@ export class TransferCore {
   readonly #notifier: Notifier | undefined;
   readonly #settings: NotificationSettings | undefined;
   readonly #finishedWindowMs: number;
+  readonly #idempotencyKeys: IdempotencyKeySweeper;
 
   constructor(options: TransferCoreOptions) {
     this.#store = options.store;
@@ -107,6 +120,32 @@ export class TransferCore {
       announce: (task, previous) => this.#announce(task, previous),
       notify: (effect) => this.#notify(effect),
     });
+    this.#idempotencyKeys = new IdempotencyKeySweeper({
+      store: this.#store,
+      clock: this.#clock,
+      ttlMs: options.idempotencyKeyTtlMs ?? DAY,
+      intervalMs: options.idempotencySweepIntervalMs ?? HOUR,
+      onError: (err) => this.#reportError(err),
+    });
+  }
+
+  /**
+   * Starts the core's background upkeep: every `idempotencySweepIntervalMs`, the idempotency keys
+   * older than `idempotencyKeyTtlMs` are deleted. Failures go to the `error` event. Expired keys
+   * are treated as absent whether or not this runs; it keeps the store from growing forever.
+   */
+  start(): void {
+    this.#idempotencyKeys.start();
+  }
+
+  /** Stops the background upkeep, waiting for a sweep in progress to finish its current batch. */
+  async stop(): Promise<void> {
+    await this.#idempotencyKeys.stop();
+  }
+
+  /** Deletes every idempotency key older than the TTL now, in batches; returns how many. */
+  async sweepIdempotencyKeys(): Promise<number> {
+    return this.#idempotencyKeys.sweep();
   }
 
   /**
@@ -115,7 +154,8 @@ export class TransferCore {
    * destination folder, no identical active transfer) and refused alone with a precise reason;
    * accepted items become tasks forwarded to their source providers. A retried request with the
    * same `idempotencyKey` returns the same task ids and creates nothing new; the same key with
-   * different items is an `InvalidArgumentError`.
+   * different items is an `InvalidArgumentError`. A key older than `idempotencyKeyTtlMs` is free
+   * again: a request with it creates new tasks and leaves the old ones as they are.
    */
   async transferFilesBetweenProviders(
     user: UserId,
@@ -131,6 +171,7 @@ export class TransferCore {
       gateway: this.#gateway,
       writer: this.#writer,
       clock: this.#clock,
+      idempotencyKeysExpiredBefore: () => this.#idempotencyKeys.expiredBefore(),
       announceCreated: (task: TransferTask) => this.#announce(task, undefined),
     };
     return submitTransfers(ctx, user, checked, key);

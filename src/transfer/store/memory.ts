@@ -5,7 +5,7 @@
 import { AbortedError, AlreadyExistsError, FailedPreconditionError, NotFoundError } from '../../core/errors.js';
 import type { NewTransferTask } from '../lifecycle.js';
 import { isTerminal, type TaskId, type TransferTask, type UserId } from '../types.js';
-import { assertDistinct, type BrowseQuery, type TaskChange, type TransferRoute, type TransferTaskStore } from './port.js';
+import { assertBatchLimit, assertDistinct, unclaimed, type BrowseQuery, type TaskChange, type TransferRoute, type TransferTaskStore } from './port.js';
 
 /**
  * @example
@@ -15,7 +15,10 @@ import { assertDistinct, type BrowseQuery, type TaskChange, type TransferRoute, 
  */
 export class MemoryTransferTaskStore implements TransferTaskStore {
   readonly #tasks = new Map<TaskId, TransferTask>();
-  readonly #requests = new Map<string, string>();
+  /** Idempotency claims by {@link claimId}. */
+  readonly #claims = new Map<string, { fingerprint: string; claimedAt: number }>();
+  /** For each task inserted under an idempotency key: when that key's claim was made. */
+  readonly #claimedAtOf = new Map<TaskId, number>();
   #nextId = 1;
   #closed = false;
 
@@ -24,15 +27,16 @@ export class MemoryTransferTaskStore implements TransferTaskStore {
     if (!isTerminal(task.state) && this.#active(task)) {
       throw new AlreadyExistsError('an identical transfer is already active', { details: { conflict: 'active-route' } });
     }
+    let claimedAt: number | undefined;
     if (task.idempotencyKey !== null) {
-      for (const t of this.#tasks.values()) {
-        if (t.initiatedBy === task.initiatedBy && t.idempotencyKey === task.idempotencyKey && t.requestIndex === task.requestIndex) {
-          throw new AlreadyExistsError('this request item already has a task', { details: { conflict: 'idempotency' } });
-        }
-      }
+      claimedAt = this.#claims.get(claimId(task.initiatedBy, task.idempotencyKey))?.claimedAt;
+      if (claimedAt === undefined) throw unclaimed(task.idempotencyKey);
+      const twin = this.#ofClaim(task.initiatedBy, task.idempotencyKey).some((t) => t.requestIndex === task.requestIndex);
+      if (twin) throw new AlreadyExistsError('this request item already has a task', { details: { conflict: 'idempotency' } });
     }
     const stored = freeze({ ...task, id: this.#nextId++ });
     this.#tasks.set(stored.id, stored);
+    if (claimedAt !== undefined) this.#claimedAtOf.set(stored.id, claimedAt);
     return stored;
   }
 
@@ -73,18 +77,25 @@ export class MemoryTransferTaskStore implements TransferTaskStore {
 
   async findByIdempotencyKey(initiatedBy: UserId, key: string): Promise<TransferTask[]> {
     this.#open();
-    return [...this.#tasks.values()]
-      .filter((t) => t.initiatedBy === initiatedBy && t.idempotencyKey === key)
-      .sort((a, b) => (a.requestIndex ?? 0) - (b.requestIndex ?? 0));
+    return this.#ofClaim(initiatedBy, key).sort((a, b) => (a.requestIndex ?? 0) - (b.requestIndex ?? 0));
   }
 
-  async claimIdempotencyKey(initiatedBy: UserId, key: string, fingerprint: string, _now: number): Promise<string> {
+  async claimIdempotencyKey(initiatedBy: UserId, key: string, fingerprint: string, now: number, expiredBefore: number): Promise<string> {
     this.#open();
-    const id = JSON.stringify([initiatedBy, key]);
-    const stored = this.#requests.get(id);
-    if (stored !== undefined) return stored;
-    this.#requests.set(id, fingerprint);
+    const id = claimId(initiatedBy, key);
+    const stored = this.#claims.get(id);
+    if (stored !== undefined && stored.claimedAt >= expiredBefore) return stored.fingerprint;
+    this.#claims.set(id, { fingerprint, claimedAt: now });
     return fingerprint;
+  }
+
+  async forgetIdempotencyKeys(claimedBefore: number, limit: number): Promise<number> {
+    this.#open();
+    assertBatchLimit(limit);
+    const expired = [...this.#claims].filter(([, c]) => c.claimedAt < claimedBefore).sort(([, a], [, b]) => a.claimedAt - b.claimedAt);
+    const batch = expired.slice(0, limit);
+    for (const [id] of batch) this.#claims.delete(id);
+    return batch.length;
   }
 
   async browse(query: BrowseQuery): Promise<TransferTask[]> {
@@ -120,6 +131,15 @@ export class MemoryTransferTaskStore implements TransferTaskStore {
     return true;
   }
 
+  /** The tasks inserted under the key's current claim. */
+  #ofClaim(initiatedBy: UserId, key: string): TransferTask[] {
+    const claimedAt = this.#claims.get(claimId(initiatedBy, key))?.claimedAt;
+    if (claimedAt === undefined) return [];
+    return [...this.#tasks.values()].filter(
+      (t) => t.initiatedBy === initiatedBy && t.idempotencyKey === key && this.#claimedAtOf.get(t.id) === claimedAt,
+    );
+  }
+
   #active(route: TransferRoute): TransferTask | undefined {
     for (const t of this.#tasks.values()) {
       if (
@@ -136,6 +156,10 @@ export class MemoryTransferTaskStore implements TransferTaskStore {
   #open(): void {
     if (this.#closed) throw new FailedPreconditionError('the transfer task store is closed');
   }
+}
+
+function claimId(initiatedBy: UserId, key: string): string {
+  return JSON.stringify([initiatedBy, key]);
 }
 
 /** The browse filter of {@link BrowseQuery}, in plain code. */

@@ -3,7 +3,7 @@
  * memory, SQLite and PostgreSQL implementations that pass the same suite
  * (`transferTaskStoreSuite` in `handoff/testing`).
  */
-import { InvalidArgumentError } from '../../core/errors.js';
+import { FailedPreconditionError, InvalidArgumentError } from '../../core/errors.js';
 import type { NewTransferTask } from '../lifecycle.js';
 import type { ProviderId, TaskId, TaskState, TransferTask, UserId } from '../types.js';
 
@@ -61,8 +61,10 @@ export interface TransferTaskStore {
   /**
    * Stores a new task and gives it an id (increasing, never reused). Throws `AlreadyExistsError`
    * when an active task already holds the same route (`details.conflict = 'active-route'`), or
-   * a task already has the same (initiatedBy, idempotencyKey, requestIndex)
-   * (`details.conflict = 'idempotency'`).
+   * a task of the same claim already has the same (initiatedBy, idempotencyKey, requestIndex)
+   * (`details.conflict = 'idempotency'`). A task with an idempotency key belongs to the key's
+   * current claim (see {@link TransferTaskStore.claimIdempotencyKey}): inserting one for a key
+   * nobody holds throws `FailedPreconditionError`.
    */
   insert(task: NewTransferTask): Promise<TransferTask>;
   get(id: TaskId): Promise<TransferTask | undefined>;
@@ -77,16 +79,36 @@ export interface TransferTaskStore {
   updateMany(changes: readonly TaskChange[]): Promise<boolean[]>;
   /** The active task holding `route`, if any. */
   findActive(route: TransferRoute): Promise<TransferTask | undefined>;
-  /** The tasks created by one idempotent request, by `requestIndex`. */
+  /**
+   * The tasks inserted under the key's current claim, by `requestIndex`; none when nobody holds
+   * the key. Tasks of an expired or forgotten claim stay in the store but are no longer found here.
+   */
   findByIdempotencyKey(initiatedBy: UserId, key: string): Promise<TransferTask[]>;
   /**
-   * Records that `initiatedBy` used `key` for a request with `fingerprint`, unless the key was
-   * used before; returns the fingerprint stored for the key (the first one wins).
+   * Records that `initiatedBy` used `key` at `now` for a request with `fingerprint`, unless the
+   * key is already held; returns the fingerprint stored for the key (the first one wins). A claim
+   * made before `expiredBefore` has expired: it is replaced as if it were absent, and the tasks
+   * inserted under it no longer count for the key (they are not changed).
    */
-  claimIdempotencyKey(initiatedBy: UserId, key: string, fingerprint: string, now: number): Promise<string>;
+  claimIdempotencyKey(initiatedBy: UserId, key: string, fingerprint: string, now: number, expiredBefore: number): Promise<string>;
+  /**
+   * Deletes up to `limit` claims made before `claimedBefore`, oldest first, and returns how many
+   * it deleted; a result below `limit` means none is left. Tasks are not changed.
+   */
+  forgetIdempotencyKeys(claimedBefore: number, limit: number): Promise<number>;
   browse(query: BrowseQuery): Promise<TransferTask[]>;
   /** Releases connections or files. The store is unusable afterwards. */
   close(): Promise<void>;
+}
+
+/** For implementations of `insert`: a keyed task whose key nobody holds would belong to no claim. */
+export function unclaimed(key: string): FailedPreconditionError {
+  return new FailedPreconditionError(`idempotency key ${JSON.stringify(key)} is not claimed; claim it before inserting its tasks`);
+}
+
+/** For implementations of `forgetIdempotencyKeys`: a batch is a positive whole number of claims. */
+export function assertBatchLimit(limit: number): void {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new InvalidArgumentError(`"limit" expected a positive integer, got ${limit}`);
 }
 
 /** For implementations of `updateMany`: at most one change per task in one call, or a second would race the first. */

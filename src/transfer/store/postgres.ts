@@ -7,7 +7,7 @@ import pg from 'pg';
 import { AbortedError, FailedPreconditionError, NotFoundError } from '../../core/errors.js';
 import type { NewTransferTask } from '../lifecycle.js';
 import type { TaskId, TaskState, TransferTask, UserId } from '../types.js';
-import { assertDistinct, type BrowseQuery, type TaskChange, type TransferRoute, type TransferTaskStore } from './port.js';
+import { assertBatchLimit, assertDistinct, unclaimed, type BrowseQuery, type TaskChange, type TransferRoute, type TransferTaskStore } from './port.js';
 import { ACTIVE_STATES_SQL, browseSql, insertConflict } from './sql.js';
 import { createPool } from '../../sql/postgres.js';
 
@@ -52,6 +52,18 @@ const MIGRATIONS: readonly string[] = [
     created_at timestamptz NOT NULL,
     PRIMARY KEY (initiated_by, idempotency_key)
   );
+  `,
+  // Idempotency keys expire: each keyed task records its key's claim time, so a key claimed anew
+  // starts a fresh set of request items, and the sweeper finds old claims by time.
+  `
+  ALTER TABLE ${TASKS} ADD COLUMN request_claimed_at timestamptz;
+  UPDATE ${TASKS} AS t SET request_claimed_at = r.created_at FROM ${REQUESTS} AS r
+    WHERE r.initiated_by = t.initiated_by AND r.idempotency_key = t.idempotency_key;
+  DROP INDEX ${POSTGRES_SCHEMA}.transfer_task_request_item;
+  CREATE UNIQUE INDEX transfer_task_request_item
+    ON ${TASKS} (initiated_by, idempotency_key, request_claimed_at, request_index)
+    WHERE idempotency_key IS NOT NULL;
+  CREATE INDEX transfer_request_by_claim_time ON ${REQUESTS} (created_at);
   `,
 ];
 
@@ -127,18 +139,26 @@ export class PostgresTransferTaskStore implements TransferTaskStore {
 
   async insert(task: NewTransferTask): Promise<TransferTask> {
     try {
+      // A keyed task takes its key's claim time in the same statement; no claim, no row.
       const { rows } = await this.#pool.query<Row>({
         name: 'transfer_task_insert',
         text: `INSERT INTO ${TASKS} (provider_id, initiated_by, source_path, destination_path, state, progress, created_at,
           last_update, destination_provider, status, failure_reason, capabilities, paused_by_user, idempotency_key, request_index,
-          revision) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, $16) RETURNING *`,
+          revision, request_claimed_at)
+          SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::float8, $7::timestamptz, $8::timestamptz, $9::text,
+            $10::text, $11::text, $12::jsonb, $13::boolean, $14::text, $15::integer, $16::integer, claim.created_at
+          FROM (SELECT 1) AS one LEFT JOIN ${REQUESTS} AS claim
+            ON claim.initiated_by = $2::text AND claim.idempotency_key = $14::text
+          WHERE $14::text IS NULL OR claim.created_at IS NOT NULL
+          RETURNING *`,
         values: [
           task.sourceProvider, task.initiatedBy, task.sourcePath, task.destinationPath, task.state, task.progress,
           iso(task.createdAt), iso(task.lastUpdate), task.destinationProvider, task.status, task.failureReason,
           capabilitiesText(task), task.pausedByUser, task.idempotencyKey, task.requestIndex, task.revision,
         ],
       });
-      return fromRow(rows[0]!);
+      if (!rows[0]) throw unclaimed(task.idempotencyKey ?? '');
+      return fromRow(rows[0]);
     } catch (err) {
       const e = err as { code?: unknown; constraint?: unknown };
       if (e.code === '23505') throw insertConflict(e.constraint === 'transfer_task_request_item' ? 'idempotency' : 'active-route', err);
@@ -200,31 +220,49 @@ export class PostgresTransferTaskStore implements TransferTaskStore {
 
   async findByIdempotencyKey(initiatedBy: UserId, key: string): Promise<TransferTask[]> {
     const { rows } = await this.#pool.query<Row>(
-      `SELECT * FROM ${TASKS} WHERE initiated_by = $1 AND idempotency_key = $2 ORDER BY request_index`,
+      `SELECT t.* FROM ${TASKS} AS t JOIN ${REQUESTS} AS claim
+         ON claim.initiated_by = t.initiated_by AND claim.idempotency_key = t.idempotency_key AND claim.created_at = t.request_claimed_at
+       WHERE t.initiated_by = $1 AND t.idempotency_key = $2 ORDER BY t.request_index`,
       [initiatedBy, key],
     );
     return rows.map(fromRow);
   }
 
-  async claimIdempotencyKey(initiatedBy: UserId, key: string, fingerprint: string, now: number): Promise<string> {
-    // Insert-or-read in one statement; a racing claim that lost sees the winner's row in the second branch.
+  async claimIdempotencyKey(initiatedBy: UserId, key: string, fingerprint: string, now: number, expiredBefore: number): Promise<string> {
+    // Claim, replace an expired claim, or read the live one, in one statement. ON CONFLICT DO UPDATE
+    // judges the latest committed claim; the second branch reads our snapshot, so it skips expired rows.
     const { rows } = await this.#pool.query<{ fingerprint: string }>(
       `WITH claimed AS (
-         INSERT INTO ${REQUESTS} (initiated_by, idempotency_key, fingerprint, created_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT DO NOTHING RETURNING fingerprint)
+         INSERT INTO ${REQUESTS} AS r (initiated_by, idempotency_key, fingerprint, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (initiated_by, idempotency_key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, created_at = EXCLUDED.created_at
+           WHERE r.created_at < $5
+         RETURNING fingerprint)
        SELECT fingerprint FROM claimed
-       UNION ALL SELECT fingerprint FROM ${REQUESTS} WHERE initiated_by = $1 AND idempotency_key = $2`,
-      [initiatedBy, key, fingerprint, iso(now)],
+       UNION ALL SELECT fingerprint FROM ${REQUESTS} WHERE initiated_by = $1 AND idempotency_key = $2 AND created_at >= $5`,
+      [initiatedBy, key, fingerprint, iso(now), iso(expiredBefore)],
     );
     const stored = rows[0]?.fingerprint;
     if (stored !== undefined) return stored;
-    // The conflicting row was committed after our snapshot began: read it now.
+    // The live claim was committed after our snapshot began: read it now.
     const again = await this.#pool.query<{ fingerprint: string }>(
       `SELECT fingerprint FROM ${REQUESTS} WHERE initiated_by = $1 AND idempotency_key = $2`,
       [initiatedBy, key],
     );
     if (!again.rows[0]) throw new FailedPreconditionError(`idempotency key ${JSON.stringify(key)} vanished`);
     return again.rows[0].fingerprint;
+  }
+
+  async forgetIdempotencyKeys(claimedBefore: number, limit: number): Promise<number> {
+    assertBatchLimit(limit);
+    // SKIP LOCKED: two cores sweeping at once take different batches instead of queueing.
+    const { rowCount } = await this.#pool.query(
+      `DELETE FROM ${REQUESTS} AS r USING (
+         SELECT initiated_by, idempotency_key FROM ${REQUESTS} WHERE created_at < $1
+         ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED) AS old
+       WHERE r.initiated_by = old.initiated_by AND r.idempotency_key = old.idempotency_key`,
+      [iso(claimedBefore), limit],
+    );
+    return rowCount ?? 0;
   }
 
   async browse(query: BrowseQuery): Promise<TransferTask[]> {

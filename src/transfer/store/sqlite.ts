@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { AbortedError, FailedPreconditionError, NotFoundError } from '../../core/errors.js';
 import type { NewTransferTask } from '../lifecycle.js';
 import type { TaskId, TaskState, TransferTask, UserId } from '../types.js';
-import { assertDistinct, type BrowseQuery, type TaskChange, type TransferRoute, type TransferTaskStore } from './port.js';
+import { assertBatchLimit, assertDistinct, unclaimed, type BrowseQuery, type TaskChange, type TransferRoute, type TransferTaskStore } from './port.js';
 import { ACTIVE_STATES_SQL, browseSql, insertConflict } from './sql.js';
 import { openSqliteFile } from '../../sql/sqlite.js';
 
@@ -46,6 +46,19 @@ const MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL,
     PRIMARY KEY (initiated_by, idempotency_key)
   );
+  `,
+  // Idempotency keys expire: each keyed task records its key's claim time, so a key claimed anew
+  // starts a fresh set of request items, and the sweeper finds old claims by time.
+  `
+  ALTER TABLE transfer_task ADD COLUMN request_claimed_at INTEGER;
+  UPDATE transfer_task SET request_claimed_at = (SELECT r.created_at FROM transfer_request AS r
+    WHERE r.initiated_by = transfer_task.initiated_by AND r.idempotency_key = transfer_task.idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+  DROP INDEX transfer_task_request_item;
+  CREATE UNIQUE INDEX transfer_task_request_item
+    ON transfer_task (initiated_by, idempotency_key, request_claimed_at, request_index)
+    WHERE idempotency_key IS NOT NULL;
+  CREATE INDEX transfer_request_by_claim_time ON transfer_request (created_at);
   `,
 ];
 
@@ -88,31 +101,54 @@ interface Row {
  */
 export class SqliteTransferTaskStore implements TransferTaskStore {
   readonly #db: Database.Database;
-  readonly #insert: Database.Statement;
+  readonly #insert: Database.Statement<[Record<string, string | number | null>], Row>;
   readonly #get: Database.Statement<[number], Row>;
   readonly #getMany: Database.Statement<[string], Row>;
   readonly #update: Database.Statement;
   readonly #findActive: Database.Statement<[string, string, string, string], Row>;
   readonly #byKey: Database.Statement<[string, string], Row>;
-  readonly #claim: Database.Statement;
-  readonly #claimed: Database.Statement<[string, string], { fingerprint: string }>;
+  readonly #claim: (initiatedBy: UserId, key: string, fingerprint: string, now: number, expiredBefore: number) => string;
+  readonly #forget: Database.Statement<[number, number]>;
   readonly #updateAll: (changes: readonly TaskChange[]) => boolean[];
 
   private constructor(db: Database.Database) {
     this.#db = db;
+    // A keyed task takes its key's claim time in the same statement; no claim, no row.
     this.#insert = db.prepare(`INSERT INTO transfer_task (provider_id, initiated_by, source_path, destination_path, state, progress,
       created_at, last_update, destination_provider, status, failure_reason, capabilities, paused_by_user, idempotency_key,
-      request_index, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`);
+      request_index, revision, request_claimed_at)
+      SELECT @provider_id, @initiated_by, @source_path, @destination_path, @state, @progress, @created_at, @last_update,
+        @destination_provider, @status, @failure_reason, @capabilities, @paused_by_user, @idempotency_key, @request_index,
+        @revision, claim.created_at
+      FROM (SELECT 1) LEFT JOIN transfer_request AS claim
+        ON claim.initiated_by = @initiated_by AND claim.idempotency_key = @idempotency_key
+      WHERE @idempotency_key IS NULL OR claim.created_at IS NOT NULL
+      RETURNING *`);
     this.#get = db.prepare('SELECT * FROM transfer_task WHERE id = ?');
     this.#getMany = db.prepare('SELECT * FROM transfer_task WHERE id IN (SELECT value FROM json_each(?))');
     this.#update = db.prepare(`UPDATE transfer_task SET state = ?, progress = ?, status = ?, failure_reason = ?, capabilities = ?,
       paused_by_user = ?, last_update = ?, revision = ? WHERE id = ? AND revision = ?`);
     this.#findActive = db.prepare(`SELECT * FROM transfer_task WHERE provider_id = ? AND source_path = ? AND destination_provider = ?
       AND destination_path = ? AND state IN (${ACTIVE_STATES_SQL})`);
-    this.#byKey = db.prepare('SELECT * FROM transfer_task WHERE initiated_by = ? AND idempotency_key = ? ORDER BY request_index');
-    this.#claim = db.prepare(`INSERT INTO transfer_request (initiated_by, idempotency_key, fingerprint, created_at) VALUES (?, ?, ?, ?)
-      ON CONFLICT DO NOTHING`);
-    this.#claimed = db.prepare('SELECT fingerprint FROM transfer_request WHERE initiated_by = ? AND idempotency_key = ?');
+    this.#byKey = db.prepare(`SELECT t.* FROM transfer_task AS t JOIN transfer_request AS claim
+      ON claim.initiated_by = t.initiated_by AND claim.idempotency_key = t.idempotency_key AND claim.created_at = t.request_claimed_at
+      WHERE t.initiated_by = ? AND t.idempotency_key = ? ORDER BY t.request_index`);
+    // An expired claim is overwritten in place: the key is free again, its old tasks drop out of #byKey.
+    const claim = db.prepare<[string, string, string, number, number]>(`INSERT INTO transfer_request
+      (initiated_by, idempotency_key, fingerprint, created_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (initiated_by, idempotency_key) DO UPDATE SET fingerprint = excluded.fingerprint, created_at = excluded.created_at
+      WHERE transfer_request.created_at < ?`);
+    const claimed = db.prepare<[string, string], { fingerprint: string }>(
+      'SELECT fingerprint FROM transfer_request WHERE initiated_by = ? AND idempotency_key = ?',
+    );
+    this.#claim = db.transaction((initiatedBy: UserId, key: string, fingerprint: string, now: number, expiredBefore: number) => {
+      claim.run(initiatedBy, key, fingerprint, now, expiredBefore);
+      const row = claimed.get(initiatedBy, key);
+      if (!row) throw new FailedPreconditionError(`idempotency key ${JSON.stringify(key)} vanished`);
+      return row.fingerprint;
+    });
+    this.#forget = db.prepare(`DELETE FROM transfer_request WHERE rowid IN
+      (SELECT rowid FROM transfer_request WHERE created_at < ? ORDER BY created_at LIMIT ?)`);
     // One transaction per bulk: one commit instead of one per item.
     this.#updateAll = db.transaction((changes: readonly TaskChange[]) => changes.map((c) => this.#swap(c)));
   }
@@ -131,11 +167,14 @@ export class SqliteTransferTaskStore implements TransferTaskStore {
 
   async insert(task: NewTransferTask): Promise<TransferTask> {
     try {
-      const row = this.#insert.get(
-        task.sourceProvider, task.initiatedBy, task.sourcePath, task.destinationPath, task.state, task.progress,
-        task.createdAt, task.lastUpdate, task.destinationProvider, task.status, task.failureReason, capabilitiesText(task),
-        task.pausedByUser ? 1 : 0, task.idempotencyKey, task.requestIndex, task.revision,
-      ) as Row;
+      const row = this.#insert.get({
+        provider_id: task.sourceProvider, initiated_by: task.initiatedBy, source_path: task.sourcePath,
+        destination_path: task.destinationPath, state: task.state, progress: task.progress, created_at: task.createdAt,
+        last_update: task.lastUpdate, destination_provider: task.destinationProvider, status: task.status,
+        failure_reason: task.failureReason, capabilities: capabilitiesText(task), paused_by_user: task.pausedByUser ? 1 : 0,
+        idempotency_key: task.idempotencyKey, request_index: task.requestIndex, revision: task.revision,
+      });
+      if (!row) throw unclaimed(task.idempotencyKey ?? '');
       return fromRow(row);
     } catch (err) {
       if (isUniqueViolation(err)) throw insertConflict(String((err as Error).message).includes('idempotency_key') ? 'idempotency' : 'active-route', err);
@@ -174,11 +213,13 @@ export class SqliteTransferTaskStore implements TransferTaskStore {
     return this.#byKey.all(initiatedBy, key).map(fromRow);
   }
 
-  async claimIdempotencyKey(initiatedBy: UserId, key: string, fingerprint: string, now: number): Promise<string> {
-    this.#claim.run(initiatedBy, key, fingerprint, now);
-    const row = this.#claimed.get(initiatedBy, key);
-    if (!row) throw new FailedPreconditionError(`idempotency key ${JSON.stringify(key)} vanished`);
-    return row.fingerprint;
+  async claimIdempotencyKey(initiatedBy: UserId, key: string, fingerprint: string, now: number, expiredBefore: number): Promise<string> {
+    return this.#claim(initiatedBy, key, fingerprint, now, expiredBefore);
+  }
+
+  async forgetIdempotencyKeys(claimedBefore: number, limit: number): Promise<number> {
+    assertBatchLimit(limit);
+    return this.#forget.run(claimedBefore, limit).changes;
   }
 
   async browse(query: BrowseQuery): Promise<TransferTask[]> {

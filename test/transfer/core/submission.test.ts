@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { InternalError } from '../../../src/core/errors.js';
+import { TransferCore } from '../../../src/transfer/core/index.js';
 import { MemoryTransferTaskStore } from '../../../src/transfer/store/memory.js';
+import type { TransferTaskStore } from '../../../src/transfer/store/port.js';
+import { SqliteTransferTaskStore } from '../../../src/transfer/store/sqlite.js';
 import { createFixture, T0 } from './fixture.js';
 
 const inbox = '/5243/inbox';
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
 
 describe('transferring files between providers: the checks, in order', () => {
   it('refuses each failing item with the first check it fails, and creates tasks for the others', async () => {
@@ -258,3 +263,104 @@ describe('a client retrying a request with an idempotency key', () => {
     expect((await f.store.browse({ initiatedBy: 'alice', limit: 50 })).length).toBe(2);
   });
 });
+
+describe('idempotency keys, which expire after a day as payment APIs\' do', () => {
+  const results = [{ sourcePath: '/4123/results', destinationPath: inbox }];
+  const csv = [{ sourcePath: '/4123/results.csv', destinationPath: inbox }];
+  const taskIdOf = (r: readonly unknown[]) => (r[0] as { taskId: number }).taskId;
+
+  for (const [name, open] of [
+    ['memory', async () => new MemoryTransferTaskStore()],
+    ['SQLite', async () => SqliteTransferTaskStore.open({ path: ':memory:' })],
+  ] as [string, () => Promise<TransferTaskStore>][]) {
+    it(`give a retry within the day the same tasks, start anew after it, and are forgotten by the sweep (${name})`, async () => {
+      const f = createFixture(await open());
+      const first = await f.core.transferFilesBetweenProviders('alice', results, { idempotencyKey: 'nightly' });
+      await f.core.transferFilesBetweenProviders('alice', csv, { idempotencyKey: 'once' });
+      f.clock.advance(DAY);
+      // Exactly a day old: still the same request.
+      expect(await f.core.transferFilesBetweenProviders('alice', results, { idempotencyKey: 'nightly' })).toEqual(first);
+      expect(f.gateway.forwarded).toHaveLength(2);
+      expect(await f.push({ taskId: taskIdOf(first), newState: 'SUCCESS', newProgress: 100 })).toEqual({ ok: true });
+      const finished = await f.core.getTask('alice', taskIdOf(first));
+
+      f.clock.advance(1);
+      // Older than a day: the key is free, so the same items are a new transfer with a new task.
+      const later = await f.core.transferFilesBetweenProviders('alice', results, { idempotencyKey: 'nightly' });
+      expect(later).toEqual([{ ok: true, taskId: expect.any(Number) }]);
+      expect(taskIdOf(later)).not.toBe(taskIdOf(first));
+      expect(f.gateway.forwarded).toHaveLength(3);
+      expect(await f.core.getTask('alice', taskIdOf(first))).toEqual(finished);
+      // ...and that new request is now what the key means, for its own day.
+      expect(await f.core.transferFilesBetweenProviders('alice', results, { idempotencyKey: 'nightly' })).toEqual(later);
+
+      // 'once' expired unused; 'nightly' was claimed anew a moment ago.
+      expect(await f.store.findByIdempotencyKey('alice', 'once')).toHaveLength(1);
+      expect(await f.core.sweepIdempotencyKeys()).toBe(1);
+      expect(await f.store.findByIdempotencyKey('alice', 'once')).toEqual([]);
+      expect((await f.store.findByIdempotencyKey('alice', 'nightly')).map((t) => t.id)).toEqual([taskIdOf(later)]);
+      expect(await f.core.sweepIdempotencyKeys()).toBe(0);
+    });
+  }
+
+  it('refuses different items under a key until the key has expired', async () => {
+    const f = createFixture();
+    await f.core.transferFilesBetweenProviders('alice', results, { idempotencyKey: 'k' });
+    f.clock.advance(DAY);
+    await expect(f.core.transferFilesBetweenProviders('alice', csv, { idempotencyKey: 'k' })).rejects.toMatchObject({ name: 'InvalidArgumentError' });
+    f.clock.advance(1);
+    expect(await f.core.transferFilesBetweenProviders('alice', csv, { idempotencyKey: 'k' })).toEqual([{ ok: true, taskId: expect.any(Number) }]);
+  });
+
+  it('keep as long as the core is configured to keep them', async () => {
+    const f = createFixture();
+    const core = new TransferCore({ ...ports(f), idempotencyKeyTtlMs: 60_000 });
+    const first = await core.transferFilesBetweenProviders('alice', csv, { idempotencyKey: 'k' });
+    f.clock.advance(60_000);
+    expect(await core.transferFilesBetweenProviders('alice', csv, { idempotencyKey: 'k' })).toEqual(first);
+    f.clock.advance(1);
+    expect(await core.sweepIdempotencyKeys()).toBe(1);
+    expect(() => new TransferCore({ ...ports(f), idempotencyKeyTtlMs: 0 })).toThrow(/idempotencyKeyTtlMs/);
+    expect(() => new TransferCore({ ...ports(f), idempotencySweepIntervalMs: Number.NaN })).toThrow(/idempotencySweepIntervalMs/);
+  });
+
+  it('are swept every hour between start and stop; a failed sweep is reported and the next one runs', async () => {
+    const f = createFixture();
+    const core = new TransferCore({ ...ports(f), idempotencyKeyTtlMs: 2 * HOUR });
+    const errors: unknown[] = [];
+    core.events.on('error', (err) => errors.push(err));
+    await core.transferFilesBetweenProviders('alice', csv, { idempotencyKey: 'k' });
+    core.start();
+    core.start(); // once is enough
+    expect(f.clock.pending).toBe(1);
+
+    f.clock.advance(HOUR);
+    await settle();
+    expect(await f.store.findByIdempotencyKey('alice', 'k')).toHaveLength(1); // an hour old: kept
+
+    const forget = f.store.forgetIdempotencyKeys.bind(f.store);
+    f.store.forgetIdempotencyKeys = async () => {
+      throw new InternalError('database restarting');
+    };
+    f.clock.advance(HOUR);
+    await settle();
+    expect(errors).toEqual([expect.objectContaining({ message: 'database restarting' })]);
+
+    f.store.forgetIdempotencyKeys = forget;
+    f.clock.advance(HOUR);
+    await settle();
+    expect(await f.store.findByIdempotencyKey('alice', 'k')).toEqual([]); // three hours old: forgotten
+
+    await core.stop();
+    expect(f.clock.pending).toBe(0);
+  });
+});
+
+function ports(f: ReturnType<typeof createFixture>) {
+  return { store: f.store, drives: f.world, permissions: f.world, allocations: f.world, files: f.world, gateway: f.gateway, clock: f.clock };
+}
+
+/** Lets a sweep that a timer started run to its end. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+}

@@ -3,7 +3,7 @@ import { expect, it } from 'vitest';
 import { transferTaskStoreSuite } from '../../../src/testing/transfer-task-store-suite.js';
 import { PostgresTransferTaskStore, POSTGRES_SCHEMA_VERSION } from '../../../src/transfer/store/postgres.js';
 import { describeWith } from '../../support/env.js';
-import { postgresUnavailable, sql, useTestDatabase } from '../../support/postgres.js';
+import { createTestDatabase, postgresUnavailable, sql, useTestDatabase } from '../../support/postgres.js';
 
 describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL transfer task store', () => {
   const db = useTestDatabase();
@@ -36,6 +36,33 @@ describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL transfer task store'
     });
   });
 
+  it('upgrades a version-1 schema: its idempotent requests keep their tasks until their keys expire', async () => {
+    const old = await createTestDatabase();
+    try {
+      await sql(old.url, VERSION_1_SCHEMA);
+      await sql(old.url, `INSERT INTO file_orchestrator.transfer_request VALUES ('alice', 'submit-1', 'fp', to_timestamp(1));
+        INSERT INTO file_orchestrator.transfer_task (provider_id, initiated_by, source_path, destination_path, state, progress,
+          created_at, last_update, destination_provider, idempotency_key, request_index)
+        VALUES ('hippo', 'alice', '/1/a', '/2/b', 'RUNNING', 5, to_timestamp(1), to_timestamp(1), 'aau', 'submit-1', 0)`);
+      const store = await PostgresTransferTaskStore.open({ connectionString: old.url });
+      try {
+        const [kept] = await store.findByIdempotencyKey('alice', 'submit-1');
+        expect(kept).toMatchObject({ sourcePath: '/1/a', idempotencyKey: 'submit-1', requestIndex: 0 });
+        expect(await store.claimIdempotencyKey('alice', 'submit-1', 'other', 2000, 0)).toBe('fp');
+        expect(await store.forgetIdempotencyKeys(1001, 10)).toBe(1);
+        expect(await store.findByIdempotencyKey('alice', 'submit-1')).toEqual([]);
+        expect(await store.get(kept!.id)).toEqual(kept);
+      } finally {
+        await store.close();
+      }
+      const indexes = await sql(old.url, `SELECT indexdef FROM pg_indexes WHERE schemaname = 'file_orchestrator'
+        AND indexname = 'transfer_request_by_claim_time'`);
+      expect(indexes.map((r) => r.indexdef)).toEqual([expect.stringContaining('(created_at)')]);
+    } finally {
+      await old.drop();
+    }
+  });
+
   it('uses a pool the host owns without ending it', async () => {
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });
     pool.on('error', () => {}); // the test database is dropped WITH (FORCE) at the end
@@ -46,3 +73,26 @@ describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL transfer task store'
   });
 });
 
+
+/** The schema as version 1 of the code wrote it, before idempotency keys expired. */
+const VERSION_1_SCHEMA = `
+  CREATE SCHEMA file_orchestrator;
+  CREATE TABLE file_orchestrator.transfer_task_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
+  INSERT INTO file_orchestrator.transfer_task_migrations (version) VALUES (1);
+  CREATE TABLE file_orchestrator.transfer_task (
+    id bigserial PRIMARY KEY, provider_id text NOT NULL, initiated_by text NOT NULL, source_path text NOT NULL,
+    destination_path text NOT NULL, state text NOT NULL, progress float8 NOT NULL, created_at timestamptz NOT NULL,
+    last_update timestamptz NOT NULL, destination_provider text NOT NULL, status text, failure_reason text, capabilities jsonb,
+    paused_by_user boolean NOT NULL DEFAULT false, idempotency_key text, request_index integer, revision integer NOT NULL DEFAULT 0
+  );
+  CREATE INDEX transfer_task_by_user ON file_orchestrator.transfer_task (initiated_by, id);
+  CREATE UNIQUE INDEX transfer_task_active_route
+    ON file_orchestrator.transfer_task (provider_id, destination_provider, md5(source_path), md5(destination_path))
+    WHERE state IN ('INITIATED', 'RUNNING', 'PAUSED');
+  CREATE UNIQUE INDEX transfer_task_request_item ON file_orchestrator.transfer_task (initiated_by, idempotency_key, request_index)
+    WHERE idempotency_key IS NOT NULL;
+  CREATE TABLE file_orchestrator.transfer_request (
+    initiated_by text NOT NULL, idempotency_key text NOT NULL, fingerprint text NOT NULL, created_at timestamptz NOT NULL,
+    PRIMARY KEY (initiated_by, idempotency_key)
+  );
+`;
