@@ -2,45 +2,20 @@
  * The PostgreSQL ledger (pg; the SQL also runs on CockroachDB). Tables `ledger_serials` and
  * `ledger_bandwidth`. A batch is one transaction of two statements: insert the serials (a
  * serial already there, or being inserted by a concurrent batch, is skipped by the unique key),
- * then add the bytes of exactly the serials that went in.
+ * then add the bytes of exactly the serials that went in. The schema and reads are
+ * {@link SqlLedgerStore}'s, in PostgreSQL's dialect.
  */
 import type pg from 'pg';
 import { compareBytes, toHex } from '../../../core/bytes.js';
-import { bufferOf, plainBytes } from '../../../sql/migrations.js';
-import { inTransaction, openMigratedPool, type PostgresStoreOptions } from '../../../sql/postgres.js';
+import { POSTGRES } from '../../../sql/dialect.js';
+import { postgresExecutor } from '../../../sql/executor.js';
+import { bufferOf } from '../../../sql/migrations.js';
+import { inTransaction, openMigratedPool, type PoolHandle, type PostgresStoreOptions } from '../../../sql/postgres.js';
 import type { PieceAction } from '../../order-limit.js';
-import type { LedgerStore } from '../port.js';
-import {
-  assertBandwidthQuery,
-  assertSettledOrders,
-  bandwidthBucket,
-  firstOfEachSerial,
-  type BandwidthQuery,
-  type BandwidthTotal,
-  type SettledOrder,
-} from '../types.js';
+import { assertSettledOrders, bandwidthBucket, firstOfEachSerial, type SettledOrder } from '../types.js';
+import { LEDGER_STORE_NAME, ledgerMigrations, SqlLedgerStore } from './sql.js';
 
-/** This store's row in `handoff_schema_versions`. */
-const STORE_NAME = 'ledger';
-
-/** Each entry moves the schema one version up; never edit one that has shipped, append instead. */
-const MIGRATIONS: readonly string[] = [
-  `
-  CREATE TABLE IF NOT EXISTS ledger_serials (
-    serial bytea PRIMARY KEY CHECK (length(serial) = 16),
-    expires_at timestamptz NOT NULL
-  );
-  CREATE INDEX IF NOT EXISTS ledger_serials_expiry ON ledger_serials (expires_at);
-  CREATE TABLE IF NOT EXISTS ledger_bandwidth (
-    node_id bytea NOT NULL CHECK (length(node_id) = 32),
-    action text NOT NULL,
-    interval_start timestamptz NOT NULL,
-    bytes bigint NOT NULL CHECK (bytes >= 0),
-    PRIMARY KEY (node_id, action, interval_start)
-  );
-  CREATE INDEX IF NOT EXISTS ledger_bandwidth_by_time ON ledger_bandwidth (interval_start);
-  `,
-];
+const MIGRATIONS = ledgerMigrations(POSTGRES);
 
 /** The ledger schema version this code writes. */
 export const LEDGER_POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
@@ -56,45 +31,23 @@ const ADD_BYTES = `
   SELECT * FROM unnest($1::bytea[], $2::text[], $3::timestamptz[], $4::bigint[])
   ON CONFLICT (node_id, action, interval_start) DO UPDATE SET bytes = ledger_bandwidth.bytes + excluded.bytes`;
 
-const TOTALS = `
-  SELECT node_id, action, sum(bytes)::text AS bytes FROM ledger_bandwidth
-  WHERE interval_start >= $1 AND interval_start < $2
-  GROUP BY node_id, action ORDER BY node_id, action`;
-
-const TOTALS_OF_NODE = `
-  SELECT node_id, action, sum(bytes)::text AS bytes FROM ledger_bandwidth
-  WHERE node_id = $3 AND interval_start >= $1 AND interval_start < $2
-  GROUP BY node_id, action ORDER BY node_id, action`;
-
-const DELETE_EXPIRED = `
-  DELETE FROM ledger_serials
-  WHERE serial IN (SELECT serial FROM ledger_serials WHERE expires_at < $1 LIMIT $2)`;
-
-interface TotalRow {
-  node_id: Buffer;
-  action: string;
-  bytes: string;
-}
-
 /**
  * @example
  * ```ts
  * const ledger = await PostgresLedgerStore.open({ connectionString: process.env.DATABASE_URL! });
  * ```
  */
-export class PostgresLedgerStore implements LedgerStore {
+export class PostgresLedgerStore extends SqlLedgerStore {
   readonly #pool: pg.Pool;
-  readonly #owned: boolean;
 
-  private constructor(pool: pg.Pool, owned: boolean) {
-    this.#pool = pool;
-    this.#owned = owned;
+  private constructor(handle: PoolHandle) {
+    super(postgresExecutor(handle));
+    this.#pool = handle.pool;
   }
 
   /** Connects and migrates the ledger tables to the current schema version. */
   static async open(options: PostgresStoreOptions): Promise<PostgresLedgerStore> {
-    const { pool, owned } = await openMigratedPool(options, STORE_NAME, MIGRATIONS);
-    return new PostgresLedgerStore(pool, owned);
+    return new PostgresLedgerStore(await openMigratedPool(options, LEDGER_STORE_NAME, MIGRATIONS));
   }
 
   async settle(orders: readonly SettledOrder[]): Promise<boolean[]> {
@@ -136,23 +89,4 @@ export class PostgresLedgerStore implements LedgerStore {
     });
     return orders.map((o, i) => first[i]! && inserted.has(toHex(o.serialNumber)));
   }
-
-  async bandwidth(query: BandwidthQuery): Promise<BandwidthTotal[]> {
-    assertBandwidthQuery(query);
-    const range = [new Date(query.from), new Date(query.to)];
-    const { rows } = query.nodeId
-      ? await this.#pool.query<TotalRow>({ name: 'ledger_totals_of_node', text: TOTALS_OF_NODE, values: [...range, bufferOf(query.nodeId)] })
-      : await this.#pool.query<TotalRow>({ name: 'ledger_totals', text: TOTALS, values: range });
-    return rows.map((r) => ({ nodeId: plainBytes(r.node_id), action: r.action as PieceAction, bytes: Number(r.bytes) }));
-  }
-
-  async deleteExpiredSerials(now: number, limit = 1000): Promise<number> {
-    const { rowCount } = await this.#pool.query({ name: 'ledger_delete_expired', text: DELETE_EXPIRED, values: [new Date(now), limit] });
-    return rowCount ?? 0;
-  }
-
-  async close(): Promise<void> {
-    if (this.#owned && !this.#pool.ended) await this.#pool.end();
-  }
 }
-

@@ -1,0 +1,107 @@
+/**
+ * The few things a satellite store asks of its database, over better-sqlite3 and over pg, so a
+ * store's operations are written once (the same pattern as the metabase's plan runners, for
+ * stores whose operations are single statements). Statements carry `$1…$n` placeholders:
+ * PostgreSQL binds them by position, better-sqlite3 as the named parameters `1…n`.
+ */
+import type Database from 'better-sqlite3';
+import type pg from 'pg';
+import { POSTGRES, SQLITE, type SqlDialect } from './dialect.js';
+import { inTransaction, type PoolHandle } from './postgres.js';
+import type { SqliteHandle } from './sqlite.js';
+
+/** One statement; `name` is unique per text across every store sharing a connection (PostgreSQL prepares it under that name). */
+export interface SqlStatement {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** A statement with its parameter values, as a transaction runs it. */
+export interface SqlStep {
+  readonly statement: SqlStatement;
+  readonly values: readonly unknown[];
+}
+
+/** See the file comment. */
+export interface SqlExecutor {
+  readonly dialect: SqlDialect;
+  /** The rows `statement` returns (a query, or a write with RETURNING). */
+  rows<R>(statement: SqlStatement, values: readonly unknown[]): Promise<R[]>;
+  /** Runs a write; resolves with how many rows it changed. */
+  run(statement: SqlStatement, values: readonly unknown[]): Promise<number>;
+  /** Runs writes in order as one transaction: all of them happen or none. */
+  transaction(steps: readonly SqlStep[]): Promise<void>;
+  /** Closes the connection or pool if the store opened it itself; leaves one the host owns open. */
+  close(): Promise<void>;
+}
+
+/** `$1…$n` values as better-sqlite3's named parameters. */
+function numbered(values: readonly unknown[]): Record<number, unknown> {
+  const params: Record<number, unknown> = {};
+  values.forEach((value, i) => (params[i + 1] = value));
+  return params;
+}
+
+/**
+ * @example
+ * ```ts
+ * const executor = sqliteExecutor(openMigratedSqlite({ path }, 'overlay', MIGRATIONS));
+ * const rows = await executor.rows(getNode, [bufferOf(id)]);
+ * ```
+ */
+export function sqliteExecutor({ db, owned }: SqliteHandle): SqlExecutor {
+  const prepared = new Map<string, Database.Statement>();
+  const prepare = (statement: SqlStatement): Database.Statement => {
+    let compiled = prepared.get(statement.name);
+    if (!compiled) prepared.set(statement.name, (compiled = db.prepare(statement.text)));
+    return compiled;
+  };
+  const transaction = db.transaction((steps: readonly SqlStep[]) => {
+    for (const step of steps) prepare(step.statement).run(numbered(step.values));
+  });
+  return {
+    dialect: SQLITE,
+    rows: async <R>(statement: SqlStatement, values: readonly unknown[]) => prepare(statement).all(numbered(values)) as R[],
+    run: async (statement, values) => prepare(statement).run(numbered(values)).changes,
+    transaction: async (steps) => transaction(steps),
+    close: async () => {
+      if (owned && db.open) db.close();
+    },
+  };
+}
+
+/**
+ * @example
+ * ```ts
+ * const executor = postgresExecutor(await openMigratedPool({ connectionString }, 'overlay', MIGRATIONS));
+ * const rows = await executor.rows(getNode, [bufferOf(id)]);
+ * ```
+ */
+export function postgresExecutor({ pool, owned }: PoolHandle): SqlExecutor {
+  const query = (client: pg.Pool | pg.PoolClient, statement: SqlStatement, values: readonly unknown[]) =>
+    client.query({ name: statement.name, text: statement.text, values: [...values] });
+  return {
+    dialect: POSTGRES,
+    rows: async <R>(statement: SqlStatement, values: readonly unknown[]) => (await query(pool, statement, values)).rows as R[],
+    run: async (statement, values) => (await query(pool, statement, values)).rowCount ?? 0,
+    transaction: (steps) =>
+      inTransaction(pool, async (client) => {
+        for (const step of steps) await query(client, step.statement, step.values);
+      }),
+    close: async () => {
+      if (owned && !pool.ended) await pool.end();
+    },
+  };
+}
+
+/**
+ * A statement whose text may be laid out over several lines for reading; it runs as one line.
+ *
+ * @example
+ * ```ts
+ * const get = sqlStatement('overlay_get', 'SELECT * FROM overlay_nodes WHERE id = $1');
+ * ```
+ */
+export function sqlStatement(name: string, text: string): SqlStatement {
+  return { name, text: text.replace(/\s+/g, ' ').trim() };
+}
