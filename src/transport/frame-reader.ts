@@ -4,6 +4,13 @@ import { FrameParser } from './frame-parser.js';
 const SCRATCH_BYTES = 64 * 1024;
 /** A frame with at least this much body still to come is read straight into its own buffer. */
 const DIRECT_MIN_BYTES = 16 * 1024;
+/**
+ * Most bytes offered to one read. libuv reads a ready socket up to 32 times per turn of the event
+ * loop; offered a whole big frame each time, one socket could take 8 MiB (and the work it
+ * triggers) per turn while handshakes and other sockets wait. This keeps a turn as short as
+ * with 'data' events.
+ */
+const MAX_READ_BYTES = 64 * 1024;
 
 /**
  * Frames from a socket that reads into buffers we choose (Node's `onread`): small frames and
@@ -28,7 +35,7 @@ export class FrameReader {
 
   /** Where the next read should put its bytes. */
   target(): Uint8Array {
-    return this.#body === undefined ? this.#scratch : this.#body.subarray(this.#filled);
+    return this.#body === undefined ? this.#scratch : this.#body.subarray(this.#filled, this.#filled + MAX_READ_BYTES);
   }
 
   /**
