@@ -109,12 +109,21 @@ function median(values: number[]): number {
 }
 
 export async function benchRpc(): Promise<BenchSection> {
-  const raw = await rawPingPong();
   const { server, client, peak } = await rpcPair();
+  // Round trips too are measured three times each, interleaved, and the medians compared.
+  const rawRates: number[] = [];
+  const unaryRates: number[] = [];
   let n = 0;
-  const unary = await opsPerSecond(async () => {
-    await client.call(Ping, { n: n++ });
-  });
+  for (let round = 0; round < 3; round++) {
+    rawRates.push(await rawPingPong());
+    unaryRates.push(
+      await opsPerSecond(async () => {
+        await client.call(Ping, { n: n++ });
+      }),
+    );
+  }
+  const raw = median(rawRates);
+  const unary = median(unaryRates);
 
   // Streams are measured three times each, interleaved, and the medians compared: one run on a
   // shared machine is too noisy to mean much.
