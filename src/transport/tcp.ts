@@ -4,7 +4,7 @@ import { raceAbort, throwIfAborted } from '../core/abort.js';
 import { ResourceExhaustedError, UnavailableError, isHandoffError } from '../core/errors.js';
 import { FrameConnection } from './frame-connection.js';
 import { FrameParser, PeerResetSignal, RESET_MARKER, frameHeader } from './frame-parser.js';
-import { FrameReader } from './frame-reader.js';
+import { ReadInput } from './read-input.js';
 import { DEFAULT_MAX_FRAME_BYTES, type Connection, type DialOptions, type FrameLimits, type Listener, type Transport } from './types.js';
 
 /** TLS material for {@link tcpTransport}. Certificates need not be CA-signed: identities are
@@ -125,46 +125,6 @@ class TcpTransport implements Transport {
       throw isHandoffError(err) && err.code !== 'Unavailable' ? err : new UnavailableError(`dial ${address}: ${(err as Error).message}`, { cause: err });
     }
     return new TcpConnection(socket, raw, this.#options, this.#options.tls !== undefined, input);
-  }
-}
-
-/**
- * Bytes from a socket created with `onread`: parsed into frames as each read completes (before
- * the reader's scratch buffer is reused), and handed to the connection once it exists.
- */
-class ReadInput {
-  readonly #reader: FrameReader;
-  #early: Array<Uint8Array[] | Error> = [];
-  #sink: ((frames: Uint8Array[] | Error) => void) | undefined;
-
-  constructor(maxFrameBytes: number) {
-    this.#reader = new FrameReader(maxFrameBytes);
-  }
-
-  get buffered(): number {
-    return this.#reader.buffered;
-  }
-
-  readonly onread = {
-    buffer: (): Uint8Array => this.#reader.target(),
-    /** Returns true: flow control stays with pause()/resume(), as for 'data' events. */
-    callback: (n: number): boolean => {
-      let result: Uint8Array[] | Error;
-      try {
-        result = this.#reader.read(n);
-      } catch (err) {
-        result = err as Error;
-      }
-      if (this.#sink === undefined) this.#early.push(result);
-      else this.#sink(result);
-      return true;
-    },
-  };
-
-  attach(sink: (frames: Uint8Array[] | Error) => void): void {
-    this.#sink = sink;
-    for (const result of this.#early) sink(result);
-    this.#early = [];
   }
 }
 
