@@ -21,6 +21,13 @@ export interface RpcClientOptions {
   maxIdleConnections?: number;
   /** An idle pooled connection is closed after this long (default 60 s). */
   idleTimeoutMs?: number;
+  /**
+   * Authenticated connections to keep ready beyond those in use (default 0). Each time a call
+   * takes a connection, a spare is dialed in the background if the pool has fewer: the next
+   * call made while this one runs then skips the dial and the handshake, whose round trips take
+   * far longer to a busy server than to an idle one.
+   */
+  spareConnections?: number;
   handshakeTimeoutMs?: number;
   /** Largest message accepted (default 8 MiB, the transports' frame limit). */
   maxMessageBytes?: number;
@@ -64,6 +71,7 @@ export class RpcClient {
   readonly #maxMessageBytes: number;
   #peer: NodeId | undefined;
   #closed = false;
+  #sparesDialing = 0;
   #sweeper: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: RpcClientOptions) {
@@ -205,17 +213,28 @@ export class RpcClient {
         continue;
       }
       this.#active.add(entry.pooled.connection);
+      this.#topUpSpares();
       return entry.pooled;
     }
+    const pooled = await this.#dial(signal);
+    this.#active.add(pooled.connection);
+    this.#topUpSpares();
+    return pooled;
+  }
+
+  /** A new authenticated connection (not yet in any set). */
+  async #dial(signal: AbortSignal | undefined): Promise<PooledConnection> {
     const options = this.#options;
     const connection = await options.transport.dial(options.address, signal ? { signal } : {});
     const peer = await clientHandshake(connection, this.identity, {
       expectedPeer: options.expectedPeer,
       timeoutMs: options.handshakeTimeoutMs,
       signal,
+    }).catch((err: unknown) => {
+      connection.reset(new UnavailableError('handshake failed'));
+      throw err;
     });
     this.#peer = peer;
-    this.#active.add(connection);
     const maxBytes = this.#maxMessageBytes;
     return {
       connection,
@@ -225,6 +244,25 @@ export class RpcClient {
         return frame === undefined ? undefined : decodeEnvelope(frame, maxBytes);
       },
     };
+  }
+
+  /** Dials spares in the background until {@link RpcClientOptions.spareConnections} are idle or on their way. */
+  #topUpSpares(): void {
+    const wanted = this.#options.spareConnections ?? 0;
+    while (!this.#closed && this.#idle.length + this.#sparesDialing < wanted) {
+      this.#sparesDialing++;
+      void this.#dial(undefined).then(
+        (pooled) => {
+          this.#sparesDialing--;
+          this.#active.add(pooled.connection);
+          this.release(pooled); // closes it instead when the client was closed meanwhile
+        },
+        () => {
+          // The next call dials (and reports the failure) itself.
+          this.#sparesDialing--;
+        },
+      );
+    }
   }
 }
 

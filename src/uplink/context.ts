@@ -30,7 +30,10 @@ export class NodeClients {
     const key = `${address}\u0000${toHex(nodeId)}`;
     let client = this.#clients.get(key);
     if (!client) {
-      client = new RpcClient({ transport: this.#transport, address, identity: this.#identity, expectedPeer: NodeId.fromPublicKey(nodeId) });
+      // One spare: the next segment's piece on this node (while this one's still streams), or a
+      // piece after a long-tail cancel, finds a connection ready instead of waiting out a
+      // handshake with a node busy serving.
+      client = new RpcClient({ transport: this.#transport, address, identity: this.#identity, expectedPeer: NodeId.fromPublicKey(nodeId), spareConnections: 1 });
       this.#clients.set(key, client);
     }
     return client;

@@ -1,0 +1,101 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { s } from '../../src/codec/index.js';
+import { Identity } from '../../src/crypto/index.js';
+import { memoryNetwork, RpcClient, RpcServer, streamMethod, unaryMethod, type Connection, type DialOptions, type Transport } from '../../src/transport/index.js';
+
+const Echo = unaryMethod('Spares.Echo', s.object({ n: s.int() }), s.object({ n: s.int() }));
+const Hold = streamMethod('Spares.Hold', s.object({}), s.object({}));
+
+/** A transport whose dials can be made to hang, counting them. */
+function gatedTransport(inner: Transport) {
+  let open = true;
+  let release: () => void = () => undefined;
+  let gate = Promise.resolve();
+  const counts = { dials: 0 };
+  const transport: Transport = {
+    name: inner.name,
+    listen: (address, onConnection) => inner.listen(address, onConnection),
+    async dial(address: string, options?: DialOptions): Promise<Connection> {
+      counts.dials++;
+      if (!open) {
+        const signal = options?.signal;
+        await Promise.race([
+          gate,
+          new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true })),
+        ]);
+      }
+      return inner.dial(address, options);
+    },
+  };
+  return {
+    transport,
+    counts,
+    close() {
+      open = false;
+      gate = new Promise((resolve) => (release = resolve));
+    },
+    reopen() {
+      open = true;
+      release();
+    },
+  };
+}
+
+let server: RpcServer;
+let client: RpcClient;
+afterEach(async () => {
+  await client?.close();
+  await server?.close();
+});
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(condition()).toBe(true);
+}
+
+describe('spare connections', () => {
+  it('a call made while another runs uses the spare, even when no new connection can be dialed', async () => {
+    const net = memoryNetwork();
+    server = new RpcServer({ identity: Identity.generate() });
+    server.unary(Echo, async ({ n }) => ({ n }));
+    server.stream(Hold, async (stream) => {
+      await stream.receive();
+    });
+    const listener = await server.listen(net.transport({ host: 'server' }), 'server:1');
+    const gated = gatedTransport(net.transport({ host: 'client' }));
+    client = new RpcClient({ transport: gated.transport, address: listener.address, spareConnections: 1 });
+
+    await client.connect(); // one connection, and a spare dialed behind it
+    await until(() => gated.counts.dials === 2);
+    await new Promise((r) => setTimeout(r, 50)); // the spare's handshake
+    gated.close(); // from now on a dial hangs
+
+    const held = await client.stream(Hold); // takes one connection
+    expect(await client.call(Echo, { n: 7 }, { timeoutMs: 2_000 })).toEqual({ n: 7 }); // the other
+    gated.reopen();
+    await held.closeSend();
+    expect(await held.receive()).toBeUndefined();
+  });
+
+  it('without spares the same call waits for a dial', async () => {
+    const net = memoryNetwork();
+    server = new RpcServer({ identity: Identity.generate() });
+    server.unary(Echo, async ({ n }) => ({ n }));
+    server.stream(Hold, async (stream) => {
+      await stream.receive();
+    });
+    const listener = await server.listen(net.transport({ host: 'server' }), 'server:1');
+    const gated = gatedTransport(net.transport({ host: 'client' }));
+    client = new RpcClient({ transport: gated.transport, address: listener.address });
+
+    await client.connect();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(gated.counts.dials).toBe(1);
+    gated.close();
+    const held = await client.stream(Hold);
+    await expect(client.call(Echo, { n: 7 }, { timeoutMs: 200 })).rejects.toMatchObject({ name: 'DeadlineExceededError' });
+    gated.reopen();
+    await held.closeSend();
+    expect(await held.receive()).toBeUndefined();
+  });
+});
