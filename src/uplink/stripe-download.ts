@@ -72,8 +72,8 @@ export function downloadStripes(ctx: UplinkContext, request: StripeDownload): Pr
   let runs = 0;
   let hedges = 0;
   let hedgeTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Every run decodes into this one buffer. */
-  const stripesOfRun = new Uint8Array((run / shareSize) * coder.stripeSize);
+  /** Every run decodes into this one buffer (no bigger than the range: a small read stays small). */
+  const stripesOfRun = new Uint8Array((Math.min(run, pieceLength) / shareSize) * coder.stripeSize);
   let settled = false;
 
   return new Promise<void>((resolve, reject) => {
