@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import type { Clock } from '../core/clock.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { RedundancyScheme } from '../metainfo/metabase/types.js';
 import { NodeDatabase } from '../node/db/database.js';
@@ -49,6 +50,12 @@ export interface TestNetworkOptions {
   readonly satellite?: Partial<SatelliteConfig>;
   /** Wraps each node's piece store (e.g. to corrupt reads); `index` counts nodes from 0. */
   readonly wrapStorage?: (storage: PieceStore, index: number) => PieceStore;
+  /**
+   * The satellite's and the nodes' clock (default the system clock). A `ManualClock` makes their
+   * chores and expirations move only when the test advances it; give it a start near
+   * `Date.now()` and derive `expires` from it, since uplinks still read the system clock.
+   */
+  readonly clock?: Clock;
 }
 
 export interface TestNetwork {
@@ -102,6 +109,7 @@ export async function createTestNetwork(options: TestNetworkOptions = {}): Promi
       address: addressFor('satellite'),
       store,
       config: { ...options.satellite, metainfo: { redundancy: options.redundancy ?? TEST_REDUNDANCY, ...options.satellite?.metainfo } },
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
     });
     cleanups.push(() => satellite.close());
 
@@ -128,6 +136,7 @@ export async function createTestNetwork(options: TestNetworkOptions = {}): Promi
         db,
         wallet: `0x${index.toString(16).padStart(40, '0')}`,
         capacity: 2 ** 40,
+        ...(options.clock === undefined ? {} : { clock: options.clock }),
       }).catch((err: unknown) => {
         db.close();
         throw err;

@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
 import type { FsPieceStore } from '../../src/piecestore/index.js';
 import { createTestNetwork, TEST_SEGMENT_SIZE, type TestNetwork } from '../../src/testing/network.js';
 import { describeWith } from '../support/env.js';
@@ -46,6 +47,26 @@ describe('createTestNetwork', () => {
     expect(network.nodes).toHaveLength(5);
     await uplink.upload('grow', 'later', patterned(TEST_SEGMENT_SIZE));
     expect(network.nodes[4]!.storage.usedBytes()).toBeGreaterThan(0);
+  });
+
+  it('runs on a manual clock: expired pieces go when the test moves time, with no waiting', async () => {
+    const clock = new ManualClock(Date.now());
+    network = await createTestNetwork({ clock, redundancy: { algorithm: 'reed-solomon', shareSize: 256, required: 2, repair: 3, success: 5, total: 5 } });
+    const uplink = await network.uplink();
+    await uplink.createBucket('tmp');
+    await uplink.upload('tmp', 'brief', patterned(TEST_SEGMENT_SIZE, 9), { expires: new Date(clock.now() + 60_000) });
+    await uplink.upload('tmp', 'lasting', patterned(TEST_SEGMENT_SIZE, 10));
+    const held = () => network!.nodes.reduce((sum, node) => sum + node.storage.usedBytes(), 0);
+    const before = held();
+
+    // Nothing has expired on the network's clock yet, however long the test itself takes.
+    for (const node of network.nodes) expect((await node.collectExpiredPieces()).deleted).toBe(0);
+    clock.advance(61_000);
+    let deleted = 0;
+    for (const node of network.nodes) deleted += (await node.collectExpiredPieces()).deleted;
+    expect(deleted).toBe(5); // one piece of the one segment on each node
+    expect(held()).toBe(before / 2);
+    expect(Buffer.from(await uplink.download('tmp', 'lasting')).equals(patterned(TEST_SEGMENT_SIZE, 10))).toBe(true);
   });
 
   it('shares one project between its uplinks, each with its own host on the memory network', async () => {
