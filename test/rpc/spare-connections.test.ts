@@ -48,6 +48,20 @@ afterEach(async () => {
   await server?.close();
 });
 
+/** A server that echoes and holds streams open, and a client to it over gated dials. */
+async function serveAndConnect(spareConnections: number): Promise<ReturnType<typeof gatedTransport>> {
+  const net = memoryNetwork();
+  server = new RpcServer({ identity: Identity.generate() });
+  server.unary(Echo, async ({ n }) => ({ n }));
+  server.stream(Hold, async (stream) => {
+    await stream.receive();
+  });
+  const listener = await server.listen(net.transport({ host: 'server' }), 'server:1');
+  const gated = gatedTransport(net.transport({ host: 'client' }));
+  client = new RpcClient({ transport: gated.transport, address: listener.address, spareConnections });
+  return gated;
+}
+
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
   expect(condition()).toBe(true);
@@ -55,15 +69,7 @@ async function until(condition: () => boolean): Promise<void> {
 
 describe('spare connections', () => {
   it('a call made while another runs uses the spare, even when no new connection can be dialed', async () => {
-    const net = memoryNetwork();
-    server = new RpcServer({ identity: Identity.generate() });
-    server.unary(Echo, async ({ n }) => ({ n }));
-    server.stream(Hold, async (stream) => {
-      await stream.receive();
-    });
-    const listener = await server.listen(net.transport({ host: 'server' }), 'server:1');
-    const gated = gatedTransport(net.transport({ host: 'client' }));
-    client = new RpcClient({ transport: gated.transport, address: listener.address, spareConnections: 1 });
+    const gated = await serveAndConnect(1);
 
     await client.connect(); // one connection, and a spare dialed behind it
     await until(() => gated.counts.dials === 2);
@@ -78,15 +84,7 @@ describe('spare connections', () => {
   });
 
   it('without spares the same call waits for a dial', async () => {
-    const net = memoryNetwork();
-    server = new RpcServer({ identity: Identity.generate() });
-    server.unary(Echo, async ({ n }) => ({ n }));
-    server.stream(Hold, async (stream) => {
-      await stream.receive();
-    });
-    const listener = await server.listen(net.transport({ host: 'server' }), 'server:1');
-    const gated = gatedTransport(net.transport({ host: 'client' }));
-    client = new RpcClient({ transport: gated.transport, address: listener.address });
+    const gated = await serveAndConnect(0);
 
     await client.connect();
     await new Promise((r) => setTimeout(r, 50));
