@@ -1,30 +1,27 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { groupMembers, signalGroup } from '../../../src/transfer/rsync/process-group.js';
+import type { TaskId } from '../../../src/transfer/types.js';
 import { describeWith } from '../../support/env.js';
 import { startSshd, sshUnavailableReason, type SshServer } from '../../../src/testing/sshd.js';
-import { createWorld, listTree, makeProject, treeDigest, waitFor, type World } from './world.js';
+import { createWorld, listTree, makeProject, processesMentioning, treeDigest, waitFor, type World, type WorldOptions } from './world.js';
 
-/** Processes anywhere on the machine whose command line mentions `needle` (e.g. a task's key path). */
-function processesMentioning(needle: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSafe(`/proc/${entry}/stat`);
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
-      if (readFileSafe(`/proc/${entry}/cmdline`).includes(needle)) found.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
+/** The size of the project's large file: at 8 MiB/s it takes long enough to interrupt. */
+const LARGE_MIB = 32;
+
+/** A transfer that "a" has accepted and whose key "b" has authorized. */
+interface StartedTransfer {
+  readonly w: World;
+  /** The project folder at "a". */
+  readonly project: string;
+  readonly taskId: TaskId;
 }
 
-function readFileSafe(path: string): string {
-  return readFileSync(path, 'latin1');
+/** A throttled transfer that has made progress: rsync (process group `pid`) is mid-copy. */
+interface TransferUnderway extends StartedTransfer {
+  readonly pid: number;
 }
 
 describeWith('sshd, rsync and rrsync', sshUnavailableReason(), 'a transfer between two providers over rsync and SSH', () => {
@@ -49,38 +46,60 @@ describeWith('sshd, rsync and rrsync', sshUnavailableReason(), 'a transfer betwe
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  async function newWorld(options: Parameters<typeof createWorld>[2] = {}): Promise<World> {
-    world = await createWorld(sshd, mkdtempSync(join(root, 'case-')), options);
-    return world;
+  /** A new pair of providers with a project at "a", and its transfer to "b" started. */
+  async function startTransfer(options: WorldOptions = {}, largeMiB = LARGE_MIB): Promise<StartedTransfer> {
+    const w = await createWorld(sshd, mkdtempSync(join(root, 'case-')), options);
+    world = w;
+    const project = makeProject(w.sourceRoot, largeMiB);
+    const taskId = nextTask++;
+    await w.startTransfer(taskId);
+    return { w, project, taskId };
   }
 
-  function progressOf(w: World, taskId: number): number[] {
-    return w.core.updatesFor(taskId).flatMap((u) => (u.newProgress === undefined ? [] : [u.newProgress]));
+  /** A transfer held to 8 MiB/s, caught once it has made its first progress. */
+  async function transferUnderway(): Promise<TransferUnderway> {
+    const started = await startTransfer({ bandwidthLimitKiBps: 8192 });
+    const { w, taskId } = started;
+    await waitFor(() => (w.a.getTask(taskId)?.progress ?? 0) > 0, 15_000, () => 'first progress');
+    return { ...started, pid: w.a.getTask(taskId)?.pid as number };
   }
 
-  function statesOf(w: World, taskId: number): string[] {
+  /** Waits for SUCCESS at "a"; the core hears the end on the next push. */
+  async function finished(w: World, taskId: TaskId): Promise<void> {
+    await w.waitForState(taskId, 'SUCCESS');
+    await w.a.tick();
+  }
+
+  /** Where the project's copy lands at "b". */
+  function copyAt(w: World): string {
+    return join(w.destinationRoot, 'inbox', 'project');
+  }
+
+  /** The progress the core heard for `taskId`, checked never to go back. */
+  function expectProgressOnlyGrows(w: World, taskId: TaskId): number[] {
+    const progress = w.core.updatesFor(taskId).flatMap((u) => (u.newProgress === undefined ? [] : [u.newProgress]));
+    expect(progress).toEqual([...progress].sort((x, y) => x - y));
+    return progress;
+  }
+
+  function statesOf(w: World, taskId: TaskId): string[] {
     return w.core.updatesFor(taskId).flatMap((u) => (u.newState === undefined ? [] : [u.newState]));
   }
 
-  async function keyLineOf(w: World, taskId: number): Promise<boolean> {
+  async function keyLineOf(w: World, taskId: TaskId): Promise<boolean> {
     return (await w.authorizedKeys.find(taskId)) !== undefined;
   }
 
   it('copies a tree of large and small files byte for byte, with progress that only grows up to 100', async () => {
-    const w = await newWorld();
-    const project = makeProject(w.sourceRoot, 32);
-    const taskId = nextTask++;
-    await w.startTransfer(taskId);
+    const { w, project, taskId } = await startTransfer();
     expect(await keyLineOf(w, taskId)).toBe(true);
 
-    await w.waitForState(taskId, 'SUCCESS');
-    await w.a.tick(); // the core hears the end on the next push
+    await finished(w, taskId);
 
-    expect(treeDigest(join(w.destinationRoot, 'inbox', 'project'))).toEqual(treeDigest(project));
+    expect(treeDigest(copyAt(w))).toEqual(treeDigest(project));
     expect(listTree(join(w.destinationRoot, 'inbox')).filter((p) => p.includes('.~tmp~'))).toEqual([]);
-    const progress = progressOf(w, taskId);
+    const progress = expectProgressOnlyGrows(w, taskId);
     expect(progress.at(-1)).toBe(100);
-    expect(progress).toEqual([...progress].sort((x, y) => x - y));
     expect(statesOf(w, taskId)).toEqual(['RUNNING', 'SUCCESS']);
     // The key is revoked at the destination and deleted at the source.
     expect(await keyLineOf(w, taskId)).toBe(false);
@@ -88,42 +107,30 @@ describeWith('sshd, rsync and rrsync', sshUnavailableReason(), 'a transfer betwe
   });
 
   it('pauses in the middle of a large file and resumes inside the kept partial file', async () => {
-    const w = await newWorld({ bandwidthLimitKiBps: 8192 });
-    const project = makeProject(w.sourceRoot, 32);
-    const taskId = nextTask++;
-    await w.startTransfer(taskId);
-    await waitFor(() => (w.a.getTask(taskId)?.progress ?? 0) > 0, 15_000, () => 'first progress');
-    const pid = w.a.getTask(taskId)?.pid as number;
+    const { w, project, taskId, pid } = await transferUnderway();
 
     await w.a.control(taskId, 'pause');
     expect(w.a.getTask(taskId)?.state).toBe('PAUSED');
     expect(groupMembers(pid)).toEqual([]);
-    const partial = join(w.destinationRoot, 'inbox', 'project', '.~tmp~', 'big.bin');
+    const partial = join(copyAt(w), '.~tmp~', 'big.bin');
     await waitFor(() => existsSync(partial) && statSync(partial).size > 0, 10_000, () => 'the partial file at the destination');
-    expect(statSync(partial).size).toBeLessThan(32 * 1024 * 1024);
+    expect(statSync(partial).size).toBeLessThan(LARGE_MIB * 1024 * 1024);
     // Nothing half-written under a final name.
-    expect(existsSync(join(w.destinationRoot, 'inbox', 'project', 'big.bin'))).toBe(false);
+    expect(existsSync(join(copyAt(w), 'big.bin'))).toBe(false);
     const pausedAt = w.a.getTask(taskId)?.progress ?? 0;
 
     await w.a.control(taskId, 'resume');
-    await w.waitForState(taskId, 'SUCCESS');
-    await w.a.tick();
+    await finished(w, taskId);
 
-    expect(treeDigest(join(w.destinationRoot, 'inbox', 'project'))).toEqual(treeDigest(project));
-    const progress = progressOf(w, taskId);
-    expect(progress).toEqual([...progress].sort((x, y) => x - y));
+    expect(treeDigest(copyAt(w))).toEqual(treeDigest(project));
+    const progress = expectProgressOnlyGrows(w, taskId);
     expect(progress.at(-1)).toBe(100);
     expect(Math.min(...progress.filter((p) => p >= pausedAt))).toBeGreaterThanOrEqual(pausedAt);
     expect(statesOf(w, taskId)).toEqual(['RUNNING', 'PAUSED', 'RUNNING', 'SUCCESS']);
   });
 
   it('cancel stops rsync and ssh, revokes the key and leaves no half files', async () => {
-    const w = await newWorld({ bandwidthLimitKiBps: 8192 });
-    makeProject(w.sourceRoot, 32);
-    const taskId = nextTask++;
-    await w.startTransfer(taskId);
-    await waitFor(() => (w.a.getTask(taskId)?.progress ?? 0) > 0, 15_000, () => 'first progress');
-    const pid = w.a.getTask(taskId)?.pid as number;
+    const { w, taskId, pid } = await transferUnderway();
     const keyPath = join(w.keyDir, `task-${taskId}`, 'key');
     expect(processesMentioning(keyPath).length).toBeGreaterThanOrEqual(2); // rsync and ssh
 
@@ -145,51 +152,33 @@ describeWith('sshd, rsync and rrsync', sshUnavailableReason(), 'a transfer betwe
   });
 
   it('an rsync killed from outside is reported PAUSED, then resumed by the backoff to success', async () => {
-    const w = await newWorld({ bandwidthLimitKiBps: 8192 });
-    const project = makeProject(w.sourceRoot, 32);
-    const taskId = nextTask++;
-    await w.startTransfer(taskId);
-    await waitFor(() => (w.a.getTask(taskId)?.progress ?? 0) > 0, 15_000, () => 'first progress');
-    const pid = w.a.getTask(taskId)?.pid as number;
+    const { w, project, taskId, pid } = await transferUnderway();
 
     process.kill(pid, 'SIGKILL');
 
     await waitFor(() => statesOf(w, taskId).includes('PAUSED'), 10_000, () => 'PAUSED to reach the core');
     const paused = w.core.updatesFor(taskId).find((u) => u.newState === 'PAUSED');
     expect(paused?.newStatus).toMatch(/killed by SIGKILL; retrying in/);
-    await w.waitForState(taskId, 'SUCCESS');
-    await w.a.tick();
-    expect(treeDigest(join(w.destinationRoot, 'inbox', 'project'))).toEqual(treeDigest(project));
+    await finished(w, taskId);
+    expect(treeDigest(copyAt(w))).toEqual(treeDigest(project));
     expect(statesOf(w, taskId)).toEqual(['RUNNING', 'PAUSED', 'RUNNING', 'SUCCESS']);
-    const progress = progressOf(w, taskId);
-    expect(progress).toEqual([...progress].sort((x, y) => x - y));
+    expectProgressOnlyGrows(w, taskId);
   });
 
   it('a module restarted mid-transfer adopts the rsync still running and finishes the task', async () => {
-    const w = await newWorld({ bandwidthLimitKiBps: 8192 });
-    const project = makeProject(w.sourceRoot, 32);
-    const taskId = nextTask++;
-    await w.startTransfer(taskId);
-    await waitFor(() => (w.a.getTask(taskId)?.progress ?? 0) > 0, 15_000, () => 'first progress');
-    const pid = w.a.getTask(taskId)?.pid as number;
+    const { w, project, taskId, pid } = await transferUnderway();
 
     await w.restartA();
 
     expect(w.a.getTask(taskId)).toMatchObject({ state: 'RUNNING', pid });
-    await w.waitForState(taskId, 'SUCCESS');
-    await w.a.tick();
-    expect(treeDigest(join(w.destinationRoot, 'inbox', 'project'))).toEqual(treeDigest(project));
+    await finished(w, taskId);
+    expect(treeDigest(copyAt(w))).toEqual(treeDigest(project));
     expect(statesOf(w, taskId)).toEqual(['RUNNING', 'SUCCESS']);
     expect(await keyLineOf(w, taskId)).toBe(false);
   });
 
   it('a module restarted after its rsync died runs the transfer again and finishes it', async () => {
-    const w = await newWorld({ bandwidthLimitKiBps: 8192 });
-    const project = makeProject(w.sourceRoot, 32);
-    const taskId = nextTask++;
-    await w.startTransfer(taskId);
-    await waitFor(() => (w.a.getTask(taskId)?.progress ?? 0) > 0, 15_000, () => 'first progress');
-    const pid = w.a.getTask(taskId)?.pid as number;
+    const { w, project, taskId, pid } = await transferUnderway();
 
     await w.restartA(async () => {
       signalGroup(pid, 'SIGKILL');
@@ -199,21 +188,16 @@ describeWith('sshd, rsync and rrsync', sshUnavailableReason(), 'a transfer betwe
     const resumed = w.a.getTask(taskId);
     expect(resumed?.state).toBe('RUNNING');
     expect(resumed?.pid).not.toBe(pid);
-    await w.waitForState(taskId, 'SUCCESS');
-    await w.a.tick();
-    expect(treeDigest(join(w.destinationRoot, 'inbox', 'project'))).toEqual(treeDigest(project));
-    const progress = progressOf(w, taskId);
-    expect(progress).toEqual([...progress].sort((x, y) => x - y));
+    await finished(w, taskId);
+    expect(treeDigest(copyAt(w))).toEqual(treeDigest(project));
+    expectProgressOnlyGrows(w, taskId);
   });
 
   it('with checksum verification a same-size, same-time file with other content is corrected', async () => {
-    const w = await newWorld({ verifyChecksums: true });
-    const project = makeProject(w.sourceRoot, 1);
-    const first = nextTask++;
-    await w.startTransfer(first);
+    const { w, project, taskId: first } = await startTransfer({ verifyChecksums: true }, 1);
     await w.waitForState(first, 'SUCCESS');
     // Corrupt the copy without changing its size or modification time: only a checksum sees it.
-    const copy = join(w.destinationRoot, 'inbox', 'project', 'notes', 'readme.txt');
+    const copy = join(copyAt(w), 'notes', 'readme.txt');
     const { mtime } = statSync(copy);
     writeFileSync(copy, 'HELLO FROM PROVIDER A\n');
     utimesSync(copy, mtime, mtime);
@@ -221,6 +205,6 @@ describeWith('sshd, rsync and rrsync', sshUnavailableReason(), 'a transfer betwe
     const second = nextTask++;
     await w.startTransfer(second);
     await w.waitForState(second, 'SUCCESS');
-    expect(treeDigest(join(w.destinationRoot, 'inbox', 'project'))).toEqual(treeDigest(project));
+    expect(treeDigest(copyAt(w))).toEqual(treeDigest(project));
   });
 });

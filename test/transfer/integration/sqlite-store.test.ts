@@ -2,32 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { outgoingTaskFor } from '../../../src/transfer/integration/forwarded-task.js';
 import { SqliteIntegrationStore } from '../../../src/transfer/integration/sqlite-store.js';
 import type { OutgoingTask } from '../../../src/transfer/integration/store.js';
 
-const task: OutgoingTask = {
-  taskId: 1,
-  pluginType: 'rsync',
-  sourcePath: '/home/u/run',
-  localSourcePath: '/data/home/u/run',
-  destinationProvider: 'b',
-  destinationPath: '/inbox',
-  entryName: 'run',
-  verifyChecksums: true,
-  parameters: null,
-  state: 'INITIATED',
-  progress: 0,
-  status: null,
-  pid: null,
-  attempts: 0,
-  pausedAt: null,
-  pauseCause: null,
-  nextAttemptAt: null,
-  lastError: null,
-  releasePending: false,
-  createdAt: 1000,
-  updatedAt: 1000,
-};
+/** A task as the source stores it when the core forwards a transfer of /home/u/run to "b". */
+const task: OutgoingTask = outgoingTaskFor(
+  { taskId: 1, sourcePath: '/home/u/run', destinationProvider: 'b', destinationPath: '/inbox' },
+  { providerId: 'a', pluginType: 'rsync', resolveSource: (p) => `/data${p}`, verifyChecksums: true, now: 1000 },
+);
 
 describe('the integration module store', () => {
   let dir: string;

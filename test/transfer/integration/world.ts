@@ -138,6 +138,25 @@ export async function createWorld(sshd: SshServer, dir: string, options: WorldOp
   return world;
 }
 
+/**
+ * Live processes anywhere on the machine whose command line mentions `needle`: a task's key path
+ * names both its rsync and the ssh under it. Zombies (dead, not yet reaped) do not count.
+ */
+export function processesMentioning(needle: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      if (readFileSync(`/proc/${entry}/cmdline`, 'latin1').includes(needle)) found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
 /** Polls `condition` every 25 ms until it holds; fails after `timeoutMs` with `describe()`. */
 export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, describe: () => string): Promise<void> {
   const until = Date.now() + timeoutMs;

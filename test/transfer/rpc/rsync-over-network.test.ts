@@ -4,7 +4,7 @@
  * rsync over a real sshd; progress pushed to the core and followed through the core's events;
  * pause, resume and cancel asked of the core by the user.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
@@ -17,24 +17,8 @@ import { rsyncReceiver } from '../../../src/transfer/rsync/receiver.js';
 import type { TaskState, TransferTask } from '../../../src/transfer/types.js';
 import { describeWith } from '../../support/env.js';
 import { startSshd, sshUnavailableReason, type SshServer } from '../../../src/testing/sshd.js';
-import { listTree, makeProject, treeDigest } from '../integration/world.js';
+import { listTree, makeProject, processesMentioning, treeDigest } from '../integration/world.js';
 import { createTransferNetwork, waitFor, type TransferNetwork } from './network.js';
-
-/** Live processes whose command line mentions `needle` (the task's key path names rsync and ssh). */
-function processesMentioning(needle: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
-      if (readFileSync(`/proc/${entry}/cmdline`, 'latin1').includes(needle)) found.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
-}
 
 describeWith('sshd, rsync and rrsync', sshUnavailableReason(), 'a transfer between providers over TCP, with rsync over SSH', () => {
   let sshd: SshServer;

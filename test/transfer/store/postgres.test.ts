@@ -4,6 +4,7 @@ import { transferTaskStoreSuite } from '../../../src/testing/transfer-task-store
 import { PostgresTransferTaskStore, POSTGRES_SCHEMA_VERSION } from '../../../src/transfer/store/postgres.js';
 import { describeWith } from '../../support/env.js';
 import { createTestDatabase, postgresUnavailable, sql, useTestDatabase } from '../../support/postgres.js';
+import { expectSeededRequestKeptUntilItsKeyExpires } from './version-1-upgrade.js';
 
 describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL transfer task store', () => {
   const db = useTestDatabase();
@@ -46,12 +47,7 @@ describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL transfer task store'
         VALUES ('hippo', 'alice', '/1/a', '/2/b', 'RUNNING', 5, to_timestamp(1), to_timestamp(1), 'aau', 'submit-1', 0)`);
       const store = await PostgresTransferTaskStore.open({ connectionString: old.url });
       try {
-        const [kept] = await store.findByIdempotencyKey('alice', 'submit-1');
-        expect(kept).toMatchObject({ sourcePath: '/1/a', idempotencyKey: 'submit-1', requestIndex: 0 });
-        expect(await store.claimIdempotencyKey('alice', 'submit-1', 'other', 2000, 0)).toBe('fp');
-        expect(await store.forgetIdempotencyKeys(1001, 10)).toBe(1);
-        expect(await store.findByIdempotencyKey('alice', 'submit-1')).toEqual([]);
-        expect(await store.get(kept!.id)).toEqual(kept);
+        await expectSeededRequestKeptUntilItsKeyExpires(store);
       } finally {
         await store.close();
       }

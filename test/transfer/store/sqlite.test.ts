@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { transferTaskStoreSuite } from '../../../src/testing/transfer-task-store-suite.js';
 import { newTask } from '../../../src/transfer/lifecycle.js';
 import { SqliteTransferTaskStore, SQLITE_SCHEMA_VERSION } from '../../../src/transfer/store/sqlite.js';
+import { expectSeededRequestKeptUntilItsKeyExpires } from './version-1-upgrade.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'handoff-transfer-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,12 +58,7 @@ describe('SQLite transfer task store file', () => {
     raw.pragma('user_version = 1');
     raw.close();
     const store = await SqliteTransferTaskStore.open({ path });
-    const [kept] = await store.findByIdempotencyKey('alice', 'submit-1');
-    expect(kept).toMatchObject({ sourcePath: '/1/a', idempotencyKey: 'submit-1', requestIndex: 0 });
-    expect(await store.claimIdempotencyKey('alice', 'submit-1', 'other', 2000, 0)).toBe('fp');
-    expect(await store.forgetIdempotencyKeys(1001, 10)).toBe(1);
-    expect(await store.findByIdempotencyKey('alice', 'submit-1')).toEqual([]);
-    expect(await store.get(kept!.id)).toEqual(kept);
+    await expectSeededRequestKeptUntilItsKeyExpires(store);
     await store.close();
     const after = new Database(path, { readonly: true });
     expect(after.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
