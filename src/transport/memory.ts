@@ -1,8 +1,11 @@
 import { raceAbort, throwIfAborted } from '../core/abort.js';
-import { concatBytes } from '../core/bytes.js';
 import { InvalidArgumentError, UnavailableError } from '../core/errors.js';
-import { FrameConnection } from './frame-connection.js';
+import { MemoryConnection, type Link } from './memory-connection.js';
+import { MemoryFaults, pairKey } from './memory-faults.js';
 import type { Connection, DialOptions, FrameLimits, Listener, Transport } from './types.js';
+
+export { MemoryFaults } from './memory-faults.js';
+export { MemoryConnection } from './memory-connection.js';
 
 /**
  * An in-process network for tests and embedding. Every endpoint is a plain string address.
@@ -39,53 +42,6 @@ interface MemoryListener {
   onConnection: (connection: Connection) => void;
   connections: Set<MemoryConnection>;
   transport: MemoryTransport;
-}
-
-/** Fault injection for a {@link MemoryNetwork}. */
-export class MemoryFaults {
-  latencyMs = 0;
-  readonly #net: MemoryNetwork;
-  readonly dropAfter = new Map<string, number>();
-  readonly partitions = new Set<string>();
-
-  constructor(net: MemoryNetwork) {
-    this.#net = net;
-  }
-
-  /** Delays every frame by `ms` (order is kept). */
-  setLatency(ms: number): void {
-    this.latencyMs = ms;
-  }
-
-  /** Resets each future connection to `address` once it has carried `frames` frames (both ways). */
-  dropConnectionsAfter(address: string, frames: number): void {
-    this.dropAfter.set(address, frames);
-  }
-
-  /** Cuts `a` from `b`: dials between them fail and open connections between them are reset. */
-  partition(a: string, b: string): void {
-    this.partitions.add(pairKey(a, b));
-    this.#net.resetBetween(a, b);
-  }
-
-  /** Undoes {@link partition} (or every partition when called without arguments). */
-  heal(a?: string, b?: string): void {
-    if (a === undefined || b === undefined) this.partitions.clear();
-    else this.partitions.delete(pairKey(a, b));
-  }
-
-  /** Kills the listener at `address` as if its process died: no close handshake, all connections reset. */
-  kill(address: string): void {
-    this.#net.kill(address);
-  }
-
-  isPartitioned(a: string, b: string): boolean {
-    return this.partitions.has(pairKey(a, b));
-  }
-}
-
-function pairKey(a: string, b: string): string {
-  return a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`;
 }
 
 /** See {@link memoryNetwork}. It is itself a {@link Transport} for an anonymous host. */
@@ -218,126 +174,5 @@ export class MemoryTransport implements Transport {
     // A dial is asynchronous on every real transport; keep that true here so ordering bugs show.
     await raceAbort(Promise.resolve(), options.signal);
     return this.#net.connect(this, address, this.limits);
-  }
-}
-
-interface Link {
-  net: MemoryNetwork;
-  address: string;
-  fromHost: string;
-  toHost: string;
-  frames: number;
-  dropAfter: number | undefined;
-  traffic: MemoryTraffic;
-}
-
-/** @internal One side of an in-memory connection. */
-export class MemoryConnection extends FrameConnection {
-  readonly remoteAddress: string;
-  readonly localAddress: string;
-  readonly link: Link;
-  peer!: MemoryConnection;
-  readonly #toListener: boolean;
-  #drained: { promise: Promise<void>; resolve: () => void } | undefined;
-  #pending = Promise.resolve();
-
-  constructor(link: Link, remoteAddress: string, localAddress: string, limits: FrameLimits, accepted: boolean) {
-    super(limits);
-    this.link = link;
-    this.remoteAddress = remoteAddress;
-    this.localAddress = localAddress;
-    this.#toListener = !accepted;
-  }
-
-  protected async sendFrame(parts: readonly Uint8Array[], length: number): Promise<void> {
-    const link = this.link;
-    link.frames++;
-    if (this.#toListener) {
-      link.traffic.frames++;
-      link.traffic.bytes += length;
-    }
-    if (link.dropAfter !== undefined && link.frames > link.dropAfter) {
-      const reason = new UnavailableError('connection dropped (fault injection)');
-      this.breakLink(reason);
-      throw reason;
-    }
-    // The receiver owns what it gets: copy, as a real network would.
-    const copy = concatBytes(...parts);
-    const latency = link.net.faults.latencyMs;
-    if (latency > 0) {
-      this.#pending = this.#pending.then(() => new Promise((r) => setTimeout(r, latency))).then(() => this.peer.accept(copy));
-    } else {
-      this.peer.accept(copy);
-    }
-    // Backpressure: wait while the peer holds more than its high-water mark unread.
-    while (!this.closed && this.peer.isPaused) await this.peer.waitDrained();
-  }
-
-  /** @internal */
-  accept(frame: Uint8Array): void {
-    this.deliver(frame);
-  }
-
-  #pausedFlag = false;
-  get isPaused(): boolean {
-    return this.#pausedFlag;
-  }
-
-  /** @internal */
-  waitDrained(): Promise<void> {
-    this.#drained ??= (() => {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      return { promise, resolve };
-    })();
-    return this.#drained.promise;
-  }
-
-  protected pauseSource(): void {
-    this.#pausedFlag = true;
-  }
-
-  protected resumeSource(): void {
-    this.#pausedFlag = false;
-    const drained = this.#drained;
-    this.#drained = undefined;
-    drained?.resolve();
-  }
-
-  protected async closeSink(): Promise<void> {
-    await this.#pending;
-    this.peer.remoteEnded();
-    if (this.peer.closed) {
-      this.finished();
-      this.peer.finished();
-    }
-  }
-
-  protected destroy(reason: Error): void {
-    this.resumeSource();
-    this.peer.breakFromPeer(reason);
-    this.finished();
-  }
-
-  /** @internal The link broke under both ends (partition, kill, dropped). */
-  breakLink(reason: Error): void {
-    this.reset(reason);
-  }
-
-  /** @internal */
-  breakFromPeer(reason: Error): void {
-    this.resumeSource();
-    this.fail(new UnavailableError('connection reset by peer', { cause: reason }));
-    this.finished();
-  }
-
-  /** @internal */
-  override remoteEnded(): void {
-    super.remoteEnded();
-  }
-
-  /** @internal */
-  override finished(): void {
-    super.finished();
   }
 }
