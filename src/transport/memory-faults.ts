@@ -5,7 +5,18 @@
  */
 import type { MemoryNetwork } from './memory.js';
 
-/** Fault injection for a {@link MemoryNetwork}. */
+/**
+ * Fault injection for a {@link MemoryNetwork}.
+ *
+ * @example
+ * ```ts
+ * const net = memoryNetwork();
+ * net.faults.setLatency(20);                     // every frame 20 ms late
+ * net.faults.dropConnectionsAfter('node-1:1', 5); // reset after 5 frames
+ * net.faults.partition('uplink', 'node-2');       // no traffic between the two hosts
+ * net.faults.kill('node-3:1');                    // as if the process died
+ * ```
+ */
 export class MemoryFaults {
   latencyMs = 0;
   readonly #net: MemoryNetwork;

@@ -24,12 +24,25 @@ export function memoryNetwork(options: FrameLimits = {}): MemoryNetwork {
   return new MemoryNetwork(options);
 }
 
+/**
+ * @example
+ * ```ts
+ * const transport = memoryNetwork().transport({ host: 'node-1', maxFrameBytes: 1 << 20 });
+ * ```
+ */
 export interface MemoryTransportOptions extends FrameLimits {
   /** The host this endpoint is, for partitions; defaults to the first address it listens on. */
   host?: string;
 }
 
-/** Counters a test can read, per listening address. */
+/**
+ * Counters a test can read, per listening address.
+ *
+ * @example
+ * ```ts
+ * const { connections, frames, bytes } = net.traffic(node.address);
+ * ```
+ */
 export interface MemoryTraffic {
   connections: number;
   frames: number;
@@ -141,7 +154,16 @@ export class MemoryNetwork implements Transport {
   }
 }
 
-/** One endpoint of a {@link MemoryNetwork}. */
+/**
+ * One endpoint of a {@link MemoryNetwork}: a host that listens and dials.
+ *
+ * @example
+ * ```ts
+ * const server = net.transport({ host: 'server' });
+ * const listener = await server.listen('server:1', (connection) => void serve(connection));
+ * const connection = await net.transport({ host: 'client' }).dial(listener.address);
+ * ```
+ */
 export class MemoryTransport implements Transport {
   readonly name = 'memory';
   host: string | undefined;
