@@ -11,6 +11,7 @@
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import { FailedPreconditionError } from '../core/errors.js';
+import { hasSqlState, inTransaction } from './transaction.js';
 
 /** The table holding one `(store, version)` row per store. */
 export const SCHEMA_VERSIONS_TABLE = 'handoff_schema_versions';
@@ -52,42 +53,26 @@ const RETRYABLE = new Set(['23505', '42P07', '40001', '40P01']);
  * Brings `store`'s tables in a PostgreSQL (or CockroachDB) database up to `steps.length`, in one
  * transaction. Plain SQL only: no advisory locks, no PL/pgSQL.
  */
-export async function migratePostgres(pool: pg.Pool, store: string, steps: readonly string[]): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await migrateOnce(pool, store, steps);
-      return;
-    } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if (attempt >= 5 || typeof code !== 'string' || !RETRYABLE.has(code)) throw err;
-    }
-  }
-}
-
-async function migrateOnce(pool: pg.Pool, store: string, steps: readonly string[]): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query(CREATE_VERSIONS);
-    await client.query(`INSERT INTO ${SCHEMA_VERSIONS_TABLE} (store, version) VALUES ($1, 0) ON CONFLICT DO NOTHING`, [store]);
-    // The row lock makes a second migrator of this store wait here until the first commits.
-    const { rows } = await client.query<{ version: number }>(
-      `SELECT version FROM ${SCHEMA_VERSIONS_TABLE} WHERE store = $1 FOR UPDATE`,
-      [store],
-    );
-    const version = Number(rows[0]?.version ?? 0);
-    if (version > steps.length) throw tooNew(store, version, steps.length);
-    for (let v = version; v < steps.length; v++) await client.query(steps[v]!);
-    if (version !== steps.length) {
-      await client.query(`UPDATE ${SCHEMA_VERSIONS_TABLE} SET version = $1 WHERE store = $2`, [steps.length, store]);
-    }
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+export function migratePostgres(pool: pg.Pool, store: string, steps: readonly string[]): Promise<void> {
+  return inTransaction(
+    pool,
+    async (client) => {
+      await client.query(CREATE_VERSIONS);
+      await client.query(`INSERT INTO ${SCHEMA_VERSIONS_TABLE} (store, version) VALUES ($1, 0) ON CONFLICT DO NOTHING`, [store]);
+      // The row lock makes a second migrator of this store wait here until the first commits.
+      const { rows } = await client.query<{ version: number }>(
+        `SELECT version FROM ${SCHEMA_VERSIONS_TABLE} WHERE store = $1 FOR UPDATE`,
+        [store],
+      );
+      const version = Number(rows[0]?.version ?? 0);
+      if (version > steps.length) throw tooNew(store, version, steps.length);
+      for (let v = version; v < steps.length; v++) await client.query(steps[v]!);
+      if (version !== steps.length) {
+        await client.query(`UPDATE ${SCHEMA_VERSIONS_TABLE} SET version = $1 WHERE store = $2`, [steps.length, store]);
+      }
+    },
+    { retryable: hasSqlState(RETRYABLE) },
+  );
 }
 
 /** Copies a driver's `Buffer` into a plain `Uint8Array` (so results compare equal to inputs and never pin a pool slab). */

@@ -4,7 +4,11 @@
  * ends only a pool it created itself.
  */
 import pg from 'pg';
+import { toHex } from '../core/bytes.js';
+import { getCryptoProvider } from '../crypto/select.js';
 import { migratePostgres } from './migrations.js';
+
+export { hasSqlState, inTransaction, type TransactionOptions } from './transaction.js';
 
 /** How a PostgreSQL store connects: its own pool from a URL, or a pool the host owns. */
 export type PostgresStoreOptions =
@@ -50,27 +54,48 @@ export async function openMigratedPool(options: PostgresStoreOptions, store: str
   }
 }
 
-// serialization_failure (CockroachDB asks for a retry), deadlock_detected.
-const RETRYABLE = new Set(['40001', '40P01']);
+
+/** A database made for one test network, bench or test run; see {@link createScratchDatabase}. */
+export interface ScratchDatabase {
+  /** Connection URL of the new database. */
+  readonly url: string;
+  readonly name: string;
+  /** Drops the database, ending any connection still open to it; later calls do nothing. */
+  drop(): Promise<void>;
+}
 
 /**
- * Runs `body` in one transaction on one connection of `pool`, running it again (up to 5 times)
- * when the database asks for a retry, so `body` must do nothing but its queries.
+ * Creates a uniquely named, empty database on the server at `serverUrl`, so concurrent runs
+ * never see each other's rows.
+ *
+ * @example
+ * ```ts
+ * const db = await createScratchDatabase(process.env.HANDOFF_PG_URL!, 'handoff_test');
+ * try { await use(db.url); } finally { await db.drop(); }
+ * ```
  */
-export async function inTransaction<T>(pool: pg.Pool, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    const client = await pool.connect();
+export async function createScratchDatabase(serverUrl: string, prefix: string): Promise<ScratchDatabase> {
+  const name = `${prefix}_${process.pid}_${toHex(getCryptoProvider().randomBytes(6))}`;
+  const admin = async (text: string): Promise<void> => {
+    const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5000 });
+    await client.connect();
     try {
-      await client.query('BEGIN');
-      const result = await body(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      const code = (err as { code?: unknown }).code;
-      if (attempt >= 5 || typeof code !== 'string' || !RETRYABLE.has(code)) throw err;
+      await client.query(text);
     } finally {
-      client.release();
+      await client.end();
     }
-  }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  let dropped = false;
+  return {
+    url: url.toString(),
+    name,
+    async drop() {
+      if (dropped) return;
+      dropped = true;
+      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
 }

@@ -4,6 +4,7 @@
  */
 import type pg from 'pg';
 import { FailedPreconditionError } from '../../core/errors.js';
+import { inTransaction } from '../../sql/transaction.js';
 import { ACTIVE_STATES_SQL } from './sql.js';
 
 /** The schema every table of this store lives in. */
@@ -68,10 +69,8 @@ const MIGRATIONS: readonly string[] = [
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
 
 /** @internal Brings `file_orchestrator` up to {@link POSTGRES_SCHEMA_VERSION}; refuses a newer schema. */
-export async function migrate(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+export function migrate(pool: pg.Pool): Promise<void> {
+  return inTransaction(pool, async (client) => {
     // One migrator per database at a time; the lock ends with the transaction.
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('handoff:${TASKS}'))`);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${POSTGRES_SCHEMA}`);
@@ -88,11 +87,5 @@ export async function migrate(pool: pg.Pool): Promise<void> {
       await client.query(MIGRATIONS[v]!);
       await client.query(`INSERT INTO ${POSTGRES_SCHEMA}.transfer_task_migrations (version) VALUES ($1)`, [v + 1]);
     }
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -9,12 +9,12 @@ import pg from 'pg';
 import {
   AbortedError, AlreadyExistsError, FailedPreconditionError, InternalError, isHandoffError, UnavailableError, type HandoffError,
 } from '../../../core/errors.js';
+import { inTransaction } from '../../../sql/transaction.js';
 import { driveAsync, type Plan, type PlanRunner, type Step, type StepResult } from './plan.js';
 import { COMMITTED_VERSION_INDEX } from './statements.js';
 
 /** Racing commits to one key each lose at most once per winner, so allow many rounds. */
 const MAX_ATTEMPTS = 32;
-const MAX_PAUSE_MS = 50;
 
 interface PgError {
   readonly code?: string;
@@ -53,11 +53,6 @@ async function execute(client: pg.Pool | pg.PoolClient, step: Step): Promise<Ste
   return { rows: result.rows as StepResult['rows'], count: result.rowCount ?? result.rows.length };
 }
 
-/** Jittered, growing pause between attempts, so racing transactions stop colliding. */
-function pause(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(MAX_PAUSE_MS, 2 ** attempt)));
-}
-
 export class PostgresRunner implements PlanRunner {
   readonly #pool: pg.Pool;
   readonly #ownsPool: boolean;
@@ -84,33 +79,9 @@ export class PostgresRunner implements PlanRunner {
   }
 }
 
-/** Runs `body` in a transaction on one client, retrying it while `retry` says so. */
-export async function withTransaction<T>(pool: pg.Pool, body: (client: pg.PoolClient) => Promise<T>, retry: (err: unknown) => boolean): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    let client: pg.PoolClient;
-    try {
-      client = await pool.connect();
-    } catch (err) {
-      throw toPostgresError(err);
-    }
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const result = await body(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      if (attempt < MAX_ATTEMPTS && retry(err)) {
-        await pause(attempt);
-        continue;
-      }
-      throw toPostgresError(err);
-    } finally {
-      // A client whose rollback failed is in an unknown state: the pool discards it.
-      client.release(broken);
-    }
-  }
+/** Runs `body` in a transaction on one client, retrying it while `retry` says so; errors come out as handoff errors. */
+export function withTransaction<T>(pool: pg.Pool, body: (client: pg.PoolClient) => Promise<T>, retry: (err: unknown) => boolean): Promise<T> {
+  return inTransaction(pool, body, { retryable: retry, attempts: MAX_ATTEMPTS }).catch((err: unknown) => {
+    throw toPostgresError(err);
+  });
 }
