@@ -5,15 +5,14 @@
  * Reported as the sustained rate over the required 10,000 updates/s, on SQLite and (when
  * HANDOFF_PG_URL is set) PostgreSQL.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { InMemoryProviderDirectory, LocalProviderGateway, TransferCore } from '../src/transfer/core/index.js';
 import type { TransferTaskStore } from '../src/transfer/store/port.js';
 import { PostgresTransferTaskStore } from '../src/transfer/store/postgres.js';
 import { SqliteTransferTaskStore } from '../src/transfer/store/sqlite.js';
+import { createScratchDatabase } from '../src/sql/postgres.js';
 import { fmt, opsPerSecond, type BenchRow, type BenchSection } from './lib.js';
 
 const TASKS = 10_000;
@@ -35,7 +34,7 @@ export async function benchTransferCore(): Promise<BenchSection> {
 
   const url = process.env.HANDOFF_PG_URL;
   if (url) {
-    const db = await createDatabase(url);
+    const db = await createScratchDatabase(url, 'handoff_bench');
     try {
       const store = await PostgresTransferTaskStore.open({ connectionString: db.url });
       rows.push(await measure('PostgreSQL', store));
@@ -107,21 +106,4 @@ async function createRunningTasks(store: TransferTaskStore): Promise<number[]> {
     await core.updateTransferTask('hippo', ids.slice(start, start + 1000).map((taskId) => ({ taskId, newState: 'RUNNING' })));
   }
   return ids;
-}
-
-async function createDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `handoff_bench_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return { url: u.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }

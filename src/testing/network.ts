@@ -3,11 +3,9 @@
  * and uplinks connected to them, over the memory transport (with fault injection), TCP or
  * WebSocket, with memory, SQLite or PostgreSQL stores.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { Clock } from '../core/clock.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { RedundancyScheme } from '../metainfo/metabase/types.js';
@@ -18,6 +16,7 @@ import { MemoryPieceStore } from '../piecestore/memory-store.js';
 import type { PieceStore } from '../piecestore/store.js';
 import { Satellite, type SatelliteConfig } from '../satellite/satellite.js';
 import { openSatelliteStore, type SatelliteStore, type SatelliteStoreOptions } from '../satellite/store.js';
+import { createScratchDatabase } from '../sql/postgres.js';
 import { memoryNetwork, type MemoryNetwork } from '../transport/memory.js';
 import { tcpTransport } from '../transport/tcp.js';
 import type { Transport } from '../transport/types.js';
@@ -183,27 +182,9 @@ async function openStore(storage: 'memory' | 'sqlite' | 'postgres', dir: string 
   else {
     const server = connectionString ?? process.env.HANDOFF_PG_URL;
     if (!server) throw new InvalidArgumentError('storage "postgres" needs "connectionString" or HANDOFF_PG_URL');
-    const database = await createDatabase(server);
+    const database = await createScratchDatabase(server, 'handoff_net');
     cleanups.push(database.drop);
     options = { kind: 'postgres', connectionString: database.url, maxConnections: 4 };
   }
   return openSatelliteStore(options);
-}
-
-/** A fresh database on `server`, so concurrent networks never see each other's nodes. */
-async function createDatabase(server: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `handoff_net_${process.pid}_${randomBytes(6).toString('hex')}`;
-  const admin = async (sql: string): Promise<void> => {
-    const client = new pg.Client({ connectionString: server, connectionTimeoutMillis: 5000 });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }

@@ -12,7 +12,7 @@ import { afterAll, beforeAll } from 'vitest';
  * });
  * ```
  */
-import { randomBytes } from 'node:crypto';
+import { createScratchDatabase, type ScratchDatabase } from '../../src/sql/postgres.js';
 import pg from 'pg';
 
 /** The server tests use, e.g. `postgres://postgres@127.0.0.1:5432/test`. */
@@ -21,41 +21,12 @@ export const postgresUrl: string | undefined = process.env.HANDOFF_PG_URL || und
 /** Why PostgreSQL tests cannot run here, or undefined when the server answers. */
 export const postgresUnavailable: string | undefined = await probe();
 
-export interface TestDatabase {
-  /** Connection URL of the new database. */
-  readonly url: string;
-  readonly name: string;
-  /** Drops the database, ending any connection still open to it. */
-  drop(): Promise<void>;
-}
+export type TestDatabase = ScratchDatabase;
 
 /** Creates a uniquely named, empty database on the HANDOFF_PG_URL server. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   if (!postgresUrl) throw new Error('HANDOFF_PG_URL is not set');
-  const name = `handoff_test_${process.pid}_${randomBytes(6).toString('hex')}`;
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(postgresUrl);
-  url.pathname = `/${name}`;
-  let dropped = false;
-  return {
-    url: url.toString(),
-    name,
-    async drop() {
-      if (dropped) return;
-      dropped = true;
-      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    },
-  };
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 5000 });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
+  return createScratchDatabase(postgresUrl, 'handoff_test');
 }
 
 async function probe(): Promise<string | undefined> {
