@@ -9,7 +9,7 @@ import { AbortedError, FailedPreconditionError, NotFoundError } from '../../core
 import type { NewTransferTask } from '../lifecycle.js';
 import type { TaskId, TaskState, TransferTask, UserId } from '../types.js';
 import { assertBatchLimit, assertDistinct, unclaimed, type BrowseQuery, type TaskChange, type TransferRoute, type TransferTaskStore } from './port.js';
-import { ACTIVE_STATES_SQL, browseSql, insertConflict } from './sql.js';
+import { ACTIVE_STATES_SQL, browseSql, capabilitiesText, insertConflict } from './sql.js';
 import { migrate, REQUESTS, TASKS } from './postgres-schema.js';
 import { createPool } from '../../sql/postgres.js';
 
@@ -227,10 +227,6 @@ export class PostgresTransferTaskStore implements TransferTaskStore {
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
-}
-
-function capabilitiesText(task: Pick<TransferTask, 'capabilities'>): string | null {
-  return task.capabilities === null ? null : JSON.stringify(task.capabilities);
 }
 
 function fromRow(row: Row): TransferTask {

@@ -4,6 +4,7 @@
  */
 import { AlreadyExistsError } from '../../core/errors.js';
 import type { BrowseQuery } from './port.js';
+import type { TransferTask } from '../types.js';
 import { ACTIVE_STATES } from './port.js';
 
 /** `'INITIATED', 'RUNNING', 'PAUSED'` — literals, so the partial indexes' predicate matches queries. */
@@ -36,4 +37,9 @@ export function insertConflict(conflict: 'active-route' | 'idempotency', cause: 
   return conflict === 'active-route'
     ? new AlreadyExistsError('an identical transfer is already active', { cause, details: { conflict } })
     : new AlreadyExistsError('this request item already has a task', { cause, details: { conflict } });
+}
+
+/** A task's capabilities as the JSON text both dialects store. */
+export function capabilitiesText(task: Pick<TransferTask, 'capabilities'>): string | null {
+  return task.capabilities === null ? null : JSON.stringify(task.capabilities);
 }

@@ -7,7 +7,7 @@ import { AbortedError, FailedPreconditionError, NotFoundError } from '../../core
 import type { NewTransferTask } from '../lifecycle.js';
 import type { TaskId, TaskState, TransferTask, UserId } from '../types.js';
 import { assertBatchLimit, assertDistinct, unclaimed, type BrowseQuery, type TaskChange, type TransferRoute, type TransferTaskStore } from './port.js';
-import { ACTIVE_STATES_SQL, browseSql, insertConflict } from './sql.js';
+import { ACTIVE_STATES_SQL, browseSql, capabilitiesText, insertConflict } from './sql.js';
 import { openSqliteFile } from '../../sql/sqlite.js';
 
 /** Each entry moves the schema one version up; never edit one that has shipped, append instead. */
@@ -255,10 +255,6 @@ function migrate(db: Database.Database): void {
     for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
     db.pragma(`user_version = ${MIGRATIONS.length}`);
   }).immediate();
-}
-
-function capabilitiesText(task: Pick<TransferTask, 'capabilities'>): string | null {
-  return task.capabilities === null ? null : JSON.stringify(task.capabilities);
 }
 
 function fromRow(row: Row): TransferTask {
