@@ -8,7 +8,7 @@ import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotF
 import { cloneKey, cloneOperation, type MemoryMoveTable } from './memory-moves.js';
 import type { MemoryObjectTable } from './memory-objects.js';
 import type { MemorySegmentTable } from './memory-segments.js';
-import { isOntoItself, moveErrors, type BeginMove, type FinishMove, type MoveOperation, type MoveResult, type SegmentKey } from './move.js';
+import { checkMoveSource, moveErrors, type BeginMove, type FinishMove, type MoveOperation, type MoveResult, type SegmentKey } from './move.js';
 import { packPosition } from './position.js';
 import { cloneObject, cloneSegment, compareSegments, isAt } from './records.js';
 import type { ObjectRecord, ProjectId, SegmentRecord } from './types.js';
@@ -79,17 +79,10 @@ export function finishMove({ objects, segments, moves }: MemoryTables, finish: F
       throw new AlreadyExistsError('stream id already exists');
     }
   }
-  const row = objects.stream(source.streamId);
-  if (!row || !objects.exact(source)) {
-    // A move that already happened (its reply was lost): the stream sits at the destination.
-    if (finish.mode === 'move' && row?.status === 'committed' && isAt(row, target)) return unchanged(row);
-    throw new FailedPreconditionError(moveErrors.changed);
-  }
-  if (row.expiresAt !== undefined && row.expiresAt <= now) throw new NotFoundError('object not found');
-  if (isOntoItself(finish)) return unchanged(row);
-  if ((row.metadata === undefined) !== (finish.metadataKey === undefined)) {
-    throw new InvalidArgumentError(row.metadata ? moveErrors.metadataMissing : moveErrors.metadataUnexpected);
-  }
+  const current = objects.stream(source.streamId);
+  const checked = checkMoveSource(finish, target, current, current !== undefined && objects.exact(source) !== undefined);
+  if (checked.settled) return unchanged(checked.row);
+  const row = checked.row;
   const keys = entry ? entry.keys : new Map((finish.keys as { segments: readonly SegmentKey[] }).segments.map((k) => [packPosition(k.position), k]));
   if (keys.size !== row.segmentCount) throw new InvalidArgumentError(moveErrors.keyCount(keys.size, row.segmentCount));
   const stored = segments.ofStream(row.streamId);

@@ -21,7 +21,7 @@ import {
 import { canonicalPieces, encodePieces } from './pieces.js';
 import type { BeginObject, CommitObject, CommitSegment, ListObjects, ListPage, MetabaseStore, ObjectLocation } from './port.js';
 import { requirePosition } from './position.js';
-import { cloneObject, cloneSegment, compareSegments, isAt, newSegment, pendingObject } from './records.js';
+import { cloneObject, cloneSegment, compareSegments, inlineObject, isAt, newSegment, pendingObject } from './records.js';
 import type { Bucket, EncryptedMetadata, ObjectRecord, Piece, ProjectId, SegmentCursor, SegmentPosition, SegmentRecord, StreamId } from './types.js';
 import * as v from './validate.js';
 
@@ -120,16 +120,7 @@ export class MemoryMetabaseStore implements MetabaseStore {
     const pieces = v.validateInline(begin, segment, metadata, committedAt);
     this.#objects.requireBucket(begin.projectId, begin.bucket);
     if (this.#objects.stream(begin.streamId)) throw new AlreadyExistsError('stream id already exists');
-    const row = cloneObject(pendingObject(begin), {
-      version: this.#objects.latestVersion(begin) + 1,
-      status: 'committed',
-      committedAt,
-      uploadDeadline: undefined,
-      segmentCount: 1,
-      totalPlainSize: segment.plainSize,
-      totalEncryptedSize: segment.encryptedSize,
-      metadata,
-    });
+    const row = inlineObject(begin, this.#objects.latestVersion(begin) + 1, segment, metadata, committedAt);
     this.#objects.insert(row);
     this.#segments.insert(newSegment(begin.streamId, segment, pieces));
     return cloneObject(row);

@@ -3,8 +3,9 @@
  * the state a chunked move keeps, and the boundary checks every store runs on them. A move
  * changes an object's key, version and wrapped keys — never a segment's (streamId, position).
  */
-import { InvalidArgumentError } from '../../core/errors.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../core/errors.js';
 import type { ObjectLocation } from './port.js';
+import { isAt } from './records.js';
 import { packPosition, requirePosition } from './position.js';
 import type { ObjectRecord, ProjectId, SegmentPosition, SegmentRecord, StreamId } from './types.js';
 import * as v from './validate.js';
@@ -141,6 +142,25 @@ export function validateFinishMove(finish: FinishMove): void {
 export function isOntoItself(finish: FinishMove): boolean {
   const { source, destination } = finish;
   return source.bucket === destination.bucket && source.objectKey.length === destination.objectKey.length && source.objectKey.every((b, i) => b === destination.objectKey[i]);
+}
+
+/**
+ * The checks every store makes on the locked source row before a finish changes anything.
+ * Throws the refusal; otherwise `settled` says the finish already took effect (its reply was
+ * lost) or is a move onto itself, so `row` is reported unchanged, and `false` means go ahead.
+ */
+export function checkMoveSource(finish: FinishMove, target: ObjectLocation, row: ObjectRecord | undefined, exact: boolean): { readonly settled: boolean; readonly row: ObjectRecord } {
+  if (!row || !exact) {
+    // A move that already happened (its reply was lost): the stream sits at the destination.
+    if (finish.mode === 'move' && row?.status === 'committed' && isAt(row, target)) return { settled: true, row };
+    throw new FailedPreconditionError(moveErrors.changed);
+  }
+  if (row.expiresAt !== undefined && row.expiresAt <= finish.now) throw new NotFoundError('object not found');
+  if (isOntoItself(finish)) return { settled: true, row };
+  if ((row.metadata === undefined) !== (finish.metadataKey === undefined)) {
+    throw new InvalidArgumentError(row.metadata ? moveErrors.metadataMissing : moveErrors.metadataUnexpected);
+  }
+  return { settled: false, row };
 }
 
 /** The finish refusals every store words the same way. */

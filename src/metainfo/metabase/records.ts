@@ -49,6 +49,27 @@ export function pendingObject(begin: BeginObject): ObjectRecord {
   };
 }
 
+/** The committed one-segment object an inline upload makes, at `version`. */
+export function inlineObject(
+  begin: BeginObject,
+  version: number,
+  segment: Pick<CommitSegment, 'plainSize' | 'encryptedSize'>,
+  metadata: EncryptedMetadata | undefined,
+  committedAt: number,
+): ObjectRecord {
+  return {
+    ...pendingObject(begin),
+    version,
+    status: 'committed',
+    committedAt,
+    uploadDeadline: undefined,
+    segmentCount: 1,
+    totalPlainSize: segment.plainSize,
+    totalEncryptedSize: segment.encryptedSize,
+    metadata: copyMetadata(metadata),
+  };
+}
+
 /** A segment row as committed (its plain offset is set when the object commits). */
 export function newSegment(
   streamId: StreamId,

@@ -7,7 +7,7 @@
 import { equalBytes, utf8 } from '../../../core/bytes.js';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../../core/errors.js';
 import { getCryptoProvider } from '../../../crypto/select.js';
-import { isOntoItself, moveErrors, type BeginMove, type ExactObject, type FinishMove, type MoveOperation, type MoveResult, type SegmentKey } from '../move.js';
+import { checkMoveSource, moveErrors, type BeginMove, type ExactObject, type FinishMove, type MoveOperation, type MoveResult, type SegmentKey } from '../move.js';
 import type { ObjectLocation } from '../port.js';
 import { packPosition } from '../position.js';
 import { cloneObject, compareSegments, isAt } from '../records.js';
@@ -120,17 +120,10 @@ export function* finishMove(finish: FinishMove): Plan<MoveResult> {
       throw new AlreadyExistsError('stream id already exists');
     }
   }
-  const { row, exact } = yield* lockExact(source);
-  if (!row || !exact) {
-    // A move that already happened (its reply was lost): the stream sits at the destination.
-    if (finish.mode === 'move' && row?.status === 'committed' && isAt(row, target)) return unchanged(row);
-    throw new FailedPreconditionError(moveErrors.changed);
-  }
-  if (row.expiresAt !== undefined && row.expiresAt <= now) throw new NotFoundError('object not found');
-  if (isOntoItself(finish)) return unchanged(row);
-  if ((row.metadata === undefined) !== (finish.metadataKey === undefined)) {
-    throw new InvalidArgumentError(row.metadata ? moveErrors.metadataMissing : moveErrors.metadataUnexpected);
-  }
+  const locked = yield* lockExact(source);
+  const checked = checkMoveSource(finish, target, locked.row, locked.exact);
+  if (checked.settled) return unchanged(checked.row);
+  const row = checked.row;
   const given = operationId ? Number((yield* exec(MS.countKeys, operationId)).rows[0]!.keys) : (finish.keys as { segments: readonly SegmentKey[] }).segments.length;
   if (given !== row.segmentCount) throw new InvalidArgumentError(moveErrors.keyCount(given, row.segmentCount));
   if ((yield* exec(S.lockBucketShared, target.projectId, utf8(target.bucket))).rows.length === 0) {

@@ -8,7 +8,7 @@
 import { utf8 } from '../../../core/bytes.js';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../../core/errors.js';
 import type { BeginObject, CommitObject, CommitSegment, ObjectLocation } from '../port.js';
-import { cloneObject, compareSegments, isAt, newSegment, pendingObject } from '../records.js';
+import { compareSegments, inlineObject, isAt, newSegment, pendingObject } from '../records.js';
 import type { Bucket, EncryptedMetadata, ObjectRecord, Piece, SegmentRecord, StreamId } from '../types.js';
 import { exec, type Plan } from './plan.js';
 import * as MS from './move-statements.js';
@@ -106,16 +106,7 @@ export function* commitInlineObject(
   committedAt: number,
 ): Plan<ObjectRecord> {
   yield* requireBucket(begin.projectId, begin.bucket, S.lockBucketShared);
-  const object = cloneObject(pendingObject(begin), {
-    version: (yield* latestVersion(begin)) + 1,
-    status: 'committed',
-    committedAt,
-    uploadDeadline: undefined,
-    segmentCount: 1,
-    totalPlainSize: segment.plainSize,
-    totalEncryptedSize: segment.encryptedSize,
-    metadata,
-  });
+  const object = inlineObject(begin, (yield* latestVersion(begin)) + 1, segment, metadata, committedAt);
   const { rows } = yield* exec(S.insertObject, ...objectValues(object));
   if (rows.length === 0) throw new AlreadyExistsError('stream id already exists');
   yield* exec(S.insertSegment, ...segmentValues(newSegment(begin.streamId, segment, pieces)));
