@@ -22,7 +22,7 @@ import { getCryptoProvider } from '../crypto/select.js';
 import { exists, isCode, pieceSize, readdirOrEmpty, readExactly, readTail, syncDir, writeAll } from './fs-io.js';
 import { encodeTrailer, parseHeader } from './piece-file.js';
 import {
-  checkChunkSize, checkId, checkPieceKey, checkRange,
+  checkChunkSize, checkId, checkPieceKey, SpaceUsage, checkRange,
   type PieceCommit, type PieceEntry, type PieceRange, type PieceReadOptions, type PieceStore, type PieceWriter, type StoredPieceHeader,
 } from './store.js';
 
@@ -51,7 +51,7 @@ export class FsPieceStore implements PieceStore {
   readonly root: string;
   readonly #tmp: string;
   readonly #fsync: boolean;
-  readonly #used = new Map<string, number>();
+  readonly #used = new SpaceUsage();
   /** Directories known to exist (and to be durable), so commits skip mkdir. */
   readonly #dirs = new Set<string>();
   /** Keys whose commit is in progress: two writers of one piece cannot both win. */
@@ -114,7 +114,7 @@ export class FsPieceStore implements PieceStore {
           await handle.close();
           await this.#place(tmpPath, satellite, piece);
           state = 'committed';
-          this.#used.set(satellite, (this.#used.get(satellite) ?? 0) + size);
+          this.#used.add(satellite, size);
         } catch (err) {
           await discard();
           throw err;
@@ -177,7 +177,7 @@ export class FsPieceStore implements PieceStore {
       if (isCode(err, 'ENOENT')) return false;
       throw err;
     }
-    this.#used.set(satellite, (this.#used.get(satellite) ?? 0) - (size ?? 0));
+    this.#used.add(satellite, -(size ?? 0));
     return true;
   }
 
@@ -194,13 +194,7 @@ export class FsPieceStore implements PieceStore {
   }
 
   usedBytes(satelliteId?: Uint8Array): number {
-    if (satelliteId === undefined) {
-      let total = 0;
-      for (const n of this.#used.values()) total += n;
-      return total;
-    }
-    checkId(satelliteId, 'satelliteId');
-    return this.#used.get(toHex(satelliteId)) ?? 0;
+    return this.#used.of(satelliteId);
   }
 
   /** Moves a finished temp file under its final name, unless that name is taken. */
@@ -252,9 +246,7 @@ export class FsPieceStore implements PieceStore {
 
   async #scan(): Promise<void> {
     for (const satellite of (await readdirOrEmpty(this.root)).filter((name) => ID_HEX.test(name))) {
-      let total = 0;
-      for await (const entry of this.list(fromHex(satellite))) total += entry.size;
-      this.#used.set(satellite, total);
+      for await (const entry of this.list(fromHex(satellite))) this.#used.add(satellite, entry.size);
     }
   }
 }

@@ -6,7 +6,7 @@ import { throwIfAborted } from '../core/abort.js';
 import { fromHex, toHex } from '../core/bytes.js';
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '../core/errors.js';
 import {
-  checkChunkSize, checkPieceKey, checkRange, checkId,
+  checkChunkSize, checkPieceKey, checkRange, checkId, SpaceUsage,
   type PieceCommit, type PieceEntry, type PieceRange, type PieceReadOptions, type PieceStore, type PieceWriter, type StoredPieceHeader,
 } from './store.js';
 
@@ -38,7 +38,7 @@ function copyRange(chunks: readonly Uint8Array[], from: number, to: number): Uin
 export class MemoryPieceStore implements PieceStore {
   /** satellite hex → piece hex → piece. */
   readonly #satellites = new Map<string, Map<string, StoredPiece>>();
-  readonly #used = new Map<string, number>();
+  readonly #used = new SpaceUsage();
 
   async create(satelliteId: Uint8Array, pieceId: Uint8Array): Promise<PieceWriter> {
     checkPieceKey(satelliteId, pieceId);
@@ -72,7 +72,7 @@ export class MemoryPieceStore implements PieceStore {
         state = 'committed';
         const header: StoredPieceHeader = { orderLimit: commit.orderLimit, uplinkPieceHash: commit.uplinkPieceHash, size, storedAt: commit.storedAt };
         pieces.set(piece, { chunks, header });
-        this.#used.set(satellite, (this.#used.get(satellite) ?? 0) + size);
+        this.#used.add(satellite, size);
       },
       abort: async () => {
         if (state !== 'open') return;
@@ -111,7 +111,7 @@ export class MemoryPieceStore implements PieceStore {
     const stored = pieces?.get(toHex(pieceId));
     if (!pieces || !stored) return false;
     pieces.delete(toHex(pieceId));
-    this.#used.set(satellite, (this.#used.get(satellite) ?? 0) - stored.header.size);
+    this.#used.add(satellite, -stored.header.size);
     return true;
   }
 
@@ -123,13 +123,7 @@ export class MemoryPieceStore implements PieceStore {
   }
 
   usedBytes(satelliteId?: Uint8Array): number {
-    if (satelliteId === undefined) {
-      let total = 0;
-      for (const n of this.#used.values()) total += n;
-      return total;
-    }
-    checkId(satelliteId, 'satelliteId');
-    return this.#used.get(toHex(satelliteId)) ?? 0;
+    return this.#used.of(satelliteId);
   }
 
   #get(satelliteId: Uint8Array, pieceId: Uint8Array): StoredPiece {

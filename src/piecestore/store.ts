@@ -6,6 +6,7 @@
  * Implementations: {@link MemoryPieceStore} (tests, embedding) and {@link FsPieceStore}
  * (durable: temp file, fsync, rename). Both pass `pieceStoreSuite` from `handoff/testing`.
  */
+import { toHex } from '../core/bytes.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { OrderLimit } from '../orders/order-limit.js';
 import type { PieceHash } from '../orders/piece-hash.js';
@@ -107,6 +108,30 @@ export function checkPieceKey(satelliteId: Uint8Array, pieceId: Uint8Array): voi
 export function checkId(id: Uint8Array, field: string): void {
   if (!(id instanceof Uint8Array)) throw new InvalidArgumentError(`"${field}" expected 32 bytes, got ${typeof id}`);
   if (id.length !== 32) throw new InvalidArgumentError(`"${field}" expected 32 bytes, got ${id.length}`);
+}
+
+/**
+ * Bytes held per satellite, kept in memory by the stores (the filesystem store fills it from a
+ * scan at open).
+ */
+export class SpaceUsage {
+  readonly #bySatellite = new Map<string, number>();
+
+  /** Adds `bytes` (negative to subtract) to the satellite with hex id `satellite`. */
+  add(satellite: string, bytes: number): void {
+    this.#bySatellite.set(satellite, (this.#bySatellite.get(satellite) ?? 0) + bytes);
+  }
+
+  /** {@link PieceStore.usedBytes}: for one satellite, or all of them. */
+  of(satelliteId?: Uint8Array): number {
+    if (satelliteId === undefined) {
+      let total = 0;
+      for (const n of this.#bySatellite.values()) total += n;
+      return total;
+    }
+    checkId(satelliteId, 'satelliteId');
+    return this.#bySatellite.get(toHex(satelliteId)) ?? 0;
+  }
 }
 
 /** Refuses ranges that are not inside a piece of `size` bytes. */
