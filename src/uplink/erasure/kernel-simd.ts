@@ -42,7 +42,6 @@ export function createSimdKernel(): MatrixKernel | undefined {
   let bytesView = new Uint8Array(memory.buffer);
   let wordsView = new Int32Array(memory.buffer);
   let tablesFor: Uint8Array | undefined;
-  let tablesShape = '';
 
   const reserve = (size: number): void => {
     if (size <= memory.buffer.byteLength) return;
@@ -61,18 +60,16 @@ export function createSimdKernel(): MatrixKernel | undefined {
     const outputsAt = inputsAt + nIn * block;
     reserve(outputsAt + nOut * block);
 
-    // Encodes reuse one matrix for every call; rebuild the tables only when it changes.
-    const shape = `${nIn}x${nOut}`;
-    if (coefficients !== tablesFor || shape !== tablesShape) {
+    // Table k belongs to coefficient k, whatever the matrix's shape, and encodes reuse one
+    // matrix for every call: rebuild the tables only when the matrix changes.
+    if (coefficients !== tablesFor) {
       for (let k = 0; k < nIn * nOut; k++) bytesView.set(NIBBLES.subarray(coefficients[k]! * 32, coefficients[k]! * 32 + 32), k * 32);
       tablesFor = coefficients;
-      tablesShape = shape;
     }
 
     const blockWords = block >>> 2;
-    const end = to;
-    for (let start = from; start < end; start += blockWords) {
-      const stop = Math.min(end, start + blockWords);
+    for (let start = from; start < to; start += blockWords) {
+      const stop = Math.min(to, start + blockWords);
       const words = stop - start;
       // The wasm loop steps 32 bytes; a short last block is padded with whatever is there and
       // only its real words are copied back.
