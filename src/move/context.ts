@@ -2,9 +2,9 @@
 import type { Clock } from '../core/clock.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Identity } from '../crypto/identity.js';
-import { authorizeApiKey, requireBucket, type ApiKeyAuthority } from '../metainfo/endpoint/context.js';
+import { ProjectScope, type ApiKeyAuthority } from '../metainfo/endpoint/context.js';
 import type { MetabaseStore } from '../metainfo/metabase/port.js';
-import type { ProjectId, SegmentRecord } from '../metainfo/metabase/types.js';
+import type { SegmentRecord } from '../metainfo/metabase/types.js';
 import { moveConfig, type MoveConfig } from './config.js';
 import { MoveTokenSealer } from './token.js';
 
@@ -19,30 +19,19 @@ export interface MoveDeps {
   onSegmentsDeleted?: (segments: readonly SegmentRecord[]) => void;
 }
 
-export class MoveContext {
+export class MoveContext extends ProjectScope {
+  declare readonly deps: MoveDeps;
   readonly config: MoveConfig;
   readonly sealer: MoveTokenSealer;
 
-  constructor(readonly deps: MoveDeps) {
+  constructor(deps: MoveDeps) {
+    super(deps);
     this.config = moveConfig(deps.config);
     this.sealer = new MoveTokenSealer(deps.identity);
   }
 
   get metabase(): MetabaseStore {
     return this.deps.metabase;
-  }
-
-  now(): number {
-    return this.deps.clock.now();
-  }
-
-  /** The project an API key belongs to; `PermissionDenied` for an unknown or revoked key. */
-  authorize(header: { apiKey: string }): Promise<ProjectId> {
-    return authorizeApiKey(this.deps.projects, header);
-  }
-
-  requireBucket(projectId: ProjectId, bucket: string): Promise<void> {
-    return requireBucket(this.deps.metabase, projectId, bucket);
   }
 
   checkKey(encryptedKey: Uint8Array, field: string): void {

@@ -25,40 +25,42 @@ export interface MetainfoDeps {
   onSegmentsDeleted?: (segments: readonly SegmentRecord[]) => void;
 }
 
-/** The project an API key belongs to; `PermissionDenied` for an unknown or revoked key. */
-export async function authorizeApiKey(projects: ApiKeyAuthority, header: { apiKey: string }): Promise<ProjectId> {
-  const projectId = await projects.authenticate(header.apiKey);
-  if (!projectId) throw new PermissionDeniedError('invalid API key');
-  return projectId;
-}
-
-/** `NotFound` unless the project has the bucket. */
-export async function requireBucket(metabase: MetabaseStore, projectId: ProjectId, bucket: string): Promise<void> {
-  if (!(await metabase.getBucket(projectId, bucket))) throw new NotFoundError(`bucket ${JSON.stringify(bucket)} not found`);
-}
-
-export class MetainfoContext {
-  readonly sealer: UploadIdSealer;
-
-  constructor(readonly deps: MetainfoDeps) {
-    this.sealer = new UploadIdSealer(deps.identity);
-  }
-
-  get config(): MetainfoConfig {
-    return this.deps.config;
-  }
+/**
+ * What every satellite endpoint's handlers need before touching data: the time, the project an
+ * API key belongs to, and whether that project has a bucket. The metainfo and move contexts
+ * extend it.
+ */
+export class ProjectScope {
+  constructor(readonly deps: { readonly metabase: MetabaseStore; readonly projects: ApiKeyAuthority; readonly clock: Clock }) {}
 
   now(): number {
     return this.deps.clock.now();
   }
 
   /** The project an API key belongs to; `PermissionDenied` for an unknown or revoked key. */
-  authorize(header: { apiKey: string }): Promise<ProjectId> {
-    return authorizeApiKey(this.deps.projects, header);
+  async authorize(header: { apiKey: string }): Promise<ProjectId> {
+    const projectId = await this.deps.projects.authenticate(header.apiKey);
+    if (!projectId) throw new PermissionDeniedError('invalid API key');
+    return projectId;
   }
 
-  requireBucket(projectId: ProjectId, bucket: string): Promise<void> {
-    return requireBucket(this.deps.metabase, projectId, bucket);
+  /** `NotFound` unless the project has the bucket. */
+  async requireBucket(projectId: ProjectId, bucket: string): Promise<void> {
+    if (!(await this.deps.metabase.getBucket(projectId, bucket))) throw new NotFoundError(`bucket ${JSON.stringify(bucket)} not found`);
+  }
+}
+
+export class MetainfoContext extends ProjectScope {
+  declare readonly deps: MetainfoDeps;
+  readonly sealer: UploadIdSealer;
+
+  constructor(deps: MetainfoDeps) {
+    super(deps);
+    this.sealer = new UploadIdSealer(deps.identity);
+  }
+
+  get config(): MetainfoConfig {
+    return this.deps.config;
   }
 
   checkKey(encryptedKey: Uint8Array): void {
