@@ -78,6 +78,7 @@ export async function createScratchDatabase(serverUrl: string, prefix: string): 
   const name = `${prefix}_${process.pid}_${toHex(getCryptoProvider().randomBytes(6))}`;
   const admin = async (text: string): Promise<void> => {
     const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5000 });
+    client.on('error', () => {}); // reported by the query itself
     await client.connect();
     try {
       await client.query(text);

@@ -1,16 +1,16 @@
-import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { PostgresMetabaseStore } from '../../src/metainfo/metabase/postgres.js';
+import { createPool } from '../../src/sql/postgres.js';
 import { describeWith } from '../support/env.js';
 import { createTestDatabase, postgresUnavailable, type TestDatabase } from '../support/postgres.js';
 import { moveScenarios } from './scenarios.js';
 
 describeWith('PostgreSQL', postgresUnavailable, 'server-side move on PostgreSQL', () => {
   let db: TestDatabase;
-  let admin: pg.Pool;
+  let admin: ReturnType<typeof createPool>;
   beforeAll(async () => {
     db = await createTestDatabase();
-    admin = new pg.Pool({ connectionString: db.url, max: 1 });
+    admin = createPool(db.url, 1);
   });
   afterAll(async () => {
     await admin?.end();

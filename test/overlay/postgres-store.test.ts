@@ -1,7 +1,7 @@
-import pg from 'pg';
 import { expect, it } from 'vitest';
 import { OVERLAY_POSTGRES_SCHEMA_VERSION, PostgresOverlayStore } from '../../src/overlay/store/postgres.js';
 import { overlayStoreSuite } from '../../src/testing/overlay-store-suite.js';
+import { createPool } from '../../src/sql/postgres.js';
 import { describeWith } from '../support/env.js';
 import { createTestDatabase, postgresUnavailable, sql, useTestDatabase } from '../support/postgres.js';
 
@@ -34,7 +34,7 @@ describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL overlay store', () =
   });
 
   it('uses a pool the host owns without ending it', async () => {
-    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    const pool = createPool(db.url, 2);
     pool.on('error', () => {}); // the test database is dropped WITH (FORCE) at the end
     const store = await PostgresOverlayStore.open({ pool });
     await store.close();

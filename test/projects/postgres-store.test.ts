@@ -1,10 +1,10 @@
-import pg from 'pg';
 import { expect, it } from 'vitest';
 import { apiKeyId } from '../../src/projects/api-key.js';
 import { LEDGER_POSTGRES_SCHEMA_VERSION, PostgresLedgerStore } from '../../src/orders/ledger/store/postgres.js';
 import { OVERLAY_POSTGRES_SCHEMA_VERSION, PostgresOverlayStore } from '../../src/overlay/store/postgres.js';
 import { PROJECTS_POSTGRES_SCHEMA_VERSION, PostgresProjectStore } from '../../src/projects/store/postgres.js';
 import { projectStoreSuite } from '../../src/testing/project-store-suite.js';
+import { createPool } from '../../src/sql/postgres.js';
 import { describeWith } from '../support/env.js';
 import { createTestDatabase, postgresUnavailable, sql, useTestDatabase } from '../support/postgres.js';
 
@@ -26,7 +26,7 @@ describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL project store', () =
 
   it('shares one database with the overlay and the ledger, each store with its own version row', async () => {
     const shared = await createTestDatabase();
-    const pool = new pg.Pool({ connectionString: shared.url, max: 6 });
+    const pool = createPool(shared.url, 6);
     pool.on('error', () => {}); // the test database is dropped WITH (FORCE) at the end
     try {
       const stores = await Promise.all([

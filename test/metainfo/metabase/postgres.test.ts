@@ -1,16 +1,16 @@
-import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { POSTGRES_METABASE_SCHEMA_VERSION, PostgresMetabaseStore } from '../../../src/metainfo/metabase/postgres.js';
 import { metabaseStoreSuite } from '../../../src/testing/metabase-store-suite.js';
+import { createPool } from '../../../src/sql/postgres.js';
 import { describeWith } from '../../support/env.js';
 import { createTestDatabase, postgresUnavailable, type TestDatabase } from '../../support/postgres.js';
 
 describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL metabase store', () => {
   let db: TestDatabase;
-  let admin: pg.Pool;
+  let admin: ReturnType<typeof createPool>;
   beforeAll(async () => {
     db = await createTestDatabase();
-    admin = new pg.Pool({ connectionString: db.url, max: 1 });
+    admin = createPool(db.url, 1);
     admin.on('error', () => {}); // the test database is dropped WITH (FORCE) at the end
   });
   afterAll(async () => {
@@ -40,7 +40,7 @@ describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL metabase store', () 
   });
 
   it('uses a pool the host owns without ending it', async () => {
-    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    const pool = createPool(db.url, 2);
     pool.on('error', () => {}); // the test database is dropped WITH (FORCE) at the end
     const store = await PostgresMetabaseStore.open({ pool });
     await store.close();

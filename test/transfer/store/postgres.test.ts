@@ -1,7 +1,7 @@
-import pg from 'pg';
 import { expect, it } from 'vitest';
 import { transferTaskStoreSuite } from '../../../src/testing/transfer-task-store-suite.js';
 import { PostgresTransferTaskStore, POSTGRES_SCHEMA_VERSION } from '../../../src/transfer/store/postgres.js';
+import { createPool } from '../../../src/sql/postgres.js';
 import { describeWith } from '../../support/env.js';
 import { createTestDatabase, postgresUnavailable, sql, useTestDatabase } from '../../support/postgres.js';
 import { expectSeededRequestKeptUntilItsKeyExpires } from './version-1-upgrade.js';
@@ -60,7 +60,7 @@ describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL transfer task store'
   });
 
   it('uses a pool the host owns without ending it', async () => {
-    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    const pool = createPool(db.url, 2);
     pool.on('error', () => {}); // the test database is dropped WITH (FORCE) at the end
     const store = await PostgresTransferTaskStore.open({ pool });
     await store.close();
