@@ -34,6 +34,7 @@ export class ManualClock implements Clock {
   #now: number;
   #seq = 0;
   readonly #timers = new Map<object, ManualTimer>();
+  readonly #waiters = new Set<{ count: number; resolve: () => void }>();
 
   constructor(start = 0) {
     this.#now = start;
@@ -46,6 +47,11 @@ export class ManualClock implements Clock {
   setTimeout(callback: () => void, ms: number): TimerHandle {
     const handle = {};
     this.#timers.set(handle, { at: this.#now + Math.max(0, ms), seq: this.#seq++, callback });
+    for (const waiter of this.#waiters) {
+      if (this.#timers.size < waiter.count) continue;
+      this.#waiters.delete(waiter);
+      waiter.resolve();
+    }
     return handle;
   }
 
@@ -73,5 +79,14 @@ export class ManualClock implements Clock {
   /** Number of timers waiting to fire. */
   get pending(): number {
     return this.#timers.size;
+  }
+
+  /**
+   * Resolves once at least `count` timers wait to fire: a test awaits the code under test
+   * arming its timer, then {@link advance}s, instead of sleeping and hoping it got there.
+   */
+  whenPending(count = 1): Promise<void> {
+    if (this.#timers.size >= count) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.add({ count, resolve }));
   }
 }

@@ -50,9 +50,10 @@ export interface TestNetworkOptions {
   /** Wraps each node's piece store (e.g. to corrupt reads); `index` counts nodes from 0. */
   readonly wrapStorage?: (storage: PieceStore, index: number) => PieceStore;
   /**
-   * The satellite's and the nodes' clock (default the system clock). A `ManualClock` makes their
-   * chores and expirations move only when the test advances it; give it a start near
-   * `Date.now()` and derive `expires` from it, since uplinks still read the system clock.
+   * The clock of the satellite, the nodes and the uplinks (default the system clock; an uplink
+   * may be given its own). A `ManualClock` makes chores, expirations and download hedging move
+   * only when the test advances it; give it a start near `Date.now()` and derive `expires` from
+   * it.
    */
   readonly clock?: Clock;
 }
@@ -161,6 +162,7 @@ export async function createTestNetwork(options: TestNetworkOptions = {}): Promi
         apiKey: await apiKey(),
         kdf: TEST_KDF,
         segmentSize: options.segmentSize ?? TEST_SEGMENT_SIZE,
+        ...(options.clock === undefined ? {} : { clock: options.clock }),
       };
       const secret = overrides.rootKey !== undefined ? { rootKey: overrides.rootKey } : { passphrase: overrides.passphrase ?? 'test passphrase' };
       const client = await Uplink.connect({ ...base, ...overrides, ...secret } as UplinkOptions);

@@ -1,4 +1,5 @@
 /** The options of the uplink's calls, and their defaults. */
+import type { Clock } from '../core/clock.js';
 import type { Identity } from '../crypto/identity.js';
 import type { NodeId } from '../crypto/node-id.js';
 import type { Transport } from '../transport/types.js';
@@ -45,6 +46,11 @@ export type UplinkOptions = RootKeySource & {
   readonly downloadAhead?: number;
   /** Our identity in handshakes (default: a fresh ephemeral one). */
   readonly identity?: Identity;
+  /**
+   * Times the hedging of slow downloads and the receipt grace of uploads (default the system
+   * clock); a `ManualClock` makes them move only when a test advances it.
+   */
+  readonly clock?: Clock;
 };
 
 /** Progress of a long call. `bytesTotal` is absent when the size is not known in advance. */
@@ -103,4 +109,5 @@ export interface UplinkSettings {
   readonly blockSize: number;
   readonly extraDownloadPieces: number;
   readonly downloadAhead: number;
+  readonly clock: Clock;
 }

@@ -7,7 +7,8 @@
  * encoded (into a bounded buffer) while the previous one's last receipts and its commit are
  * still on their way, then {@link SegmentUpload.send} attaches the nodes.
  */
-import { raceAbort, sleep, throwIfAborted } from '../core/abort.js';
+import { raceAbort, throwIfAborted } from '../core/abort.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
 import { CanceledError, FailedPreconditionError, UnavailableError } from '../core/errors.js';
 import type { RedundancyScheme, SegmentPosition } from '../metainfo/metabase/types.js';
 import type { SegmentCommit, SegmentUploadInfo } from '../metainfo/schemas.js';
@@ -68,7 +69,7 @@ export class SegmentUpload {
   readonly #changed = new FeedSignal();
   readonly #feeds: PieceFeed[];
   readonly #encoded: Promise<Encoded>;
-  readonly #started = Date.now();
+  readonly #started: number;
   #uploads: PieceUpload[] | undefined;
 
   /** Starts encrypting and encoding `plaintext` for a stream whose scheme is `scheme`. */
@@ -77,6 +78,7 @@ export class SegmentUpload {
     this.#scheme = scheme;
     this.#position = position;
     this.#options = options;
+    this.#started = ctx.settings.clock.now();
     ({ controller: this.#controller, dispose: this.#dispose } = childController(options.signal));
     this.#feeds = Array.from({ length: scheme.total }, () => new PieceFeed(this.#changed));
     this.#encoded = this.#encode(plaintext);
@@ -139,7 +141,8 @@ export class SegmentUpload {
 
       const encoded = await this.#encoded;
       const stored = await enoughPieces(this.#where, this.#uploads, scheme.success, this.#controller.signal);
-      await receiptGrace(this.#uploads, Math.min(MAX_RECEIPT_GRACE_MS, (Date.now() - this.#started) * RECEIPT_GRACE_SHARE), this.#controller.signal);
+      const { clock } = this.#ctx.settings;
+      await receiptGrace(this.#uploads, Math.min(MAX_RECEIPT_GRACE_MS, (clock.now() - this.#started) * RECEIPT_GRACE_SHARE), clock, this.#controller.signal);
       return {
         segmentUploadId: info.segmentUploadId,
         encryptedKey: encoded.wrapped.encryptedKey,
@@ -223,15 +226,15 @@ export function uploadSegment(ctx: UplinkContext, info: SegmentUploadInfo, plain
 }
 
 /** Waits up to `ms` for the uploads that have sent everything to get their receipts. */
-async function receiptGrace(uploads: readonly PieceUpload[], ms: number, signal: AbortSignal): Promise<void> {
+async function receiptGrace(uploads: readonly PieceUpload[], ms: number, clock: Clock, signal: AbortSignal): Promise<void> {
   const finishing = uploads.filter((u) => !u.settled && u.feed.drained);
   if (finishing.length === 0 || ms <= 0) return;
-  const timer = new AbortController();
+  let timer: TimerHandle | undefined;
   try {
-    const elapsed = sleep(ms, timer.signal).catch(() => undefined);
+    const elapsed = new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, ms)));
     await raceAbort(Promise.race([Promise.all(finishing.map((u) => u.outcome)), elapsed]), signal);
   } finally {
-    timer.abort();
+    if (timer !== undefined) clock.clearTimeout(timer);
   }
 }
 

@@ -8,6 +8,7 @@
  * a segment back for long.
  */
 import { abortReason } from '../core/abort.js';
+import type { TimerHandle } from '../core/clock.js';
 import { UnavailableError } from '../core/errors.js';
 import { pieceSigner } from '../orders/piece-key.js';
 import { downloadPiece } from '../piecestore/client.js';
@@ -59,6 +60,7 @@ interface ActivePiece {
 export function downloadStripes(ctx: UplinkContext, request: StripeDownload): Promise<void> {
   const { coder, pieceLength, signal } = request;
   const { required, shareSize } = coder.scheme;
+  const { clock } = ctx.settings;
   const run = Math.max(shareSize, Math.floor(RUN_BYTES / shareSize) * shareSize);
   const queue = [...request.locations].sort((a, b) => a.pieceNumber - b.pieceNumber);
   const active = new Map<number, ActivePiece>();
@@ -71,7 +73,7 @@ export function downloadStripes(ctx: UplinkContext, request: StripeDownload): Pr
   let runGapMs = 0;
   let runs = 0;
   let hedges = 0;
-  let hedgeTimer: ReturnType<typeof setTimeout> | undefined;
+  let hedgeTimer: TimerHandle | undefined;
   /** Every run decodes into this one buffer (no bigger than the range: a small read stays small). */
   const stripesOfRun = new Uint8Array((Math.min(run, pieceLength) / shareSize) * coder.stripeSize);
   let settled = false;
@@ -80,7 +82,7 @@ export function downloadStripes(ctx: UplinkContext, request: StripeDownload): Pr
     const finish = (error?: unknown): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(hedgeTimer);
+      if (hedgeTimer !== undefined) clock.clearTimeout(hedgeTimer);
       signal?.removeEventListener('abort', onAbort);
       for (const piece of active.values()) piece.controller.abort();
       active.clear();
@@ -104,11 +106,11 @@ export function downloadStripes(ctx: UplinkContext, request: StripeDownload): Pr
             { into: stripesOfRun },
           );
           decoded = end;
-          const now = Date.now();
+          const now = clock.now();
           if (runs > 0) runGapMs = runs === 1 ? now - lastRunAt : 0.8 * runGapMs + 0.2 * (now - lastRunAt);
           lastRunAt = now;
           runs++;
-          clearTimeout(hedgeTimer);
+          if (hedgeTimer !== undefined) clock.clearTimeout(hedgeTimer);
           hedgeTimer = undefined;
           for (const piece of active.values()) piece.buffer.discardBefore(decoded);
           request.onStripes(stripes);
@@ -148,7 +150,7 @@ export function downloadStripes(ctx: UplinkContext, request: StripeDownload): Pr
     const armHedge = (): void => {
       if (hedgeTimer !== undefined || queue.length === 0 || settled) return;
       const typical = runs < 2 ? MAX_HEDGE_MS : runGapMs;
-      hedgeTimer = setTimeout(() => {
+      hedgeTimer = clock.setTimeout(() => {
         hedgeTimer = undefined;
         if (settled || queue.length === 0) return;
         hedges++;

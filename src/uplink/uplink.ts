@@ -3,6 +3,7 @@
  * content and metadata on the client, erasure-codes segments into pieces, talks the object
  * protocol to the satellite and moves pieces to and from storage nodes directly.
  */
+import { systemClock } from '../core/clock.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { Identity } from '../crypto/identity.js';
 import { NodeId } from '../crypto/node-id.js';
@@ -47,6 +48,7 @@ function settingsOf(options: UplinkOptions): UplinkSettings {
     blockSize: count(options.blockSize, DEFAULT_BLOCK_SIZE, 'blockSize', 1, MAX_BLOCK_SIZE),
     extraDownloadPieces: count(options.extraDownloadPieces, 0, 'extraDownloadPieces', 0, 254),
     downloadAhead: count(options.downloadAhead, 1, 'downloadAhead', 0, 64),
+    clock: options.clock ?? systemClock,
   };
 }
 

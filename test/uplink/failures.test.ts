@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { equalBytes } from '../../src/core/bytes.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { pieceSizeFor } from '../../src/metainfo/redundancy.js';
 import type { StorageNode } from '../../src/node/index.js';
 import { createTestNetwork, TEST_SEGMENT_SIZE, type TestNetwork } from '../../src/testing/network.js';
@@ -115,21 +116,32 @@ describe('nodes that fail or lie during a download', () => {
     expect(Buffer.from(await uplink.download('bkt', 'k')).equals(data)).toBe(true);
   });
 
-  it('a node that stops serving mid-download is hedged: another node takes over and the download ends while it still hangs', async () => {
+  it('a node that stops serving mid-download is hedged when the uplink clock passes the hedge delay: one more node is asked, and the download ends while the slow one still hangs', async () => {
     const { network: n, stores } = await faultyNetwork(5);
-    const uplink = await n.uplink();
-    await uplink.createBucket('bkt');
-    const data = patterned(2 * TEST_SEGMENT_SIZE + 7, 6);
-    await uplink.upload('bkt', 'k', data);
-    const byPiece = await holders(n, uplink, 'bkt', 'k');
-    // Piece 0 is among the `required` fetched first (data pieces go first); its node hangs.
-    const slow = stores[byPiece.get(0)!]!;
-    slow.stall();
-    const started = Date.now();
-    expect(Buffer.from(await uplink.download('bkt', 'k')).equals(data)).toBe(true);
-    expect(Date.now() - started).toBeLessThan(5_000);
-    expect(slow.bytesRead).toBe(0);
-    slow.resume();
+    const writer = await n.uplink();
+    await writer.createBucket('bkt');
+    const data = patterned(TEST_SEGMENT_SIZE - 100, 6);
+    await writer.upload('bkt', 'k', data);
+    const byPiece = await holders(n, writer, 'bkt', 'k');
+    // Pieces are fetched in order of number: the first two are asked at once, the third is the hedge.
+    const [first, second, hedge, ...rest] = [...byPiece.keys()].sort((a, b) => a - b).map((piece) => stores[byPiece.get(piece)!]!);
+    first!.stall();
+    const clock = new ManualClock(Date.now());
+    const reader = await n.uplink({ clock });
+    let done = false;
+    const download = reader.download('bkt', 'k').finally(() => (done = true));
+
+    // The second piece arrived and the first did not: decoding waits, and arms a hedge on the clock.
+    await clock.whenPending();
+    expect(done).toBe(false);
+    expect([first!.reads, second!.reads, hedge!.reads]).toEqual([1, 1, 0]);
+    // The hedge delay is at most a second; until the clock gets there no other node is asked.
+    clock.advance(1_000);
+    expect(Buffer.from(await download).equals(data)).toBe(true);
+    expect(hedge!.reads).toBe(1);
+    expect(rest.map((store) => store.reads)).toEqual(rest.map(() => 0));
+    expect(first!.bytesRead).toBe(0);
+    first!.resume();
   });
 
   it('nodes that keep pace serve exactly `required` pieces: no bytes are fetched twice', async () => {

@@ -11,6 +11,8 @@ export class FaultyPieceStore implements PieceStore {
   corruptReads = 0;
   /** Piece bytes served in all. */
   bytesRead = 0;
+  /** Piece reads asked for (a download request reached this node), served or not. */
+  reads = 0;
   #stall: { promise: Promise<void>; release(): void } | undefined;
 
   constructor(private readonly inner: PieceStore) {}
@@ -43,6 +45,7 @@ export class FaultyPieceStore implements PieceStore {
   }
 
   async *read(satelliteId: Uint8Array, pieceId: Uint8Array, range: PieceRange, options?: PieceReadOptions): AsyncIterable<Uint8Array> {
+    this.reads++;
     for await (const chunk of this.inner.read(satelliteId, pieceId, range, options)) {
       await this.#stall?.promise;
       this.bytesRead += chunk.length;
