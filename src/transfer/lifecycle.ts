@@ -176,8 +176,10 @@ function update(task: TransferTask, event: Extract<LifecycleEvent, { type: 'upda
   if (invalid) return refusal(invalid);
 
   const state = event.state ?? task.state;
-  // SUCCESS means everything arrived, whatever the plugin's last percentage said.
-  const progress = state === 'SUCCESS' ? 100 : (event.progress ?? task.progress);
+  // A push saying SUCCESS means everything arrived, whatever the plugin's last percentage said
+  // (so a re-delivered one changes nothing). A push without a state is taken at its word: on a
+  // finished task, lower progress is a change, refused below like on any terminal task.
+  const progress = event.state === 'SUCCESS' ? 100 : (event.progress ?? task.progress);
   const status = event.status ?? task.status;
   const nothingChanges = state === task.state && progress === task.progress && status === task.status;
   if (nothingChanges) return unchanged(task);

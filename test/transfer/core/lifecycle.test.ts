@@ -10,7 +10,7 @@ import {
   type LifecycleEvent,
   type TransitionResult,
 } from '../../../src/transfer/lifecycle.js';
-import { isTerminal, type TaskState, type TransferTask } from '../../../src/transfer/types.js';
+import { isTerminal, TERMINAL_STATES, type TaskState, type TransferTask } from '../../../src/transfer/types.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -150,12 +150,32 @@ describe('state changes pushed by the source provider', () => {
     expect(ok(transition(done, update({ state: 'SUCCESS', progress: 99 }), T0 + 9)).effects).toEqual([]);
   });
 
-  it('refuses any change after a terminal state', () => {
-    for (const state of ['SUCCESS', 'FAILURE', 'HALTED'] as const) {
-      const task = aTask({ state, progress: state === 'SUCCESS' ? 100 : 50 });
-      expect(refusedWith(transition(task, update({ status: 'still here?' }), T0))).toBe('FailedPreconditionError');
-      if (state !== 'SUCCESS') expect(refusedWith(transition(task, update({ progress: 60 }), T0))).toBe('FailedPreconditionError');
+  it('refuses any change after a terminal state, the same way whichever it is', () => {
+    for (const state of TERMINAL_STATES) {
+      const task = aTask({ state, progress: state === 'SUCCESS' ? 100 : 50, status: 'last words' });
+      const changes = [
+        { progress: task.progress - 30 },
+        { progress: task.progress - 30, status: 'last words' },
+        { status: 'still here?' },
+        { state: 'RUNNING' as const },
+        { state: 'PAUSED' as const, progress: task.progress },
+        ...TERMINAL_STATES.filter((other) => other !== state).map((other) => ({ state: other })),
+        ...(state === 'SUCCESS' ? [] : [{ progress: 60 }]),
+      ];
+      for (const change of changes) {
+        const r = transition(task, update(change), T0);
+        expect(r).toEqual({ ok: false, error: expect.objectContaining({ name: 'FailedPreconditionError', message: `task 7 is ${state}, a terminal state: it can no longer change` }) });
+      }
+      // What the task already holds is a re-delivered push, accepted with no effects.
+      expect(ok(transition(task, update({ state, progress: task.progress, status: 'last words' }), T0)).effects).toEqual([]);
     }
+  });
+
+  it('refuses a push that would lower a finished task\'s progress, though SUCCESS itself counts as 100', () => {
+    const done = aTask({ state: 'SUCCESS', progress: 100 });
+    expect(refusedWith(transition(done, update({ progress: 40 }), T0))).toBe('FailedPreconditionError');
+    // The push that finished it, re-delivered with the plugin's own count, still changes nothing.
+    expect(ok(transition(done, update({ state: 'SUCCESS', progress: 40 }), T0)).effects).toEqual([]);
   });
 
   it('records why a task failed or was halted by the provider', () => {

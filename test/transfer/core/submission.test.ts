@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ManualClock } from '../../../src/core/clock.js';
 import { InternalError } from '../../../src/core/errors.js';
 import { TransferCore } from '../../../src/transfer/core/index.js';
 import { MemoryTransferTaskStore } from '../../../src/transfer/store/memory.js';
@@ -335,7 +336,7 @@ describe('idempotency keys, which expire after a day as payment APIs\' do', () =
     expect(f.clock.pending).toBe(1);
 
     f.clock.advance(HOUR);
-    await settle();
+    await sweepEnded(f.clock);
     expect(await f.store.findByIdempotencyKey('alice', 'k')).toHaveLength(1); // an hour old: kept
 
     const forget = f.store.forgetIdempotencyKeys.bind(f.store);
@@ -343,12 +344,12 @@ describe('idempotency keys, which expire after a day as payment APIs\' do', () =
       throw new InternalError('database restarting');
     };
     f.clock.advance(HOUR);
-    await settle();
+    await sweepEnded(f.clock);
     expect(errors).toEqual([expect.objectContaining({ message: 'database restarting' })]);
 
     f.store.forgetIdempotencyKeys = forget;
     f.clock.advance(HOUR);
-    await settle();
+    await sweepEnded(f.clock);
     expect(await f.store.findByIdempotencyKey('alice', 'k')).toEqual([]); // three hours old: forgotten
 
     await core.stop();
@@ -360,7 +361,7 @@ function ports(f: ReturnType<typeof createFixture>) {
   return { store: f.store, drives: f.world, permissions: f.world, allocations: f.world, files: f.world, gateway: f.gateway, clock: f.clock };
 }
 
-/** Lets a sweep that a timer started run to its end. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+/** Waits for the sweep that a timer started to run to its end: the sweeper arms its next timer then. */
+function sweepEnded(clock: ManualClock): Promise<void> {
+  return clock.whenPending();
 }
