@@ -89,6 +89,11 @@ export class RpcClient {
     return this.#peer;
   }
 
+  /** Authenticated connections pooled and ready for the next call, spares included. */
+  get idleConnections(): number {
+    return this.#idle.length;
+  }
+
   /** Makes sure a connection can be had (dial + handshake) and returns the server's id. */
   async connect(options: CallOptions = {}): Promise<NodeId> {
     const pooled = await this.#acquire(options.signal);

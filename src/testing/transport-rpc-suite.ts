@@ -20,13 +20,25 @@ export function transportRpcSuite(context: SuiteContext): void {
       const t = await context.setupPair();
       const serverIdentity = Identity.generate();
       const aborted: string[] = [];
+      // Events of the Sleep handler, so a test waits for them rather than for a guessed time:
+      // a slow transport takes as long as it takes.
+      let entered!: () => void;
+      let ended!: (aborted: boolean) => void;
+      const sleeping = {
+        entered: new Promise<void>((resolve) => (entered = resolve)),
+        /** Settles when the handler returns: with true when its signal stopped the sleep. */
+        ended: new Promise<boolean>((resolve) => (ended = resolve)),
+      };
       const server = new RpcServer({ identity: serverIdentity });
       server.unary(Echo, ({ text }, ctx) => ({ text, peer: ctx.peer.toString() }));
       server.unary(Fail, () => {
         throw new FailedPreconditionError('object was changed during move');
       });
       server.unary(Sleep, async ({ ms }, ctx) => {
-        await sleep(ms, ctx.signal).catch(() => aborted.push(ctx.method));
+        entered();
+        const stopped = await sleep(ms, ctx.signal).then(() => false, () => true);
+        if (stopped) aborted.push(ctx.method);
+        ended(stopped);
         return { aborted: ctx.signal.aborted };
       });
       server.stream(Sum, async (stream) => {
@@ -43,7 +55,7 @@ export function transportRpcSuite(context: SuiteContext): void {
         await client.close();
         await server.close();
       };
-      return { t, server, client, listener, serverIdentity, clientIdentity, aborted, stop };
+      return { t, server, client, listener, serverIdentity, clientIdentity, aborted, sleeping, stop };
     }
 
     it('authenticates both sides: the handler sees the caller\'s node id', async () => {
@@ -98,10 +110,10 @@ export function transportRpcSuite(context: SuiteContext): void {
     });
 
     it('a deadline reaches the handler and comes back as DeadlineExceededError', async () => {
-      const { client, aborted, stop } = await start();
+      const { client, aborted, sleeping, stop } = await start();
       try {
         await expect(client.call(Sleep, { ms: 5_000 }, { timeoutMs: 50 })).rejects.toMatchObject({ name: 'DeadlineExceededError' });
-        for (let i = 0; i < 100 && aborted.length === 0; i++) await sleep(10);
+        expect(await sleeping.ended).toBe(true);
         expect(aborted).toEqual(['Suite.Sleep']);
       } finally {
         await stop();
@@ -109,14 +121,14 @@ export function transportRpcSuite(context: SuiteContext): void {
     });
 
     it('cancellation reaches the handler', async () => {
-      const { client, aborted, stop } = await start();
+      const { client, aborted, sleeping, stop } = await start();
       try {
         const controller = new AbortController();
         const pending = client.call(Sleep, { ms: 5_000 }, { signal: controller.signal });
-        await sleep(30);
+        await sleeping.entered;
         controller.abort();
         await expect(pending).rejects.toMatchObject({ name: 'CanceledError' });
-        for (let i = 0; i < 100 && aborted.length === 0; i++) await sleep(10);
+        expect(await sleeping.ended).toBe(true);
         expect(aborted).toEqual(['Suite.Sleep']);
       } finally {
         await stop();

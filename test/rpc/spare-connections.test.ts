@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { s } from '../../src/codec/index.js';
 import { Identity } from '../../src/crypto/index.js';
 import { memoryNetwork, RpcClient, RpcServer, streamMethod, unaryMethod, type Connection, type DialOptions, type Transport } from '../../src/transport/index.js';
@@ -62,18 +62,13 @@ async function serveAndConnect(spareConnections: number): Promise<ReturnType<typ
   return gated;
 }
 
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
-  expect(condition()).toBe(true);
-}
-
 describe('spare connections', () => {
   it('a call made while another runs uses the spare, even when no new connection can be dialed', async () => {
     const gated = await serveAndConnect(1);
 
     await client.connect(); // one connection, and a spare dialed behind it
-    await until(() => gated.counts.dials === 2);
-    await new Promise((r) => setTimeout(r, 50)); // the spare's handshake
+    expect(gated.counts.dials).toBe(2);
+    await vi.waitFor(() => expect(client.idleConnections).toBe(2), { timeout: 5_000 }); // the spare's handshake is done
     gated.close(); // from now on a dial hangs
 
     const held = await client.stream(Hold); // takes one connection
@@ -86,9 +81,9 @@ describe('spare connections', () => {
   it('without spares the same call waits for a dial', async () => {
     const gated = await serveAndConnect(0);
 
-    await client.connect();
-    await new Promise((r) => setTimeout(r, 50));
+    await client.connect(); // a spare would have been dialed by now: connect() returns after asking for it
     expect(gated.counts.dials).toBe(1);
+    expect(client.idleConnections).toBe(1);
     gated.close();
     const held = await client.stream(Hold);
     await expect(client.call(Echo, { n: 7 }, { timeoutMs: 200 })).rejects.toMatchObject({ name: 'DeadlineExceededError' });
