@@ -14,12 +14,15 @@
  * It checks round-trips of every field, compare-and-swap updates (single, bulk, racing), the two
  * uniqueness rules (one active task per route, one task per idempotent request item), idempotency
  * key claims (their expiry and the batched sweep that forgets them), browsing (filters, window,
- * paging) and, when `reopen` is given, durability.
+ * paging) and, when `reopen` is given, durability. Last, it runs a `TransferCore` over the store:
+ * concurrent copies of one idempotent request, and terminal tasks that no push may change.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../core/clock.js';
+import { InMemoryProviderDirectory, TransferCore, type ProviderGateway, type TransferItemResult } from '../transfer/core/index.js';
 import { newTask, type NewTransferTask, type TaskDraft } from '../transfer/lifecycle.js';
 import type { TaskChange, TransferTaskStore } from '../transfer/store/port.js';
-import type { TaskState, TransferTask } from '../transfer/types.js';
+import { TERMINAL_STATES, type ProviderTransferRequest, type TaskState, type TransferTask } from '../transfer/types.js';
 
 export interface TransferTaskStoreSuiteSetup {
   /** Names the `describe` block, e.g. `'SQLite'`. */
@@ -56,6 +59,40 @@ function task(n: number, overrides: Partial<TaskDraft> = {}, at = T0): NewTransf
 function changed(t: TransferTask, patch: Partial<TransferTask>, at = t.lastUpdate + 1000): TaskChange {
   return { task: { ...t, ...patch, lastUpdate: at, revision: t.revision + 1 }, expectedRevision: t.revision };
 }
+
+/** How many copies of one request the concurrency tests fire at once. */
+const COPIES = 8;
+
+/**
+ * A core over `store` in a small world: alice may move `/4123/...` (at hippo) to `/5243/inbox`
+ * (at aau); hippo accepts whatever it is forwarded and records it.
+ */
+function coreOver(store: TransferTaskStore): { core: TransferCore; forwarded: ProviderTransferRequest[] } {
+  const world = new InMemoryProviderDirectory()
+    .addDrive('4123', 'hippo').addDrive('5243', 'aau')
+    .grant('alice', '4123', 'read').grant('alice', '5243', 'edit')
+    .allocate('alice', 'hippo').allocate('alice', 'aau')
+    .addFolder('/5243/inbox');
+  for (let i = 0; i < 6; i++) world.addFolder(`/4123/results-${i}`);
+  const forwarded: ProviderTransferRequest[] = [];
+  const gateway: ProviderGateway = {
+    async forwardTransfers(_provider, requests) {
+      forwarded.push(...requests);
+      return requests.map(() => ({ ok: true, capabilities: { canPause: true } }));
+    },
+    async control() {},
+  };
+  const core = new TransferCore({ store, drives: world, permissions: world, allocations: world, files: world, gateway, clock: new ManualClock(T0) });
+  return { core, forwarded };
+}
+
+/** Lets other promises run `n` times: staggers concurrent work without waiting on a clock. */
+async function yieldTimes(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await Promise.resolve();
+}
+
+/** An answer reduced to what a client compares: a task id, or the check that refused the item. */
+const outcome = (r: TransferItemResult): number | string => (r.ok ? r.taskId : r.check);
 
 /** Registers the store contract tests for one implementation. */
 export function transferTaskStoreSuite(setup: TransferTaskStoreSuiteSetup): void {
@@ -316,6 +353,106 @@ export function transferTaskStoreSuite(setup: TransferTaskStoreSuiteSetup): void
       expect(await ids({ since: T0 - 7 * day })).toEqual([recent.id, active.id]);
       expect(await ids({ since: T0 - 20 * day, until: T0 - day })).toEqual([old.id, active.id]);
       expect(await ids({ since: T0 - day, until: T0 })).toEqual([recent.id, active.id]);
+    });
+
+    it('gives concurrent copies of one keyed request the same tasks, each created once', async () => {
+      const s = await open();
+      // What every copy of a client's retry does: claim the key, then create each item's task or find the one a copy created.
+      const copy = async (): Promise<number[]> => {
+        expect(await s.claimIdempotencyKey('alice', 'retry', 'fp', T0, NEVER)).toBe('fp');
+        const ids: number[] = [];
+        for (let index = 0; index < 5; index++) {
+          try {
+            ids.push((await s.insert(task(index, { idempotencyKey: 'retry', requestIndex: index }))).id);
+          } catch (err) {
+            expect(err).toMatchObject({ name: 'AlreadyExistsError' });
+            const twin = (await s.findByIdempotencyKey('alice', 'retry')).find((t) => t.requestIndex === index);
+            expect(twin).toBeDefined();
+            ids.push(twin!.id);
+          }
+        }
+        return ids;
+      };
+      const answers = await Promise.all(Array.from({ length: COPIES }, copy));
+      for (const ids of answers) expect(ids).toEqual(answers[0]);
+      const stored = await s.findByIdempotencyKey('alice', 'retry');
+      expect(stored.map((t) => t.id)).toEqual(answers[0]);
+      expect(stored.map((t) => t.requestIndex)).toEqual([0, 1, 2, 3, 4]);
+      expect(await s.browse({ initiatedBy: 'alice', limit: 100 })).toHaveLength(5);
+    });
+
+    describe('under a TransferCore', () => {
+      const inbox = '/5243/inbox';
+
+      it('answers concurrent copies of one keyed request with the same task ids, and creates each task once', async () => {
+        const s = await open();
+        const { core, forwarded } = coreOver(s);
+        const items = [
+          { sourcePath: '/4123/results-0', destinationPath: inbox },
+          { sourcePath: '/4123/missing', destinationPath: inbox },
+          { sourcePath: '/4123/results-1', destinationPath: inbox },
+          { sourcePath: '/4123/results-0', destinationPath: inbox },
+          { sourcePath: '/4123/results-2', destinationPath: inbox },
+        ];
+        // Copies that start together race on each insert; copies that start a little later check items
+        // whose tasks an earlier copy has just created. Both must see those tasks as their own.
+        const answers = await Promise.all(Array.from({ length: COPIES }, async (_, k) => {
+          await yieldTimes(k * 7);
+          return core.transferFilesBetweenProviders('alice', items, { idempotencyKey: 'submit-1' });
+        }));
+        const first = answers[0]!.map(outcome);
+        // Item 3 repeats item 0's route within the request: it is refused in every copy, never answered with item 0's task.
+        expect(first).toEqual([expect.any(Number), 'source-metadata', expect.any(Number), 'already-active', expect.any(Number)]);
+        for (const answer of answers) expect(answer.map(outcome)).toEqual(first);
+        const ids = first.filter((x): x is number => typeof x === 'number');
+        const stored = await s.browse({ initiatedBy: 'alice', limit: 100 });
+        expect(stored.map((t) => t.id).sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
+        expect((await s.findByIdempotencyKey('alice', 'submit-1')).map((t) => t.id)).toEqual(ids);
+        // Every task reached its provider, whichever copy created it.
+        expect(new Set(forwarded.map((r) => r.taskId))).toEqual(new Set(ids));
+        // A retry after the dust settles gets the same answer.
+        expect((await core.transferFilesBetweenProviders('alice', items, { idempotencyKey: 'submit-1' })).map(outcome)).toEqual(first);
+      });
+
+      it('refuses every concurrent copy whose items differ from those the key was first claimed for', async () => {
+        const s = await open();
+        const { core } = coreOver(s);
+        const a = [{ sourcePath: '/4123/results-0', destinationPath: inbox }, { sourcePath: '/4123/results-1', destinationPath: inbox }];
+        const b = [{ sourcePath: '/4123/results-2', destinationPath: inbox }];
+        const copies = Array.from({ length: COPIES }, (_, i) => (i % 2 === 0 ? a : b));
+        const settled = await Promise.allSettled(copies.map((items) => core.transferFilesBetweenProviders('alice', items, { idempotencyKey: 'submit-2' })));
+        const won = settled.flatMap((r, i) => (r.status === 'fulfilled' ? [{ items: copies[i]!, answer: r.value.map(outcome) }] : []));
+        const lost = settled.flatMap((r, i) => (r.status === 'rejected' ? [{ items: copies[i]!, reason: r.reason as unknown }] : []));
+        expect(won).toHaveLength(COPIES / 2);
+        expect(lost).toHaveLength(COPIES / 2);
+        const winner = won[0]!.items;
+        for (const w of won) expect(w).toEqual({ items: winner, answer: won[0]!.answer });
+        for (const l of lost) {
+          expect(l.items).not.toBe(winner);
+          expect(l.reason).toMatchObject({ name: 'InvalidArgumentError', message: expect.stringMatching(/different request/) });
+        }
+        expect(won[0]!.answer).toEqual(winner.map(() => expect.any(Number)));
+        expect(await s.browse({ initiatedBy: 'alice', limit: 100 })).toHaveLength(winner.length);
+      });
+
+      it('refuses every change to a terminal task the same way, whichever terminal state it is in', async () => {
+        const s = await open();
+        const { core } = coreOver(s);
+        for (const [i, state] of TERMINAL_STATES.entries()) {
+          const [created] = await core.transferFilesBetweenProviders('alice', [{ sourcePath: `/4123/results-${i}`, destinationPath: inbox }]);
+          const id = created?.ok ? created.taskId : Number.NaN;
+          expect(await core.updateTransferTask('hippo', [{ taskId: id, newState: 'RUNNING', newProgress: 60, newStatus: 'copying' }])).toEqual([{ ok: true }]);
+          expect(await core.updateTransferTask('hippo', [{ taskId: id, newState: state }])).toEqual([{ ok: true }]);
+          const final = await s.get(id);
+          expect(final).toMatchObject({ state, progress: state === 'SUCCESS' ? 100 : 60 });
+          const pushes = [{ newProgress: 30 }, { newProgress: final!.progress === 100 ? 100 : 80 }, { newStatus: 'still here?' }, { newState: 'RUNNING' }];
+          const results = await core.updateTransferTask('hippo', pushes.map((p) => ({ taskId: id, ...p })));
+          // The push of exactly what the task holds changes nothing and is accepted; everything else is refused.
+          const expected = pushes.map((p) => (p.newProgress === final!.progress ? { ok: true } : { ok: false, code: 'FailedPrecondition', reason: expect.stringMatching(/terminal/) }));
+          expect(results).toEqual(expected);
+          expect(await s.get(id)).toEqual(final);
+        }
+      });
     });
 
     if (setup.reopen) {

@@ -4,7 +4,7 @@
  */
 import { isHandoffError } from '../../core/errors.js';
 import type { TransferRoute, TransferTaskStore } from '../store/port.js';
-import type { UserId } from '../types.js';
+import type { TransferTask, UserId } from '../types.js';
 import type { AllocationLedger, Drive, DriveDirectory, DrivePermissions, FileMetadataSource } from './ports.js';
 import type { ReleasePolicy } from './release-policy.js';
 import type { TransferItem } from './requests.js';
@@ -41,13 +41,26 @@ export interface CheckPorts {
   readonly store: TransferTaskStore;
 }
 
-/** An item that passed every check, with its route; or the first failure. */
-export type CheckOutcome = { readonly ok: true; readonly route: TransferRoute } | CheckFailure;
+/**
+ * An item that passed every check, with its route; or the first failure. `own` is set when the
+ * route is held by this very item's task, created by a concurrent copy of the same idempotent
+ * request: that task is the item's answer, not a conflict.
+ */
+export type CheckOutcome = { readonly ok: true; readonly route: TransferRoute; readonly own?: TransferTask } | CheckFailure;
+
+/** Which item of which idempotent request is being checked. */
+export interface RequestItem {
+  readonly idempotencyKey: string;
+  readonly index: number;
+}
 
 const fail = (check: TransferCheck, reason: string): CheckFailure => ({ ok: false, check, reason });
 
-/** Runs the checks for `item` on behalf of `user`; the first failure wins. */
-export async function checkTransferItem(ports: CheckPorts, user: UserId, item: TransferItem): Promise<CheckOutcome> {
+/**
+ * Runs the checks for `item` on behalf of `user`; the first failure wins. With `request`, an
+ * active task on the route that is this item's own (see {@link ownTask}) passes the last check.
+ */
+export async function checkTransferItem(ports: CheckPorts, user: UserId, item: TransferItem, request?: RequestItem): Promise<CheckOutcome> {
   let check: TransferCheck = 'drives';
   try {
     const source = await ports.drives.driveOf(item.sourcePath);
@@ -85,12 +98,27 @@ export async function checkTransferItem(ports: CheckPorts, user: UserId, item: T
     check = 'already-active';
     const route = routeOf(item, source, destination);
     const active = await ports.store.findActive(route);
-    if (active) return alreadyActive(user, active);
-    return { ok: true, route };
+    if (!active) return { ok: true, route };
+    const own = request && (await ownTask(ports.store, user, request, active));
+    return own ? { ok: true, route, own } : alreadyActive(user, active);
   } catch (err) {
     // A port that fails refuses this item only; the user may retry it.
     return fail(check, `could not complete the "${check}" check: ${isHandoffError(err) ? err.message : 'unexpected error'}`);
   }
+}
+
+/**
+ * The task the current claim of the request's key holds for its item, if any: created by an
+ * earlier or a concurrent copy of the same request. With `candidate`, only that task can be it
+ * (and the store is read only when its key and index match).
+ */
+export async function ownTask(store: TransferTaskStore, user: UserId, request: RequestItem, candidate?: TransferTask): Promise<TransferTask | undefined> {
+  if (candidate && (candidate.initiatedBy !== user || candidate.idempotencyKey !== request.idempotencyKey || candidate.requestIndex !== request.index)) {
+    return undefined;
+  }
+  // Same key and index is not enough: a task of an expired claim of the key no longer answers for it.
+  const own = (await store.findByIdempotencyKey(user, request.idempotencyKey)).find((t) => t.requestIndex === request.index);
+  return candidate && own?.id !== candidate.id ? undefined : own;
 }
 
 /** The refusal for an item whose route is taken; the task id is shown only to its owner. */

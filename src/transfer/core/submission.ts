@@ -9,7 +9,7 @@ import { InvalidArgumentError, isHandoffError } from '../../core/errors.js';
 import { newTask } from '../lifecycle.js';
 import type { TransferTaskStore } from '../store/port.js';
 import type { ProviderId, ProviderTransferRequest, TaskId, TransferTask, UserId } from '../types.js';
-import { alreadyActive, checkTransferItem, type CheckFailure, type CheckPorts } from './checks.js';
+import { alreadyActive, checkTransferItem, ownTask, type CheckFailure, type CheckPorts } from './checks.js';
 import type { ProviderGateway } from './provider-gateway.js';
 import { requestFingerprint, type TransferItem } from './requests.js';
 import type { TaskEvent, TaskWriter } from './task-writer.js';
@@ -79,8 +79,12 @@ async function createTask(
   idempotencyKey: string | undefined,
   index: number,
 ): Promise<{ result: TransferItemResult; created?: TransferTask }> {
-  const checked = await checkTransferItem(ctx.ports, user, item);
+  const request = idempotencyKey === undefined ? undefined : { idempotencyKey, index };
+  const checked = await checkTransferItem(ctx.ports, user, item, request);
   if (!checked.ok) return { result: checked };
+  // A concurrent copy of this request created the item's task after we read the key's tasks: it
+  // holds the route, and it is our answer. Its creator forwards it.
+  if (checked.own) return { result: { ok: true, taskId: checked.own.id } };
   const draft = { ...checked.route, initiatedBy: user, idempotencyKey: idempotencyKey ?? null, requestIndex: idempotencyKey === undefined ? null : index };
   try {
     const task = await ctx.store.insert(newTask(draft, ctx.clock.now()));
@@ -89,10 +93,8 @@ async function createTask(
   } catch (err) {
     if (!isHandoffError(err, 'AlreadyExists')) throw err;
     // Lost a race: to a concurrent copy of this very request (same key), or to another transfer.
-    if (idempotencyKey !== undefined) {
-      const twin = (await ctx.store.findByIdempotencyKey(user, idempotencyKey)).find((t) => t.requestIndex === index);
-      if (twin) return { result: { ok: true, taskId: twin.id } };
-    }
+    const twin = request && (await ownTask(ctx.store, user, request));
+    if (twin) return { result: { ok: true, taskId: twin.id } };
     return { result: alreadyActive(user, await ctx.store.findActive(checked.route)) };
   }
 }

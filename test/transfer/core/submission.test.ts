@@ -254,14 +254,19 @@ describe('a client retrying a request with an idempotency key', () => {
     expect(await f.core.getTask('alice', (result as { taskId: number }).taskId)).toMatchObject({ capabilities: { canPause: true } });
   });
 
-  it('gives two concurrent copies of one request the same task ids', async () => {
-    const f = createFixture();
-    const [a, b] = await Promise.all([
-      f.core.transferFilesBetweenProviders('alice', items, { idempotencyKey: 'twice' }),
-      f.core.transferFilesBetweenProviders('alice', items, { idempotencyKey: 'twice' }),
-    ]);
-    expect(a).toEqual(b);
-    expect((await f.store.browse({ initiatedBy: 'alice', limit: 50 })).length).toBe(2);
+  it('gives concurrent copies of one request the same task ids, not already-active for each other\'s tasks', async () => {
+    for (const store of [new MemoryTransferTaskStore(), await SqliteTransferTaskStore.open({ path: ':memory:' })]) {
+      const f = createFixture(store);
+      // Enough items for the copies to drift apart, so that one checks an item after another created its task.
+      const more = ['a', 'b', 'c', 'd'].map((name) => `/4123/${name}`);
+      for (const path of more) f.world.addFolder(path);
+      const request = [...items, ...more.map((sourcePath) => ({ sourcePath, destinationPath: inbox }))];
+      const answers = await Promise.all(Array.from({ length: 8 }, () => f.core.transferFilesBetweenProviders('alice', request, { idempotencyKey: 'again' })));
+      expect(answers[0]!.map((r) => r.ok)).toEqual([true, false, true, true, true, true, true]);
+      for (const answer of answers) expect(answer).toEqual(answers[0]);
+      expect((await f.store.browse({ initiatedBy: 'alice', limit: 50 })).length).toBe(6);
+      await store.close();
+    }
   });
 });
 
