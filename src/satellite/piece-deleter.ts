@@ -44,6 +44,13 @@ export class PieceDeleter {
     this.#pump();
   }
 
+  /** Queues the delete of one piece on one node (e.g. a graceful-exit replacement no segment uses). */
+  enqueuePiece(nodeId: Uint8Array, pieceId: Uint8Array): void {
+    if (this.#closed || this.#queue.length >= (this.deps.maxQueue ?? 100_000)) return;
+    this.#queue.push({ nodeId, pieceId });
+    this.#pump();
+  }
+
   /** Resolves once the queue is empty and nothing is in flight. */
   async drain(): Promise<void> {
     while (this.#queue.length > 0 || this.#active > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));

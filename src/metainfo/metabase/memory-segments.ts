@@ -17,8 +17,8 @@ export class MemorySegmentTable {
   readonly #byStream = new Map<string, SegmentRecord[]>();
   /** Stream ids that have segments, in byte order. */
   readonly #streams: StreamId[] = [];
-  /** Root piece id (hex) → segments referencing it; inline segments (no pieces) are not counted. */
-  readonly #references = new Map<string, number>();
+  /** Root piece id (hex) → the segments referencing it (stream hex, position); inline segments are not listed. */
+  readonly #references = new Map<string, Map<string, { readonly streamId: StreamId; readonly position: SegmentPosition }>>();
 
   /** The stored segments of a stream, in position order (the live array: callers may update entries). */
   ofStream(streamId: StreamId): SegmentRecord[] {
@@ -42,8 +42,22 @@ export class MemorySegmentTable {
     insertSorted(list, segment, byPosition);
     if (segment.rootPieceId.length > 0) {
       const root = toHex(segment.rootPieceId);
-      this.#references.set(root, (this.#references.get(root) ?? 0) + 1);
+      let refs = this.#references.get(root);
+      if (!refs) this.#references.set(root, (refs = new Map()));
+      refs.set(segmentKey(segment.streamId, segment.position), { streamId: segment.streamId, position: segment.position });
     }
+  }
+
+  /** Copies of the segments whose root piece id is `rootPieceId` (a segment and its copies), in (streamId, position) order. */
+  byRootPieceId(rootPieceId: Uint8Array): SegmentRecord[] {
+    const refs = this.#references.get(toHex(rootPieceId));
+    if (!refs) return [];
+    const out: SegmentRecord[] = [];
+    for (const { streamId, position } of refs.values()) {
+      const at = this.indexOf(streamId, position);
+      if (at >= 0) out.push(cloneSegment(this.ofStream(streamId)[at]!));
+    }
+    return out.sort((a, b) => compareBytes(a.streamId, b.streamId) || comparePositions(a.position, b.position));
   }
 
   /**
@@ -63,9 +77,9 @@ export class MemorySegmentTable {
         removed.push(segment);
         if (segment.rootPieceId.length === 0) continue;
         const root = toHex(segment.rootPieceId);
-        const left = this.#references.get(root)! - 1;
-        if (left === 0) this.#references.delete(root);
-        else this.#references.set(root, left);
+        const refs = this.#references.get(root)!;
+        refs.delete(segmentKey(segment.streamId, segment.position));
+        if (refs.size === 0) this.#references.delete(root);
       }
     }
     return removed.filter((s) => s.rootPieceId.length === 0 || !this.#references.has(toHex(s.rootPieceId))).map((s) => cloneSegment(s));
@@ -89,4 +103,8 @@ export class MemorySegmentTable {
     }
     return out;
   }
+}
+
+function segmentKey(streamId: StreamId, position: SegmentPosition): string {
+  return `${toHex(streamId)}:${position.part}:${position.index}`;
 }

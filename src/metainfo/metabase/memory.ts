@@ -199,6 +199,11 @@ export class MemoryMetabaseStore implements MetabaseStore {
     return this.#segments.iterate(cursor, options.limit);
   }
 
+  async segmentsByRootPieceId(rootPieceId: Uint8Array): Promise<SegmentRecord[]> {
+    v.requireBytes(rootPieceId, 'rootPieceId', 32);
+    return this.#segments.byRootPieceId(rootPieceId);
+  }
+
   async swapSegmentPieces(streamId: StreamId, position: SegmentPosition, expected: readonly Piece[], next: readonly Piece[]): Promise<boolean> {
     v.requireBytes(streamId, 'streamId', v.ID_LENGTH);
     requirePosition(position);

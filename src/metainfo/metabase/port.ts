@@ -179,6 +179,12 @@ export interface MetabaseStore {
   /** Every segment of every stream, in (streamId, part, index) order, after `cursor` (exclusive). */
   iterateSegments(options: { cursor?: SegmentCursor | undefined; limit: number }): Promise<SegmentRecord[]>;
   /**
+   * Every segment whose root piece id is `rootPieceId` — a segment and the copies sharing its
+   * pieces — in (streamId, position) order. Graceful exit and repair use it so that handing over
+   * or replacing a piece updates every segment that references it.
+   */
+  segmentsByRootPieceId(rootPieceId: Uint8Array): Promise<SegmentRecord[]>;
+  /**
    * Compare-and-swap of a segment's piece list: applies `next` only if the stored list equals
    * `expected` (same numbers and node ids, in any order; stored sorted by number). Returns false
    * (and changes nothing) otherwise, or if the segment is gone. One statement: of racing swaps

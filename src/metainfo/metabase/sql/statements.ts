@@ -70,5 +70,7 @@ export const listSegments = statement('list_segments', `SELECT ${S} FROM ${SEGME
 export const iterateSegments = statement('iterate_segments', `SELECT ${S} FROM ${SEGMENTS} ORDER BY stream_id, position LIMIT $1`);
 export const iterateSegmentsAfter = statement('iterate_segments_after', `SELECT ${S} FROM ${SEGMENTS}
   WHERE (stream_id, position) > ($1, $2) ORDER BY stream_id, position LIMIT $3`);
+export const segmentsByRoot = statement('segments_by_root', `SELECT ${S} FROM ${SEGMENTS} WHERE root_piece_id = $1
+  ORDER BY stream_id, position`);
 /** The compare-and-swap: one statement, so of two racing swaps from the same list one wins. */
 export const swapPieces = statement('swap_pieces', `UPDATE ${SEGMENTS} SET pieces = $4 WHERE stream_id = $1 AND position = $2 AND pieces = $3`);

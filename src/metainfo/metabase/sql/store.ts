@@ -153,6 +153,12 @@ export abstract class SqlMetabaseStore implements MetabaseStore {
     return rows.map(segmentFromRow);
   }
 
+  async segmentsByRootPieceId(rootPieceId: Uint8Array): Promise<SegmentRecord[]> {
+    v.requireBytes(rootPieceId, 'rootPieceId', 32);
+    const rows = await this.#runner.run(() => single(S.segmentsByRoot, rootPieceId));
+    return rows.map(segmentFromRow);
+  }
+
   async swapSegmentPieces(streamId: StreamId, position: SegmentPosition, expected: readonly Piece[], next: readonly Piece[]): Promise<boolean> {
     v.requireBytes(streamId, 'streamId', v.ID_LENGTH);
     requirePosition(position);

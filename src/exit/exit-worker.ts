@@ -1,0 +1,237 @@
+/**
+ * `ExitWorker`: the storage node's runner for its exit from one satellite. It drives the pure
+ * {@link workerTransition} with the stream, the piece store and the node's exit status, and
+ * keeps going across broken streams and restarts until the satellite sends the final receipt.
+ */
+
+import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
+import type { PieceStore } from '../piecestore/store.js';
+import type { RpcClient } from '../rpc/client.js';
+import type { ClientStream } from '../rpc/client-stream.js';
+import type { NodeExitMessage, SatelliteExitMessage } from './messages.js';
+import type { NodeExitStore } from './node-store.js';
+import { transferPiece } from './piece-transfer.js';
+import { encodeExitReceipt, verifyExitReceipt } from './receipt.js';
+import { DEFAULT_EXIT_CONFIG, type NodeExitStatus } from './types.js';
+import { initialWorkerState, workerTransition, type WorkerConfig, type WorkerEffect, type WorkerEvent, type WorkerState } from './worker.js';
+
+export interface ExitWorkerOptions {
+  readonly satelliteId: Uint8Array;
+  /** This node's id (receipts must name it). */
+  readonly nodeId: Uint8Array;
+  readonly store: NodeExitStore;
+  readonly pieces: PieceStore;
+  /** Opens `GracefulExit.Process` to the satellite. */
+  openStream(): Promise<ClientStream<NodeExitMessage, SatelliteExitMessage>>;
+  /** A client for a replacement node, pinned to its id. */
+  dialNode(address: string, nodeId: Uint8Array): RpcClient;
+  readonly clock?: Clock;
+  readonly config?: Partial<WorkerConfig>;
+  /** Called after each change of the node's exit status (progress, the end). */
+  readonly onProgress?: (status: NodeExitStatus) => void;
+  readonly onError?: (error: unknown, where: string) => void;
+}
+
+/**
+ * @example
+ * ```ts
+ * const worker = new ExitWorker({ satelliteId, nodeId, store: db.exits, pieces, openStream, dialNode });
+ * worker.start();
+ * await worker.finished; // the receipt is stored and the satellite's pieces are gone
+ * ```
+ */
+export class ExitWorker {
+  #state: WorkerState;
+  readonly #options: ExitWorkerOptions;
+  readonly #clock: Clock;
+  readonly #events: WorkerEvent[] = [];
+  #pumping = false;
+  #stream: ClientStream<NodeExitMessage, SatelliteExitMessage> | undefined;
+  #generation = 0;
+  #retry: TimerHandle | undefined;
+  readonly #stopping = new AbortController();
+  readonly #transfers = new Set<Promise<void>>();
+  #resolveFinished!: () => void;
+  /** Resolves once the exit has finished here (receipt stored, pieces removed) or the worker stopped. */
+  readonly finished: Promise<void>;
+
+  constructor(options: ExitWorkerOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#state = initialWorkerState(options.config);
+    this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
+  }
+
+  get phase(): WorkerState['phase'] {
+    return this.#state.phase;
+  }
+
+  start(): void {
+    this.#dispatch({ type: 'start' });
+  }
+
+  /** Stops dialing and transferring (the exit goes on at the next start). */
+  async stop(): Promise<void> {
+    this.#stopping.abort();
+    this.#dispatch({ type: 'stop' });
+    await Promise.allSettled([...this.#transfers]);
+    while (this.#pumping) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  #dispatch(event: WorkerEvent): void {
+    this.#events.push(event);
+    if (!this.#pumping) void this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    this.#pumping = true;
+    try {
+      while (this.#events.length > 0) {
+        const step = workerTransition(this.#state, this.#events.shift()!);
+        this.#state = step.state;
+        for (const effect of step.effects) {
+          try {
+            await this.#run(effect);
+          } catch (err) {
+            this.#options.onError?.(err, 'graceful exit worker');
+            if (effect.type === 'send') this.#events.push({ type: 'streamEnded', error: err });
+          }
+        }
+        if (this.#state.phase === 'finished') this.#resolveFinished();
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  async #run(effect: WorkerEffect): Promise<void> {
+    const { store, satelliteId } = this.#options;
+    switch (effect.type) {
+      case 'connect':
+        this.#connect();
+        return;
+      case 'closeStream': {
+        this.#generation++;
+        const stream = this.#stream;
+        this.#stream = undefined;
+        stream?.cancel();
+        return;
+      }
+      case 'send':
+        if (this.#stream === undefined) return;
+        await this.#stream.send(effect.message);
+        return;
+      case 'transfer': {
+        const message = effect.message;
+        const running = transferPiece(
+          {
+            satelliteId,
+            pieces: this.#options.pieces,
+            dialNode: this.#options.dialNode,
+            minBytesPerSecond: DEFAULT_EXIT_CONFIG.minTransferBytesPerSecond,
+            timeoutFloorMs: DEFAULT_EXIT_CONFIG.receiveTimeoutFloorMs,
+            signal: this.#stopping.signal,
+          },
+          message,
+        ).then((report) => this.#dispatch({ type: 'transferred', pieceId: message.originalPieceId, report }));
+        this.#transfers.add(running);
+        void running.finally(() => this.#transfers.delete(running));
+        return;
+      }
+      case 'deletePiece': {
+        const size = await this.#options.pieces.header(satelliteId, effect.pieceId).then((h) => h.size, () => undefined);
+        if (size !== undefined && (await this.#options.pieces.delete(satelliteId, effect.pieceId))) {
+          await store.addDeleted(satelliteId, size);
+          await this.#progress();
+        }
+        return;
+      }
+      case 'record':
+        if (effect.report.type === 'transferSucceeded') await store.addTransferred(satelliteId, effect.report.originalPieceHash.pieceSize);
+        else await store.addFailed(satelliteId);
+        await this.#progress();
+        return;
+      case 'scheduleRetry':
+        if (this.#retry !== undefined) this.#clock.clearTimeout(this.#retry);
+        this.#retry = this.#clock.setTimeout(() => {
+          this.#retry = undefined;
+          this.#dispatch({ type: 'retry' });
+        }, effect.afterMs);
+        return;
+      case 'cancelRetry':
+        if (this.#retry !== undefined) this.#clock.clearTimeout(this.#retry);
+        this.#retry = undefined;
+        return;
+      case 'finish': {
+        if (!verifyExitReceipt(effect.receipt, satelliteId, { nodeId: this.#options.nodeId })) {
+          this.#options.onError?.(new Error('the satellite sent an exit receipt that does not verify; kept anyway'), 'graceful exit worker');
+        }
+        await store.finish(satelliteId, { state: effect.outcome, failureReason: effect.reason, receipt: encodeExitReceipt(effect.receipt), at: this.#clock.now() });
+        await this.#progress();
+        await wipeSatellite(store, this.#options.pieces, satelliteId);
+        await this.#progress();
+        this.#events.push({ type: 'finished' });
+        return;
+      }
+      case 'report':
+        this.#options.onError?.(effect.error, 'graceful exit stream');
+        return;
+    }
+  }
+
+  #connect(): void {
+    const generation = ++this.#generation;
+    void (async () => {
+      let stream: ClientStream<NodeExitMessage, SatelliteExitMessage>;
+      try {
+        stream = await this.#options.openStream();
+      } catch (error) {
+        if (generation === this.#generation) this.#dispatch({ type: 'streamEnded', error });
+        return;
+      }
+      if (generation !== this.#generation) {
+        stream.cancel();
+        return;
+      }
+      this.#stream = stream;
+      this.#dispatch({ type: 'connected' });
+      let error: unknown;
+      try {
+        for (;;) {
+          const message = await stream.receive();
+          if (message === undefined) break;
+          if (generation !== this.#generation) return;
+          this.#dispatch({ type: 'received', message });
+        }
+      } catch (err) {
+        error = err;
+      }
+      if (generation === this.#generation) this.#dispatch(error === undefined ? { type: 'streamEnded' } : { type: 'streamEnded', error });
+    })();
+  }
+
+  async #progress(): Promise<void> {
+    if (this.#options.onProgress === undefined) return;
+    const status = await this.#options.store.get(this.#options.satelliteId);
+    if (status !== undefined) this.#options.onProgress(status);
+  }
+}
+
+/**
+ * Removes every piece still held for `satelliteId` after its exit finished, counting each as
+ * deleted, then marks the exit wiped. Safe to run again after a crash (the startup sweep does).
+ */
+export async function wipeSatellite(store: NodeExitStore, pieces: PieceStore, satelliteId: Uint8Array): Promise<number> {
+  let removed = 0;
+  const entries = [];
+  for await (const entry of pieces.list(satelliteId)) entries.push(entry);
+  for (const entry of entries) {
+    if (await pieces.delete(satelliteId, entry.pieceId)) {
+      await store.addDeleted(satelliteId, entry.size);
+      removed++;
+    }
+  }
+  await store.markWiped(satelliteId);
+  return removed;
+}
+

@@ -1,0 +1,68 @@
+/**
+ * `GracefulExit.Process`: one bidirectional stream between an exiting node and its satellite.
+ * The node's first call initiates the exit (no separate RPC: a node whose satellite is slow to
+ * answer just calls again). The caller is the connection's authenticated peer, never a field.
+ *
+ * Satellite → node: `notReady` (gathering; ask again after `retryAfterMs`), `transferPiece`
+ * (upload this piece to that node under a `PUT_GRACEFUL_EXIT` limit), `deletePiece` (the
+ * replacement is recorded: delete yours), `exitCompleted` / `exitFailed` (with a signed receipt).
+ * Node → satellite: `transferSucceeded` (with the proof) or `transferFailed`.
+ */
+import { s, type Infer } from '../codec/index.js';
+import { OrderLimitSchema } from '../orders/order-limit.js';
+import { PieceHashSchema } from '../orders/piece-hash.js';
+import { streamMethod } from '../rpc/method.js';
+import { EXIT_FAILURE_REASONS, TRANSFER_ERRORS } from './types.js';
+
+/** An encoded receipt is small; anything larger is refused before decoding. */
+export const MAX_RECEIPT_BYTES = 1024;
+
+export const ExitReceiptSchema = s.object({
+  nodeId: s.bytes({ length: 32 }),
+  satelliteId: s.bytes({ length: 32 }),
+  outcome: s.enum(['completed', 'failed']),
+  /** Why it failed; absent when completed. */
+  reason: s.optional(s.enum(EXIT_FAILURE_REASONS)),
+  /** When the satellite finished the exit (ms since the epoch). */
+  finishedAt: s.int({ min: 0 }),
+  signature: s.bytes({ length: 64 }),
+});
+export type ExitReceipt = Infer<typeof ExitReceiptSchema>;
+
+export const NodeExitMessage = s.variant('type', {
+  transferSucceeded: s.object({
+    originalPieceId: s.bytes({ length: 32 }),
+    /** The satellite's own limit the piece was first uploaded under, as the node stored it. */
+    originalOrderLimit: OrderLimitSchema,
+    /** The uplink's signed hash of the piece, as the node stored it. */
+    originalPieceHash: PieceHashSchema,
+    /** The replacement node's signed receipt for the same bytes under its derived piece id. */
+    replacementPieceHash: PieceHashSchema,
+  }),
+  transferFailed: s.object({
+    originalPieceId: s.bytes({ length: 32 }),
+    error: s.enum(TRANSFER_ERRORS),
+    /** A short explanation for the satellite's logs. */
+    detail: s.optional(s.string({ max: 512 })),
+  }),
+});
+export type NodeExitMessage = Infer<typeof NodeExitMessage>;
+
+export const SatelliteExitMessage = s.variant('type', {
+  notReady: s.object({ retryAfterMs: s.int({ min: 0 }) }),
+  transferPiece: s.object({
+    originalPieceId: s.bytes({ length: 32 }),
+    /** Signs the orders and the piece hash of this one upload (its public half is in the limit). */
+    piecePrivateKey: s.bytes({ length: 32 }),
+    /** A `PUT_GRACEFUL_EXIT` limit for the replacement node's derived piece id. */
+    limit: OrderLimitSchema,
+    /** Where the replacement node listens. */
+    address: s.string({ max: 256 }),
+  }),
+  deletePiece: s.object({ originalPieceId: s.bytes({ length: 32 }) }),
+  exitCompleted: s.object({ receipt: ExitReceiptSchema }),
+  exitFailed: s.object({ reason: s.enum(EXIT_FAILURE_REASONS), receipt: ExitReceiptSchema }),
+});
+export type SatelliteExitMessage = Infer<typeof SatelliteExitMessage>;
+
+export const GracefulExitProcess = streamMethod('GracefulExit.Process', NodeExitMessage, SatelliteExitMessage);

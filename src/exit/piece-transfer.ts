@@ -1,0 +1,96 @@
+/**
+ * One graceful-exit transfer on the exiting node: re-check the stored piece against its own
+ * signed hash (bit rot is reported `NOT_FOUND`, never sent), upload it to the replacement node as
+ * an ordinary piece upload under the satellite's `PUT_GRACEFUL_EXIT` limit, check the receiver's
+ * signed hash, and build the report with the proof.
+ */
+import { equalBytes } from '../core/bytes.js';
+import { isHandoffError } from '../core/errors.js';
+import { verifyPieceHashSignature } from '../orders/piece-hash.js';
+import { pieceSigner } from '../orders/piece-key.js';
+import { uploadPiece } from '../piecestore/client.js';
+import { createPieceHasher } from '../piecestore/hasher.js';
+import type { PieceStore } from '../piecestore/store.js';
+import type { RpcClient } from '../rpc/client.js';
+import type { NodeExitMessage } from './messages.js';
+import type { TransferPieceMessage } from './worker.js';
+
+export interface PieceTransferDeps {
+  readonly satelliteId: Uint8Array;
+  readonly pieces: PieceStore;
+  /** A client for the replacement node at `address`, pinned to `nodeId`. */
+  dialNode(address: string, nodeId: Uint8Array): RpcClient;
+  /** Bytes per second every node is expected to manage: sets the upload's deadline. */
+  readonly minBytesPerSecond: number;
+  /** The deadline never drops below this. */
+  readonly timeoutFloorMs: number;
+  readonly signal?: AbortSignal;
+}
+
+const failed = (originalPieceId: Uint8Array, error: 'NOT_FOUND' | 'STORAGE_NODE_UNAVAILABLE' | 'HASH_VERIFICATION' | 'UNKNOWN', detail: string): NodeExitMessage => ({
+  type: 'transferFailed',
+  originalPieceId,
+  error,
+  detail: detail.slice(0, 512),
+});
+
+/**
+ * Runs one transfer and returns what to report; never throws for a transfer that went wrong.
+ *
+ * @example
+ * ```ts
+ * const report = await transferPiece({ satelliteId, pieces, dialNode, minBytesPerSecond: 5000, timeoutFloorMs: 120_000 }, message);
+ * await stream.send(report);
+ * ```
+ */
+export async function transferPiece(deps: PieceTransferDeps, message: TransferPieceMessage): Promise<NodeExitMessage> {
+  const pieceId = message.originalPieceId;
+  let header;
+  try {
+    header = await deps.pieces.header(deps.satelliteId, pieceId);
+  } catch (err) {
+    if (isHandoffError(err, 'NotFound')) return failed(pieceId, 'NOT_FOUND', 'this node does not hold the piece');
+    return failed(pieceId, 'UNKNOWN', `cannot read the piece: ${(err as Error).message}`);
+  }
+  const original = header.uplinkPieceHash;
+  const data = new Uint8Array(header.size);
+  const hasher = createPieceHasher();
+  try {
+    let at = 0;
+    for await (const chunk of deps.pieces.read(deps.satelliteId, pieceId, { offset: 0, length: header.size }, deps.signal ? { signal: deps.signal } : {})) {
+      data.set(chunk, at);
+      at += chunk.length;
+      hasher.update(chunk);
+    }
+  } catch (err) {
+    if (isHandoffError(err, 'NotFound')) return failed(pieceId, 'NOT_FOUND', 'the piece vanished while being read');
+    return failed(pieceId, 'UNKNOWN', `cannot read the piece: ${(err as Error).message}`);
+  }
+  // The piece must still be what the uplink signed: rotten data is reported lost, never passed on.
+  const intact =
+    original.pieceSize === header.size &&
+    equalBytes(hasher.digest(), original.hash) &&
+    equalBytes(original.pieceId, pieceId) &&
+    verifyPieceHashSignature(original, header.orderLimit.piecePublicKey);
+  if (!intact) return failed(pieceId, 'NOT_FOUND', 'the stored piece no longer matches its signed hash');
+
+  const timeoutMs = Math.max(deps.timeoutFloorMs, Math.ceil((header.size / deps.minBytesPerSecond) * 1000));
+  try {
+    const client = deps.dialNode(message.address, message.limit.storageNodeId);
+    const receipt = await uploadPiece(client, {
+      limit: message.limit,
+      pieceKey: pieceSigner(message.piecePrivateKey),
+      data,
+      timeoutMs,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+    return { type: 'transferSucceeded', originalPieceId: pieceId, originalOrderLimit: header.orderLimit, originalPieceHash: original, replacementPieceHash: receipt };
+  } catch (err) {
+    const detail = (err as Error)?.message ?? String(err);
+    if (isHandoffError(err, 'Unauthenticated')) return failed(pieceId, 'HASH_VERIFICATION', detail);
+    if (isHandoffError(err, 'Unavailable') || isHandoffError(err, 'DeadlineExceeded') || isHandoffError(err, 'ResourceExhausted')) {
+      return failed(pieceId, 'STORAGE_NODE_UNAVAILABLE', detail);
+    }
+    return failed(pieceId, 'UNKNOWN', detail);
+  }
+}

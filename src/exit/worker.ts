@@ -1,0 +1,156 @@
+/**
+ * The storage node's side of graceful exit with one satellite, as a pure machine:
+ * `transition(state, event) → { state, effects }`. The runner (`ExitWorker`) dials, transfers,
+ * deletes and persists; time and backoff come in as events.
+ *
+ * ```text
+ * idle ─start─► connecting ─connected─► streaming ─notReady─► waiting ─retry─► connecting …
+ * streaming: TransferPiece ─► transfer (up to `concurrency` at once, the rest wait their turn) ─► report
+ *            DeletePiece ─► delete;  ExitCompleted | ExitFailed ─► finishing ─► finished
+ * a broken stream ─► waiting (capped exponential backoff) ─► connecting
+ * ```
+ */
+import { toHex } from '../core/bytes.js';
+import type { ExitReceipt, NodeExitMessage, SatelliteExitMessage } from './messages.js';
+import type { ExitFailureReason } from './types.js';
+
+export type TransferPieceMessage = Extract<SatelliteExitMessage, { type: 'transferPiece' }>;
+
+export interface WorkerConfig {
+  /** Transfers run at once (default 5, as Storj). */
+  readonly concurrency: number;
+  /** First backoff after a broken stream. */
+  readonly minBackoffMs: number;
+  /** Backoff never grows past this. */
+  readonly maxBackoffMs: number;
+}
+
+export const DEFAULT_WORKER_CONFIG: WorkerConfig = Object.freeze({ concurrency: 5, minBackoffMs: 1_000, maxBackoffMs: 5 * 60_000 });
+
+export type WorkerPhase = 'idle' | 'connecting' | 'streaming' | 'waiting' | 'finishing' | 'finished';
+
+export interface WorkerState {
+  readonly config: WorkerConfig;
+  readonly phase: WorkerPhase;
+  /** Transfers the satellite asked for that wait for a free slot. */
+  readonly pending: readonly TransferPieceMessage[];
+  /** Piece ids (hex) being transferred. */
+  readonly running: ReadonlySet<string>;
+  /** Streams broken in a row (resets when the satellite answers). */
+  readonly failures: number;
+}
+
+export type WorkerEvent =
+  | { readonly type: 'start' }
+  | { readonly type: 'connected' }
+  | { readonly type: 'received'; readonly message: SatelliteExitMessage }
+  /** A transfer finished with the report to send (`transferSucceeded` or `transferFailed`). */
+  | { readonly type: 'transferred'; readonly pieceId: Uint8Array; readonly report: NodeExitMessage }
+  /** The stream ended or could not be opened. */
+  | { readonly type: 'streamEnded'; readonly error?: unknown }
+  | { readonly type: 'retry' }
+  /** The receipt is stored and the satellite's pieces are removed. */
+  | { readonly type: 'finished' }
+  /** The node is shutting down. */
+  | { readonly type: 'stop' };
+
+export type WorkerEffect =
+  | { readonly type: 'connect' }
+  | { readonly type: 'closeStream' }
+  | { readonly type: 'send'; readonly message: NodeExitMessage }
+  | { readonly type: 'transfer'; readonly message: TransferPieceMessage }
+  | { readonly type: 'deletePiece'; readonly pieceId: Uint8Array }
+  /** Count a report in the node's exit status. */
+  | { readonly type: 'record'; readonly report: NodeExitMessage }
+  | { readonly type: 'scheduleRetry'; readonly afterMs: number }
+  | { readonly type: 'cancelRetry' }
+  /** Store the receipt, then remove every remaining piece of the satellite. */
+  | { readonly type: 'finish'; readonly outcome: 'completed' | 'failed'; readonly reason: ExitFailureReason | null; readonly receipt: ExitReceipt }
+  | { readonly type: 'report'; readonly error: unknown };
+
+export interface WorkerStep {
+  readonly state: WorkerState;
+  readonly effects: readonly WorkerEffect[];
+}
+
+export function initialWorkerState(config: Partial<WorkerConfig> = {}): WorkerState {
+  return { config: { ...DEFAULT_WORKER_CONFIG, ...config }, phase: 'idle', pending: [], running: new Set(), failures: 0 };
+}
+
+/** The wait after `failures` broken streams in a row: doubling from the minimum, capped. */
+export function backoffMs(config: WorkerConfig, failures: number): number {
+  return Math.min(config.maxBackoffMs, config.minBackoffMs * 2 ** Math.max(0, Math.min(30, failures - 1)));
+}
+
+/**
+ * @example
+ * ```ts
+ * let state = initialWorkerState({ concurrency: 5 });
+ * const step = workerTransition(state, { type: 'start' }); // → connect
+ * ```
+ */
+export function workerTransition(state: WorkerState, event: WorkerEvent): WorkerStep {
+  if (state.phase === 'finished') return { state, effects: [] };
+  switch (event.type) {
+    case 'start':
+    case 'retry':
+      if (state.phase !== 'idle' && state.phase !== 'waiting') return { state, effects: [] };
+      return { state: { ...state, phase: 'connecting' }, effects: [{ type: 'connect' }] };
+    case 'connected':
+      if (state.phase !== 'connecting') return { state, effects: [] };
+      return { state: { ...state, phase: 'streaming' }, effects: [] };
+    case 'received':
+      if (state.phase !== 'streaming') return { state, effects: [] };
+      return received(state, event.message);
+    case 'transferred': {
+      const running = new Set(state.running);
+      running.delete(toHex(event.pieceId));
+      // After the stream broke the report has nowhere to go: the satellite asks again after the redial.
+      if (state.phase !== 'streaming') return { state: { ...state, running }, effects: [] };
+      const next = startPending({ ...state, running });
+      return { state: next.state, effects: [{ type: 'record', report: event.report }, { type: 'send', message: event.report }, ...next.effects] };
+    }
+    case 'streamEnded': {
+      if (state.phase === 'finishing' || state.phase === 'waiting' || state.phase === 'idle') return { state, effects: [] };
+      const failures = state.failures + 1;
+      const effects: WorkerEffect[] = [{ type: 'closeStream' }, { type: 'scheduleRetry', afterMs: backoffMs(state.config, failures) }];
+      if (event.error !== undefined) effects.unshift({ type: 'report', error: event.error });
+      return { state: { ...state, phase: 'waiting', pending: [], failures }, effects };
+    }
+    case 'finished':
+      return { state: { ...state, phase: 'finished', pending: [] }, effects: [{ type: 'closeStream' }] };
+    case 'stop':
+      return { state: { ...state, phase: 'finished', pending: [] }, effects: [{ type: 'cancelRetry' }, { type: 'closeStream' }] };
+  }
+}
+
+function received(state: WorkerState, message: SatelliteExitMessage): WorkerStep {
+  const answered = { ...state, failures: 0 };
+  switch (message.type) {
+    case 'notReady':
+      return { state: { ...answered, phase: 'waiting' }, effects: [{ type: 'closeStream' }, { type: 'scheduleRetry', afterMs: message.retryAfterMs }] };
+    case 'transferPiece': {
+      const key = toHex(message.originalPieceId);
+      if (state.running.has(key) || state.pending.some((m) => toHex(m.originalPieceId) === key)) return { state: answered, effects: [] };
+      return startPending({ ...answered, pending: [...state.pending, message] });
+    }
+    case 'deletePiece':
+      return { state: answered, effects: [{ type: 'deletePiece', pieceId: message.originalPieceId }] };
+    case 'exitCompleted':
+      return { state: { ...answered, phase: 'finishing', pending: [] }, effects: [{ type: 'finish', outcome: 'completed', reason: null, receipt: message.receipt }] };
+    case 'exitFailed':
+      return { state: { ...answered, phase: 'finishing', pending: [] }, effects: [{ type: 'finish', outcome: 'failed', reason: message.reason, receipt: message.receipt }] };
+  }
+}
+
+function startPending(state: WorkerState): WorkerStep {
+  const running = new Set(state.running);
+  const pending = [...state.pending];
+  const effects: WorkerEffect[] = [];
+  while (running.size < state.config.concurrency && pending.length > 0) {
+    const message = pending.shift()!;
+    running.add(toHex(message.originalPieceId));
+    effects.push({ type: 'transfer', message });
+  }
+  return { state: { ...state, running, pending }, effects };
+}
