@@ -4,9 +4,12 @@
  * being served throughout.
  */
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { s } from '../../src/codec/index.js';
+import { encode } from '../../src/codec/msgpack.js';
 import { Identity } from '../../src/crypto/index.js';
+import { decodeEnvelope, Kind } from '../../src/rpc/frames.js';
+import { clientHandshake } from '../../src/rpc/handshake.js';
 import { RpcClient, RpcServer, tcpTransport, unaryMethod } from '../../src/transport/index.js';
 import { frameHeader } from '../../src/transport/frame-parser.js';
 import { parseHostPort } from '../../src/transport/tcp.js';
@@ -70,11 +73,13 @@ describe('a server facing hostile clients', () => {
   });
 
   it('closes a connection that announces an oversized frame without buffering it', async () => {
-    await startServer();
+    // The handshake would wait a minute: a close before that comes from the header alone.
+    await startServer({ handshakeTimeoutMs: 60_000 });
     const socket = await rawSocket();
     const closed = closedBy(socket);
-    socket.write(frameHeader(1024 * 1024 * 1024)); // 1 GiB announced, never sent
+    socket.write(frameHeader(1024 * 1024 * 1024)); // 1 GiB announced, not one byte of it sent
     await closed;
+    await vi.waitFor(() => expect(server.connectionCount).toBe(0));
     await honestCallWorks();
   });
 
@@ -91,24 +96,45 @@ describe('a server facing hostile clients', () => {
   it('refuses connections beyond its limit with ResourceExhausted and keeps serving', async () => {
     await startServer({ maxConnections: 5, handshakeTimeoutMs: 2_000 });
     const flood = await Promise.all(Array.from({ length: 5 }, () => rawSocket()));
-    for (let i = 0; i < 50 && server.connectionCount < 5; i++) await new Promise((r) => setTimeout(r, 10));
+    await vi.waitFor(() => expect(server.connectionCount).toBe(5));
     const client = new RpcClient({ transport: tcpTransport(), address });
     await expect(client.call(Echo, { text: 'x' })).rejects.toMatchObject({ name: 'ResourceExhaustedError' });
     await client.close();
     for (const socket of flood) socket.destroy();
-    for (let i = 0; i < 100 && server.connectionCount > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await vi.waitFor(() => expect(server.connectionCount).toBe(0));
     await honestCallWorks();
   });
 
   it('a frame that is valid msgpack but not a valid call ends only that connection', async () => {
     await startServer();
-    const client = new RpcClient({ transport: tcpTransport(), address });
-    await client.connect();
-    await client.close();
-    const socket = await rawSocket();
-    const closed = closedBy(socket);
-    socket.write(Buffer.concat([frameHeader(3), Buffer.from([0x93, 0x01, 0x02])]));
-    await closed;
-    await honestCallWorks();
+    const honest = new RpcClient({ transport: tcpTransport(), address });
+    try {
+      await honest.connect(); // authenticated and pooled before any bad frame arrives
+      const notCalls = [
+        [Kind.CALL, 'Robust.Echo', null], // one element short
+        [Kind.CALL, '', null, { text: 'x' }], // no method name
+        [Kind.CALL, 'Robust.Echo', -1, { text: 'x' }], // a negative deadline
+        [Kind.MSG, { text: 'x' }], // a stream message outside any call
+        [99, 'Robust.Echo'], // no such frame kind
+        [],
+        { kind: Kind.CALL, method: 'Robust.Echo' },
+        'Robust.Echo',
+      ];
+      for (const notCall of notCalls) {
+        // Past the handshake, so the frame reaches call decoding.
+        const connection = await tcpTransport().dial(address);
+        await clientHandshake(connection, Identity.generate());
+        await connection.send(encode(notCall));
+        const reply = await connection.receive();
+        expect(reply && decodeEnvelope(reply, 1024 * 1024), JSON.stringify(notCall)).toMatchObject({ kind: Kind.ERROR, code: 'InvalidArgument' });
+        await connection.done;
+        expect(connection.closed).toBe(true);
+      }
+      await vi.waitFor(() => expect(server.connectionCount).toBe(1));
+      expect(await honest.call(Echo, { text: 'still serving' })).toEqual({ text: 'still serving' });
+      expect(server.connectionCount).toBe(1); // on the connection it had all along
+    } finally {
+      await honest.close();
+    }
   });
 });
