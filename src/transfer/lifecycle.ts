@@ -212,8 +212,9 @@ function acknowledgeControl(task: TransferTask, control: TaskControl, now: numbe
   if (refused) return refusal(refused);
   switch (control) {
     case 'cancel':
-      // The user asked for it: no notification, and HALTED rather than FAILURE.
-      return changed(task, { state: 'HALTED', failureReason: CANCELED_BY_USER }, now, undefined);
+      // The user asked for it: no notification, and HALTED rather than FAILURE. The status says so
+      // too, as the provider's own report will: that later push then changes nothing.
+      return changed(task, { state: 'HALTED', status: CANCELED_BY_USER, failureReason: CANCELED_BY_USER }, now, undefined);
     case 'pause':
       return changed(task, { pausedByUser: true }, now, undefined);
     case 'resume':

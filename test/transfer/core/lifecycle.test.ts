@@ -220,9 +220,12 @@ describe('a user\'s cancel, pause and resume', () => {
   const pausable = { capabilities: { canPause: true } };
 
   it('halts a canceled task without notifying the user who canceled it', () => {
-    const r = ok(transition(aTask({ state: 'RUNNING' }), { type: 'control', control: 'cancel' }, T0));
-    expect(r.task).toMatchObject({ state: 'HALTED', failureReason: CANCELED_BY_USER });
+    const r = ok(transition(aTask({ state: 'RUNNING', progress: 40, status: '12 MB/s' }), { type: 'control', control: 'cancel' }, T0));
+    expect(r.task).toMatchObject({ state: 'HALTED', progress: 40, status: CANCELED_BY_USER, failureReason: CANCELED_BY_USER });
     expect(notified(r)).toEqual([]);
+    // The provider's report of the cancel it carried out is then a re-delivery; anything more is a change.
+    expect(ok(transition(r.task, update({ state: 'HALTED', status: CANCELED_BY_USER }), T0 + 1)).effects).toEqual([]);
+    expect(refusedWith(transition(r.task, update({ state: 'HALTED', status: CANCELED_BY_USER, progress: 45 }), T0 + 1))).toBe('FailedPreconditionError');
   });
 
   it('cancels with any plugin, even before the provider accepted', () => {

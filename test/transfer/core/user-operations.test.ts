@@ -73,8 +73,12 @@ describe('a user canceling, pausing and resuming', () => {
     expect(task).toMatchObject({ state: 'HALTED', failureReason: CANCELED_BY_USER, progress: 10 });
     expect(await f.core.getTask('alice', id)).toEqual(task);
     expect(f.notifier.notifications).toEqual([]);
-    // The provider confirming it afterwards changes nothing.
+    // The provider confirming it afterwards, as its integration module does, changes nothing.
+    const events = f.events.length;
     expect(await f.push({ taskId: id, newState: 'HALTED' })).toEqual({ ok: true });
+    expect(await f.push({ taskId: id, newState: 'HALTED', newStatus: 'canceled by the user' })).toEqual({ ok: true });
+    expect(f.events.length).toBe(events);
+    expect(await f.core.getTask('alice', id)).toEqual(task);
   });
 
   it('pauses and resumes through the source provider, which reports the new states', async () => {
