@@ -11,6 +11,7 @@ export default defineConfig({
     'node/index': 'src/node/index.ts',
     'uplink/index': 'src/uplink/index.ts',
     'move/index': 'src/move/index.ts',
+    'exit/index': 'src/exit/index.ts',
     'cli/index': 'src/cli/index.ts',
   },
   format: ['esm'],

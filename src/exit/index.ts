@@ -1,0 +1,35 @@
+/**
+ * `handoff/exit`: graceful exit (seeds 000 and 001, docs/exit.md). A storage node leaving a
+ * satellite hands every piece it holds to other nodes, each transfer proven by the uplink's and
+ * the receiver's signatures, and gets a signed receipt.
+ *
+ * - `ExitCoordinator` (satellite) and `ExitWorker` (storage node): runners over injected ports.
+ * - `transition` / `workerTransition`: their pure machines, for hosts that drive them their own way.
+ * - `ExitQueueStore` / `NodeExitStore`: the storage ports (memory implementations here; SQLite and
+ *   PostgreSQL through `handoff/satellite` and `handoff/node`).
+ * - `verifyExitReceipt`: checks a receipt offline.
+ */
+export { ExitCoordinator, type ExitCoordinatorOptions } from './exit-coordinator.js';
+export { ExitWorker, wipeSatellite, type ExitWorkerOptions } from './exit-worker.js';
+export {
+  transition, openSession, receiveTimeoutMs,
+  type CoordinatorSession, type CoordinatorEvent, type CoordinatorEffect, type CoordinatorStep, type InFlight, type SessionPhase,
+} from './coordinator.js';
+export {
+  workerTransition, initialWorkerState, backoffMs, DEFAULT_WORKER_CONFIG,
+  type WorkerState, type WorkerEvent, type WorkerEffect, type WorkerStep, type WorkerConfig, type WorkerPhase, type TransferPieceMessage,
+} from './worker.js';
+export { verifyTransferProof, type ExpectedTransfer, type ProofCheck, type TransferSucceeded } from './proof.js';
+export { gatherItems } from './gather.js';
+export { transferPiece, type PieceTransferDeps } from './piece-transfer.js';
+export { signExitReceipt, verifyExitReceipt, encodeExitReceipt, decodeExitReceipt, type UnsignedExitReceipt } from './receipt.js';
+export {
+  GracefulExitProcess, NodeExitMessage, SatelliteExitMessage, ExitReceiptSchema, MAX_RECEIPT_BYTES, type ExitReceipt,
+} from './messages.js';
+export type { ExitQueueStore, NewExitQueueItem, FinishedItem, FinishExit, ListExits } from './queue-store.js';
+export type { NodeExitStore, NodeExitFinish } from './node-store.js';
+export {
+  DEFAULT_EXIT_CONFIG, TRANSFER_ERRORS, EXIT_FAILURE_REASONS, exitPercent,
+  type ExitConfig, type ExitRecord, type ExitQueueItem, type ExitFailureReason, type ExitOutcome, type TransferError,
+  type NodeExitStatus, type NodeExitState,
+} from './types.js';
