@@ -174,17 +174,36 @@ export function moveScenarios(store: ScenarioStore): void {
 
       // Interrupted after the first object...
       const abort = new AbortController();
-      await expect(moveObjects(sat.deps, 'photos', 'docs/', 'archive/docs/', { concurrency: 1, signal: abort.signal, onObject: () => abort.abort() })).rejects.toBeDefined();
+      const interrupted: PrefixMoveEntry[] = [];
+      const onInterrupted = (entry: PrefixMoveEntry) => {
+        interrupted.push(entry);
+        abort.abort();
+      };
+      await expect(moveObjects(sat.deps, 'photos', 'docs/', 'archive/docs/', { concurrency: 1, signal: abort.signal, onObject: onInterrupted })).rejects.toMatchObject({ name: 'CanceledError' });
+      expect(interrupted.map((e) => e.status)).toEqual(['moved']);
+      const movedFirst = interrupted[0]!.key;
       // ...and run again, alongside a second runner: every object moves exactly once, none fails.
+      const entries: PrefixMoveEntry[] = [];
       const [first, second] = await Promise.all([
-        moveObjects(sat.deps, 'photos', 'docs/', 'archive/docs/', { concurrency: 2 }),
-        moveObjects(sat.deps, 'photos', 'docs/', 'archive/docs/', { concurrency: 2 }),
+        moveObjects(sat.deps, 'photos', 'docs/', 'archive/docs/', { concurrency: 2, onObject: (e) => entries.push(e) }),
+        moveObjects(sat.deps, 'photos', 'docs/', 'archive/docs/', { concurrency: 2, onObject: (e) => entries.push(e) }),
       ]);
       // A runner that finds an object already at its destination counts it skipped (or, when its own
       // Finish lands second on the same destination, moved): never failed, never moved twice.
       expect([...first.failures, ...second.failures].map((f) => `${f.key}: ${f.error?.name} ${f.error?.message}`)).toEqual([]);
-      expect(first.moved + second.moved + first.skipped + second.skipped).toBeGreaterThanOrEqual(3);
-      for (const name of names) await sat.expectContent('photos', `archive/${name}`, seeded.get(name)!, { bucket: 'photos', path: name });
+      const remaining = names.filter((name) => name !== movedFirst);
+      // The object the interrupted run moved left the prefix: no runner saw it again.
+      expect([...new Set(entries.map((e) => e.key))].sort()).toEqual(remaining.sort());
+      for (const name of remaining) {
+        const outcomes = entries.filter((e) => e.key === name);
+        expect(outcomes.filter((e) => e.status === 'moved').length, name).toBeGreaterThan(0);
+        // Every runner's entry names the one stream, landed once: version 1 under the new key.
+        for (const entry of outcomes) expect(entry.object, name).toMatchObject({ streamId: seeded.get(name)!.object.streamId, version: 1 });
+      }
+      for (const name of names) {
+        expect(await sat.objectAt('photos', `archive/${name}`), name).toMatchObject({ streamId: seeded.get(name)!.object.streamId, version: 1 });
+        await sat.expectContent('photos', `archive/${name}`, seeded.get(name)!, { bucket: 'photos', path: name });
+      }
       await sat.expectContent('photos', 'other/x.txt', other);
       const rest = await moveObjects(sat.deps, 'photos', 'docs/', 'archive/docs/');
       expect(rest).toMatchObject({ moved: 0, skipped: 0, failed: 0 });
