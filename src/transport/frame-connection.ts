@@ -24,6 +24,7 @@ export abstract class FrameConnection implements Connection {
   abstract readonly localAddress: string;
   readonly channelBinding: Uint8Array | undefined = undefined;
   readonly maxFrameBytes: number;
+  #incomingLimit: number;
   readonly #highWater: number;
   readonly #queue: Uint8Array[] = [];
   #queuedBytes = 0;
@@ -37,6 +38,7 @@ export abstract class FrameConnection implements Connection {
 
   protected constructor(limits: FrameLimits = {}) {
     this.maxFrameBytes = limits.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.#incomingLimit = this.maxFrameBytes;
     this.#highWater = limits.receiveHighWater ?? DEFAULT_RECEIVE_HIGH_WATER;
     this.done = new Promise((resolve) => (this.#resolveDone = resolve));
   }
@@ -50,6 +52,12 @@ export abstract class FrameConnection implements Connection {
   protected abstract closeSink(): Promise<void>;
   /** Tear down at once. */
   protected abstract destroy(reason: Error): void;
+  /**
+   * The limit for frames from the peer changed (see {@link limitIncomingFrames}): a transport
+   * that parses frame headers checks them against it from now on, and resets the connection if
+   * the frame it is receiving is over it. Without this, frames are checked whole in {@link deliver}.
+   */
+  protected applyIncomingLimit(_maxBytes: number): void {}
 
   get closed(): boolean {
     return this.#localClosed || this.#remoteEnded || this.#failure !== undefined;
@@ -58,6 +66,22 @@ export abstract class FrameConnection implements Connection {
   /** Bytes received but not yet taken by `receive`. */
   get queuedBytes(): number {
     return this.#queuedBytes;
+  }
+
+  /** Largest frame accepted from the peer right now (see {@link limitIncomingFrames}). */
+  get incomingFrameLimit(): number {
+    return this.#incomingLimit;
+  }
+
+  limitIncomingFrames(maxBytes: number | undefined): void {
+    const limit = Math.min(maxBytes ?? this.maxFrameBytes, this.maxFrameBytes);
+    this.#incomingLimit = limit;
+    if (this.#failure) return;
+    if (this.#queue.some((frame) => frame.length > limit)) {
+      this.reset(new ResourceExhaustedError(`peer sent a frame over the limit of ${limit} bytes`));
+      return;
+    }
+    this.applyIncomingLimit(limit);
   }
 
   send(frame: Uint8Array | readonly Uint8Array[], signal?: AbortSignal): Promise<void> {
@@ -135,8 +159,8 @@ export abstract class FrameConnection implements Connection {
   /** Called by the concrete transport for each whole frame from the peer. */
   protected deliver(frame: Uint8Array): void {
     if (this.#failure || this.#remoteEnded) return;
-    if (frame.length > this.maxFrameBytes) {
-      this.reset(new ResourceExhaustedError(`peer sent a frame of ${frame.length} bytes, over the limit of ${this.maxFrameBytes}`));
+    if (frame.length > this.#incomingLimit) {
+      this.reset(new ResourceExhaustedError(`peer sent a frame of ${frame.length} bytes, over the limit of ${this.#incomingLimit}`));
       return;
     }
     const waiter = this.#waiter;

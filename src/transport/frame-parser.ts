@@ -5,18 +5,34 @@ export const RESET_MARKER = 0xffffffff;
 export class PeerResetSignal extends Error {}
 
 /**
+ * Held chunks beyond this many are merged when they average under {@link SMALL_CHUNK_BYTES}: a
+ * peer trickling a frame a byte per packet would otherwise pin an object per byte.
+ */
+const MAX_HELD_CHUNKS = 64;
+const SMALL_CHUNK_BYTES = 4096;
+
+/**
  * Splits a byte stream into length-prefixed frames: a 4-byte big-endian length, then that many
  * bytes. The length is checked against the limit as soon as its 4 bytes arrive — before any
  * body is buffered — so an oversized frame costs the receiver nothing.
  */
 export class FrameParser {
-  readonly #maxFrameBytes: number;
-  readonly #chunks: Uint8Array[] = [];
+  #maxFrameBytes: number;
+  #chunks: Uint8Array[] = [];
   #buffered = 0;
   #need = -1;
 
   constructor(maxFrameBytes: number) {
     this.#maxFrameBytes = maxFrameBytes;
+  }
+
+  /**
+   * Changes the limit for frames from now on. Throws `RangeError` when the frame being received
+   * was announced larger than the new limit.
+   */
+  setLimit(maxFrameBytes: number): void {
+    this.#maxFrameBytes = maxFrameBytes;
+    if (this.#need > maxFrameBytes) throw new RangeError(`frame of ${this.#need} bytes exceeds the limit of ${maxFrameBytes}`);
   }
 
   /**
@@ -43,6 +59,11 @@ export class FrameParser {
       frames.push(this.#take(this.#need));
       this.#need = -1;
     }
+    if (this.#chunks.length > MAX_HELD_CHUNKS && this.#buffered < this.#chunks.length * SMALL_CHUNK_BYTES) {
+      const held = this.#buffered;
+      this.#chunks = [this.#take(held)];
+      this.#buffered = held;
+    }
     return frames;
   }
 
@@ -53,17 +74,16 @@ export class FrameParser {
 
   /**
    * Hands over the frame being received, when its header is in and at least `minMissing` body
-   * bytes are still to come: returns a buffer of the body's length whose first `filled` bytes
-   * are those received so far, for the caller to fill with the rest; the parser then expects
-   * the next header. Otherwise `undefined`.
+   * bytes are still to come: returns the body's announced `size` and the bytes `received` so far
+   * (possibly views of the caller's chunks), for the caller to gather the rest; the parser then
+   * expects the next header. Otherwise `undefined`.
    */
-  claimBody(minMissing: number): { body: Uint8Array; filled: number } | undefined {
+  claimBody(minMissing: number): { size: number; received: Uint8Array } | undefined {
     if (this.#need < 0 || this.#need - this.#buffered < minMissing) return undefined;
-    const filled = this.#buffered;
-    const body = new Uint8Array(this.#need);
-    body.set(this.#take(filled));
+    const size = this.#need;
+    const received = this.#take(this.#buffered);
     this.#need = -1;
-    return { body, filled };
+    return { size, received };
   }
 
   /** Copies the held bytes that are views into `buffer`, so the caller may overwrite it. */

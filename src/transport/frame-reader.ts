@@ -11,17 +11,33 @@ const DIRECT_MIN_BYTES = 16 * 1024;
  * with 'data' events.
  */
 const MAX_READ_BYTES = 64 * 1024;
+/**
+ * A frame's own buffer grows with what arrived: room for this many times the bytes received, and
+ * for the whole frame once a this-many-th of it is in. An announced size alone costs 16 KiB, and
+ * growing copies about a 31st of a big frame (a 1 MiB frame whose header came with its first
+ * 64 KiB, the common case, gets its whole buffer at once).
+ */
+const BODY_GROWTH = 32;
+
+/** Room to hold for a body of `size` bytes of which `received` arrived (always more than `received`). */
+function bodyCapacity(received: number, size: number): number {
+  if (received * BODY_GROWTH >= size) return size;
+  return Math.min(Math.ceil(size / BODY_GROWTH), Math.max(DIRECT_MIN_BYTES, received * BODY_GROWTH));
+}
 
 /**
  * Frames from a socket that reads into buffers we choose (Node's `onread`): small frames and
  * headers land in one reused scratch buffer, and the body of a big frame is read by the kernel
  * straight into the frame's own buffer. Compared with `'data'` events, that saves allocating
- * every 64 KiB read and copying every big frame out of the reads.
+ * every 64 KiB read and copying every big frame out of the reads. The frame's buffer grows as
+ * its bytes arrive (see {@link BODY_GROWTH}): an announced size alone allocates nothing big.
  */
 export class FrameReader {
   readonly #parser: FrameParser;
   readonly #scratch = new Uint8Array(SCRATCH_BYTES);
+  /** The big frame being read in place: room for part or all of its `#size` bytes. */
   #body: Uint8Array | undefined;
+  #size = 0;
   #filled = 0;
 
   constructor(maxFrameBytes: number) {
@@ -31,6 +47,12 @@ export class FrameReader {
   /** Bytes of an incomplete frame held so far. */
   get buffered(): number {
     return this.#body === undefined ? this.#parser.buffered : this.#filled;
+  }
+
+  /** Changes the frame limit from now on; throws `RangeError` when the frame being read is over it. */
+  setLimit(maxFrameBytes: number): void {
+    this.#parser.setLimit(maxFrameBytes);
+    if (this.#body !== undefined && this.#size > maxFrameBytes) throw new RangeError(`frame of ${this.#size} bytes exceeds the limit of ${maxFrameBytes}`);
   }
 
   /** Where the next read should put its bytes. */
@@ -45,21 +67,32 @@ export class FrameReader {
   read(n: number): Uint8Array[] {
     if (this.#body !== undefined) {
       this.#filled += n;
-      if (this.#filled < this.#body.length) return [];
-      const frame = this.#body;
-      this.#body = undefined;
-      return [frame];
+      if (this.#filled === this.#size) {
+        const frame = this.#body;
+        this.#body = undefined;
+        return [frame];
+      }
+      if (this.#filled === this.#body.length) this.#body = this.#grow(this.#body.subarray(0, this.#filled));
+      return [];
     }
     const scratch = this.#scratch;
     // Frames inside one read are views of the scratch buffer, which the next read overwrites.
     const frames = this.#parser.push(scratch.subarray(0, n)).map((frame) => (frame.buffer === scratch.buffer ? frame.slice() : frame));
     const claimed = this.#parser.claimBody(DIRECT_MIN_BYTES);
     if (claimed !== undefined) {
-      this.#body = claimed.body;
-      this.#filled = claimed.filled;
+      this.#size = claimed.size;
+      this.#filled = claimed.received.length;
+      this.#body = this.#grow(claimed.received);
     } else {
       this.#parser.release(scratch.buffer);
     }
     return frames;
+  }
+
+  /** A buffer for the current frame with room beyond `received`, which it starts with. */
+  #grow(received: Uint8Array): Uint8Array {
+    const body = new Uint8Array(bodyCapacity(received.length, this.#size));
+    body.set(received);
+    return body;
   }
 }

@@ -3,7 +3,7 @@
  * counted for traffic, delayed or dropped as the network's faults say, with backpressure.
  */
 import { concatBytes } from '../core/bytes.js';
-import { UnavailableError } from '../core/errors.js';
+import { ResourceExhaustedError, UnavailableError } from '../core/errors.js';
 import { FrameConnection } from './frame-connection.js';
 import type { FrameLimits } from './types.js';
 import type { MemoryNetwork, MemoryTraffic } from './memory.js';
@@ -48,6 +48,12 @@ export class MemoryConnection extends FrameConnection {
       const reason = new UnavailableError('connection dropped (fault injection)');
       this.breakLink(reason);
       throw reason;
+    }
+    // A real receiver refuses a frame by the length in its header; here, before the copy.
+    const limit = this.peer.incomingFrameLimit;
+    if (length > limit) {
+      this.peer.reset(new ResourceExhaustedError(`peer sent a frame of ${length} bytes, over the limit of ${limit}`));
+      return;
     }
     // The receiver owns what it gets: copy, as a real network would.
     const copy = concatBytes(...parts);

@@ -17,6 +17,11 @@ export class ReadInput {
     return this.#reader.buffered;
   }
 
+  /** See {@link FrameReader.setLimit}. */
+  setLimit(maxFrameBytes: number): void {
+    this.#reader.setLimit(maxFrameBytes);
+  }
+
   readonly onread = {
     buffer: (): Uint8Array => this.#reader.target(),
     /** Returns true: flow control stays with pause()/resume(), as for 'data' events. */

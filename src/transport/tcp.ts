@@ -164,6 +164,8 @@ class TcpConnection extends FrameConnection {
   readonly #raw: net.Socket;
   /** Bytes of an incomplete frame received so far. */
   readonly #buffered: () => number;
+  /** Changes the parser's frame limit; throws `RangeError` when the frame it is receiving is over it. */
+  readonly #setLimit: (maxFrameBytes: number) => void;
 
   constructor(socket: net.Socket, raw: net.Socket, limits: FrameLimits, secure: boolean, input?: ReadInput) {
     super(limits);
@@ -177,10 +179,12 @@ class TcpConnection extends FrameConnection {
     socket.setNoDelay(true);
     if (input !== undefined) {
       this.#buffered = () => input.buffered;
+      this.#setLimit = (limit) => input.setLimit(limit);
       input.attach((result) => this.#take(result));
     } else {
       const parser = new FrameParser(this.maxFrameBytes);
       this.#buffered = () => parser.buffered;
+      this.#setLimit = (limit) => parser.setLimit(limit);
       socket.on('data', (chunk: Buffer) => {
         let result: Uint8Array[] | Error;
         try {
@@ -211,6 +215,14 @@ class TcpConnection extends FrameConnection {
       this.#raw.destroy();
     } else {
       this.reset(new ResourceExhaustedError(result.message));
+    }
+  }
+
+  protected override applyIncomingLimit(maxBytes: number): void {
+    try {
+      this.#setLimit(maxBytes);
+    } catch (err) {
+      this.#take(err as Error);
     }
   }
 

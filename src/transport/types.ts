@@ -36,6 +36,14 @@ export interface Connection {
   close(): Promise<void>;
   /** Breaks the connection at once; pending and later calls reject with `reason`. */
   reset(reason?: Error): void;
+  /**
+   * Caps the frames accepted from the peer from now on at `maxBytes` (never above the
+   * transport's own limit); `undefined` restores that limit. A frame announced larger — even one
+   * already partly received — resets the connection with `ResourceExhaustedError` as soon as its
+   * length is known, before its body is buffered. The RPC layer holds every connection to the
+   * handshake's 1 KiB until the peer has proven its identity.
+   */
+  limitIncomingFrames(maxBytes: number | undefined): void;
   /** Resolves when the connection is fully gone (both sides), with the reset reason if any. */
   readonly done: Promise<Error | undefined>;
 }

@@ -115,6 +115,17 @@ class WebSocketTransport implements Transport {
   }
 }
 
+/**
+ * The part of a `ws` socket's message parser we steer: it checks each frame header's length
+ * against `_maxPayload` (read on every frame; 0 means no limit) before buffering the payload, and
+ * `_totalPayloadLength` is what the message being received announced so far. Browsers have no
+ * such parser to reach; there frames are checked whole (`FrameConnection.deliver`).
+ */
+interface WsReceiver {
+  _maxPayload?: number;
+  _totalPayloadLength?: number;
+}
+
 /** The part of the WebSocket API shared by `ws` and browsers that we use. */
 interface WebSocketLike {
   binaryType: string;
@@ -152,7 +163,12 @@ class WsConnection extends FrameConnection {
       else if (ArrayBuffer.isView(data)) this.deliver(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       else this.reset(new UnavailableError('peer sent a text message; only binary frames are allowed'));
     };
-    this.#socket.onerror = () => {};
+    this.#socket.onerror = (event: unknown) => {
+      // The parser refused a frame (ws closes politely and would wait 30 s for the peer): reset now.
+      const code = (event as { error?: { code?: unknown } }).error?.code;
+      if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.reset(new ResourceExhaustedError(`peer sent a frame over the limit of ${this.incomingFrameLimit} bytes`));
+      else if (typeof code === 'string' && code.startsWith('WS_ERR_')) this.reset(new UnavailableError(`peer broke the WebSocket protocol (${code})`));
+    };
     this.#socket.onclose = (event) => {
       if (event.code === CLOSE_NORMAL) this.remoteEnded();
       else if (event.code === CLOSE_TOO_BIG) this.fail(new ResourceExhaustedError('frame exceeds the peer\'s limit'));
@@ -184,6 +200,14 @@ class WsConnection extends FrameConnection {
         resolve();
       }
     });
+  }
+
+  protected override applyIncomingLimit(maxBytes: number): void {
+    const receiver = (this.#socket as { _receiver?: WsReceiver })._receiver;
+    if (receiver === undefined || typeof receiver._maxPayload !== 'number') return;
+    receiver._maxPayload = Math.max(1, maxBytes);
+    const announced = receiver._totalPayloadLength ?? 0;
+    if (announced > maxBytes) this.reset(new ResourceExhaustedError(`peer sent a frame of ${announced} bytes, over the limit of ${maxBytes}`));
   }
 
   protected pauseSource(): void {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { frameHeader, PeerResetSignal, RESET_MARKER } from '../../src/transport/frame-parser.js';
+import { FrameParser, frameHeader, PeerResetSignal, RESET_MARKER } from '../../src/transport/frame-parser.js';
 import { FrameReader } from '../../src/transport/frame-reader.js';
 
 /** What the kernel does with onread: copies up to `target.length` bytes into the target. */
@@ -47,20 +47,67 @@ describe('reading frames straight into chosen buffers (TCP onread)', () => {
     );
   });
 
-  it('reads a big frame body in place: the kernel is offered the frame itself, 64 KiB at a time', () => {
+  it('reads a big frame body in place: once a 32nd of it is in, the kernel is offered the frame itself, 64 KiB at a time', () => {
     const reader = new FrameReader(1 << 20);
     const big = new Uint8Array(300_000).fill(9);
     const stream = framed([big]);
     const first = reader.target();
     first.set(stream.subarray(0, 1000));
     expect(reader.read(1000)).toEqual([]);
+    // 996 bytes of 300,000 arrived: room for a 32nd of the frame, not for all of it.
+    expect(reader.target().buffer.byteLength).toBe(Math.ceil(300_000 / 32));
+    let at = 1000;
+    while (reader.target().buffer.byteLength < 300_000) {
+      const target = reader.target();
+      target.set(stream.subarray(at, at + target.length));
+      at += target.length;
+      expect(reader.read(target.length)).toEqual([]);
+    }
     const target = reader.target();
     expect(target.length).toBe(64 * 1024);
-    target.set(stream.subarray(1000, 1000 + target.length));
+    target.set(stream.subarray(at, at + target.length));
+    at += target.length;
     expect(reader.read(target.length)).toEqual([]);
     expect(reader.target().byteOffset).toBe(target.byteOffset + target.length);
-    expect(readAll(reader, stream.subarray(1000 + target.length), [1 << 20])).toHaveLength(1);
+    const [frame] = readAll(reader, stream.subarray(at), [1 << 20]);
+    expect(frame?.buffer).toBe(target.buffer); // the frame is the buffer read into, not a copy of it
     expect(reader.buffered).toBe(0);
+  });
+
+  it('an announced size alone allocates nothing big: the frame\'s buffer stays within 32 times what arrived', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 20_000, max: 8 << 20 }), fc.array(fc.integer({ min: 1, max: 70_000 }), { minLength: 1, maxLength: 8 }), (size, readSizes) => {
+        const reader = new FrameReader(8 << 20);
+        const scratch = reader.target().buffer;
+        const header = frameHeader(size);
+        reader.target().set(header);
+        expect(reader.read(4)).toEqual([]);
+        let received = 0;
+        for (let i = 0; received < size; i++) {
+          const target = reader.target();
+          if (target.buffer !== scratch) expect(target.buffer.byteLength).toBeLessThanOrEqual(Math.max(16 * 1024, 32 * received));
+          const n = Math.min(target.length, readSizes[i % readSizes.length]!, size - received);
+          received += n;
+          const frames = reader.read(n);
+          if (received === size) expect(frames.map((f) => f.length)).toEqual([size]);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('a lowered limit refuses the frame already being read when it is over it', () => {
+    const reader = new FrameReader(1 << 20);
+    reader.target().set(frameHeader(100_000));
+    expect(reader.read(4)).toEqual([]);
+    expect(() => reader.setLimit(1024)).toThrow(RangeError);
+    const small = new FrameReader(1 << 20);
+    small.setLimit(1024);
+    small.target().set(frameHeader(1025));
+    expect(() => small.read(4)).toThrow(RangeError);
+    small.setLimit(1 << 20);
+    const stream = framed([new Uint8Array(50_000)]);
+    expect(readAll(new FrameReader(1 << 20), stream, [7, 65_536]).map((f) => f.length)).toEqual([50_000]);
   });
 
   it('refuses an oversized frame at its header and reports a peer reset marker', () => {
@@ -70,5 +117,53 @@ describe('reading frames straight into chosen buffers (TCP onread)', () => {
     const other = new FrameReader(1024);
     other.target().set(frameHeader(RESET_MARKER));
     expect(() => other.read(4)).toThrow(PeerResetSignal);
+  });
+});
+
+describe('bytes from a peer that has not authenticated (a 1 KiB limit)', () => {
+  const LIMIT = 1024;
+
+  it('random bytes, however cut, yield frames within the limit or a typed refusal, and never buffer past one frame', () => {
+    const stream = fc.oneof(
+      fc.uint8Array({ maxLength: 4096 }),
+      // Mostly well-formed small frames, so parsing goes deep before anything goes wrong.
+      fc.array(fc.uint8Array({ maxLength: 1200 }), { maxLength: 6 }).map((bodies) => framed(bodies)),
+    );
+    fc.assert(
+      fc.property(stream, fc.array(fc.integer({ min: 1, max: 2000 }), { minLength: 1, maxLength: 6 }), (bytes, cuts) => {
+        for (const mode of ['reader', 'parser'] as const) {
+          const reader = new FrameReader(8 << 20);
+          reader.setLimit(LIMIT);
+          const parser = new FrameParser(LIMIT);
+          try {
+            if (mode === 'reader') {
+              for (const frame of readAll(reader, bytes, cuts)) expect(frame.length).toBeLessThanOrEqual(LIMIT);
+              expect(reader.buffered).toBeLessThan(LIMIT + 4);
+            } else {
+              for (let at = 0, i = 0; at < bytes.length; i++) {
+                const n = cuts[i % cuts.length]!;
+                for (const frame of parser.push(bytes.slice(at, at + n))) expect(frame.length).toBeLessThanOrEqual(LIMIT);
+                expect(parser.buffered).toBeLessThan(LIMIT + 4);
+                at += n;
+              }
+            }
+          } catch (err) {
+            expect(err instanceof RangeError || err instanceof PeerResetSignal, String(err)).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a frame trickled in a byte at a time arrives intact', () => {
+    // Past 64 tiny held chunks the parser merges them (one object per byte would cost far more than the byte).
+    const parser = new FrameParser(LIMIT);
+    const body = Uint8Array.from({ length: 1000 }, (_, i) => i & 255);
+    const bytes = framed([body]);
+    const frames: Uint8Array[] = [];
+    for (let i = 0; i < bytes.length; i++) frames.push(...parser.push(bytes.slice(i, i + 1)));
+    expect(frames).toHaveLength(1);
+    expect(Buffer.from(frames[0]!).equals(Buffer.from(body))).toBe(true);
   });
 });
