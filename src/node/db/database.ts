@@ -1,13 +1,16 @@
 /**
  * The storage node's own state in SQLite (better-sqlite3): the satellites it trusts, the serials
  * of order limits it accepted (replay protection), the orders it served and has yet to settle,
- * when the pieces uploaded with an expiration may be deleted, and a few settings. Every method is synchronous — better-sqlite3 is, and each call is one
- * short statement or transaction.
+ * when the pieces uploaded with an expiration may be deleted, a few settings, and its graceful exits
+ * (`exits`, a {@link NodeExitStore} on the same connection). Every method here is synchronous —
+ * better-sqlite3 is, and each call is one short statement or transaction.
  */
 import Database from 'better-sqlite3';
 import { equalBytes } from '../../core/bytes.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { decodeMessage, encodeMessage } from '../../codec/index.js';
+import type { NodeExitStore } from '../../exit/node-store.js';
+import { SqliteNodeExitStore } from '../../exit/node-store/sqlite.js';
 import { OrderLimitSchema, type OrderLimit, type PieceAction } from '../../orders/order-limit.js';
 import { OrderSchema, type Order } from '../../orders/order.js';
 import { checkId } from '../../piecestore/store.js';
@@ -96,6 +99,8 @@ interface ExpirationRow { satellite_id: Buffer; piece_id: Buffer; expires_at: nu
  * ```
  */
 export class NodeDatabase {
+  /** The node's graceful exits (`graceful_exit_status`), on this database's connection; closed with it. */
+  readonly exits: NodeExitStore;
   readonly #db: Database.Database;
   readonly #statements: ReturnType<typeof prepare>;
   readonly #markSettled: (satelliteId: Buffer, serials: readonly Uint8Array[]) => number;
@@ -103,6 +108,7 @@ export class NodeDatabase {
 
   private constructor(db: Database.Database) {
     this.#db = db;
+    this.exits = SqliteNodeExitStore.attach(db);
     const st = prepare(db);
     this.#statements = st;
     this.#markSettled = db.transaction((satelliteId: Buffer, serials: readonly Uint8Array[]) => {

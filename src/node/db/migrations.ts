@@ -4,6 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import { FailedPreconditionError } from '../../core/errors.js';
+import { GRACEFUL_EXIT_STATUS_SQLITE } from '../../exit/node-store/schema.js';
 
 export const NODE_DB_MIGRATIONS: readonly string[] = [
   `
@@ -49,6 +50,9 @@ export const NODE_DB_MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX piece_expiration_expiry ON piece_expiration (expires_at);
   `,
+  // Graceful exit, one row per satellite the node is exiting or has exited: the same text a
+  // standalone SqliteNodeExitStore migrates with (NodeDatabase.exits reads and writes it).
+  GRACEFUL_EXIT_STATUS_SQLITE,
 ];
 
 /** Brings `db` to the latest schema in one transaction. Refuses a database from a newer version. */
