@@ -1,10 +1,14 @@
 /**
- * Everything a satellite keeps, as one object: the metabase, the overlay, projects and the
- * bandwidth ledger. Memory for tests and embedding, one SQLite file for a single machine, or
- * PostgreSQL / CockroachDB for scale — every store passes the same suite on each.
+ * Everything a satellite keeps, as one object: the metabase, the overlay, projects, the
+ * bandwidth ledger and graceful exits. Memory for tests and embedding, one SQLite file for a
+ * single machine, or PostgreSQL / CockroachDB for scale — every store passes the same suite on each.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ExitQueueStore } from '../exit/queue-store.js';
+import { MemoryExitQueueStore } from '../exit/store/memory.js';
+import { PostgresExitQueueStore } from '../exit/store/postgres.js';
+import { SqliteExitQueueStore } from '../exit/store/sqlite.js';
 import { MemoryMetabaseStore } from '../metainfo/metabase/memory.js';
 import type { MetabaseStore } from '../metainfo/metabase/port.js';
 import { PostgresMetabaseStore } from '../metainfo/metabase/postgres.js';
@@ -30,6 +34,8 @@ export interface SatelliteStore {
   readonly overlay: OverlayStore;
   readonly projects: ProjectStore;
   readonly ledger: LedgerStore;
+  /** Exiting and exited nodes and their transfer queues. */
+  readonly exits: ExitQueueStore;
   close(): Promise<void>;
 }
 
@@ -51,7 +57,13 @@ export type SatelliteStoreOptions =
 export async function openSatelliteStore(options: SatelliteStoreOptions): Promise<SatelliteStore> {
   switch (options.kind) {
     case 'memory': {
-      const stores = { metabase: new MemoryMetabaseStore(), overlay: new MemoryOverlayStore(), projects: new MemoryProjectStore(), ledger: new MemoryLedgerStore() };
+      const stores = {
+        metabase: new MemoryMetabaseStore(),
+        overlay: new MemoryOverlayStore(),
+        projects: new MemoryProjectStore(),
+        ledger: new MemoryLedgerStore(),
+        exits: new MemoryExitQueueStore(),
+      };
       return { ...stores, close: () => closeAll(stores) };
     }
     case 'sqlite': {
@@ -64,6 +76,7 @@ export async function openSatelliteStore(options: SatelliteStoreOptions): Promis
         overlay: await SqliteOverlayStore.open({ database: shared }),
         projects: new CachingProjectStore(await SqliteProjectStore.open({ database: shared })),
         ledger: await SqliteLedgerStore.open({ database: shared }),
+        exits: await SqliteExitQueueStore.open({ database: shared }),
       };
       return {
         ...stores,
@@ -82,6 +95,7 @@ export async function openSatelliteStore(options: SatelliteStoreOptions): Promis
           // API keys are looked up on every call: keep recent ones in memory (revocations apply within a minute).
           projects: new CachingProjectStore(await PostgresProjectStore.open({ pool })),
           ledger: await PostgresLedgerStore.open({ pool }),
+          exits: await PostgresExitQueueStore.open({ pool }),
         };
         return {
           ...stores,

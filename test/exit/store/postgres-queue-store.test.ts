@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { EXIT_QUEUE_POSTGRES_SCHEMA_VERSION, PostgresExitQueueStore } from '../../../src/exit/store/postgres.js';
+import { openSatelliteStore } from '../../../src/satellite/store.js';
 import { createPool } from '../../../src/sql/postgres.js';
 import { exitQueueStoreSuite } from '../../../src/testing/exit-queue-store-suite.js';
 import { describeWith } from '../../support/env.js';
@@ -39,6 +40,26 @@ describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL exit queue store', (
     await store.close();
     expect((await pool.query('SELECT 1 AS one')).rows[0].one).toBe(1);
     await pool.end();
+  });
+
+  it("keeps exits in the satellite's shared pool and database, next to its other stores", async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const nodeId = new Uint8Array(32).fill(5);
+      const first = await openSatelliteStore({ kind: 'postgres', connectionString: fresh.url, maxConnections: 2 });
+      const { record } = await first.exits.startExit(nodeId, 1_700_000_000_000);
+      await first.close();
+      const again = await openSatelliteStore({ kind: 'postgres', connectionString: fresh.url, maxConnections: 2 });
+      try {
+        expect(await again.exits.getExit(nodeId)).toEqual(record);
+      } finally {
+        await again.close();
+      }
+      const rows = await sql(fresh.url, `SELECT store FROM handoff_schema_versions WHERE store = 'exit_queue'`);
+      expect(rows).toEqual([{ store: 'exit_queue' }]);
+    } finally {
+      await fresh.drop();
+    }
   });
 
   it('reads 64-bit counters and sizes beyond 2^32 exactly', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT_QUEUE_SQLITE_SCHEMA_VERSION, SqliteExitQueueStore } from '../../../src/exit/store/sqlite.js';
+import { openSatelliteStore } from '../../../src/satellite/store.js';
 import { sqliteSchemaVersion } from '../../../src/sql/migrations.js';
 import { exitQueueStoreSuite } from '../../../src/testing/exit-queue-store-suite.js';
 
@@ -59,6 +60,27 @@ describe('SQLite exit queue store schema', () => {
     const details = plan.map((row) => row.detail).join('\n');
     expect(details).toContain('exit_queue_next');
     expect(details).not.toContain('TEMP B-TREE FOR ORDER BY');
+    db.close();
+  });
+});
+
+describe('satellite store: exits', () => {
+  it("keeps exits in the satellite's one SQLite file, next to its other stores, across a reopen", async () => {
+    const where = join(dir, 'satellite');
+    const nodeId = new Uint8Array(32).fill(3);
+    const first = await openSatelliteStore({ kind: 'sqlite', dir: where });
+    const { record } = await first.exits.startExit(nodeId, 1_700_000_000_000);
+    await first.close();
+
+    const again = await openSatelliteStore({ kind: 'sqlite', dir: where });
+    try {
+      expect(await again.exits.getExit(nodeId)).toEqual(record);
+    } finally {
+      await again.close();
+    }
+    const db = new Database(join(where, 'satellite.db'), { readonly: true });
+    expect(sqliteSchemaVersion(db, 'exit_queue')).toBe(EXIT_QUEUE_SQLITE_SCHEMA_VERSION);
+    expect(sqliteSchemaVersion(db, 'overlay')).toBeGreaterThan(0);
     db.close();
   });
 });
