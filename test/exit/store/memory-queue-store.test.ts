@@ -2,8 +2,10 @@ import { expect, it } from 'vitest';
 import { MemoryExitQueueStore } from '../../../src/exit/store/memory.js';
 import { openSatelliteStore } from '../../../src/satellite/store.js';
 import { exitQueueStoreSuite } from '../../../src/testing/exit-queue-store-suite.js';
+import { queueCounterProperty } from './queue-store-property.js';
 
 exitQueueStoreSuite({ name: 'memory', open: async () => new MemoryExitQueueStore() });
+queueCounterProperty(async () => new MemoryExitQueueStore());
 
 it('a memory satellite store keeps exits in memory', async () => {
   const store = await openSatelliteStore({ kind: 'memory' });

@@ -4,6 +4,7 @@ import { openSatelliteStore } from '../../../src/satellite/store.js';
 import { createPool } from '../../../src/sql/postgres.js';
 import { exitQueueStoreSuite } from '../../../src/testing/exit-queue-store-suite.js';
 import { describeWith } from '../../support/env.js';
+import { queueCounterProperty } from './queue-store-property.js';
 import { createTestDatabase, postgresUnavailable, sql, useTestDatabase } from '../../support/postgres.js';
 
 describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL exit queue store', () => {
@@ -21,6 +22,8 @@ describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL exit queue store', (
       return PostgresExitQueueStore.open({ connectionString: db.url });
     },
   });
+
+  queueCounterProperty(() => PostgresExitQueueStore.open({ connectionString: db.url }), 25);
 
   it('migrates once even when opened concurrently, and records its own version row', async () => {
     const fresh = await createTestDatabase();

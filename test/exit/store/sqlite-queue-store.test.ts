@@ -7,6 +7,7 @@ import { EXIT_QUEUE_SQLITE_SCHEMA_VERSION, SqliteExitQueueStore } from '../../..
 import { openSatelliteStore } from '../../../src/satellite/store.js';
 import { sqliteSchemaVersion } from '../../../src/sql/migrations.js';
 import { exitQueueStoreSuite } from '../../../src/testing/exit-queue-store-suite.js';
+import { queueCounterProperty } from './queue-store-property.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'handoff-exit-queue-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,6 +30,8 @@ exitQueueStoreSuite({
     return again;
   },
 });
+
+queueCounterProperty(() => SqliteExitQueueStore.open({ path: join(dir, 'property.db') }));
 
 describe('SQLite exit queue store schema', () => {
   it('records its own schema version and migrates once, leaving a host-owned connection open', async () => {
