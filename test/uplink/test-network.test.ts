@@ -3,6 +3,7 @@
  * store kind, nodes added later, and a `close` that leaves nothing behind.
  */
 import { existsSync } from 'node:fs';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import type { FsPieceStore } from '../../src/piecestore/index.js';
@@ -80,7 +81,34 @@ describe('createTestNetwork', () => {
 
 describeWith('PostgreSQL', postgresUnavailable, 'createTestNetwork on PostgreSQL', () => {
   it('keeps the satellite in a database of its own and drops it on close', async () => {
+    /** This process's test-network databases on the server, with how many tables each holds. */
+    const ours = async (): Promise<Array<{ name: string; tables: number }>> => {
+      const databases = await query<{ datname: string }>(postgresUrl!, `SELECT datname FROM pg_database WHERE datname LIKE 'handoff_net_${process.pid}_%'`);
+      return Promise.all(databases.map(async ({ datname }) => {
+        const url = new URL(postgresUrl!);
+        url.pathname = `/${datname}`;
+        const [row] = await query<{ n: number }>(url.toString(), `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')`);
+        return { name: datname, tables: row!.n };
+      }));
+    };
+    expect(await ours()).toEqual([]);
     network = await createTestNetwork({ storage: 'postgres', connectionString: postgresUrl! });
     await roundTrip(network);
+    const during = await ours();
+    expect(during).toHaveLength(1);
+    expect(during[0]!.tables).toBeGreaterThan(0);
+    await network.close();
+    network = undefined;
+    expect(await ours()).toEqual([]);
   });
 });
+
+async function query<Row>(connectionString: string, text: string): Promise<Row[]> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows as Row[];
+  } finally {
+    await client.end();
+  }
+}
