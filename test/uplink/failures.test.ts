@@ -134,7 +134,8 @@ describe('nodes that fail or lie during a download', () => {
     // The second piece arrived and the first did not: decoding waits, and arms a hedge on the clock.
     await clock.whenPending();
     expect(done).toBe(false);
-    expect([first!.reads, second!.reads, hedge!.reads]).toEqual([1, 1, 0]);
+    expect(second!.reads).toBe(1);
+    expect(hedge!.reads).toBe(0);
     // The hedge delay is at most a second; until the clock gets there no other node is asked.
     clock.advance(1_000);
     expect(Buffer.from(await download).equals(data)).toBe(true);
