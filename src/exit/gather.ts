@@ -11,10 +11,10 @@ import type { NewExitQueueItem } from './queue-store.js';
 
 /**
  * The queue items for `exitingNodeId` in `segments`. A piece counts as healthy when `healthy`
- * says its node is (active: not exiting, exited or disqualified — so the exiting node's own piece
- * never counts). Durability is healthy pieces over the scheme's total; a segment that keeps at
- * least its success threshold of healthy pieces without the exiting node's piece needs no
- * transfer: its item is a drop.
+ * says its node is (active: not exiting, exited or disqualified); the exiting node's own piece
+ * never counts, even if `healthy` still calls it active. Durability is healthy pieces over the
+ * scheme's total; a segment that keeps at least its success threshold of healthy pieces without
+ * the exiting node's piece needs no transfer: its item is a drop.
  *
  * @example
  * ```ts
@@ -30,7 +30,8 @@ export function gatherItems(segments: readonly SegmentRecord[], exitingNodeId: U
     const mine = segment.pieces.find((p) => p.nodeId[0] === first && equalBytes(p.nodeId, exitingNodeId));
     if (mine === undefined) continue;
     let healthyCount = 0;
-    for (const piece of segment.pieces) if (healthy(piece.nodeId)) healthyCount++;
+    // Leaving, whatever the overlay says: a pass can run between recording the exit and marking the node exiting.
+    for (const piece of segment.pieces) if (piece !== mine && healthy(piece.nodeId)) healthyCount++;
     items.push({
       pieceId: derivePieceId(segment.rootPieceId, exitingNodeId, mine.number),
       rootPieceId: segment.rootPieceId,
