@@ -3,7 +3,8 @@
  * trusted satellite, settlement of the orders it served, and collection of expired pieces.
  */
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
-import { isHandoffError } from '../core/errors.js';
+import { toHex } from '../core/bytes.js';
+import { NotFoundError, UnavailableError, isHandoffError } from '../core/errors.js';
 import { Identity } from '../crypto/identity.js';
 import { NodeId } from '../crypto/node-id.js';
 import { SettleOrders } from '../orders/settlement.js';
@@ -13,6 +14,10 @@ import type { PieceStore } from '../piecestore/store.js';
 import { RpcClient } from '../rpc/client.js';
 import { RpcServer } from '../rpc/server.js';
 import type { Listener, Transport } from '../transport/types.js';
+import { ExitWorker, wipeSatellite } from '../exit/exit-worker.js';
+import { GracefulExitProcess } from '../exit/messages.js';
+import type { NodeExitStatus } from '../exit/types.js';
+import type { WorkerConfig } from '../exit/worker.js';
 import { collectExpiredPieces, type CollectResult } from './collector.js';
 import { NodeDatabase } from './db/database.js';
 
@@ -43,6 +48,10 @@ export interface StorageNodeOptions {
   settleIntervalMs?: number;
   /** Pieces whose expiration has passed are deleted this often (default 1 h). */
   collectIntervalMs?: number;
+  /** Graceful exit workers: transfers at once, backoff after a broken stream. */
+  exit?: Partial<WorkerConfig>;
+  /** Called as an exit makes progress (pieces transferred, deleted) and when it ends. */
+  onExitProgress?: (status: NodeExitStatus) => void;
   onError?: (error: unknown, where: string) => void;
 }
 
@@ -67,6 +76,10 @@ export class StorageNode {
   readonly #options: StorageNodeOptions;
   readonly #listener: Listener;
   readonly #clients = new Map<string, RpcClient>();
+  /** Clients for replacement nodes during graceful exit, by address and node id. */
+  readonly #peers = new Map<string, RpcClient>();
+  /** One exit worker per satellite being exited, by satellite id (hex). */
+  readonly #exitWorkers = new Map<string, ExitWorker>();
   readonly #timers = new Set<TimerHandle>();
   readonly #clock: Clock;
   /** Interrupts a collection still running when the node closes. */
@@ -95,6 +108,7 @@ export class StorageNode {
     const listener = await server.listen(options.transport, options.address);
     const node = new StorageNode(options, identity, server, listener);
     await node.checkInAll();
+    await node.#resumeExits();
     node.#every(options.settleIntervalMs ?? 3600_000, 'settlement', async () => {
       await node.settleOrders();
       options.db.cleanup(clock.now());
@@ -149,13 +163,100 @@ export class StorageNode {
     });
   }
 
+  /**
+   * Starts a graceful exit from one satellite: the satellite is asked first (it refuses with a
+   * typed error naming the rule — too young, disqualified, already exited), then the exit is
+   * recorded with the bytes held for the satellite and a worker hands every piece over. It
+   * cannot be cancelled. Calling it again for an exit in progress returns its status.
+   *
+   * @example
+   * ```ts
+   * const status = await node.exitSatellite(satellite.id.bytes);
+   * await node.exitFinished(satellite.id.bytes); // the receipt is stored, the pieces are gone
+   * ```
+   */
+  async exitSatellite(satelliteId: Uint8Array): Promise<NodeExitStatus> {
+    const satellite = this.db.trustedSatellite(satelliteId);
+    if (satellite === undefined) throw new NotFoundError('this node does not serve that satellite');
+    const known = await this.db.exits.get(satelliteId);
+    if (known !== undefined) {
+      if (known.state === 'exiting') this.#startExitWorker(satelliteId);
+      return known;
+    }
+    // The first Process call initiates the exit; its first answer (NotReady) says it was accepted.
+    const stream = await this.#client(satelliteId, satellite.address).stream(GracefulExitProcess, { timeoutMs: 30_000 });
+    try {
+      const first = await stream.receive();
+      if (first === undefined) throw new UnavailableError('the satellite ended the exit stream without an answer');
+    } finally {
+      stream.cancel();
+    }
+    const status = await this.db.exits.start(satelliteId, this.storage.usedBytes(satelliteId), this.#clock.now());
+    this.#startExitWorker(satelliteId);
+    return status;
+  }
+
+  /** Every exit this node has started, with its progress and (once finished) its receipt. */
+  exitStatuses(): Promise<NodeExitStatus[]> {
+    return this.db.exits.list();
+  }
+
+  /** Resolves when the exit from `satelliteId` has finished here (or the node closed). */
+  async exitFinished(satelliteId: Uint8Array): Promise<NodeExitStatus | undefined> {
+    await this.#exitWorkers.get(toHex(satelliteId))?.finished;
+    return this.db.exits.get(satelliteId);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     this.#closing.abort();
     for (const timer of this.#timers) this.#clock.clearTimeout(timer);
     this.#timers.clear();
+    await Promise.all([...this.#exitWorkers.values()].map((w) => w.stop()));
     await this.server.close();
     for (const client of this.#clients.values()) await client.close();
+    for (const client of this.#peers.values()) await client.close();
+  }
+
+  /** At startup: restart the worker of every exit in progress, and finish any interrupted wipe. */
+  async #resumeExits(): Promise<void> {
+    for (const status of await this.db.exits.list()) {
+      if (status.state === 'exiting') this.#startExitWorker(status.satelliteId);
+      else if (!status.wiped) {
+        await wipeSatellite(this.db.exits, this.storage, status.satelliteId).catch((err: unknown) => this.#options.onError?.(err, 'exit wipe'));
+      }
+    }
+  }
+
+  #startExitWorker(satelliteId: Uint8Array): void {
+    const key = toHex(satelliteId);
+    if (this.#closed || this.#exitWorkers.has(key)) return;
+    const satellite = this.db.trustedSatellite(satelliteId);
+    if (satellite === undefined) return;
+    const worker = new ExitWorker({
+      satelliteId,
+      nodeId: this.identity.publicKey,
+      store: this.db.exits,
+      pieces: this.storage,
+      openStream: () => this.#client(satelliteId, satellite.address).stream(GracefulExitProcess),
+      dialNode: (address, nodeId) => this.#peer(address, nodeId),
+      clock: this.#clock,
+      ...(this.#options.exit === undefined ? {} : { config: this.#options.exit }),
+      ...(this.#options.onExitProgress === undefined ? {} : { onProgress: this.#options.onExitProgress }),
+      onError: (err, where) => this.#options.onError?.(err, where),
+    });
+    this.#exitWorkers.set(key, worker);
+    worker.start();
+  }
+
+  #peer(address: string, nodeId: Uint8Array): RpcClient {
+    const key = `${toHex(nodeId)}@${address}`;
+    let client = this.#peers.get(key);
+    if (!client) {
+      client = new RpcClient({ transport: this.#options.transport, address, identity: this.identity, expectedPeer: NodeId.fromPublicKey(nodeId), maxIdleConnections: 2 });
+      this.#peers.set(key, client);
+    }
+    return client;
   }
 
   async #checkIn(satelliteId: Uint8Array, address: string): Promise<void> {

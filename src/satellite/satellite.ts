@@ -15,6 +15,8 @@ import { registerOverlay } from '../overlay/service.js';
 import type { CreatedProject } from '../projects/types.js';
 import { RpcServer } from '../rpc/server.js';
 import type { Listener, Transport } from '../transport/types.js';
+import { ExitCoordinator } from '../exit/exit-coordinator.js';
+import type { ExitConfig } from '../exit/types.js';
 import { Chore } from './chore.js';
 import { PieceDeleter } from './piece-deleter.js';
 import type { SatelliteStore } from './store.js';
@@ -31,6 +33,10 @@ export interface SatelliteConfig {
   cleanupIntervalMs: number;
   /** Objects deleted per cleanup batch (default 1000). */
   cleanupBatch: number;
+  /** Graceful exit's rules (docs/exit.md); every field has a default. */
+  exit: Partial<ExitConfig>;
+  /** How often exits nobody works on are checked against the inactivity window (default 1 h). */
+  exitInactivityCheckMs: number;
 }
 
 export interface SatelliteOptions {
@@ -58,12 +64,14 @@ export class Satellite {
   readonly server: RpcServer;
   readonly store: SatelliteStore;
   readonly metainfo: MetainfoContext;
-  readonly chores: { readonly cleanup: Chore };
+  readonly chores: { readonly cleanup: Chore; readonly exitInactivity: Chore };
+  /** Graceful exit: `GracefulExit.Process`, gathering, the exit records. */
+  readonly exits: ExitCoordinator;
   readonly #listener: Listener;
   readonly #deleter: PieceDeleter;
   readonly #clock: Clock;
 
-  private constructor(parts: { identity: Identity; server: RpcServer; store: SatelliteStore; metainfo: MetainfoContext; listener: Listener; deleter: PieceDeleter; cleanup: Chore; clock: Clock }) {
+  private constructor(parts: { identity: Identity; server: RpcServer; store: SatelliteStore; metainfo: MetainfoContext; listener: Listener; deleter: PieceDeleter; cleanup: Chore; exitInactivity: Chore; exits: ExitCoordinator; clock: Clock }) {
     this.identity = parts.identity;
     this.server = parts.server;
     this.store = parts.store;
@@ -71,7 +79,8 @@ export class Satellite {
     this.#listener = parts.listener;
     this.#deleter = parts.deleter;
     this.#clock = parts.clock;
-    this.chores = { cleanup: parts.cleanup };
+    this.chores = { cleanup: parts.cleanup, exitInactivity: parts.exitInactivity };
+    this.exits = parts.exits;
   }
 
   static async start(options: SatelliteOptions): Promise<Satellite> {
@@ -84,6 +93,8 @@ export class Satellite {
       verifyNodeAddresses: true,
       cleanupIntervalMs: 10 * 60_000,
       cleanupBatch: 1000,
+      exit: {},
+      exitInactivityCheckMs: 3600_000,
       ...options.config,
     };
     const { store } = options;
@@ -123,9 +134,28 @@ export class Satellite {
       },
       { intervalMs: config.cleanupIntervalMs, clock, onError: (err) => options.onError?.(err, 'cleanup chore') },
     );
+    const exits = new ExitCoordinator({
+      identity,
+      store: store.exits,
+      metabase: store.metabase,
+      overlay: store.overlay,
+      clock,
+      config: config.exit,
+      onlineWindowMs: metainfo.config.onlineWindowMs,
+      deletePiece: (nodeId, pieceId) => deleter.enqueuePiece(nodeId, pieceId),
+      onError: (err, where) => options.onError?.(err, where),
+    });
+    exits.register(server);
+    const exitInactivity = new Chore('exit inactivity', async () => void (await exits.checkInactive()), {
+      intervalMs: config.exitInactivityCheckMs,
+      clock,
+      onError: (err) => options.onError?.(err, 'exit inactivity chore'),
+    });
     const listener = await server.listen(options.transport, options.address);
     cleanup.start();
-    return new Satellite({ identity, server, store, metainfo, listener, deleter, cleanup, clock });
+    exitInactivity.start();
+    await exits.start();
+    return new Satellite({ identity, server, store, metainfo, listener, deleter, cleanup, exitInactivity, exits, clock });
   }
 
   get id(): NodeId {
@@ -150,6 +180,9 @@ export class Satellite {
   /** Stops chores and the server. The store is the caller's: close it after. */
   async close(): Promise<void> {
     await this.chores.cleanup.stop();
+    await this.chores.exitInactivity.stop();
+    // Ends exit streams without finishing any exit: a shutdown never completes or fails one.
+    await this.exits.close();
     await this.server.close();
     await this.#deleter.close();
   }

@@ -1,0 +1,101 @@
+/**
+ * Graceful exit, the whole story over a real transport: a node with data asks to leave, the
+ * satellite gathers its pieces, the node hands each one over with proof, gets a signed receipt
+ * and removes what is left — and every object still downloads byte-identical with it switched off.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { equalBytes, toHex } from '../../src/core/bytes.js';
+import { decodeExitReceipt, verifyExitReceipt } from '../../src/exit/receipt.js';
+import { TEST_SEGMENT_SIZE } from '../../src/testing/network.js';
+import { patterned } from '../uplink/support/bytes.js';
+import { ExitNetwork } from './harness.js';
+
+let network: ExitNetwork | undefined;
+afterEach(async () => {
+  await network?.close();
+  network = undefined;
+});
+
+const OBJECTS = [
+  { key: 'small', data: patterned(3_000, 1) },
+  { key: 'one-segment', data: patterned(TEST_SEGMENT_SIZE - 100, 2) },
+  { key: 'several', data: patterned(3 * TEST_SEGMENT_SIZE + 777, 3) },
+  { key: 'nested/deep/file', data: patterned(2 * TEST_SEGMENT_SIZE, 4) },
+];
+
+async function segmentsOn(network: ExitNetwork, nodeId: Uint8Array): Promise<number> {
+  let count = 0;
+  let cursor;
+  for (;;) {
+    const batch = await network.store.metabase.iterateSegments({ cursor, limit: 100 });
+    for (const s of batch) if (s.pieces.some((p) => equalBytes(p.nodeId, nodeId))) count++;
+    if (batch.length < 100) return count;
+    const last = batch.at(-1)!;
+    cursor = { streamId: last.streamId, position: last.position };
+  }
+}
+
+for (const transport of ['memory', 'tcp'] as const) {
+  describe(`graceful exit over ${transport}`, () => {
+    it('a node with data exits: every piece handed over with proof, a signed receipt, its disk emptied, and every object intact without it', async () => {
+      network = await ExitNetwork.start({ transport, nodes: 8 });
+      const uplink = await network.uplink();
+      await uplink.createBucket('bucket');
+      for (const { key, data } of OBJECTS) await uplink.upload('bucket', key, data);
+      const leaving = network.busiest();
+      const node = leaving.node!;
+      const satelliteId = network.satellite.id.bytes;
+      const heldBefore = leaving.pieces.usedBytes(satelliteId);
+      expect(heldBefore).toBeGreaterThan(0);
+      const referencedBefore = await segmentsOn(network, node.identity.publicKey);
+      expect(referencedBefore).toBeGreaterThan(0);
+
+      const started = await node.exitSatellite(satelliteId);
+      expect(started.state).toBe('exiting');
+      expect(started.startingBytes).toBe(heldBefore);
+      // From the moment it asked, the node is never picked for new pieces.
+      expect((await network.store.overlay.get(node.identity.publicKey))!.status).toBe('exiting');
+
+      const status = (await node.exitFinished(satelliteId))!;
+      expect(status.state).toBe('completed');
+      expect(status.failureReason).toBeNull();
+      expect(status.wiped).toBe(true);
+      expect(status.bytesDeleted).toBe(heldBefore);
+      expect(leaving.pieces.usedBytes(satelliteId)).toBe(0);
+      const receipt = decodeExitReceipt(status.receipt!);
+      expect(verifyExitReceipt(receipt, network.satellite.id, { nodeId: node.id })).toBe(true);
+      expect(receipt.outcome).toBe('completed');
+
+      const record = (await network.satellite.exits.status(node.identity.publicKey))!;
+      expect(record.outcome).toBe('completed');
+      expect(record.piecesTransferred + record.piecesDropped).toBe(record.piecesQueued);
+      expect(record.piecesFailed).toBe(0);
+      expect(record.piecesTransferred).toBeGreaterThan(0);
+      expect(record.piecesTransferred).toBe(status.piecesTransferred);
+      expect(record.bytesTransferred).toBe(status.bytesTransferred);
+      expect((await network.store.overlay.get(node.identity.publicKey))!.status).toBe('exited');
+      expect(await segmentsOn(network, node.identity.publicKey)).toBe(0);
+
+      // Switched off for good: every object still reads back byte-identical.
+      await network.stopNode(leaving.index);
+      for (const { key, data } of OBJECTS) expect(equalBytes(await uplink.download('bucket', key), data)).toBe(true);
+      expect(network.errors.filter((e) => !/check-in|settlement/.test(e.where))).toEqual([]);
+    });
+  });
+}
+
+describe('graceful exit: the receipt and the rules around it', () => {
+  it('an exited node asking again gets the same receipt, and cannot exit twice', async () => {
+    network = await ExitNetwork.start({ transport: 'memory', nodes: 6 });
+    const uplink = await network.uplink();
+    await uplink.createBucket('bucket');
+    await uplink.upload('bucket', 'x', patterned(TEST_SEGMENT_SIZE, 7));
+    const leaving = network.busiest();
+    const satelliteId = network.satellite.id.bytes;
+    await leaving.node!.exitSatellite(satelliteId);
+    const first = (await leaving.node!.exitFinished(satelliteId))!;
+    const again = await leaving.node!.exitSatellite(satelliteId);
+    expect(again.state).toBe('completed');
+    expect(toHex(again.receipt!)).toBe(toHex(first.receipt!));
+  });
+});
