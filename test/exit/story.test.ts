@@ -10,6 +10,9 @@ import { TEST_SEGMENT_SIZE } from '../../src/testing/network.js';
 import { patterned } from '../uplink/support/bytes.js';
 import { ExitNetwork } from './harness.js';
 
+/** Every piece is needed (success = total): each of the exiting node's pieces must be transferred. */
+const NO_SPARE = { algorithm: 'reed-solomon', shareSize: 256, required: 2, repair: 3, success: 5, total: 5 } as const;
+
 let network: ExitNetwork | undefined;
 afterEach(async () => {
   await network?.close();
@@ -38,7 +41,7 @@ async function segmentsOn(network: ExitNetwork, nodeId: Uint8Array): Promise<num
 for (const transport of ['memory', 'tcp'] as const) {
   describe(`graceful exit over ${transport}`, () => {
     it('a node with data exits: every piece handed over with proof, a signed receipt, its disk emptied, and every object intact without it', async () => {
-      network = await ExitNetwork.start({ transport, nodes: 8 });
+      network = await ExitNetwork.start({ transport, nodes: 8, redundancy: NO_SPARE });
       const uplink = await network.uplink();
       await uplink.createBucket('bucket');
       for (const { key, data } of OBJECTS) await uplink.upload('bucket', key, data);
@@ -97,5 +100,33 @@ describe('graceful exit: the receipt and the rules around it', () => {
     const again = await leaving.node!.exitSatellite(satelliteId);
     expect(again.state).toBe('completed');
     expect(toHex(again.receipt!)).toBe(toHex(first.receipt!));
+  });
+});
+
+describe('graceful exit: pieces that need no transfer', () => {
+  it('a segment that keeps its success threshold without the piece just drops it: nothing is uploaded, the node deletes it', async () => {
+    // 5 pieces stored, 4 needed for success: every segment stays healthy without the leaving node.
+    network = await ExitNetwork.start({ transport: 'memory', nodes: 6, redundancy: { algorithm: 'reed-solomon', shareSize: 256, required: 2, repair: 3, success: 4, total: 5 } });
+    const uplink = await network.uplink();
+    await uplink.createBucket('bucket');
+    const data = patterned(2 * TEST_SEGMENT_SIZE, 11);
+    await uplink.upload('bucket', 'spare', data);
+    const leaving = network.busiest();
+    const satelliteId = network.satellite.id.bytes;
+    const segments = await segmentsOn(network, leaving.identity.publicKey);
+    const mine = (await network.store.metabase.iterateSegments({ limit: 100 })).filter((s) => s.pieces.some((p) => equalBytes(p.nodeId, leaving.identity.publicKey)));
+    const fullSegments = mine.filter((s) => s.pieces.length === 5).length;
+    expect(fullSegments).toBeGreaterThan(0);
+    await leaving.node!.exitSatellite(satelliteId);
+    const status = (await leaving.node!.exitFinished(satelliteId))!;
+    const record = (await network.satellite.exits.status(leaving.identity.publicKey))!;
+    expect(status.state).toBe('completed');
+    expect(record.piecesQueued).toBe(segments);
+    // Segments that had all 5 pieces lose one and keep 4 (= success): dropped; the others transfer.
+    expect(record.piecesDropped).toBe(fullSegments);
+    expect(record.piecesTransferred).toBe(segments - record.piecesDropped);
+    expect(await segmentsOn(network, leaving.identity.publicKey)).toBe(0);
+    await network.stopNode(leaving.index);
+    expect(equalBytes(await uplink.download('bucket', 'spare'), data)).toBe(true);
   });
 });
