@@ -10,6 +10,7 @@
  *   server → ACCEPT, or ERROR and close
  */
 import { raceAbort } from '../core/abort.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { DeadlineExceededError, InvalidArgumentError, UnauthenticatedError, errorFromCode } from '../core/errors.js';
 import type { Identity } from '../crypto/identity.js';
 import { NodeId } from '../crypto/node-id.js';
@@ -20,8 +21,12 @@ import { Kind, decodeEnvelope, encodeEnvelope, type Envelope } from './frames.js
 
 export const HANDSHAKE_VERSION = 1;
 const TRANSCRIPT_TAG = 'handoff/handshake/v1';
-/** Handshake frames are tiny; anything larger is hostile. */
-const HANDSHAKE_FRAME_LIMIT = 1024;
+/**
+ * Handshake frames are tiny; anything larger is hostile. Until a peer is authenticated its
+ * connection accepts no larger frame (`Connection.limitIncomingFrames`): a stranger cannot make
+ * either side buffer more.
+ */
+export const HANDSHAKE_FRAME_LIMIT = 1024;
 
 function transcript(role: 'client' | 'server', c: Uint8Array, cn: Uint8Array, s: Uint8Array, sn: Uint8Array, binding: Uint8Array | undefined) {
   return [role, c, cn, s, sn, binding ?? new Uint8Array(0)];
@@ -37,16 +42,16 @@ async function next<K extends Envelope['kind']>(connection: Connection, kind: K,
   return envelope as Extract<Envelope, { kind: K }>;
 }
 
-function deadlineSignal(timeoutMs: number, outer?: AbortSignal): { signal: AbortSignal; dispose(): void } {
+function deadlineSignal(timeoutMs: number, outer?: AbortSignal, clock: Clock = systemClock): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DeadlineExceededError(`handshake did not finish within ${timeoutMs} ms`)), timeoutMs);
+  const timer = clock.setTimeout(() => controller.abort(new DeadlineExceededError(`handshake did not finish within ${timeoutMs} ms`)), timeoutMs);
   const onOuter = (): void => controller.abort(outer?.reason);
   outer?.addEventListener('abort', onOuter, { once: true });
   if (outer?.aborted) onOuter();
   return {
     signal: controller.signal,
     dispose() {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       outer?.removeEventListener('abort', onOuter);
     },
   };
@@ -61,6 +66,7 @@ export interface ClientHandshakeOptions {
 
 /** Runs the dialer's side; resolves with the server's authenticated id. */
 export async function clientHandshake(connection: Connection, identity: Identity, options: ClientHandshakeOptions = {}): Promise<NodeId> {
+  connection.limitIncomingFrames(HANDSHAKE_FRAME_LIMIT);
   const { signal, dispose } = deadlineSignal(options.timeoutMs ?? 10_000, options.signal);
   try {
     const clientNonce = getCryptoProvider().randomBytes(32);
@@ -79,6 +85,7 @@ export async function clientHandshake(connection: Connection, identity: Identity
     const proof = signStructure(identity, TRANSCRIPT_TAG, transcript('client', clientKey, clientNonce, reply.publicKey, reply.nonce, binding));
     await connection.send(encodeEnvelope({ kind: Kind.PROOF, signature: proof }), signal);
     await next(connection, Kind.ACCEPT, signal);
+    connection.limitIncomingFrames(undefined);
     return serverId;
   } catch (err) {
     connection.reset(err instanceof Error ? err : undefined);
@@ -88,9 +95,13 @@ export async function clientHandshake(connection: Connection, identity: Identity
   }
 }
 
-/** Runs the listener's side; resolves with the client's authenticated id. */
-export async function serverHandshake(connection: Connection, identity: Identity, timeoutMs: number): Promise<NodeId> {
-  const { signal, dispose } = deadlineSignal(timeoutMs);
+/**
+ * Runs the listener's side; resolves with the client's authenticated id. Call it as soon as the
+ * connection is accepted: it limits incoming frames to {@link HANDSHAKE_FRAME_LIMIT} at once.
+ */
+export async function serverHandshake(connection: Connection, identity: Identity, timeoutMs: number, clock: Clock = systemClock): Promise<NodeId> {
+  connection.limitIncomingFrames(HANDSHAKE_FRAME_LIMIT);
+  const { signal, dispose } = deadlineSignal(timeoutMs, undefined, clock);
   try {
     const hello = await raceAbort(next(connection, Kind.HELLO, signal), signal);
     if (hello.version !== HANDSHAKE_VERSION) throw new InvalidArgumentError(`unsupported handshake version ${hello.version}`);
@@ -104,6 +115,8 @@ export async function serverHandshake(connection: Connection, identity: Identity
     if (!verifyStructure(hello.publicKey, TRANSCRIPT_TAG, clientFields, proof.signature)) {
       throw new UnauthenticatedError('client failed to prove its identity');
     }
+    // Lifted before ACCEPT goes out: the client may send its first call as soon as it reads it.
+    connection.limitIncomingFrames(undefined);
     await connection.send(encodeEnvelope({ kind: Kind.ACCEPT }), signal);
     return NodeId.fromPublicKey(hello.publicKey);
   } finally {

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../core/clock.js';
 import { DecodeError, InternalError, InvalidArgumentError, NotFoundError, ResourceExhaustedError, UnavailableError, isHandoffError, toWireError } from '../core/errors.js';
 import type { Identity } from '../crypto/identity.js';
 import type { NodeId } from '../crypto/node-id.js';
@@ -5,7 +6,7 @@ import type { Connection, Listener, Transport } from '../transport/types.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../transport/types.js';
 import type { StreamHandler, UnaryHandler } from './context.js';
 import { Kind, decodeEnvelope, encodeEnvelope, type Envelope } from './frames.js';
-import { serverHandshake } from './handshake.js';
+import { HANDSHAKE_FRAME_LIMIT, serverHandshake } from './handshake.js';
 import type { StreamMethod, UnaryMethod } from './method.js';
 import { ServerCall, connectionLost } from './server-call.js';
 
@@ -18,6 +19,15 @@ export interface RpcServerOptions {
   idleTimeoutMs?: number;
   /** Connections beyond this many are refused with `ResourceExhausted` (default 1024). */
   maxConnections?: number;
+  /**
+   * Connections still in the handshake (not yet authenticated) beyond this many are refused with
+   * `ResourceExhausted` and closed at once (default 256).
+   */
+  maxUnauthenticatedConnections?: number;
+  /** The same, per remote host (the address without its port; default 32). */
+  maxUnauthenticatedPerAddress?: number;
+  /** Time for the handshake timeout (default: the system clock). */
+  clock?: Clock;
   /** Largest message accepted (default: the transport's frame limit, 8 MiB). */
   maxMessageBytes?: number;
   /** Unexpected handler errors (bugs), for logs. Clients only ever see "internal error". */
@@ -44,7 +54,11 @@ export class RpcServer {
   readonly #options: RpcServerOptions;
   readonly #methods = new Map<string, Registered>();
   readonly #listeners: Listener[] = [];
-  readonly #sessions = new Set<ServerSession>();
+  /** Each open connection's session, with the promise that settles when it has ended. */
+  readonly #sessions = new Map<ServerSession, Promise<void>>();
+  /** Connections in the handshake, per remote host. */
+  readonly #unauthenticated = new Map<string, number>();
+  #unauthenticatedCount = 0;
   #closed = false;
 
   constructor(options: RpcServerOptions) {
@@ -74,19 +88,39 @@ export class RpcServer {
 
   /** Serves one already-open connection (for hosts that accept connections themselves). */
   handle(connection: Connection): void {
+    // Before anything else, and before the transport reads on: a stranger sends small frames.
+    connection.limitIncomingFrames(HANDSHAKE_FRAME_LIMIT);
     if (this.#closed) {
       connection.reset(new UnavailableError('server is closed'));
       return;
     }
     const max = this.#options.maxConnections ?? 1024;
     if (this.#sessions.size >= max) {
-      const refusal = encodeEnvelope({ kind: Kind.ERROR, code: 'ResourceExhausted', message: `server is at its limit of ${max} connections` });
-      void connection.send(refusal).then(() => connection.close(), () => undefined).finally(() => connection.reset(new ResourceExhaustedError('too many connections')));
+      this.#refuse(connection, `server is at its limit of ${max} connections`);
       return;
     }
-    const session = new ServerSession(this, connection, this.#options);
-    this.#sessions.add(session);
-    void session.run().finally(() => this.#sessions.delete(session));
+    const host = remoteHost(connection.remoteAddress);
+    const fromHost = this.#unauthenticated.get(host) ?? 0;
+    const maxUnauthenticated = this.#options.maxUnauthenticatedConnections ?? 256;
+    const maxPerAddress = this.#options.maxUnauthenticatedPerAddress ?? 32;
+    if (this.#unauthenticatedCount >= maxUnauthenticated) {
+      this.#refuse(connection, `server is at its limit of ${maxUnauthenticated} connections in the handshake`);
+      return;
+    }
+    if (fromHost >= maxPerAddress) {
+      this.#refuse(connection, `server is at its limit of ${maxPerAddress} connections in the handshake from ${host}`);
+      return;
+    }
+    this.#unauthenticated.set(host, fromHost + 1);
+    this.#unauthenticatedCount++;
+    const handshakeEnded = (): void => {
+      this.#unauthenticatedCount--;
+      const left = this.#unauthenticated.get(host)! - 1;
+      if (left === 0) this.#unauthenticated.delete(host);
+      else this.#unauthenticated.set(host, left);
+    };
+    const session = new ServerSession(this, connection, this.#options, handshakeEnded);
+    this.#sessions.set(session, session.run().finally(() => this.#sessions.delete(session)));
   }
 
   /** Open connections right now. */
@@ -94,11 +128,19 @@ export class RpcServer {
     return this.#sessions.size;
   }
 
+  /** Open connections whose peer has not finished the handshake yet. */
+  get unauthenticatedCount(): number {
+    return this.#unauthenticatedCount;
+  }
+
   /** Stops listening, aborts running handlers and closes every connection. */
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.all(this.#listeners.map((l) => l.close().catch(() => undefined)));
-    for (const session of this.#sessions) session.shutdown();
+    const sessions = [...this.#sessions];
+    for (const [session] of sessions) session.shutdown();
+    // Only once every connection is really gone: nothing of the server outlives close().
+    await Promise.all(sessions.map(([session, ended]) => Promise.all([ended, session.connection.done])));
   }
 
   /** @internal */
@@ -110,6 +152,22 @@ export class RpcServer {
     if (this.#methods.has(entry.method.name)) throw new InvalidArgumentError(`${entry.method.name} is already registered`);
     this.#methods.set(entry.method.name, entry);
   }
+
+  /** Tells the peer why (a small frame), then closes. */
+  #refuse(connection: Connection, message: string): void {
+    const refusal = encodeEnvelope({ kind: Kind.ERROR, code: 'ResourceExhausted', message });
+    void connection.send(refusal).then(() => connection.close(), () => undefined).finally(() => connection.reset(new ResourceExhaustedError(message)));
+  }
+}
+
+/**
+ * The host part of a connection's remote address, which caps count per: `1.2.3.4:5678`,
+ * `[::1]:5678` and `::1:5678` (as WebSocket reports it) lose the port, IPv4 mapped into IPv6
+ * becomes plain IPv4, and a memory network's host name stays as it is.
+ */
+export function remoteHost(address: string): string {
+  const host = address.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+  return host.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
 }
 
 /** One connection's life on the server: handshake, then calls one after another. */
@@ -123,6 +181,8 @@ class ServerSession {
     readonly server: RpcServer,
     readonly connection: Connection,
     readonly options: RpcServerOptions,
+    /** Called once when the handshake succeeded or failed. */
+    readonly handshakeEnded: () => void,
   ) {
     this.#maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_FRAME_BYTES;
   }
@@ -131,13 +191,15 @@ class ServerSession {
     const connection = this.connection;
     let peer: NodeId;
     try {
-      peer = await serverHandshake(connection, this.server.identity, this.options.handshakeTimeoutMs ?? 10_000);
+      peer = await serverHandshake(connection, this.server.identity, this.options.handshakeTimeoutMs ?? 10_000, this.options.clock ?? systemClock);
     } catch (err) {
+      this.handshakeEnded();
       const wire = toWireError(isHandoffError(err) ? err : new UnavailableError('handshake failed'));
       await connection.send(encodeEnvelope({ kind: Kind.ERROR, code: wire.code, message: wire.message })).catch(() => undefined);
       connection.reset(err instanceof Error ? err : undefined);
       return;
     }
+    this.handshakeEnded();
     void connection.done.then(() => this.#call?.abort(connectionLost()));
     this.#armIdle();
     try {
