@@ -26,6 +26,8 @@ export { signExitReceipt, verifyExitReceipt, encodeExitReceipt, decodeExitReceip
 export {
   GracefulExitProcess, NodeExitMessage, SatelliteExitMessage, ExitReceiptSchema, MAX_RECEIPT_BYTES, type ExitReceipt,
 } from './messages.js';
+export { MemoryExitQueueStore } from './store/memory.js';
+export { MemoryNodeExitStore } from './node-store/memory.js';
 export type { ExitQueueStore, NewExitQueueItem, FinishedItem, FinishExit, ListExits } from './queue-store.js';
 export type { NodeExitStore, NodeExitFinish } from './node-store.js';
 export {

@@ -2,7 +2,8 @@
  * The satellite's graceful-exit storage port: one {@link ExitRecord} per exiting (or exited)
  * node, and its transfer queue — one row per piece the node must hand over, keyed by
  * (nodeId, pieceId), so re-gathering after a restart never duplicates a row. Implementations:
- * memory, SQLite and PostgreSQL (`openExitQueueStore` in `handoff/satellite` picks one); all pass
+ * memory, SQLite and PostgreSQL (`openSatelliteStore` in `handoff/satellite` opens the one beside the
+ * other satellite stores); all pass
  * `exitQueueStoreSuite` from `handoff/testing`.
  *
  * Every method that changes counters changes them in one statement or transaction, so a crash

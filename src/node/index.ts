@@ -6,3 +6,4 @@ export {
   type CollectExpiredPiecesOptions, type CollectResult, type PieceExpirationIndex,
 } from './collector.js';
 export * from '../piecestore/index.js';
+export { SqliteNodeExitStore, PostgresNodeExitStore, MemoryNodeExitStore } from '../exit/node-store/index.js';

@@ -6,3 +6,4 @@ export { metainfoConfig, DEFAULT_METAINFO_CONFIG, DEV_REDUNDANCY, type MetainfoC
 export * as metainfo from '../metainfo/methods.js';
 export type { RedundancyScheme, EncryptionParameters, SegmentPosition, ObjectRecord, SegmentRecord } from '../metainfo/metabase/types.js';
 export type { MetabaseStore } from '../metainfo/metabase/port.js';
+export { SqliteExitQueueStore, PostgresExitQueueStore, MemoryExitQueueStore } from '../exit/store/index.js';
