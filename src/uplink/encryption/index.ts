@@ -7,7 +7,7 @@
 export { DEFAULT_ROOT_KEY_KDF, deriveRootKey, projectSalt, rootKeyFromBytes, type RootKeyKdfParams } from './root-key.js';
 export { CIPHER_SUITE, deriveBucketKey, deriveKey, KEY_LENGTH, LABELS } from './derive.js';
 export { COMPONENT_ALPHABET } from './component-encoding.js';
-export { decryptPath, decryptPrefix, encryptPath, encryptPrefix, pathContentKey } from './path-cipher.js';
+export { decryptPath, decryptPrefix, encryptedPathLength, encryptPath, encryptPrefix, maxPathLength, pathContentKey } from './path-cipher.js';
 export {
   blockRangeFor,
   DEFAULT_BLOCK_SIZE,

@@ -158,6 +158,52 @@ export function decryptPath(rootKey: Uint8Array, bucket: string, encryptedPath: 
   return decryptComponents(rootKey, bucket, splitBytes(encryptedPath)).join('/');
 }
 
+/** Bytes of nonce and tag each encrypted component adds to its plaintext before encoding. */
+const COMPONENT_OVERHEAD = NONCE_LENGTH + TAG_LENGTH;
+
+/**
+ * The length of {@link encryptPath}'s result for `path`, without encrypting it: the satellite
+ * limits this length, never the plaintext's.
+ *
+ * @example
+ * ```ts
+ * encryptedPathLength('a/b') === encryptPath(rootKey, 'photos', 'a/b').length; // 111
+ * ```
+ */
+export function encryptedPathLength(path: string): number {
+  const components = expectPath(path, 'path').split('/');
+  let length = components.length - 1;
+  for (const c of components) length += encodedComponentLength(utf8(c).length + COMPONENT_OVERHEAD);
+  return length;
+}
+
+/**
+ * The most UTF-8 bytes (separators included) a path of `parts` '/'-separated components can
+ * have and always encrypt to at most `maxEncryptedLength` bytes, however they are spread over the
+ * components — a satellite's key limit stated in the terms of the name a user types. -1 when
+ * not even empty components fit.
+ *
+ * @example
+ * ```ts
+ * maxPathLength(1024, 1); // 728: a one-component key of up to 728 bytes fits 1024 encrypted
+ * ```
+ */
+export function maxPathLength(maxEncryptedLength: number, parts: number): number {
+  // Each component encodes to ceil(4m/3) bytes, m = its length + overhead: 4m/3 plus a rounding
+  // of 0, 2/3 or 1/3 byte as m mod 3 is 0, 1 or 2. The worst spread puts as many components as
+  // the total allows at m mod 3 = 1.
+  const worst = (plain: number): number => {
+    const m = plain + COMPONENT_OVERHEAD * parts;
+    const rounding = 2 * parts - ((((m - parts) % 3) + 3) % 3);
+    return (4 * m + rounding) / 3 + parts - 1;
+  };
+  // A lower bound (every component rounding up by 2/3), then up to the exact answer.
+  let plain = Math.max(0, Math.floor((3 * (maxEncryptedLength - parts + 1) - 2 * parts) / 4) - COMPONENT_OVERHEAD * parts);
+  if (worst(plain) > maxEncryptedLength) return -1;
+  while (worst(plain + 1) <= maxEncryptedLength) plain++;
+  return plain + parts - 1;
+}
+
 /**
  * The encrypted form of a listing prefix: "" (the whole bucket) or a path ending in '/'. It is a
  * byte prefix of the encryption of every path below it, so the satellite can list by it.

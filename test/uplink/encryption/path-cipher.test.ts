@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareBytes, concatBytes, equalBytes, fromUtf8, utf8 } from '../../../src/core/bytes.js';
 import { decodeComponent, encodeComponent } from '../../../src/uplink/encryption/component-encoding.js';
-import { COMPONENT_ALPHABET, decryptPath, decryptPrefix, encryptPath, encryptPrefix, pathContentKey } from '../../../src/uplink/encryption/index.js';
+import { COMPONENT_ALPHABET, decryptPath, decryptPrefix, encryptedPathLength, encryptPath, encryptPrefix, maxPathLength, pathContentKey } from '../../../src/uplink/encryption/index.js';
 
 const root = new Uint8Array(32).fill(1);
 const otherRoot = new Uint8Array(32).fill(2);
@@ -113,6 +113,54 @@ describe('object keys encrypted component by component', () => {
     for (let i = 0; i < keys.length; i++) for (let j = i + 1; j < keys.length; j++) expect(equalBytes(keys[i]!, keys[j]!)).toBe(false);
   });
 });
+
+describe('the length of an encrypted key, known from the typed one', () => {
+  it('is exactly what encryptPath produces, without encrypting', () => {
+    fc.assert(
+      fc.property(components, (parts) => {
+        const path = parts.join('/');
+        expect(encryptedPathLength(path)).toBe(encryptPath(root, 'photos', path).length);
+      }),
+    );
+  });
+
+  it('gives the most typed bytes a key of n parts may have: any such key fits, and one byte more can overflow', () => {
+    const keyOf = (sizes: readonly number[]) => sizes.map((n) => 'x'.repeat(n)).join('/');
+    fc.assert(
+      fc.property(fc.integer({ min: 60, max: 1200 }), fc.integer({ min: 1, max: 6 }), fc.array(fc.nat(), { minLength: 6, maxLength: 6 }), (limit, parts, weights) => {
+        const max = maxPathLength(limit, parts);
+        if (max < 0) {
+          expect(encryptedPathLength('/'.repeat(parts - 1))).toBeGreaterThan(limit);
+          return;
+        }
+        // Any spread of max typed bytes over the parts fits.
+        const plain = max - (parts - 1);
+        const total = weights.slice(0, parts).reduce((a, b) => a + b, 0) || 1;
+        const sizes = weights.slice(0, parts).map((w) => Math.floor((w * plain) / total));
+        sizes[0]! += plain - sizes.reduce((a, b) => a + b, 0);
+        expect(encryptedPathLength(keyOf(sizes))).toBeLessThanOrEqual(limit);
+        // Some spread of one byte more does not.
+        const over = Array.from({ length: parts }, (_, i) => [keyOf(Array.from({ length: parts }, (_, j) => (j === i ? plain + 1 : 0)))]).flat();
+        const spreads = [...over, keyOf(spreadWorst(plain + 1, parts))];
+        expect(Math.max(...spreads.map(encryptedPathLength))).toBeGreaterThan(limit);
+      }),
+    );
+    expect(maxPathLength(1024, 1)).toBe(728);
+  });
+});
+
+/** `plain` bytes over `parts` parts, as many as possible of length ≡ 0 (mod 3): each rounds up by 2/3 byte when encoded. */
+function spreadWorst(plain: number, parts: number): number[] {
+  const sizes = Array.from({ length: parts }, () => 0);
+  let left = plain;
+  for (let i = 0; i < parts - 1 && left >= 3; i++) {
+    const take = Math.floor(left / (parts - i) / 3) * 3;
+    sizes[i] = take;
+    left -= take;
+  }
+  sizes[parts - 1] = left;
+  return sizes;
+}
 
 describe('the component encoding', () => {
   it('round-trips, sorts like the bytes it encodes, and has exactly one spelling per value', () => {
