@@ -25,12 +25,14 @@ const Empty = s.object({});
 /**
  * The caller's project: its id and the salt an uplink derives its root key with
  * (`deriveRootKey(passphrase, projectSalt)`), so one passphrase gives a different root key in
- * every project. Uplinks call it once at connect.
+ * every project. Uplinks call it once at connect. `maxKeyLength` is the satellite's limit on an
+ * encrypted object key, so an uplink can refuse a key that is too long in the terms its user
+ * typed it (absent from satellites that predate it).
  */
 export const GetProjectInfo = unaryMethod(
   'Metainfo.GetProjectInfo',
   s.object({ header: Header }),
-  s.object({ projectId: s.bytes({ length: 16 }), projectSalt: s.bytes({ length: 32 }) }),
+  s.object({ projectId: s.bytes({ length: 16 }), projectSalt: s.bytes({ length: 32 }), maxKeyLength: s.optional(s.int({ min: 1 })) }),
 );
 
 const BucketInfo = s.object({ name: s.string(), createdAt: s.int({ min: 0 }) });

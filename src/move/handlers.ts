@@ -31,7 +31,10 @@ export function moveHandlers(ctx: MoveContext) {
     const location = { projectId, bucket: req.bucket, objectKey: req.encryptedKey };
     // Pending streams are not objects yet, and expired ones are gone for readers: neither moves.
     const object = notExpired(await metabase.getObject(location, req.version), now);
-    if (!object) throw new NotFoundError(req.version === undefined ? 'object not found' : `version ${req.version} of the object not found`);
+    if (!object) {
+      await ctx.requireBucket(projectId, req.bucket);
+      throw new NotFoundError(req.version === undefined ? 'object not found' : `version ${req.version} of the object not found`);
+    }
     const newBucket = req.newBucket ?? req.bucket;
     const target = { projectId, bucket: newBucket, objectKey: req.newEncryptedKey };
     const ontoItself = newBucket === req.bucket && equalBytes(req.newEncryptedKey, req.encryptedKey);

@@ -197,6 +197,24 @@ describe('projects, buckets and limits', () => {
     await expect(client.call(M.CommitInlineObject, { header, bucket: 'missing', encryptedKey: key('k'), encryption, inline: { ...inline, inlineData: new Uint8Array(5) } })).rejects.toMatchObject({ name: 'NotFoundError' });
   });
 
+  it('an object call in a bucket that does not exist says the bucket is not found, a delete too; an empty key is refused', async () => {
+    sat = await startMetainfo({ config: { maxKeyLength: 600 } });
+    await bucket();
+    const { client, header } = sat;
+    const noBucket = { name: 'NotFoundError', message: 'bucket "fotos" not found' };
+    const ref = { header, bucket: 'fotos', encryptedKey: key('a') };
+    await expect(client.call(M.GetObject, ref)).rejects.toMatchObject(noBucket);
+    await expect(client.call(M.DownloadObject, ref)).rejects.toMatchObject(noBucket);
+    await expect(client.call(M.DeleteObject, ref)).rejects.toMatchObject(noBucket);
+    await expect(client.call(M.DeleteObject, { ...ref, version: 2 })).rejects.toMatchObject(noBucket);
+    // In a bucket that exists, a missing object is just that, and deleting it deletes nothing.
+    await expect(client.call(M.GetObject, { ...ref, bucket: 'photos' })).rejects.toMatchObject({ name: 'NotFoundError', message: 'object not found' });
+    expect(await client.call(M.DeleteObject, { ...ref, bucket: 'photos' })).toEqual({});
+    await expect(client.call(M.DeleteObject, { ...ref, bucket: 'photos', encryptedKey: new Uint8Array(0) })).rejects.toMatchObject({ code: 'InvalidArgument', message: expect.stringContaining('encryptedKey') });
+    // The limit an uplink states in the terms its user typed a key in.
+    expect(await client.call(M.GetProjectInfo, { header })).toMatchObject({ maxKeyLength: 600 });
+  });
+
   it('new segments never go to exiting, exited or disqualified nodes; downloads still use exiting ones', async () => {
     sat = await startMetainfo({ nodes: 12 });
     await bucket();

@@ -8,7 +8,7 @@ export function bucketHandlers(ctx: MetainfoContext) {
   return {
     async getProjectInfo(req: Req<typeof M.GetProjectInfo>) {
       const projectId = await ctx.authorize(req.header);
-      return { projectId, projectSalt: projectSalt(projectId) };
+      return { projectId, projectSalt: projectSalt(projectId), maxKeyLength: ctx.config.maxKeyLength };
     },
 
     async createBucket(req: Req<typeof M.CreateBucket>) {

@@ -12,6 +12,8 @@ export function readHandlers(ctx: MetainfoContext) {
     ctx.checkKey(req.encryptedKey);
     const location = { projectId, bucket: req.bucket, objectKey: req.encryptedKey };
     const object = notExpired(await ctx.deps.metabase.getObject(location, req.version), ctx.now());
+    // Only a miss pays for the bucket lookup that tells "no such bucket" from "no such object".
+    if (object === undefined) await ctx.requireBucket(projectId, req.bucket);
     return { location, object: requireFound(object, req.version === undefined ? 'object' : `version ${req.version} of the object`) };
   }
 
@@ -71,7 +73,11 @@ export function readHandlers(ctx: MetainfoContext) {
       ctx.checkKey(req.encryptedKey);
       if (req.version !== undefined && req.version < 1) throw new InvalidArgumentError('"version" must be at least 1');
       const deleted = await ctx.deps.metabase.deleteObject({ projectId, bucket: req.bucket, objectKey: req.encryptedKey }, req.version);
-      if (!deleted) return {};
+      if (!deleted) {
+        // Nothing to delete is fine; a bucket that does not exist is a mistake worth saying.
+        await ctx.requireBucket(projectId, req.bucket);
+        return {};
+      }
       ctx.segmentsDeleted(deleted.segments);
       return { object: objectInfo(deleted.object) };
     },
