@@ -13,6 +13,8 @@ import type { ObjectInfo } from '../metainfo/schemas.js';
 import type { RpcClient } from '../rpc/client.js';
 import type { UnaryMethod } from '../rpc/method.js';
 import { encryptPath } from '../uplink/encryption/path-cipher.js';
+import { explainMissingObject } from '../uplink/missing-object.js';
+import { checkObjectKey } from '../uplink/object-key.js';
 import { rekeyObject, type ObjectRekeying } from '../uplink/encryption/rekey.js';
 import type { SegmentKey } from '../metainfo/metabase/move.js';
 import { WRAP_NONCE_LENGTH, WRAPPED_KEY_LENGTH } from '../uplink/encryption/key-wrap.js';
@@ -26,6 +28,8 @@ export interface MoveClientDeps {
   readonly header: { readonly apiKey: string };
   /** The root key the objects were encrypted under (32 bytes). */
   readonly rootKey: Uint8Array;
+  /** The satellite's limit on encrypted keys, so a new key too long is refused in its typed terms (unchecked when absent). */
+  readonly maxKeyLength?: number;
 }
 
 export interface MoveProgress {
@@ -95,13 +99,17 @@ async function rekeyAndApply(mode: 'move' | 'copy', deps: MoveClientDeps, bucket
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_MOVE_CHUNK) {
     throw new InvalidArgumentError(`"chunkSize" expected an integer in [1, ${MAX_MOVE_CHUNK}], got ${String(chunkSize)}`);
   }
+  checkObjectKey(oldKey, 'oldKey', deps.maxKeyLength);
+  checkObjectKey(newKey, 'newKey', deps.maxKeyLength);
   const newBucket = options.newBucket ?? bucket;
   const call = retryingCall(deps, signal);
   const { header } = deps;
   const version = options.version === undefined ? {} : { version: options.version };
+  // A missing source is named as typed, with why it may be missing (another passphrase).
+  const missing = (err: unknown) => explainMissingObject({ call, header, rootKey: deps.rootKey }, bucket, oldKey, options.version, err);
   if (newBucket === bucket && newKey === oldKey) {
     // Onto itself: nothing to re-key.
-    const { object } = await call(Metainfo.GetObject, { header, bucket, encryptedKey: encryptPath(deps.rootKey, bucket, oldKey), ...version });
+    const { object } = await call(Metainfo.GetObject, { header, bucket, encryptedKey: encryptPath(deps.rootKey, bucket, oldKey), ...version }).catch(missing);
     return { bucket, key: newKey, object };
   }
   const rekey = rekeyObject(deps.rootKey, { bucket, path: oldKey }, { bucket: newBucket, path: newKey });
@@ -115,7 +123,7 @@ async function rekeyAndApply(mode: 'move' | 'copy', deps: MoveClientDeps, bucket
       newEncryptedKey: rekey.newEncryptedKey,
       ...(options.overwrite ? { overwrite: true } : {}),
       segmentLimit: chunkSize,
-    });
+    }).catch(missing);
     const progress = (segmentsDone: number) => options.onProgress?.({ segmentsDone, segmentCount: begin.segmentCount });
     let metadataKey: { encryptedMetadataKey: Uint8Array; encryptedMetadataKeyNonce: Uint8Array } | undefined;
     let segmentKeys: Uint8Array | undefined;

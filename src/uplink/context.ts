@@ -8,11 +8,14 @@ import { CanceledError, NotFoundError, isHandoffError } from '../core/errors.js'
 import type { Identity } from '../crypto/identity.js';
 import { NodeId } from '../crypto/node-id.js';
 import type { RedundancyScheme } from '../metainfo/metabase/types.js';
+import * as M from '../metainfo/methods.js';
 import { RpcClient, type CallOptions } from '../rpc/client.js';
 import type { UnaryMethod } from '../rpc/method.js';
 import type { Transport } from '../transport/types.js';
 import { createErasureCoder, type ErasureCoder } from './erasure/index.js';
 import { encryptPath, pathContentKey } from './encryption/index.js';
+import { explainMissingObject, isBucketNotFound } from './missing-object.js';
+import { checkObjectKey } from './object-key.js';
 import type { UplinkSettings } from './options.js';
 
 /** Authenticated RPC clients to storage nodes, one per (address, node id), pinned to that id. */
@@ -57,14 +60,19 @@ export interface ObjectLocation {
 
 export class UplinkContext {
   readonly #coders = new Map<string, ErasureCoder>();
+  #maxKeyLength: Promise<number | undefined> | undefined;
 
+  /** `maxKeyLength`: the satellite's limit on encrypted keys, when connect already asked for it. */
   constructor(
     readonly satellite: RpcClient,
     readonly apiKey: string,
     readonly rootKey: Uint8Array,
     readonly nodes: NodeClients,
     readonly settings: UplinkSettings,
-  ) {}
+    maxKeyLength?: number,
+  ) {
+    if (maxKeyLength !== undefined) this.#maxKeyLength = Promise.resolve(maxKeyLength);
+  }
 
   get header(): { apiKey: string } {
     return { apiKey: this.apiKey };
@@ -84,7 +92,34 @@ export class UplinkContext {
     return coder;
   }
 
-  locate(bucket: string, key: string): ObjectLocation {
+  /**
+   * The satellite's limit on an encrypted object key: told at connect, or asked once (an uplink
+   * given a raw root key has not asked); undefined from a satellite that does not say.
+   */
+  maxKeyLength(): Promise<number | undefined> {
+    // Shared by concurrent callers, so no one caller's signal may cancel it.
+    this.#maxKeyLength ??= this.call(M.GetProjectInfo, { header: this.header }).then(
+      (info) => info.maxKeyLength,
+      (err: unknown) => {
+        this.#maxKeyLength = undefined; // ask again next time
+        throw err;
+      },
+    );
+    return this.#maxKeyLength;
+  }
+
+  /**
+   * For `.catch` on a call that looks `key` up: rethrows its NotFound naming the object as typed
+   * and saying why it may be missing (see {@link explainMissingObject}).
+   */
+  missingObject(bucket: string, key: string, version: number | undefined, signal?: AbortSignal): (err: unknown) => Promise<never> {
+    const look = { call: <Req, Res>(method: UnaryMethod<Req, Res>, request: Req) => this.call(method, request, signal), header: this.header, rootKey: this.rootKey };
+    return (err) => explainMissingObject(look, bucket, key, version, err);
+  }
+
+  /** Where `key` is, encrypted; `InvalidArgumentError` for a key that is empty or too long (see {@link checkObjectKey}). */
+  async locate(bucket: string, key: string): Promise<ObjectLocation> {
+    checkObjectKey(key, 'key', await this.maxKeyLength());
     return { bucket, key, encryptedKey: encryptPath(this.rootKey, bucket, key), contentKey: pathContentKey(this.rootKey, bucket, key) };
   }
 }
@@ -100,7 +135,7 @@ export function objectNotFound(bucket: string, key: string, version: number | un
 
 /** Rethrows a NotFound from the satellite as {@link objectNotFound}; anything else unchanged. */
 export function explainNotFound(err: unknown, bucket: string, key: string, version: number | undefined): never {
-  if (isHandoffError(err, 'NotFound') && !/bucket/.test((err as Error).message)) throw objectNotFound(bucket, key, version, err);
+  if (isHandoffError(err, 'NotFound') && !isBucketNotFound(err)) throw objectNotFound(bucket, key, version, err);
   throw err;
 }
 

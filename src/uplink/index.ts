@@ -6,7 +6,7 @@
 export { Uplink, type BucketInfo, type VersionOptions } from './uplink.js';
 export type { ObjectInfo } from './object-info.js';
 export type { ObjectDownload } from './object-download.js';
-export type { ListItem, ListedObject, ListedPrefix } from './listing.js';
+export type { ListItem, ListedObject, ListedPrefix, ObjectListing, UndecryptableEntry } from './listing.js';
 export type { MultipartUpload, PartInfo, BeginMultipartOptions, CommitMultipartOptions } from './multipart.js';
 export type { UploadData } from './byte-source.js';
 export {

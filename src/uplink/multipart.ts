@@ -50,7 +50,7 @@ export interface CommitMultipartOptions {
 }
 
 export async function beginMultipart(ctx: UplinkContext, bucket: string, key: string, options: BeginMultipartOptions = {}): Promise<MultipartUpload> {
-  const location = ctx.locate(bucket, key);
+  const location = await ctx.locate(bucket, key);
   const { streamUploadId, streamId } = await ctx.call(
     M.BeginObject,
     { header: ctx.header, bucket, encryptedKey: location.encryptedKey, ...expiresAtOf(options.expires), encryption: { cipherSuite: CIPHER_SUITE, blockSize: ctx.settings.blockSize } },
@@ -70,7 +70,7 @@ export async function uploadPart(ctx: UplinkContext, upload: MultipartUpload, pa
   }
   const { signal } = options;
   const { segmentSize, blockSize, maxInlineSize } = ctx.settings;
-  const location = ctx.locate(upload.bucket, upload.key);
+  const location = await ctx.locate(upload.bucket, upload.key);
   const inlineLimit = inlinePlainLimit(maxInlineSize, blockSize);
   const progress = new ProgressTracker(options.onProgress, data instanceof Uint8Array ? data.length : undefined);
   const reader = new ByteReader(data, signal);
@@ -100,7 +100,7 @@ export async function uploadPart(ctx: UplinkContext, upload: MultipartUpload, pa
 }
 
 export async function commitMultipart(ctx: UplinkContext, upload: MultipartUpload, options: CommitMultipartOptions = {}): Promise<ObjectInfo> {
-  const location = ctx.locate(upload.bucket, upload.key);
+  const location = await ctx.locate(upload.bucket, upload.key);
   try {
     const { object } = await ctx.call(M.CommitObject, { header: ctx.header, streamUploadId: upload.uploadId, metadata: metadataFor(location, options) }, options.signal);
     return objectInfoFrom(object, upload.key, location.contentKey);

@@ -8,7 +8,7 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '..
 import type { SegmentPosition } from '../metainfo/metabase/types.js';
 import * as M from '../metainfo/methods.js';
 import type { SegmentDownloadInfo } from '../metainfo/schemas.js';
-import { childController, explainNotFound, failureOf, type UplinkContext } from './context.js';
+import { childController, failureOf, type UplinkContext } from './context.js';
 import { CIPHER_SUITE } from './encryption/index.js';
 import { objectInfoFrom, type ObjectInfo } from './object-info.js';
 import type { DownloadOptions } from './options.js';
@@ -106,9 +106,9 @@ function rangeOf(size: number, options: DownloadOptions): { offset: number; leng
  */
 export async function openDownload(ctx: UplinkContext, bucket: string, objectKey: string, options: DownloadOptions = {}, target?: (length: number) => Uint8Array): Promise<ObjectDownload> {
   const { signal } = options;
-  const location = ctx.locate(bucket, objectKey);
+  const location = await ctx.locate(bucket, objectKey);
   const request = { header: ctx.header, bucket, encryptedKey: location.encryptedKey, ...(options.version === undefined ? {} : { version: options.version }) };
-  const first = await ctx.call(M.DownloadObject, request, signal).catch((err: unknown) => explainNotFound(err, bucket, objectKey, options.version));
+  const first = await ctx.call(M.DownloadObject, request, signal).catch(ctx.missingObject(bucket, objectKey, options.version, signal));
   const { object } = first;
   if (object.encryption.cipherSuite !== CIPHER_SUITE) {
     throw new FailedPreconditionError(`object is encrypted with "${object.encryption.cipherSuite}"; this uplink reads "${CIPHER_SUITE}"`);

@@ -49,7 +49,7 @@ function sizeOf(data: UploadData, declared: number | undefined): number | undefi
 export async function uploadObject(ctx: UplinkContext, bucket: string, key: string, data: UploadData, options: UploadOptions = {}): Promise<ObjectInfo> {
   const { signal } = options;
   const { segmentSize, blockSize, maxInlineSize } = ctx.settings;
-  const location = ctx.locate(bucket, key);
+  const location = await ctx.locate(bucket, key);
   // Fails early on metadata the satellite would refuse only at the very end.
   metadataFor(location, options, Number.MAX_SAFE_INTEGER);
   const expiry = expiresAtOf(options.expires);

@@ -5,6 +5,7 @@ import type { NodeId } from '../crypto/node-id.js';
 import type { Transport } from '../transport/types.js';
 import type { RootKeyKdfParams } from './encryption/index.js';
 import { DEFAULT_BLOCK_SIZE } from './encryption/index.js';
+import type { UndecryptableEntry } from './listing.js';
 
 /**
  * Plaintext bytes per segment unless told otherwise: 1024 blocks of 65,520 bytes, so an encrypted
@@ -99,6 +100,11 @@ export interface ListObjectsOptions {
   readonly allVersions?: boolean;
   /** Include uploads still in progress (status `pending`). */
   readonly pending?: boolean;
+  /**
+   * Told of each entry skipped because this root key cannot decrypt it (written under another
+   * passphrase or root key); the listing's `undecryptable` counts them.
+   */
+  readonly onUndecryptable?: (entry: UndecryptableEntry) => void;
   readonly signal?: AbortSignal;
 }
 

@@ -10,9 +10,9 @@ import { NodeId } from '../crypto/node-id.js';
 import * as M from '../metainfo/methods.js';
 import { RpcClient } from '../rpc/client.js';
 import type { UploadData } from './byte-source.js';
-import { explainNotFound, NodeClients, UplinkContext } from './context.js';
+import { NodeClients, UplinkContext } from './context.js';
 import { DEFAULT_BLOCK_SIZE, deriveRootKey, MAX_BLOCK_SIZE, rootKeyFromBytes } from './encryption/index.js';
-import { listObjects, type ListItem } from './listing.js';
+import { ObjectListing } from './listing.js';
 import { abortMultipart, beginMultipart, commitMultipart, uploadPart, type BeginMultipartOptions, type CommitMultipartOptions, type MultipartUpload, type PartInfo } from './multipart.js';
 import { downloadObject, openDownload, type ObjectDownload } from './object-download.js';
 import { objectInfoFrom, type ObjectInfo } from './object-info.js';
@@ -90,14 +90,16 @@ export class Uplink {
     try {
       const satelliteId = pinned ?? (await satellite.connect());
       let rootKey: Uint8Array;
+      let maxKeyLength: number | undefined;
       if (options.rootKey !== undefined) {
         rootKey = rootKeyFromBytes(options.rootKey);
       } else {
         // The project's own salt: one passphrase gives an unrelated root key in every project.
-        const { projectSalt } = await satellite.call(M.GetProjectInfo, { header: { apiKey: options.apiKey } });
-        rootKey = await deriveRootKey(options.passphrase, projectSalt, options.kdf ?? {});
+        const info = await satellite.call(M.GetProjectInfo, { header: { apiKey: options.apiKey } });
+        rootKey = await deriveRootKey(options.passphrase, info.projectSalt, options.kdf ?? {});
+        maxKeyLength = info.maxKeyLength;
       }
-      return new Uplink(satelliteId, new UplinkContext(satellite, options.apiKey, rootKey, new NodeClients(options.transport, identity), settings));
+      return new Uplink(satelliteId, new UplinkContext(satellite, options.apiKey, rootKey, new NodeClients(options.transport, identity), settings, maxKeyLength));
     } catch (err) {
       await satellite.close();
       throw err;
@@ -150,23 +152,28 @@ export class Uplink {
 
   /** The object's info, without its data. */
   async stat(bucket: string, key: string, options: VersionOptions = {}): Promise<ObjectInfo> {
-    const location = this.#ctx.locate(bucket, key);
+    const location = await this.#ctx.locate(bucket, key);
     const request = { header: this.#ctx.header, bucket, encryptedKey: location.encryptedKey, ...(options.version === undefined ? {} : { version: options.version }) };
-    const { object } = await this.#ctx.call(M.GetObject, request, options.signal).catch((err: unknown) => explainNotFound(err, bucket, key, options.version));
+    const { object } = await this.#ctx.call(M.GetObject, request, options.signal).catch(this.#ctx.missingObject(bucket, key, options.version, options.signal));
     return objectInfoFrom(object, key, location.contentKey);
   }
 
   /**
    * Objects (and, unless `recursive`, folded sub-folders) below `prefix`, names decrypted, in
-   * the order of their encrypted names.
+   * the order of their encrypted names. Entries this key cannot decrypt (written under another
+   * passphrase or root key) are skipped: the listing's `undecryptable` counts them, and
+   * `onUndecryptable` hears of each.
    */
-  listObjects(bucket: string, options: ListObjectsOptions = {}): AsyncIterable<ListItem> {
-    return listObjects(this.#ctx, bucket, options);
+  listObjects(bucket: string, options: ListObjectsOptions = {}): ObjectListing {
+    return new ObjectListing(this.#ctx, bucket, options);
   }
 
-  /** Deletes the latest version (or `version`); returns what was deleted, undefined when nothing was. */
+  /**
+   * Deletes the latest version (or `version`); returns what was deleted, undefined when nothing
+   * was. `NotFoundError` when the bucket does not exist.
+   */
   async deleteObject(bucket: string, key: string, options: VersionOptions = {}): Promise<ObjectInfo | undefined> {
-    const location = this.#ctx.locate(bucket, key);
+    const location = await this.#ctx.locate(bucket, key);
     const request = { header: this.#ctx.header, bucket, encryptedKey: location.encryptedKey, ...(options.version === undefined ? {} : { version: options.version }) };
     const { object } = await this.#ctx.call(M.DeleteObject, request, options.signal);
     return object === undefined ? undefined : objectInfoFrom(object, key, location.contentKey);
@@ -205,13 +212,13 @@ export class Uplink {
    * ```
    */
   async moveObject(bucket: string, oldKey: string, newKey: string, options: MoveObjectOptions = {}): Promise<ObjectInfo> {
-    const moved = await moveObject(this.#moveDeps(), bucket, oldKey, newKey, options);
+    const moved = await moveObject(await this.#moveDeps(), bucket, oldKey, newKey, options);
     return this.#info(moved.bucket, moved.key, moved.object);
   }
 
   /** Copies an object on the satellite: a new object whose segments share the same pieces (docs/move.md). */
   async copyObject(bucket: string, oldKey: string, newKey: string, options: MoveObjectOptions = {}): Promise<ObjectInfo> {
-    const copied = await copyObject(this.#moveDeps(), bucket, oldKey, newKey, options);
+    const copied = await copyObject(await this.#moveDeps(), bucket, oldKey, newKey, options);
     return this.#info(copied.bucket, copied.key, copied.object);
   }
 
@@ -219,12 +226,13 @@ export class Uplink {
    * Moves every object under `oldPrefix` to the same relative key under `newPrefix`, reporting
    * each; resumable (objects an interrupted run already moved are `skipped`).
    */
-  moveObjects(bucket: string, oldPrefix: string, newPrefix: string, options: MoveObjectsOptions = {}): Promise<PrefixMoveReport> {
-    return moveObjects(this.#moveDeps(), bucket, oldPrefix, newPrefix, options);
+  async moveObjects(bucket: string, oldPrefix: string, newPrefix: string, options: MoveObjectsOptions = {}): Promise<PrefixMoveReport> {
+    return moveObjects(await this.#moveDeps(), bucket, oldPrefix, newPrefix, options);
   }
 
-  #moveDeps(): MoveClientDeps {
-    return { client: this.#ctx.satellite, header: this.#ctx.header, rootKey: this.#ctx.rootKey };
+  async #moveDeps(): Promise<MoveClientDeps> {
+    const maxKeyLength = await this.#ctx.maxKeyLength();
+    return { client: this.#ctx.satellite, header: this.#ctx.header, rootKey: this.#ctx.rootKey, ...(maxKeyLength === undefined ? {} : { maxKeyLength }) };
   }
 
   #info(bucket: string, key: string, wire: Parameters<typeof objectInfoFrom>[0]): ObjectInfo {
