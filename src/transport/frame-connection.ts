@@ -145,7 +145,6 @@ export abstract class FrameConnection implements Connection {
     } catch (err) {
       this.fail(err instanceof Error ? err : new UnavailableError('close failed', { cause: err }));
     }
-    this.#maybeDone();
   }
 
   reset(reason: Error = new UnavailableError('connection reset')): void {
@@ -184,7 +183,6 @@ export abstract class FrameConnection implements Connection {
     const waiter = this.#waiter;
     this.#waiter = undefined;
     waiter?.resolve(undefined);
-    this.#maybeDone();
   }
 
   /** Called by the concrete transport when the connection broke. */
@@ -194,19 +192,17 @@ export abstract class FrameConnection implements Connection {
     const waiter = this.#waiter;
     this.#waiter = undefined;
     waiter?.reject(reason);
-    this.#resolveDone(reason);
   }
 
-  /** Called by the concrete transport when the underlying channel is fully closed. */
+  /**
+   * Called by the concrete transport when the underlying channel is fully closed (a socket's
+   * 'close'): only then does `done` resolve, so whoever awaits it knows nothing is left open.
+   */
   protected finished(): void {
     if (!this.#failure && !(this.#localClosed && this.#remoteEnded)) {
       if (!this.#remoteEnded) this.fail(new UnavailableError('connection closed by peer'));
       else this.#localClosed = true;
     }
     this.#resolveDone(this.#failure);
-  }
-
-  #maybeDone(): void {
-    if (this.#localClosed && this.#remoteEnded) this.#resolveDone(undefined);
   }
 }

@@ -64,6 +64,9 @@ class TcpTransport implements Transport {
   async listen(address: string, onConnection: (connection: Connection) => void): Promise<Listener> {
     const { host, port } = parseHostPort(address);
     const sockets = new Set<TcpConnection>();
+    /** TLS handshakes in progress, and a promise that settles when each has ended either way. */
+    const handshakes = new Map<net.Socket, Promise<void>>();
+    let closing = false;
     const tlsOptions = this.#options.tls;
     const secureContext = tlsOptions ? tls.createSecureContext({ cert: toPem(tlsOptions.cert), key: toPem(tlsOptions.key) }) : undefined;
     const limits = this.#options;
@@ -73,18 +76,25 @@ class TcpTransport implements Transport {
       if (secureContext) {
         // Wrap the TCP socket ourselves so a reset can still send an RST on the raw socket.
         const secure = new tls.TLSSocket(raw, { isServer: true, secureContext });
+        const handshake = onceEvent(secure, 'secure', this.#options.connectTimeoutMs ?? 10_000);
+        handshakes.set(secure, untilClosed(secure));
         try {
-          await onceEvent(secure, 'secure', this.#options.connectTimeoutMs ?? 10_000);
+          await handshake;
         } catch {
+          secure.destroy();
           raw.destroy();
           return;
+        } finally {
+          handshakes.delete(secure);
         }
         socket = secure;
       }
       const connection = new TcpConnection(socket, raw, limits, secureContext !== undefined);
       sockets.add(connection);
       void connection.done.then(() => sockets.delete(connection));
-      onConnection(connection);
+      // The listener closed during the TLS handshake: the connection is not served, only ended.
+      if (closing) connection.reset(new UnavailableError('listener closed'));
+      else onConnection(connection);
     };
     const server = net.createServer({ noDelay: true }, (raw) => void accept(raw));
     await new Promise<void>((resolve, reject) => {
@@ -99,9 +109,13 @@ class TcpTransport implements Transport {
     return {
       address: formatHostPort(host, bound.port),
       async close() {
+        closing = true;
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        for (const connection of sockets) connection.reset(new UnavailableError('listener closed'));
-        await closed;
+        // Wait for every socket to be really closed, not just told to: a socket Node still holds
+        // keeps the process alive after the caller thinks everything stopped.
+        const handshaking = [...handshakes].map(([secure, ended]) => (secure.destroy(), ended));
+        const serving = [...sockets].map((connection) => (connection.reset(new UnavailableError('listener closed')), connection.done));
+        await Promise.all([closed, ...handshaking, ...serving]);
       },
     };
   }
@@ -121,11 +135,20 @@ class TcpTransport implements Transport {
         await raceAbort(onceEvent(socket, 'secureConnect', timeoutMs), options.signal);
       }
     } catch (err) {
+      socket.destroy();
       raw.destroy();
+      // An aborted dial returns only once its socket is closed, so nothing outlives the caller's close().
+      await Promise.all([untilClosed(socket), untilClosed(raw)]);
       throw isHandoffError(err) && err.code !== 'Unavailable' ? err : new UnavailableError(`dial ${address}: ${(err as Error).message}`, { cause: err });
     }
     return new TcpConnection(socket, raw, this.#options, this.#options.tls !== undefined, input);
   }
+}
+
+/** Resolves once `socket` has emitted 'close' (at once when it already has). */
+function untilClosed(socket: net.Socket): Promise<void> {
+  if (socket.closed) return Promise.resolve();
+  return new Promise((resolve) => socket.once('close', () => resolve()));
 }
 
 /** Resolves on `event`, rejects on 'error', 'close' or after `timeoutMs`. */
@@ -261,13 +284,17 @@ class TcpConnection extends FrameConnection {
     // An RST, not a FIN: the peer must see a broken connection, not a clean end.
     if (this.#raw.destroyed) return;
     if (this.#socket === this.#raw) {
-      this.#raw.resetAndDestroy();
+      // Once our FIN is under way (we closed, or Node answered the peer's FIN), libuv refuses the
+      // RST and Node then never closes the handle: the socket would stay open for good.
+      if (this.#raw.writableEnded) this.#raw.destroy();
+      else this.#raw.resetAndDestroy();
       return;
     }
     // resetAndDestroy on a socket wrapped by TLS crashes Node; tell the peer in-band instead.
     const socket = this.#socket;
     if (socket.writable) socket.end(frameHeader(RESET_MARKER), () => socket.destroy());
     else socket.destroy();
-    setTimeout(() => socket.destroy(), 1000).unref();
+    const timer = setTimeout(() => socket.destroy(), 1000);
+    socket.once('close', () => clearTimeout(timer));
   }
 }

@@ -44,7 +44,10 @@ export interface Connection {
    * handshake's 1 KiB until the peer has proven its identity.
    */
   limitIncomingFrames(maxBytes: number | undefined): void;
-  /** Resolves when the connection is fully gone (both sides), with the reset reason if any. */
+  /**
+   * Resolves when the connection is fully gone (both sides) and the transport holds nothing of it
+   * (its socket is closed), with the reset reason if any.
+   */
   readonly done: Promise<Error | undefined>;
 }
 
@@ -52,7 +55,7 @@ export interface Connection {
 export interface Listener {
   /** The address peers dial, with a real port when `:0` was asked for. */
   readonly address: string;
-  /** Stops accepting and resets every connection it accepted. */
+  /** Stops accepting, resets every connection it accepted and resolves once they are all gone. */
   close(): Promise<void>;
 }
 
