@@ -68,6 +68,12 @@ export class RpcClient {
   readonly #options: RpcClientOptions;
   readonly #idle: IdleEntry[] = [];
   readonly #active = new Set<Connection>();
+  /** Every connection this client opened that is not fully gone yet (dialing, in use, idle, closing). */
+  readonly #open = new Set<Connection>();
+  /** Dials in flight (settling, never rejecting), so close() can wait for them. */
+  readonly #dials = new Set<Promise<unknown>>();
+  /** Aborts dials and handshakes in flight when the client closes. */
+  readonly #closing = new AbortController();
   readonly #maxMessageBytes: number;
   #peer: NodeId | undefined;
   #closed = false;
@@ -154,12 +160,20 @@ export class RpcClient {
     return new ClientStream(this, pooled, method, signal, dispose);
   }
 
-  /** Closes pooled connections; calls in flight are reset. */
+  /**
+   * Closes pooled connections, resets calls in flight and aborts dials in flight (spares too);
+   * resolves once every connection the client opened is gone, so nothing of it is left running.
+   */
   async close(): Promise<void> {
-    this.#closed = true;
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#closing.abort(new UnavailableError('client closed'));
+    }
     this.#stopSweeper();
-    for (const entry of this.#idle.splice(0)) await entry.pooled.connection.close().catch(() => undefined);
+    this.#idle.length = 0;
     for (const connection of this.#active) connection.reset(new UnavailableError('client closed'));
+    await Promise.all([...this.#dials]);
+    await Promise.all([...this.#open].map((connection) => endConnection(connection)));
   }
 
   /** @internal Returns a connection whose call ended cleanly on both sides. */
@@ -227,10 +241,25 @@ export class RpcClient {
     return pooled;
   }
 
-  /** A new authenticated connection (not yet in any set). */
-  async #dial(signal: AbortSignal | undefined): Promise<PooledConnection> {
+  /** A new authenticated connection (in no set but {@link #open}); close() aborts it and waits for it. */
+  #dial(signal: AbortSignal | undefined): Promise<PooledConnection> {
+    if (this.#closed) return Promise.reject(new UnavailableError('client is closed'));
+    const both = followBoth(signal, this.#closing.signal);
+    const dialing = this.#dialAndHandshake(both.signal).finally(() => both.dispose());
+    const settled = dialing.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#dials.add(settled);
+    void settled.then(() => this.#dials.delete(settled));
+    return dialing;
+  }
+
+  async #dialAndHandshake(signal: AbortSignal): Promise<PooledConnection> {
     const options = this.#options;
-    const connection = await options.transport.dial(options.address, signal ? { signal } : {});
+    const connection = await options.transport.dial(options.address, { signal });
+    this.#open.add(connection);
+    void connection.done.then(() => this.#open.delete(connection));
     const peer = await clientHandshake(connection, this.identity, {
       expectedPeer: options.expectedPeer,
       timeoutMs: options.handshakeTimeoutMs,
@@ -239,6 +268,11 @@ export class RpcClient {
       connection.reset(new UnavailableError('handshake failed'));
       throw err;
     });
+    // A transport that finished its dial in spite of the abort: the client is gone, so is this.
+    if (this.#closed) {
+      connection.reset(new UnavailableError('client closed'));
+      throw new UnavailableError('client is closed');
+    }
     this.#peer = peer;
     const maxBytes = this.#maxMessageBytes;
     return {
@@ -269,6 +303,39 @@ export class RpcClient {
       );
     }
   }
+}
+
+/** How long close() lets an idle connection end cleanly before it resets it. */
+const CLOSE_GRACE_MS = 1000;
+
+/** Ends `connection` cleanly (reset when the peer does not answer within the grace) and waits until it is gone. */
+async function endConnection(connection: Connection): Promise<void> {
+  void connection.close().catch(() => undefined);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_GRACE_MS)));
+  const gone = await Promise.race([connection.done.then(() => true), late]);
+  clearTimeout(timer);
+  if (!gone) connection.reset(new UnavailableError('client closed'));
+  await connection.done;
+}
+
+/** One signal that fires when either does; `dispose` removes the listeners. */
+function followBoth(first: AbortSignal | undefined, second: AbortSignal): { signal: AbortSignal; dispose(): void } {
+  if (first === undefined) return { signal: second, dispose() {} };
+  const controller = new AbortController();
+  const onFirst = (): void => controller.abort(first.reason);
+  const onSecond = (): void => controller.abort(second.reason);
+  if (first.aborted) onFirst();
+  else if (second.aborted) onSecond();
+  first.addEventListener('abort', onFirst, { once: true });
+  second.addEventListener('abort', onSecond, { once: true });
+  return {
+    signal: controller.signal,
+    dispose() {
+      first.removeEventListener('abort', onFirst);
+      second.removeEventListener('abort', onSecond);
+    },
+  };
 }
 
 /**

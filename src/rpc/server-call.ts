@@ -52,6 +52,8 @@ export class ServerCall {
 
   abort(reason: Error): void {
     if (this.controller.signal.aborted) return;
+    // An aborted call's deadline means nothing more; its timer must not outlive a closed server.
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.controller.abort(reason);
     this.#inbox?.fail(reason);
   }

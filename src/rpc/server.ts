@@ -54,7 +54,8 @@ export class RpcServer {
   readonly #options: RpcServerOptions;
   readonly #methods = new Map<string, Registered>();
   readonly #listeners: Listener[] = [];
-  readonly #sessions = new Set<ServerSession>();
+  /** Each open connection's session, with the promise that settles when it has ended. */
+  readonly #sessions = new Map<ServerSession, Promise<void>>();
   /** Connections in the handshake, per remote host. */
   readonly #unauthenticated = new Map<string, number>();
   #unauthenticatedCount = 0;
@@ -119,8 +120,7 @@ export class RpcServer {
       else this.#unauthenticated.set(host, left);
     };
     const session = new ServerSession(this, connection, this.#options, handshakeEnded);
-    this.#sessions.add(session);
-    void session.run().finally(() => this.#sessions.delete(session));
+    this.#sessions.set(session, session.run().finally(() => this.#sessions.delete(session)));
   }
 
   /** Open connections right now. */
@@ -137,7 +137,10 @@ export class RpcServer {
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.all(this.#listeners.map((l) => l.close().catch(() => undefined)));
-    for (const session of this.#sessions) session.shutdown();
+    const sessions = [...this.#sessions];
+    for (const [session] of sessions) session.shutdown();
+    // Only once every connection is really gone: nothing of the server outlives close().
+    await Promise.all(sessions.map(([session, ended]) => Promise.all([ended, session.connection.done])));
   }
 
   /** @internal */

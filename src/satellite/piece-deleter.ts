@@ -59,8 +59,10 @@ export class PieceDeleter {
   async close(): Promise<void> {
     this.#closed = true;
     this.#queue.length = 0;
+    // Closing the clients first ends deletes in flight at once (a node that is down would hold
+    // close() for the whole call deadline); no delete makes a client after this.
+    await Promise.all([...this.#clients.values()].map((client) => client.close()));
     await this.drain();
-    for (const client of this.#clients.values()) await client.close();
   }
 
   #pump(): void {
@@ -80,7 +82,7 @@ export class PieceDeleter {
 
   async #delete({ nodeId, pieceId }: PendingDelete): Promise<void> {
     const node = await this.deps.overlay.get(nodeId);
-    if (!node || node.status === 'exited' || node.status === 'disqualified') return;
+    if (this.#closed || !node || node.status === 'exited' || node.status === 'disqualified') return;
     const { identity, clock, transport } = this.deps;
     const limit = signOrderLimit(identity, {
       serialNumber: getCryptoProvider().randomBytes(16),
@@ -97,6 +99,7 @@ export class PieceDeleter {
     let client = this.#clients.get(key);
     if (!client || client.address !== node.address) {
       await client?.close();
+      if (this.#closed) return;
       client = new RpcClient({ transport, address: node.address, identity, expectedPeer: NodeId.fromPublicKey(nodeId), maxIdleConnections: 1 });
       this.#clients.set(key, client);
     }
