@@ -36,6 +36,12 @@ export interface WorkerState {
   readonly pending: readonly TransferPieceMessage[];
   /** Piece ids (hex) being transferred. */
   readonly running: ReadonlySet<string>;
+  /**
+   * Running transfers asked for on a stream that has closed since: their reports name the
+   * replacement that stream chose, so they are never sent on a later one (whose satellite
+   * session may have sent the piece elsewhere and would read the proof as a forgery).
+   */
+  readonly orphaned: ReadonlySet<string>;
   /** Streams broken in a row (resets when the satellite answers). */
   readonly failures: number;
 }
@@ -74,7 +80,7 @@ export interface WorkerStep {
 }
 
 export function initialWorkerState(config: Partial<WorkerConfig> = {}): WorkerState {
-  return { config: { ...DEFAULT_WORKER_CONFIG, ...config }, phase: 'idle', pending: [], running: new Set(), failures: 0 };
+  return { config: { ...DEFAULT_WORKER_CONFIG, ...config }, phase: 'idle', pending: [], running: new Set(), orphaned: new Set(), failures: 0 };
 }
 
 /** The wait after `failures` broken streams in a row: doubling from the minimum, capped. */
@@ -103,11 +109,15 @@ export function workerTransition(state: WorkerState, event: WorkerEvent): Worker
       if (state.phase !== 'streaming') return { state, effects: [] };
       return received(state, event.message);
     case 'transferred': {
+      const key = toHex(event.pieceId);
       const running = new Set(state.running);
-      running.delete(toHex(event.pieceId));
-      // After the stream broke the report has nowhere to go: the satellite asks again after the redial.
-      if (state.phase !== 'streaming') return { state: { ...state, running }, effects: [] };
-      const next = startPending({ ...state, running });
+      running.delete(key);
+      const orphaned = new Set(state.orphaned);
+      // Asked for on a stream that broke: the report has nowhere to go; the satellite asks again after the redial.
+      const stale = orphaned.delete(key);
+      if (state.phase !== 'streaming') return { state: { ...state, running, orphaned }, effects: [] };
+      const next = startPending({ ...state, running, orphaned });
+      if (stale) return next;
       return { state: next.state, effects: [{ type: 'record', report: event.report }, { type: 'send', message: event.report }, ...next.effects] };
     }
     case 'streamEnded': {
@@ -115,7 +125,7 @@ export function workerTransition(state: WorkerState, event: WorkerEvent): Worker
       const failures = state.failures + 1;
       const effects: WorkerEffect[] = [{ type: 'closeStream' }, { type: 'scheduleRetry', afterMs: backoffMs(state.config, failures) }];
       if (event.error !== undefined) effects.unshift({ type: 'report', error: event.error });
-      return { state: { ...state, phase: 'waiting', pending: [], failures }, effects };
+      return { state: { ...hangUp(state), phase: 'waiting', failures }, effects };
     }
     case 'finished':
       return { state: { ...state, phase: 'finished', pending: [] }, effects: [{ type: 'closeStream' }] };
@@ -128,10 +138,12 @@ function received(state: WorkerState, message: SatelliteExitMessage): WorkerStep
   const answered = { ...state, failures: 0 };
   switch (message.type) {
     case 'notReady':
-      return { state: { ...answered, phase: 'waiting' }, effects: [{ type: 'closeStream' }, { type: 'scheduleRetry', afterMs: message.retryAfterMs }] };
+      return { state: { ...hangUp(answered), phase: 'waiting' }, effects: [{ type: 'closeStream' }, { type: 'scheduleRetry', afterMs: message.retryAfterMs }] };
     case 'transferPiece': {
       const key = toHex(message.originalPieceId);
-      if (state.running.has(key) || state.pending.some((m) => toHex(m.originalPieceId) === key)) return { state: answered, effects: [] };
+      // A piece still running for a closed stream is asked again: it waits for that run to end.
+      const duplicate = (state.running.has(key) && !state.orphaned.has(key)) || state.pending.some((m) => toHex(m.originalPieceId) === key);
+      if (duplicate) return { state: answered, effects: [] };
       return startPending({ ...answered, pending: [...state.pending, message] });
     }
     case 'deletePiece':
@@ -145,12 +157,21 @@ function received(state: WorkerState, message: SatelliteExitMessage): WorkerStep
 
 function startPending(state: WorkerState): WorkerStep {
   const running = new Set(state.running);
-  const pending = [...state.pending];
+  const pending: TransferPieceMessage[] = [];
   const effects: WorkerEffect[] = [];
-  while (running.size < state.config.concurrency && pending.length > 0) {
-    const message = pending.shift()!;
-    running.add(toHex(message.originalPieceId));
+  for (const message of state.pending) {
+    const key = toHex(message.originalPieceId);
+    if (running.size >= state.config.concurrency || running.has(key)) {
+      pending.push(message);
+      continue;
+    }
+    running.add(key);
     effects.push({ type: 'transfer', message });
   }
   return { state: { ...state, running, pending }, effects };
+}
+
+/** The stream is closing: waiting transfers are forgotten (the satellite asks again) and running ones lose their stream. */
+function hangUp(state: WorkerState): WorkerState {
+  return { ...state, pending: [], orphaned: new Set([...state.orphaned, ...state.running]) };
 }
