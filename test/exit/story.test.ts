@@ -6,6 +6,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { equalBytes, toHex } from '../../src/core/bytes.js';
 import { decodeExitReceipt, verifyExitReceipt } from '../../src/exit/receipt.js';
+import { GracefulExitProcess } from '../../src/exit/messages.js';
+import { summarizeBandwidth } from '../../src/orders/ledger/types.js';
+import { RpcClient } from '../../src/rpc/client.js';
 import { TEST_SEGMENT_SIZE } from '../../src/testing/network.js';
 import { patterned } from '../uplink/support/bytes.js';
 import { ExitNetwork } from './harness.js';
@@ -128,5 +131,60 @@ describe('graceful exit: pieces that need no transfer', () => {
     expect(await segmentsOn(network, leaving.identity.publicKey)).toBe(0);
     await network.stopNode(leaving.index);
     expect(equalBytes(await uplink.download('bucket', 'spare'), data)).toBe(true);
+  });
+});
+
+describe('graceful exit: while it runs, and what it costs', () => {
+  it('an exiting node gets no new pieces but still serves downloads, and its exit traffic is recorded apart and never paid', async () => {
+    network = await ExitNetwork.start({ transport: 'memory', nodes: 7, redundancy: NO_SPARE });
+    const uplink = await network.uplink();
+    await uplink.createBucket('bucket');
+    const before = patterned(TEST_SEGMENT_SIZE, 21);
+    await uplink.upload('bucket', 'before', before);
+    const leaving = network.busiest();
+    const satelliteId = network.satellite.id.bytes;
+    // The exit is initiated by the node's first Process call; its worker is not running yet, so
+    // nothing moves while we look.
+    const client = new RpcClient({ transport: network.transport('by-hand'), address: network.satellite.address, identity: leaving.identity, expectedPeer: network.satellite.id });
+    const stream = await client.stream(GracefulExitProcess);
+    expect((await stream.receive())?.type).toBe('notReady');
+    stream.cancel();
+    await client.close();
+    await network.satellite.exits.gather();
+    expect((await network.store.overlay.get(leaving.identity.publicKey))!.status).toBe('exiting');
+
+    const streamsBefore = new Set((await network.store.metabase.iterateSegments({ limit: 100 })).map((s) => toHex(s.streamId)));
+    await uplink.upload('bucket', 'during', patterned(3 * TEST_SEGMENT_SIZE, 22));
+    const segments = await network.store.metabase.iterateSegments({ limit: 100 });
+    const duringSegments = segments.filter((s) => !streamsBefore.has(toHex(s.streamId)));
+    expect(duringSegments.length).toBe(3); // 3 segments of TEST_SEGMENT_SIZE
+    for (const s of duringSegments) expect(s.pieces.some((p) => equalBytes(p.nodeId, leaving.identity.publicKey))).toBe(false);
+    expect(leaving.pieces.usedBytes(satelliteId)).toBeGreaterThan(0);
+    // Only the exiting node and one other hold pieces of 'before' now (2 are required): the
+    // download works only because an exiting node still serves downloads.
+    const [segment] = segments.filter((s) => s.pieces.some((p) => equalBytes(p.nodeId, leaving.identity.publicKey)));
+    const holders = network.nodes.filter((h) => segment!.pieces.some((p) => equalBytes(p.nodeId, h.identity.publicKey)));
+    const others = holders.filter((h) => h !== leaving).slice(1);
+    for (const h of others) await network.stopNode(h.index);
+    expect(equalBytes(await uplink.download('bucket', 'before'), before)).toBe(true);
+    for (const h of others) await network.startNode(h.index);
+
+    // The node now runs its exit (the satellite already knows it is exiting) to the end.
+    await leaving.node!.exitSatellite(satelliteId);
+    const status = (await leaving.node!.exitFinished(satelliteId))!;
+    expect(status.state).toBe('completed');
+
+    for (const handle of network.nodes) await handle.node?.settleOrders();
+    const now = Date.now();
+    const report = summarizeBandwidth(await network.store.ledger.bandwidth({ from: now - 3_600_000 * 2, to: now + 3_600_000 }));
+    // Exit uploads are the replacement nodes' gracefulExit traffic (PUT_GRACEFUL_EXIT), never paid traffic.
+    const exitBytes = report.reduce((sum, r) => sum + r.byCategory.gracefulExit, 0);
+    expect(exitBytes).toBe(report.reduce((sum, r) => sum + r.byAction.PUT_GRACEFUL_EXIT, 0));
+    expect(exitBytes).toBeGreaterThanOrEqual(status.bytesTransferred);
+    expect(status.bytesTransferred).toBeGreaterThan(0);
+    const leavingReport = report.find((r) => equalBytes(r.nodeId, leaving.identity.publicKey));
+    expect(leavingReport?.byCategory.gracefulExit ?? 0).toBe(0); // the sender is not credited for it
+    const paid = report.reduce((sum, r) => sum + r.byCategory.paid, 0);
+    expect(paid).toBe(report.reduce((sum, r) => sum + r.byAction.PUT + r.byAction.GET, 0));
   });
 });
