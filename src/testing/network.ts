@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import type { WorkerConfig } from '../exit/worker.js';
 import type { RedundancyScheme } from '../metainfo/metabase/types.js';
 import { NodeDatabase } from '../node/db/database.js';
 import { StorageNode } from '../node/storage-node.js';
@@ -56,6 +57,8 @@ export interface TestNetworkOptions {
    * it.
    */
   readonly clock?: Clock;
+  /** The nodes' graceful-exit workers (e.g. `{ minBackoffMs: 10 }` so a test's exit never waits long). */
+  readonly nodeExit?: Partial<WorkerConfig>;
 }
 
 export interface TestNetwork {
@@ -137,6 +140,7 @@ export async function createTestNetwork(options: TestNetworkOptions = {}): Promi
         wallet: `0x${index.toString(16).padStart(40, '0')}`,
         capacity: 2 ** 40,
         ...(options.clock === undefined ? {} : { clock: options.clock }),
+        ...(options.nodeExit === undefined ? {} : { exit: options.nodeExit }),
       }).catch((err: unknown) => {
         db.close();
         throw err;

@@ -188,3 +188,23 @@ describe('graceful exit: while it runs, and what it costs', () => {
     expect(paid).toBe(report.reduce((sum, r) => sum + r.byAction.PUT + r.byAction.GET, 0));
   });
 });
+
+describe('graceful exit in createTestNetwork', () => {
+  it('is on by default: a node exits and the network keeps every object', async () => {
+    const { createTestNetwork } = await import('../../src/testing/network.js');
+    const test = await createTestNetwork({ nodes: 6, satellite: { exit: { notReadyRetryMs: 10 } }, nodeExit: { minBackoffMs: 10 } });
+    try {
+      const uplink = await test.uplink();
+      await uplink.createBucket('bucket');
+      const data = patterned(2 * TEST_SEGMENT_SIZE, 31);
+      await uplink.upload('bucket', 'kept', data);
+      const leaving = [...test.nodes].sort((a, b) => b.storage.usedBytes() - a.storage.usedBytes())[0]!;
+      await leaving.exitSatellite(test.satellite.id.bytes);
+      expect((await leaving.exitFinished(test.satellite.id.bytes))?.state).toBe('completed');
+      expect(leaving.storage.usedBytes()).toBe(0);
+      expect(equalBytes(await uplink.download('bucket', 'kept'), data)).toBe(true);
+    } finally {
+      await test.close();
+    }
+  });
+});
