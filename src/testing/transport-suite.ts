@@ -11,13 +11,15 @@
  * });
  * ```
  *
- * It checks framing, ordering, close and reset, dial failures, backpressure, frame limits and
- * many connections, then runs the RPC layer over the transport: handshake, unary calls, streams,
+ * It checks framing, ordering, close and reset, dial failures, backpressure, frame limits (also
+ * lowered per connection, as for a peer that has not authenticated) and many connections, then
+ * runs the RPC layer over the transport: handshake, unary calls, streams,
  * typed errors, pinning and cancellation.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { equalBytes } from '../core/bytes.js';
 import type { Connection, FrameLimits, Listener, Transport } from '../transport/types.js';
+import { transportLimitsSuite } from './transport-limits-suite.js';
 import { transportRpcSuite } from './transport-rpc-suite.js';
 
 export interface TransportUnderTest {
@@ -235,6 +237,7 @@ export function transportSuite(name: string, options: TransportSuiteOptions): vo
       expect(replies).toEqual(Array.from({ length: 40 }, (_, i) => i));
     });
 
+    transportLimitsSuite(context);
     transportRpcSuite(context);
   });
 }

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { s } from '../../src/codec/index.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { Identity } from '../../src/crypto/index.js';
-import { RpcClient, RpcServer, memoryNetwork, tcpTransport, unaryMethod, type Connection, type MemoryNetwork } from '../../src/transport/index.js';
+import { RpcClient, RpcServer, memoryNetwork, tcpTransport, unaryMethod, webSocketTransport, type Connection, type MemoryNetwork } from '../../src/transport/index.js';
 import { frameHeader } from '../../src/transport/frame-parser.js';
 import { Kind, decodeEnvelope } from '../../src/rpc/frames.js';
 import { HANDSHAKE_FRAME_LIMIT } from '../../src/rpc/handshake.js';
@@ -153,6 +153,38 @@ describe('frames before authentication', () => {
     await expect(client.connect()).rejects.toMatchObject({ name: 'ResourceExhaustedError' });
     await client.close();
     await expect(accepted[0]!.done).resolves.toBeInstanceOf(Error);
+  });
+
+  it.each(['tcp', 'websocket'] as const)('over %s, a header announcing more than 1 KiB is enough to be closed: nothing waits for the body', async (kind) => {
+    // A deadline far away: only the frame limit can close the connection within the test.
+    const server = new RpcServer({ identity: Identity.generate(), handshakeTimeoutMs: 600_000 });
+    const listener = await server.listen(kind === 'tcp' ? tcpTransport() : webSocketTransport(), '127.0.0.1:0');
+    stops.push(() => server.close());
+    const { host, port } = parseHostPort(listener.address);
+    const socket = net.connect({ host, port });
+    stops.push(async () => void socket.destroy());
+    const closed = new Promise<void>((resolve) => {
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve());
+    });
+    const announced = 2 * HANDSHAKE_FRAME_LIMIT;
+    if (kind === 'tcp') {
+      socket.write(Buffer.concat([frameHeader(announced), Buffer.alloc(10)]));
+      socket.on('data', () => undefined);
+    } else {
+      socket.write(`GET /handoff HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      let response = '';
+      socket.on('data', (chunk: Buffer) => {
+        if (response.includes('\r\n\r\n')) return;
+        response += chunk.toString('latin1');
+        if (!response.includes('\r\n\r\n')) return;
+        expect(response.startsWith('HTTP/1.1 101')).toBe(true);
+        // A masked binary frame with a 16-bit length, its mask, and 10 bytes of the payload.
+        socket.write(Buffer.from([0x82, 0x80 | 126, announced >> 8, announced & 0xff, 1, 2, 3, 4, ...new Array<number>(10).fill(0)]));
+      });
+    }
+    await closed;
+    await vi.waitFor(() => expect(server.unauthenticatedCount).toBe(0));
   });
 
   it('after the handshake the transport\'s own limit applies again, both ways', async () => {
