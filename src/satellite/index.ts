@@ -7,3 +7,4 @@ export * as metainfo from '../metainfo/methods.js';
 export type { RedundancyScheme, EncryptionParameters, SegmentPosition, ObjectRecord, SegmentRecord } from '../metainfo/metabase/types.js';
 export type { MetabaseStore } from '../metainfo/metabase/port.js';
 export { SqliteExitQueueStore, PostgresExitQueueStore, MemoryExitQueueStore } from '../exit/store/index.js';
+export type { NodeRecord, NodeStatus } from '../overlay/types.js';
