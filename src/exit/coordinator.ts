@@ -46,6 +46,11 @@ export interface CoordinatorSession {
   /** Items no replacement node could be found for; skipped until the next unpark. */
   readonly parked: ReadonlySet<string>;
   readonly fetching: boolean;
+  /**
+   * The running fetch skipped pieces (in flight, preparing, parked). If one of them went back to
+   * the queue meanwhile, an empty answer does not mean the queue is empty: fetch again first.
+   */
+  readonly fetchExcluded: boolean;
 }
 
 export type CoordinatorEvent =
@@ -109,7 +114,7 @@ export interface CoordinatorStep {
 
 /** A fresh session for the authenticated node `nodeId`. */
 export function openSession(satelliteId: Uint8Array, nodeId: Uint8Array, config: ExitConfig): CoordinatorSession {
-  return { satelliteId, nodeId, config, phase: 'opening', inflight: new Map(), preparing: new Set(), parked: new Set(), fetching: false };
+  return { satelliteId, nodeId, config, phase: 'opening', inflight: new Map(), preparing: new Set(), parked: new Set(), fetching: false, fetchExcluded: false };
 }
 
 /** How long the node has to answer a transfer of `pieceSize` bytes. */
@@ -245,7 +250,9 @@ function fetched(session: CoordinatorSession, items: readonly ExitQueueItem[]): 
   next = { ...next, preparing };
   if (items.length === 0) {
     const idle = next.inflight.size === 0 && next.preparing.size === 0 && next.parked.size === 0;
-    return { session: next, effects: idle ? [{ type: 'checkDrained' }] : [] };
+    if (!idle) return { session: next, effects: [] };
+    // Only a fetch that skipped nothing proves the queue empty.
+    return session.fetchExcluded ? refillEffects(next) : { session: next, effects: [{ type: 'checkDrained' }] };
   }
   const refill = refillEffects(next);
   return { session: refill.session, effects: [...effects, ...refill.effects] };
@@ -335,7 +342,7 @@ function refillEffects(session: CoordinatorSession): CoordinatorStep {
   if (room <= 0) return { session, effects: [] };
   const exclude = [...session.inflight.values()].map((f) => f.item.pieceId);
   for (const key of [...session.preparing, ...session.parked]) exclude.push(fromHexKey(key));
-  return { session: { ...session, fetching: true }, effects: [{ type: 'fetch', limit: room, exclude }] };
+  return { session: { ...session, fetching: true, fetchExcluded: exclude.length > 0 }, effects: [{ type: 'fetch', limit: room, exclude }] };
 }
 
 function disarmAll(session: CoordinatorSession): CoordinatorEffect[] {
