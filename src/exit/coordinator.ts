@@ -13,7 +13,7 @@
  * any broken proof ─► failed (VERIFICATION_FAILED) at once
  * ```
  */
-import { toHex } from '../core/bytes.js';
+import { equalBytes, toHex } from '../core/bytes.js';
 import { FailedPreconditionError, PermissionDeniedError, type HandoffError } from '../core/errors.js';
 import type { NodeRecord } from '../overlay/types.js';
 import { derivePieceId } from '../orders/piece-id.js';
@@ -263,6 +263,8 @@ function succeeded(session: CoordinatorSession, message: Extract<NodeExitMessage
   const flight = session.inflight.get(key);
   // Not in flight: a late answer to a timed-out or superseded limit, or a replay. It counts for nothing.
   if (flight === undefined || flight.swapping) return { session, effects: [] };
+  // A late answer to an earlier limit for this piece (it timed out and went elsewhere): not a forgery, and not this transfer.
+  if (answersEarlierLimit(flight, message)) return { session, effects: [] };
   const check = verifyTransferProof(
     { satelliteId: session.satelliteId, exitingNodeId: session.nodeId, rootPieceId: flight.item.rootPieceId, pieceNumber: flight.item.pieceNumber, replacementNodeId: flight.replacementNodeId },
     message,
@@ -343,6 +345,13 @@ function refillEffects(session: CoordinatorSession): CoordinatorStep {
   const exclude = [...session.inflight.values()].map((f) => f.item.pieceId);
   for (const key of [...session.preparing, ...session.parked]) exclude.push(fromHexKey(key));
   return { session: { ...session, fetching: true, fetchExcluded: exclude.length > 0 }, effects: [{ type: 'fetch', limit: room, exclude }] };
+}
+
+/** True when the proof's receiver is a replacement this piece was sent to before the current one. */
+function answersEarlierLimit(flight: InFlight, message: Extract<NodeExitMessage, { type: 'transferSucceeded' }>): boolean {
+  const { rootPieceId, pieceNumber, triedNodes } = flight.item;
+  const receiverPieceId = message.replacementPieceHash.pieceId;
+  return triedNodes.some((node) => !equalBytes(node, flight.replacementNodeId) && equalBytes(derivePieceId(rootPieceId, node, pieceNumber), receiverPieceId));
 }
 
 function disarmAll(session: CoordinatorSession): CoordinatorEffect[] {
