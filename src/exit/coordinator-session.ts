@@ -15,6 +15,7 @@ import { transition, type CoordinatorEffect, type CoordinatorEvent, type Coordin
 import type { CoordinatorPorts } from './coordinator-ports.js';
 import type { NodeExitMessage, SatelliteExitMessage } from './messages.js';
 import { dropPiece, referencingSegments, swapPiece } from './piece-swap.js';
+import type { FinishedItem } from './queue-store.js';
 import type { ExitQueueItem } from './types.js';
 
 export class CoordinatorSessionRunner {
@@ -152,7 +153,7 @@ export class CoordinatorSessionRunner {
         await store.recordFailure(nodeId, effect.pieceId, { code: effect.code, at: now, counts: effect.counts });
         return;
       case 'finishItem':
-        await store.finishItem(nodeId, effect.pieceId, effect.result, now);
+        await store.finishItem(nodeId, effect.pieceId, await this.#unlessUnreferenced(effect.pieceId, effect.result), now);
         return;
       case 'swap': {
         const { item, replacementNodeId } = effect;
@@ -186,6 +187,20 @@ export class CoordinatorSessionRunner {
         return;
       }
     }
+  }
+
+  /**
+   * A piece that failed for good counts against the node only if a segment still needs it: one
+   * deleted, re-uploaded or repaired meanwhile (whose piece the node may rightly no longer hold,
+   * and report `NOT_FOUND`) is dropped without penalty instead.
+   */
+  async #unlessUnreferenced(pieceId: Uint8Array, result: FinishedItem): Promise<FinishedItem> {
+    if (result.kind !== 'failed') return result;
+    const nodeId = this.#session.nodeId;
+    const item = await this.ports.store.getItem(nodeId, pieceId);
+    if (item === undefined) return result;
+    const segments = await referencingSegments(this.ports.metabase, item.rootPieceId, nodeId, item.pieceNumber);
+    return segments.length === 0 ? { kind: 'dropped' } : result;
   }
 
   /** Picks a replacement node, signs its `PUT_GRACEFUL_EXIT` limit and records the send. */
