@@ -5,6 +5,8 @@
  */
 import { identityCommand, nodeCommand, satelliteCommand } from './servers.js';
 import { UsageError } from './args.js';
+import { DataDirectoryError } from './data-dir.js';
+import { watchStopSignals, type StopRequest } from './stop.js';
 
 const HELP = `handoff — hand custody of data between parties of a storage network
 
@@ -15,7 +17,11 @@ const HELP = `handoff — hand custody of data between parties of a storage netw
 
 Run a command without arguments to see its options.`;
 
-export async function main(argv: string[], out: (line: string) => void = console.log): Promise<number> {
+/**
+ * Runs one command; resolves with the exit status. `stop` is asked for when a long-running
+ * command starts (default: the process's SIGINT and SIGTERM, see `watchStopSignals`).
+ */
+export async function main(argv: string[], out: (line: string) => void = console.log, stop: () => StopRequest = () => watchStopSignals(out)): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -23,10 +29,10 @@ export async function main(argv: string[], out: (line: string) => void = console
         await identityCommand(rest, out);
         return 0;
       case 'satellite':
-        await satelliteCommand(rest, out);
+        await satelliteCommand(rest, out, stop().requested);
         return 0;
       case 'node':
-        await nodeCommand(rest, out);
+        await nodeCommand(rest, out, stop().requested);
         return 0;
       case undefined:
       case 'help':
@@ -41,6 +47,10 @@ export async function main(argv: string[], out: (line: string) => void = console
     if (err instanceof UsageError) {
       out(err.message);
       return 2;
+    }
+    if (err instanceof DataDirectoryError) {
+      out(`handoff: ${err.message}`);
+      return 1;
     }
     out(`handoff: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
     return 1;

@@ -1,5 +1,5 @@
 /** `handoff identity`, `handoff satellite run`, `handoff node run`: the long-running parties. */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Identity } from '../crypto/identity.js';
@@ -9,9 +9,29 @@ import { FsPieceStore } from '../piecestore/fs-store.js';
 import { Satellite } from '../satellite/satellite.js';
 import { openSatelliteStore, type SatelliteStoreOptions } from '../satellite/store.js';
 import { tcpTransport } from '../transport/tcp.js';
-import { parseSatelliteRef, parseSize, required, untilStopped, UsageError } from './args.js';
+import { parseSatelliteRef, parseSize, required, UsageError } from './args.js';
+import { lockDataDirectory, makeDirectory } from './data-dir.js';
 
 type Out = (line: string) => void;
+
+/**
+ * Runs `body` with `dir` created and locked for this process, and `closers` it registers run in
+ * reverse order when it ends, however it ends; the lock goes last (or with the process).
+ */
+async function withDataDirectory(dir: string, command: string, body: (closers: Array<() => unknown>) => Promise<void>): Promise<void> {
+  makeDirectory(dir);
+  const lock = lockDataDirectory(dir, command);
+  const release = (): void => lock.release();
+  process.once('exit', release); // a process that exits without closing (a second Ctrl-C) leaves no lock
+  const closers: Array<() => unknown> = [];
+  try {
+    await body(closers);
+  } finally {
+    for (const close of closers.reverse()) await close();
+    process.off('exit', release);
+    release();
+  }
+}
 
 /** Loads the identity at `path`, creating it (and saying so) when it does not exist yet. */
 async function loadOrCreate(path: string, out: Out): Promise<Identity> {
@@ -42,7 +62,8 @@ function storeOption(spec: string): SatelliteStoreOptions {
   throw new UsageError(`--store is memory, sqlite:<dir> or a postgres:// URL, got ${JSON.stringify(spec)}`);
 }
 
-export async function satelliteCommand(argv: string[], out: Out, stop = untilStopped()): Promise<void> {
+/** `handoff satellite run`: runs until `stop` resolves (the first Ctrl-C or SIGTERM), then closes everything. */
+export async function satelliteCommand(argv: string[], out: Out, stop: Promise<unknown>): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -54,21 +75,35 @@ export async function satelliteCommand(argv: string[], out: Out, stop = untilSto
     },
   });
   if (positionals[0] !== 'run') throw new UsageError('usage: handoff satellite run [--address host:port] [--identity file] [--store memory|sqlite:<dir>|postgres://…] [--project name]');
-  const identity = await loadOrCreate(values.identity, out);
-  const store = await openSatelliteStore(storeOption(values.store));
-  const satellite = await Satellite.start({ transport: tcpTransport(), address: values.address, identity, store, onError: (err, where) => out(`error in ${where}: ${String(err)}`) });
-  out(`satellite ${satellite.id}@${satellite.address} is running (store: ${values.store})`);
-  if (values.project) {
-    const { apiKey } = await satellite.createProject(values.project);
-    out(`project ${JSON.stringify(values.project)} created; its API key: ${apiKey}`);
+  const storeOptions = storeOption(values.store);
+  const run = async (closers: Array<() => unknown>): Promise<void> => {
+    const identity = await loadOrCreate(values.identity, out);
+    const store = await openSatelliteStore(storeOptions);
+    closers.push(() => store.close());
+    const satellite = await Satellite.start({ transport: tcpTransport(), address: values.address, identity, store, onError: (err, where) => out(`error in ${where}: ${String(err)}`) });
+    closers.push(() => satellite.close());
+    out(`satellite ${satellite.id}@${satellite.address} is running (store: ${values.store})`);
+    if (values.project) {
+      const { apiKey } = await satellite.createProject(values.project);
+      out(`project ${JSON.stringify(values.project)} created; its API key: ${apiKey}`);
+    }
+    await stop;
+  };
+  // A SQLite store is a data directory of its own: one satellite at a time.
+  if (storeOptions.kind === 'sqlite') await withDataDirectory(storeOptions.dir, 'handoff satellite run', run);
+  else {
+    const closers: Array<() => unknown> = [];
+    try {
+      await run(closers);
+    } finally {
+      for (const close of closers.reverse()) await close();
+    }
   }
-  await stop;
-  await satellite.close();
-  await store.close();
   out('satellite stopped');
 }
 
-export async function nodeCommand(argv: string[], out: Out, stop = untilStopped()): Promise<void> {
+/** `handoff node run`: runs until `stop` resolves (the first Ctrl-C or SIGTERM), then closes everything. */
+export async function nodeCommand(argv: string[], out: Out, stop: Promise<unknown>): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -82,25 +117,28 @@ export async function nodeCommand(argv: string[], out: Out, stop = untilStopped(
   });
   if (positionals[0] !== 'run') throw new UsageError('usage: handoff node run --dir <dir> --satellite <id>@<host:port> [--address host:port] [--capacity 10GiB] [--wallet addr]');
   const dir = required(values.dir, 'dir');
-  mkdirSync(dir, { recursive: true });
   const satellites = (values.satellite ?? []).map(parseSatelliteRef);
   if (satellites.length === 0) throw new UsageError('--satellite <id>@<host:port> is required (repeat it for several)');
-  const identity = await loadOrCreate(join(dir, 'identity.pem'), out);
-  const db = await NodeDatabase.open({ path: join(dir, 'node.db') });
-  const node = await StorageNode.start({
-    transport: tcpTransport(),
-    address: values.address,
-    identity,
-    satellites,
-    storage: await FsPieceStore.open({ root: join(dir, 'pieces') }),
-    db,
-    wallet: values.wallet,
-    capacity: parseSize(values.capacity),
-    onError: (err, where) => out(`error in ${where}: ${String(err)}`),
+  const capacity = parseSize(values.capacity);
+  // Locked before anything else: a second node on this directory must not check in as this one.
+  await withDataDirectory(dir, 'handoff node run', async (closers) => {
+    const identity = await loadOrCreate(join(dir, 'identity.pem'), out);
+    const db = await NodeDatabase.open({ path: join(dir, 'node.db') });
+    closers.push(() => db.close());
+    const node = await StorageNode.start({
+      transport: tcpTransport(),
+      address: values.address,
+      identity,
+      satellites,
+      storage: await FsPieceStore.open({ root: join(dir, 'pieces') }),
+      db,
+      wallet: values.wallet,
+      capacity,
+      onError: (err, where) => out(`error in ${where}: ${String(err)}`),
+    });
+    closers.push(() => node.close());
+    out(`storage node ${node.id} is serving at ${node.address} for ${satellites.length} satellite(s)`);
+    await stop;
   });
-  out(`storage node ${node.id} is serving at ${node.address} for ${satellites.length} satellite(s)`);
-  await stop;
-  await node.close();
-  db.close();
   out('storage node stopped');
 }
