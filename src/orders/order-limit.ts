@@ -7,13 +7,13 @@ import type { CanonicalValue } from '../codec/canonical.js';
 import type { Signer } from '../crypto/signing.js';
 import { signStructure, verifyStructure } from '../crypto/signing.js';
 
-export const PIECE_ACTIONS = ['PUT', 'GET', 'GET_AUDIT', 'PUT_REPAIR', 'PUT_GRACEFUL_EXIT', 'DELETE'] as const;
+export const PIECE_ACTIONS = ['PUT', 'GET', 'GET_AUDIT', 'PUT_REPAIR', 'PUT_GRACEFUL_EXIT', 'DELETE', 'GET_REPAIR'] as const;
 export type PieceAction = (typeof PIECE_ACTIONS)[number];
 
 /** Actions that write a piece. */
 export const PUT_ACTIONS: readonly PieceAction[] = ['PUT', 'PUT_REPAIR', 'PUT_GRACEFUL_EXIT'];
 /** Actions that read a piece. */
-export const GET_ACTIONS: readonly PieceAction[] = ['GET', 'GET_AUDIT'];
+export const GET_ACTIONS: readonly PieceAction[] = ['GET', 'GET_AUDIT', 'GET_REPAIR'];
 
 const ORDER_LIMIT_TAG = 'handoff/order-limit/v1';
 

@@ -47,7 +47,7 @@ export function bandwidthBucket(at: number): number {
 
 /**
  * How traffic is reported: `paid` is users' uploads and downloads (PUT, GET); repair
- * (PUT_REPAIR), audit (GET_AUDIT) and graceful exit (PUT_GRACEFUL_EXIT) are the satellite's own
+ * (PUT_REPAIR, GET_REPAIR), audit (GET_AUDIT) and graceful exit (PUT_GRACEFUL_EXIT) are the satellite's own
  * traffic and reported apart; DELETE carries no data.
  */
 export type BandwidthCategory = 'paid' | 'repair' | 'audit' | 'gracefulExit' | 'delete';
@@ -56,6 +56,7 @@ const CATEGORY: Readonly<Record<PieceAction, BandwidthCategory>> = {
   PUT: 'paid',
   GET: 'paid',
   PUT_REPAIR: 'repair',
+  GET_REPAIR: 'repair',
   GET_AUDIT: 'audit',
   PUT_GRACEFUL_EXIT: 'gracefulExit',
   DELETE: 'delete',
