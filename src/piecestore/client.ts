@@ -5,7 +5,7 @@
  */
 import { systemClock, type Clock } from '../core/clock.js';
 import { equalBytes } from '../core/bytes.js';
-import { DecodeError, UnauthenticatedError, UnavailableError, isHandoffError } from '../core/errors.js';
+import { DecodeError, FailedPreconditionError, UnauthenticatedError, UnavailableError, isHandoffError } from '../core/errors.js';
 import type { Signer } from '../crypto/signing.js';
 import type { OrderLimit } from '../orders/order-limit.js';
 import { signOrder } from '../orders/order.js';
@@ -93,13 +93,24 @@ export async function uploadPiece(client: RpcClient, options: UploadPieceOptions
 }
 
 export interface DownloadPieceOptions extends CallOptions {
-  /** The satellite's GET or GET_AUDIT limit for this node and piece. */
+  /** The satellite's GET, GET_AUDIT or GET_REPAIR limit for this node and piece. */
   readonly limit: OrderLimit;
   readonly pieceKey: Signer;
   readonly offset: number;
   readonly length: number;
   /** Order this many bytes ahead of what has arrived (default 1 MiB). */
   readonly orderAheadBytes?: number;
+  /**
+   * Ask the node for the piece's stored proof (`includeHash`) and hand it here before any byte.
+   * Checking it is the caller's job (the node could send anything).
+   */
+  readonly onProof?: (proof: PieceProof) => void;
+}
+
+/** What a node stored beside a piece: the uplink-signed hash and the limit it was uploaded under. */
+export interface PieceProof {
+  readonly pieceHash: PieceHash;
+  readonly originalLimit: OrderLimit;
 }
 
 /**
@@ -116,7 +127,16 @@ export async function* downloadPiece(client: RpcClient, options: DownloadPieceOp
   const stream = await client.stream(PiecestoreDownload, callOptions(options));
   let finished = false;
   try {
-    await stream.send({ type: 'request', limit, offset, length });
+    await stream.send({ type: 'request', limit, offset, length, ...(options.onProof ? { includeHash: true } : {}) });
+    if (options.onProof) {
+      const first = await stream.receive();
+      if (first === undefined) throw new UnavailableError('node ended the download before sending the piece hash');
+      // A node that predates `includeHash` sends data at once: it cannot prove what it holds.
+      if (first.pieceHash === undefined || first.originalLimit === undefined || first.data.length > 0) {
+        throw new FailedPreconditionError('node did not send the piece hash it was asked for');
+      }
+      options.onProof({ pieceHash: first.pieceHash, originalLimit: first.originalLimit });
+    }
     let ordered = 0;
     const orderUpTo = async (amount: number): Promise<void> => {
       ordered = Math.min(length, amount);
@@ -139,6 +159,28 @@ export async function* downloadPiece(client: RpcClient, options: DownloadPieceOp
   } finally {
     if (!finished) stream.cancel();
   }
+}
+
+/**
+ * A whole range of a piece in one array, with the proof the node stored beside it (see
+ * {@link DownloadPieceOptions.onProof}); unchecked.
+ *
+ * @example
+ * ```ts
+ * const { data, proof } = await downloadPieceWithProof(client, { limit, pieceKey, offset: 0, length: pieceSize });
+ * if (!verifyPiece(data, proof.pieceHash.hash)) reportCorrupt();
+ * ```
+ */
+export async function downloadPieceWithProof(client: RpcClient, options: Omit<DownloadPieceOptions, 'onProof'>): Promise<{ data: Uint8Array; proof: PieceProof }> {
+  let proof: PieceProof | undefined;
+  const data = new Uint8Array(options.length);
+  let at = 0;
+  for await (const chunk of downloadPiece(client, { ...options, onProof: (p) => (proof = p) })) {
+    data.set(chunk, at);
+    at += chunk.length;
+  }
+  if (proof === undefined || at !== options.length) throw new UnavailableError(`node ended the download after ${at} of ${options.length} bytes`);
+  return { data, proof };
 }
 
 /**

@@ -22,7 +22,7 @@ export async function serveDownload(
   const first = await stream.receive();
   if (first === undefined) throw new InvalidArgumentError('download ended before its request');
   if (first.type !== 'request') throw new InvalidArgumentError(`the first download message must be the request, got "${first.type}"`);
-  const { limit, offset, length } = first;
+  const { limit, offset, length, includeHash } = first;
   await checkOrderLimit(deps, limit, GET_ACTIONS);
   if (length > limit.limitBytes) throw new ResourceExhaustedError(`"length" ${length} exceeds the order limit of ${limit.limitBytes} bytes`);
   const header = await deps.pieces.header(limit.satelliteId, limit.pieceId);
@@ -35,6 +35,8 @@ export async function serveDownload(
   reading.catch(() => undefined);
   let finished = false;
   try {
+    // The proof first, before any byte: it costs no bandwidth and the reader checks bytes against it.
+    if (includeHash === true) await stream.send({ data: new Uint8Array(0), pieceHash: header.uplinkPieceHash, originalLimit: header.orderLimit });
     let sent = 0;
     const chunks = deps.pieces.read(limit.satelliteId, limit.pieceId, { offset, length }, { chunkSize: DOWNLOAD_CHUNK_BYTES, signal });
     for await (const data of chunks) {

@@ -18,6 +18,6 @@ export {
 export { registerPiecestore, DEFAULT_DOWNLOAD_GRACE_BYTES, type PiecestoreDeps, type PiecestoreDatabase } from './service.js';
 export { checkOrderLimit, burnSerial, acceptOrder, type LimitJudge, type SerialLedger } from './limit-checks.js';
 export {
-  uploadPiece, downloadPiece, deletePiece, DEFAULT_UPLOAD_CHUNK_BYTES, DEFAULT_ORDER_AHEAD_BYTES,
-  type UploadPieceOptions, type DownloadPieceOptions,
+  uploadPiece, downloadPiece, downloadPieceWithProof, deletePiece, DEFAULT_UPLOAD_CHUNK_BYTES, DEFAULT_ORDER_AHEAD_BYTES,
+  type UploadPieceOptions, type DownloadPieceOptions, type PieceProof,
 } from './client.js';

@@ -14,7 +14,10 @@
  * `{ type: 'order', order }` as bytes arrive; node → client: `{ data }` chunks of at most
  * {@link DOWNLOAD_CHUNK_BYTES}. The node sends only bytes covered by orders plus a grace window,
  * so an uplink that orders ahead never stalls. The client closes its side once it has `length`
- * bytes; the node then ends the stream.
+ * bytes; the node then ends the stream. With `includeHash` on the request, the first response
+ * carries no data but the piece's proof as stored — `pieceHash` (the uplink-signed hash) and
+ * `originalLimit` (the satellite's limit it was uploaded under) — so a repairer can check the
+ * bytes against a signature the node cannot forge. A node that predates the field ignores it.
  *
  * Delete (unary): `{ limit }` with a DELETE action → `{ deleted }`.
  */
@@ -43,12 +46,18 @@ export const UploadResponse = s.object({
 export type UploadResponse = Infer<typeof UploadResponse>;
 
 export const DownloadRequest = s.variant('type', {
-  request: s.object({ limit: OrderLimitSchema, offset: s.int({ min: 0 }), length: s.int({ min: 0 }) }),
+  request: s.object({ limit: OrderLimitSchema, offset: s.int({ min: 0 }), length: s.int({ min: 0 }), includeHash: s.optional(s.bool()) }),
   order: s.object({ order: OrderSchema }),
 });
 export type DownloadRequest = Infer<typeof DownloadRequest>;
 
-export const DownloadResponse = s.object({ data: s.bytes({ max: DOWNLOAD_CHUNK_BYTES }) });
+export const DownloadResponse = s.object({
+  data: s.bytes({ max: DOWNLOAD_CHUNK_BYTES }),
+  /** Only in the first response, when the request asked `includeHash`: the uplink-signed piece hash. */
+  pieceHash: s.optional(PieceHashSchema),
+  /** Only beside `pieceHash`: the order limit the piece was uploaded under. */
+  originalLimit: s.optional(OrderLimitSchema),
+});
 export type DownloadResponse = Infer<typeof DownloadResponse>;
 
 export const DeleteRequest = s.object({ limit: OrderLimitSchema });

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Identity } from '../../src/crypto/identity.js';
 import { signOrder } from '../../src/orders/order.js';
 import type { OrderLimit } from '../../src/orders/order-limit.js';
-import { deletePiece, downloadPiece, uploadPiece } from '../../src/piecestore/client.js';
+import { verifyPieceHashSignature } from '../../src/orders/piece-hash.js';
+import { deletePiece, downloadPiece, downloadPieceWithProof, uploadPiece } from '../../src/piecestore/client.js';
 import { DOWNLOAD_CHUNK_BYTES, PiecestoreDownload } from '../../src/piecestore/methods.js';
 import { DEFAULT_DOWNLOAD_GRACE_BYTES } from '../../src/piecestore/service.js';
 import { collect, failure, pieceData, random, startWorld, T0, type World } from './support/world.js';
@@ -47,6 +48,28 @@ describe('Piecestore.Download', () => {
     const pieceId = await stored(world);
     const { limit, pieceKey } = world.limit({ action: 'GET_AUDIT', pieceId });
     expect((await collect(downloadPiece(world.client, { limit, pieceKey, offset: 100, length: 100 }))).data).toEqual(DATA.subarray(100, 200));
+  });
+
+  it('serves repairs (GET_REPAIR) with the proof it stored first, when asked: the uplink-signed hash and the original limit', async () => {
+    world = await startWorld();
+    const upload = world.limit();
+    await uploadPiece(world.client, { limit: upload.limit, pieceKey: upload.pieceKey, data: DATA });
+    const { limit, pieceKey } = world.limit({ action: 'GET_REPAIR', pieceId: upload.limit.pieceId });
+    const { data, proof } = await downloadPieceWithProof(world.client, { limit, pieceKey, offset: 0, length: SIZE });
+    expect(Buffer.compare(data, DATA)).toBe(0);
+    expect(proof.originalLimit).toEqual(upload.limit);
+    expect(proof.pieceHash.pieceId).toEqual(upload.limit.pieceId);
+    expect(proof.pieceHash.pieceSize).toBe(SIZE);
+    expect(verifyPieceHashSignature(proof.pieceHash, upload.limit.piecePublicKey)).toBe(true);
+    // Without the flag the stream is what it always was: data from the first message.
+    const plain = world.limit({ action: 'GET_REPAIR', pieceId: upload.limit.pieceId });
+    const stream = await world.client.stream(PiecestoreDownload);
+    await stream.send({ type: 'request', limit: plain.limit, offset: 0, length: 10 });
+    await stream.send({ type: 'order', order: signOrder(plain.pieceKey, plain.limit.serialNumber, 10) });
+    const first = await stream.receive();
+    expect(first?.data).toEqual(DATA.subarray(0, 10));
+    expect(first?.pieceHash).toBeUndefined();
+    await stream.closeSend();
   });
 
   it('stops sending to an uplink that stops paying, after the grace window', async () => {
