@@ -3,13 +3,15 @@
  * graceful exit coordinator (status changes) use it; memory, SQLite and PostgreSQL implement it
  * and pass `overlayStoreSuite`.
  */
-import type { NodeContact, NodeRecord, StatusChange, UploadSelection } from './types.js';
+import type { ContactAttempt, NodeContact, NodeRecord, NodePage, ReputationUpdate, StatusChange, Suspension, UploadSelection } from './types.js';
 
 export interface OverlayStore {
   /**
-   * Records a check-in: creates the node (status `active`, `joinedAt` = `at`) or updates its
-   * address, wallet, free space, version and last contact. `joinedAt` and the status are kept:
-   * an exiting, exited or disqualified node stays so. Returns the record as stored.
+   * Records a check-in: creates the node (status `active`, `joinedAt` = `at`, {@link NEW_NODE_STATE})
+   * or updates its address, wallet, free space, version and last contact. `joinedAt` and the
+   * status are kept: an exiting, exited or disqualified node stays so. A check-in is a successful
+   * contact: it clears `offlineSince` unless a failed contact came later. Returns the record as
+   * stored.
    */
   checkIn(contact: NodeContact): Promise<NodeRecord>;
 
@@ -27,16 +29,51 @@ export interface OverlayStore {
 
   /**
    * Up to `count` distinct nodes, random among those that are `active` (never exiting, exited or
-   * disqualified), were heard from within the online window, have at least `minFreeBytes`, and
-   * are not `excluded`. Fewer (possibly none) when fewer are eligible: the caller decides.
+   * disqualified), neither suspended nor offline, were heard from within the online window, have
+   * at least `minFreeBytes`, and are not `excluded`. Fewer (possibly none) when fewer are
+   * eligible: the caller decides.
    */
   selectForUpload(selection: UploadSelection): Promise<NodeRecord[]>;
 
   /**
-   * The nodes among `ids` a download may use: `active` or `exiting`, heard from within
-   * `onlineWindowMs` before `now`.
+   * The nodes among `ids` a download may use: `active` or `exiting`, not offline, heard from
+   * within `onlineWindowMs` before `now`. Suspended nodes are kept: they still serve.
    */
   getReachable(ids: readonly Uint8Array[], now: number, onlineWindowMs: number): Promise<NodeRecord[]>;
+
+  /**
+   * Records one attempt to reach the node, in one transaction: success moves `lastContactAt`
+   * forward and clears `offlineSince` (unless a later failure is recorded); failure moves
+   * `lastContactFailureAt` forward and sets `offlineSince` if the node was online and the failure
+   * is not older than its last success. Also counts the attempt in the node's hourly contact
+   * window (see {@link onlineScore}). Returns the record, or `undefined` for an unknown node
+   * (nothing is written).
+   */
+  recordContact(id: Uint8Array, contact: ContactAttempt): Promise<NodeRecord | undefined>;
+
+  /**
+   * Successful contacts over attempts, counted over the hourly windows from the one holding
+   * `since` on; 1 when there was no attempt.
+   */
+  onlineScore(id: Uint8Array, query: { readonly since: number }): Promise<number>;
+
+  /** Deletes contact windows that ended before `before`; returns how many. */
+  pruneContactWindows(before: number): Promise<number>;
+
+  /**
+   * Moves one reputation of the node ({@link ReputationUpdate}) in one statement, counts the
+   * audit, and returns the record, or `undefined` for an unknown node.
+   */
+  updateReputation(id: Uint8Array, update: ReputationUpdate): Promise<NodeRecord | undefined>;
+
+  /**
+   * Suspends the node (an earlier suspension is kept, with its time and reason) or, with `null`,
+   * lifts any suspension. Returns the record, or `undefined` for an unknown node.
+   */
+  setSuspended(id: Uint8Array, suspension: Suspension | null): Promise<NodeRecord | undefined>;
+
+  /** Up to `limit` nodes of every status, in id order (byte-wise), after `cursor`. */
+  listNodes(page: NodePage): Promise<NodeRecord[]>;
 
   close(): Promise<void>;
 }

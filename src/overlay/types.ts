@@ -28,6 +28,91 @@ export interface NodeRecord {
   readonly exitFinishedAt: number | null;
   readonly disqualifiedAt: number | null;
   readonly disqualifiedReason: string | null;
+  /** Latest failed contact (`null`: never failed). Never moves backwards. */
+  readonly lastContactFailureAt: number | null;
+  /**
+   * When the node stopped answering: set by the first failed contact after a success, cleared
+   * by a later success (a contact or a check-in). `null`: online. An offline node is never
+   * selected, for uploads or downloads.
+   */
+  readonly offlineSince: number | null;
+  /** When the node was suspended (`null`: not suspended). A suspended node takes no new pieces but still serves downloads. */
+  readonly suspendedAt: number | null;
+  /** Why, e.g. `offline` (stored, shown to operators); `null` when not suspended. */
+  readonly suspendedReason: string | null;
+  /**
+   * Audit reputation: a beta distribution with forgetting (Storj's), moved by audit successes
+   * (alpha) and failures (beta). Score = alpha / (alpha + beta); a new node has alpha 1, beta 0.
+   */
+  readonly auditAlpha: number;
+  readonly auditBeta: number;
+  /** The same for audits that ended in an unknown error (suspension, not disqualification). */
+  readonly unknownAlpha: number;
+  readonly unknownBeta: number;
+  /** Audits that succeeded. */
+  readonly auditSuccessCount: number;
+  /** Every reputation update (audit successes and failures, unknown outcomes). */
+  readonly auditTotalCount: number;
+  /** Latest reputation update (`null`: never audited). */
+  readonly lastAuditAt: number | null;
+}
+
+/** What a node that just joined holds beyond its check-in: online, not suspended, a clean reputation. */
+export const NEW_NODE_STATE = Object.freeze({
+  lastContactFailureAt: null,
+  offlineSince: null,
+  suspendedAt: null,
+  suspendedReason: null,
+  auditAlpha: 1,
+  auditBeta: 0,
+  unknownAlpha: 1,
+  unknownBeta: 0,
+  auditSuccessCount: 0,
+  auditTotalCount: 0,
+  lastAuditAt: null,
+} as const);
+
+/** One attempt to reach a node (the satellite's dial, or a check-in's dial-back). */
+export interface ContactAttempt {
+  /** When it was made. */
+  readonly at: number;
+  /** The node answered, as itself. */
+  readonly success: boolean;
+}
+
+/** Contacts are counted per node in windows of this length (1 h), for {@link OverlayStore.onlineScore}. */
+export const CONTACT_WINDOW_MS = 3600_000;
+
+/** The start of the contact window holding `at`. */
+export function contactWindowStart(at: number): number {
+  return Math.floor(at / CONTACT_WINDOW_MS) * CONTACT_WINDOW_MS;
+}
+
+/**
+ * One judged outcome moving one of a node's two reputations:
+ * `alpha' = lambda·alpha + weight·[success]`, `beta' = lambda·beta + weight·[failure]`.
+ */
+export interface ReputationUpdate {
+  /** `audit`: the audit reputation (success / failure); `unknown`: the unknown-error reputation. */
+  readonly kind: 'audit' | 'unknown';
+  readonly success: boolean;
+  /** The forgetting factor, in (0, 1]. */
+  readonly lambda: number;
+  /** How much one outcome counts, > 0. */
+  readonly weight: number;
+  readonly at: number;
+}
+
+/** A suspension: when, and why. */
+export interface Suspension {
+  readonly at: number;
+  readonly reason: string;
+}
+
+/** A page of nodes in id order: those after `cursor` (the last id of the previous page). */
+export interface NodePage {
+  readonly cursor?: Uint8Array;
+  readonly limit: number;
 }
 
 /** What a check-in records. */
@@ -122,6 +207,78 @@ export function assertNodeId(id: Uint8Array, field = 'id'): void {
 
 function assertCount(value: number, field: string): void {
   if (!Number.isSafeInteger(value) || value < 0) throw new InvalidArgumentError(`"${field}" expected a non-negative integer, got ${value}`);
+}
+
+/** The record after a contact attempt (what every store writes; see {@link NodeRecord.offlineSince}). */
+export function applyContact(node: NodeRecord, contact: ContactAttempt): NodeRecord {
+  const { at } = contact;
+  if (contact.success) {
+    const back = node.lastContactFailureAt === null || at >= node.lastContactFailureAt;
+    return { ...node, lastContactAt: Math.max(node.lastContactAt, at), offlineSince: back ? null : node.offlineSince };
+  }
+  // A failure older than the latest success says nothing about now.
+  const gone = node.offlineSince === null && at >= node.lastContactAt;
+  return {
+    ...node,
+    lastContactFailureAt: node.lastContactFailureAt === null ? at : Math.max(node.lastContactFailureAt, at),
+    offlineSince: gone ? at : node.offlineSince,
+  };
+}
+
+/** The record after a reputation update (what every store writes, in this order of operations). */
+export function applyReputationUpdate(node: NodeRecord, update: ReputationUpdate): NodeRecord {
+  const s = update.success ? 1 : 0;
+  const common = {
+    auditSuccessCount: node.auditSuccessCount + (update.kind === 'audit' ? s : 0),
+    auditTotalCount: node.auditTotalCount + 1,
+    lastAuditAt: node.lastAuditAt === null ? update.at : Math.max(node.lastAuditAt, update.at),
+  };
+  if (update.kind === 'audit') {
+    return { ...node, ...common, auditAlpha: update.lambda * node.auditAlpha + update.weight * s, auditBeta: update.lambda * node.auditBeta + update.weight * (1 - s) };
+  }
+  return { ...node, ...common, unknownAlpha: update.lambda * node.unknownAlpha + update.weight * s, unknownBeta: update.lambda * node.unknownBeta + update.weight * (1 - s) };
+}
+
+/** The record after {@link OverlayStore.setSuspended}: an earlier suspension is kept as it was. */
+export function applySuspension(node: NodeRecord, suspension: Suspension | null): NodeRecord {
+  if (suspension === null) return { ...node, suspendedAt: null, suspendedReason: null };
+  if (node.suspendedAt !== null) return node;
+  return { ...node, suspendedAt: suspension.at, suspendedReason: suspension.reason };
+}
+
+/** Checks a contact attempt's time. */
+export function assertContactAttempt(contact: ContactAttempt): void {
+  assertCount(contact.at, 'at');
+  if (typeof contact.success !== 'boolean') throw new InvalidArgumentError('"success" expected a boolean');
+}
+
+/** Checks a reputation update's kind and numbers. */
+export function assertReputationUpdate(update: ReputationUpdate): void {
+  if (update.kind !== 'audit' && update.kind !== 'unknown') throw new InvalidArgumentError('"kind" expected audit or unknown');
+  if (typeof update.success !== 'boolean') throw new InvalidArgumentError('"success" expected a boolean');
+  if (!(update.lambda > 0 && update.lambda <= 1)) throw new InvalidArgumentError(`"lambda" expected a number in (0, 1], got ${update.lambda}`);
+  if (!(update.weight > 0 && Number.isFinite(update.weight))) throw new InvalidArgumentError(`"weight" expected a positive number, got ${update.weight}`);
+  assertCount(update.at, 'at');
+}
+
+/** Checks a suspension's time and reason. */
+export function assertSuspension(suspension: Suspension | null): void {
+  if (suspension === null) return;
+  assertCount(suspension.at, 'at');
+  if (typeof suspension.reason !== 'string' || suspension.reason.length === 0 || suspension.reason.length > 1024) {
+    throw new InvalidArgumentError('"reason" expected 1 to 1024 characters');
+  }
+}
+
+/** Checks a page request. */
+export function assertNodePage(page: NodePage): void {
+  if (!Number.isSafeInteger(page.limit) || page.limit < 1) throw new InvalidArgumentError(`"limit" expected a positive integer, got ${page.limit}`);
+  if (page.cursor !== undefined) assertNodeId(page.cursor, 'cursor');
+}
+
+/** Checks a time given to a query (e.g. `since`). */
+export function assertTime(value: number, field: string): void {
+  assertCount(value, field);
 }
 
 /** Checks what a check-in would write. */

@@ -14,13 +14,14 @@
  * It checks check-in upserts (joinedAt and status kept, last contact never backwards), status
  * compare-and-swap (including racing changes and final states), upload selection (only active,
  * recent, roomy, not excluded, distinct, random, fewer when fewer qualify), download selection
- * (exiting nodes included) and, when `reopen` is given, durability.
+ * (exiting nodes included, offline ones not), contact recording (absence, hourly windows, online
+ * score), reputation updates, suspension, paging and, when `reopen` is given, durability.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { toHex } from '../core/bytes.js';
 import { getCryptoProvider } from '../crypto/select.js';
 import type { OverlayStore } from '../overlay/port.js';
-import type { NodeContact, NodeRecord } from '../overlay/types.js';
+import { applyReputationUpdate, NEW_NODE_STATE, type NodeContact, type NodeRecord, type ReputationUpdate } from '../overlay/types.js';
 
 export interface OverlayStoreSuiteSetup {
   /** Names the `describe` block, e.g. `'SQLite'`. */
@@ -85,6 +86,7 @@ export function overlayStoreSuite(setup: OverlayStoreSuiteSetup): void {
         exitFinishedAt: null,
         disqualifiedAt: null,
         disqualifiedReason: null,
+        ...NEW_NODE_STATE,
       };
       expect(first).toEqual(expected);
       expect(await s.get(id)).toEqual(expected);
@@ -232,6 +234,155 @@ export function overlayStoreSuite(setup: OverlayStoreSuiteSetup): void {
       expect(await s.getReachable([], now, WINDOW)).toEqual([]);
     });
 
+    it('marks a node offline at the first failed contact after a success, and back online at the next success', async () => {
+      const s = await open();
+      const [id] = await nodes(s, 1);
+      const failed = await s.recordContact(id!, { at: T0 + 10, success: false });
+      expect(failed).toMatchObject({ lastContactAt: T0, lastContactFailureAt: T0 + 10, offlineSince: T0 + 10 });
+      // Still failing: the absence keeps its start.
+      expect(await s.recordContact(id!, { at: T0 + 20, success: false })).toMatchObject({ lastContactFailureAt: T0 + 20, offlineSince: T0 + 10 });
+      const back = await s.recordContact(id!, { at: T0 + 30, success: true });
+      expect(back).toMatchObject({ lastContactAt: T0 + 30, lastContactFailureAt: T0 + 20, offlineSince: null });
+      expect(await s.get(id!)).toEqual(back);
+      expect(await s.recordContact(nodeId(), { at: T0, success: true })).toBeUndefined();
+    });
+
+    it('lets no late-recorded contact rewrite what a newer one said', async () => {
+      const s = await open();
+      const [id] = await nodes(s, 1, { at: T0 + 100 });
+      // A failure older than the last success: the node was seen since.
+      expect(await s.recordContact(id!, { at: T0 + 50, success: false })).toMatchObject({ lastContactFailureAt: T0 + 50, offlineSince: null });
+      await s.recordContact(id!, { at: T0 + 200, success: false });
+      // A success older than the last failure does not end the absence, nor rewind anything.
+      expect(await s.recordContact(id!, { at: T0 + 150, success: true })).toMatchObject({ lastContactAt: T0 + 150, lastContactFailureAt: T0 + 200, offlineSince: T0 + 200 });
+      expect(await s.recordContact(id!, { at: T0 + 120, success: false })).toMatchObject({ lastContactFailureAt: T0 + 200, offlineSince: T0 + 200 });
+      expect(await s.recordContact(id!, { at: T0 + 130, success: true })).toMatchObject({ lastContactAt: T0 + 150, offlineSince: T0 + 200 });
+    });
+
+    it('a check-in ends an absence, unless a failed contact came after it', async () => {
+      const s = await open();
+      const [a, b] = await nodes(s, 2);
+      await s.recordContact(a!, { at: T0 + 10, success: false });
+      expect(await s.checkIn(contact(a!, { at: T0 + 20 }))).toMatchObject({ lastContactAt: T0 + 20, offlineSince: null });
+      await s.recordContact(b!, { at: T0 + 10, success: false });
+      expect(await s.checkIn(contact(b!, { at: T0 + 5 }))).toMatchObject({ offlineSince: T0 + 10 });
+    });
+
+    it('never selects offline or suspended nodes for upload; downloads skip offline nodes but keep suspended and exiting ones', async () => {
+      const s = await open();
+      const now = T0 + HOUR;
+      const [online, offline, suspended, exiting, exitingOffline] = await nodes(s, 5, { at: now - 1 });
+      await s.recordContact(offline!, { at: now, success: false });
+      await s.setSuspended(suspended!, { at: now, reason: 'offline' });
+      await s.setStatus({ id: exiting!, from: 'active', to: 'exiting', at: now });
+      await s.setSuspended(exiting!, { at: now, reason: 'unknown audit score below threshold' });
+      await s.setStatus({ id: exitingOffline!, from: 'active', to: 'exiting', at: now });
+      await s.recordContact(exitingOffline!, { at: now, success: false });
+
+      const picked = await s.selectForUpload({ count: 10, minFreeBytes: 0, onlineWindowMs: WINDOW, now });
+      expect(ids(picked)).toEqual(ids([{ id: online! }] as NodeRecord[]));
+      const reachable = await s.getReachable([online!, offline!, suspended!, exiting!, exitingOffline!], now, WINDOW);
+      expect(ids(reachable)).toEqual(ids([online!, suspended!, exiting!].map((id) => ({ id }) as NodeRecord)));
+
+      await s.recordContact(offline!, { at: now + 1, success: true });
+      await s.setSuspended(suspended!, null);
+      const again = await s.selectForUpload({ count: 10, minFreeBytes: 0, onlineWindowMs: WINDOW, now: now + 1 });
+      expect(ids(again)).toEqual(ids([online!, offline!, suspended!].map((id) => ({ id }) as NodeRecord)));
+    });
+
+    it('scores uptime as successes over attempts in the hourly windows since a time, 1 with no attempt', async () => {
+      const s = await open();
+      const [id, other] = await nodes(s, 2);
+      expect(await s.onlineScore(id!, { since: T0 })).toBe(1);
+      const hour = (n: number): number => Math.floor(T0 / HOUR) * HOUR + n * HOUR;
+      // Hour 0: 1 of 2; hour 1: 3 of 3; hour 5: 0 of 1.
+      for (const [at, success] of [[hour(0) + 1, true], [hour(0) + 2, false], [hour(1), true], [hour(1) + 5, true], [hour(1) + HOUR - 1, true], [hour(5) + 7, false]] as const) {
+        await s.recordContact(id!, { at, success });
+      }
+      await s.recordContact(other!, { at: hour(1), success: false });
+      expect(await s.onlineScore(id!, { since: hour(0) })).toBeCloseTo(4 / 6, 12);
+      // The window holding `since` counts whole.
+      expect(await s.onlineScore(id!, { since: hour(1) + 30 })).toBeCloseTo(3 / 4, 12);
+      expect(await s.onlineScore(id!, { since: hour(2) })).toBe(0);
+      expect(await s.onlineScore(id!, { since: hour(6) })).toBe(1);
+      expect(await s.onlineScore(other!, { since: hour(0) })).toBe(0);
+      expect(await s.onlineScore(nodeId(), { since: hour(0) })).toBe(1);
+
+      // Windows that ended before hour 2 go: hour 0 and hour 1 of both nodes.
+      expect(await s.pruneContactWindows(hour(2))).toBe(3);
+      expect(await s.onlineScore(id!, { since: hour(0) })).toBe(0);
+      expect(await s.onlineScore(other!, { since: hour(0) })).toBe(1);
+    });
+
+    it('counts every one of many concurrent contacts', async () => {
+      const s = await open();
+      const [id] = await nodes(s, 1);
+      await Promise.all(Array.from({ length: 20 }, (_, i) => s.recordContact(id!, { at: T0 + i, success: i % 4 !== 0 })));
+      expect(await s.onlineScore(id!, { since: T0 })).toBeCloseTo(15 / 20, 12);
+    });
+
+    it('moves the audit and unknown reputations as beta distributions with forgetting, counting audits', async () => {
+      const s = await open();
+      const [id] = await nodes(s, 1);
+      let expected = (await s.get(id!))!;
+      const updates: ReputationUpdate[] = [
+        { kind: 'audit', success: true, lambda: 0.95, weight: 1, at: T0 + 1 },
+        { kind: 'audit', success: false, lambda: 0.95, weight: 1, at: T0 + 2 },
+        { kind: 'unknown', success: false, lambda: 0.9, weight: 2, at: T0 + 3 },
+        { kind: 'audit', success: true, lambda: 1, weight: 0.5, at: T0 + 4 },
+        { kind: 'unknown', success: true, lambda: 0.95, weight: 1, at: T0 + 2 },
+      ];
+      for (const update of updates) {
+        const got = await s.updateReputation(id!, update);
+        expected = applyReputationUpdate(expected, update);
+        expect(got).toEqual(expected);
+      }
+      expect(expected).toMatchObject({ auditSuccessCount: 2, auditTotalCount: 5, lastAuditAt: T0 + 4, auditBeta: 0.95 * 0 + 1 });
+      expect(await s.get(id!)).toEqual(expected);
+      expect(await s.updateReputation(nodeId(), updates[0]!)).toBeUndefined();
+      for (const bad of [{ lambda: 0 }, { lambda: 1.5 }, { weight: 0 }, { weight: Number.NaN }, { kind: 'other' }] as const) {
+        await expect(s.updateReputation(id!, { ...updates[0]!, ...bad } as ReputationUpdate)).rejects.toMatchObject({ name: 'InvalidArgumentError' });
+      }
+      expect(await s.get(id!)).toEqual(expected);
+    });
+
+    it('loses no reputation update among concurrent ones', async () => {
+      const s = await open();
+      const [id] = await nodes(s, 1);
+      await Promise.all(Array.from({ length: 20 }, (_, i) => s.updateReputation(id!, { kind: 'audit', success: i % 2 === 0, lambda: 1, weight: 1, at: T0 })));
+      expect(await s.get(id!)).toMatchObject({ auditAlpha: 11, auditBeta: 10, auditSuccessCount: 10, auditTotalCount: 20 });
+    });
+
+    it('suspends a node with when and why, keeps the first suspension, and lifts it', async () => {
+      const s = await open();
+      const [id] = await nodes(s, 1);
+      expect(await s.setSuspended(id!, { at: T0 + 1, reason: 'offline' })).toMatchObject({ suspendedAt: T0 + 1, suspendedReason: 'offline', status: 'active' });
+      expect(await s.setSuspended(id!, { at: T0 + 2, reason: 'unknown audit score below threshold' })).toMatchObject({ suspendedAt: T0 + 1, suspendedReason: 'offline' });
+      const lifted = await s.setSuspended(id!, null);
+      expect(lifted).toMatchObject({ suspendedAt: null, suspendedReason: null });
+      expect(await s.get(id!)).toEqual(lifted);
+      expect(await s.setSuspended(nodeId(), null)).toBeUndefined();
+      await expect(s.setSuspended(id!, { at: T0, reason: '' })).rejects.toMatchObject({ name: 'InvalidArgumentError' });
+    });
+
+    it('lists every node of every status in id order, page by page', async () => {
+      const s = await open();
+      const all = await nodes(s, 7);
+      await s.setStatus({ id: all[0]!, from: 'active', to: 'disqualified', at: T0 + 1 });
+      await s.setStatus({ id: all[1]!, from: 'active', to: 'exiting', at: T0 + 1 });
+      const seen: NodeRecord[] = [];
+      for (let cursor: Uint8Array | undefined; ; ) {
+        const page = await s.listNodes({ limit: 3, ...(cursor === undefined ? {} : { cursor }) });
+        seen.push(...page);
+        if (page.length < 3) break;
+        cursor = page.at(-1)!.id;
+      }
+      expect(seen.map((n) => hex(n.id))).toEqual(all.map(hex).sort());
+      expect(seen.find((n) => hex(n.id) === hex(all[0]!))?.status).toBe('disqualified');
+      expect(await s.listNodes({ limit: 100, cursor: new Uint8Array(32).fill(0xff) })).toEqual([]);
+      await expect(s.listNodes({ limit: 0 })).rejects.toMatchObject({ name: 'InvalidArgumentError' });
+    });
+
     it('refuses malformed ids and numbers with InvalidArgument', async () => {
       const s = await open();
       await expect(s.checkIn(contact(new Uint8Array(31)))).rejects.toMatchObject({ name: 'InvalidArgumentError' });
@@ -249,10 +400,14 @@ export function overlayStoreSuite(setup: OverlayStoreSuiteSetup): void {
         const s = await open();
         const [a, b] = await nodes(s, 2);
         const exiting = await s.setStatus({ id: a!, from: 'active', to: 'exiting', at: T0 + 5 });
+        await s.recordContact(b!, { at: T0 + 6, success: false });
+        await s.setSuspended(b!, { at: T0 + 7, reason: 'offline' });
+        await s.updateReputation(b!, { kind: 'unknown', success: false, lambda: 0.95, weight: 1, at: T0 + 8 });
         const plain = await s.get(b!);
         const again = (store = await reopen(s));
         expect(await again.get(a!)).toEqual(exiting);
         expect(await again.get(b!)).toEqual(plain);
+        expect(await again.onlineScore(b!, { since: T0 })).toBe(0);
       });
     }
   });

@@ -15,7 +15,7 @@ import { signPieceHash } from '../../src/orders/piece-hash.js';
 import { DEFAULT_EXIT_CONFIG, TRANSFER_ERRORS, type ExitConfig, type ExitQueueItem, type ExitRecord, type TransferError } from '../../src/exit/types.js';
 import { derivePieceId } from '../../src/orders/piece-id.js';
 import { generatePieceKey } from '../../src/orders/piece-key.js';
-import type { NodeRecord } from '../../src/overlay/types.js';
+import { NEW_NODE_STATE, type NodeRecord } from '../../src/overlay/types.js';
 import { buildChain, bytes, originalLimit } from './proof-chain.js';
 
 const DAY = 86_400_000;
@@ -50,6 +50,7 @@ function node(changes: Partial<NodeRecord> = {}): NodeRecord {
     exitFinishedAt: null,
     disqualifiedAt: null,
     disqualifiedReason: null,
+    ...NEW_NODE_STATE,
     ...changes,
   };
 }

@@ -35,6 +35,28 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX IF NOT EXISTS overlay_nodes_selection ON overlay_nodes (status, last_contact_at, free_bytes);
   `,
+  // 2: contact and reputation (docs/durability.md). One column per statement: plain enough for CockroachDB.
+  `
+  ALTER TABLE overlay_nodes ADD COLUMN IF NOT EXISTS last_contact_failure_at timestamptz;
+  ALTER TABLE overlay_nodes ADD COLUMN IF NOT EXISTS offline_since timestamptz;
+  ALTER TABLE overlay_nodes ADD COLUMN IF NOT EXISTS suspended_at timestamptz;
+  ALTER TABLE overlay_nodes ADD COLUMN IF NOT EXISTS suspended_reason text;
+  ALTER TABLE overlay_nodes ADD COLUMN IF NOT EXISTS audit_alpha double precision NOT NULL DEFAULT 1;
+  ALTER TABLE overlay_nodes ADD COLUMN IF NOT EXISTS audit_beta double precision NOT NULL DEFAULT 0;
+  ALTER TABLE overlay_nodes ADD COLUMN IF NOT EXISTS unknown_alpha double precision NOT NULL DEFAULT 1;
+  ALTER TABLE overlay_nodes ADD COLUMN IF NOT EXISTS unknown_beta double precision NOT NULL DEFAULT 0;
+  ALTER TABLE overlay_nodes ADD COLUMN IF NOT EXISTS audit_success_count bigint NOT NULL DEFAULT 0;
+  ALTER TABLE overlay_nodes ADD COLUMN IF NOT EXISTS audit_total_count bigint NOT NULL DEFAULT 0;
+  ALTER TABLE overlay_nodes ADD COLUMN IF NOT EXISTS last_audit_at timestamptz;
+  CREATE TABLE IF NOT EXISTS overlay_contact_windows (
+    node_id bytea NOT NULL CHECK (length(node_id) = 32),
+    window_start timestamptz NOT NULL,
+    attempts bigint NOT NULL CHECK (attempts >= 0),
+    successes bigint NOT NULL CHECK (successes >= 0),
+    PRIMARY KEY (node_id, window_start)
+  );
+  CREATE INDEX IF NOT EXISTS overlay_contact_windows_start ON overlay_contact_windows (window_start);
+  `,
 ];
 
 /** The overlay schema version this code writes. */

@@ -10,13 +10,24 @@ import { bufferOf, plainBytes } from '../../sql/migrations.js';
 import type { OverlayStore } from '../port.js';
 import {
   assertContact,
+  assertContactAttempt,
   assertNodeId,
+  assertNodePage,
+  assertReputationUpdate,
   assertSelection,
   assertStatusChange,
+  assertSuspension,
+  assertTime,
+  CONTACT_WINDOW_MS,
+  contactWindowStart,
+  type ContactAttempt,
   type NodeContact,
+  type NodePage,
   type NodeRecord,
   type NodeStatus,
+  type ReputationUpdate,
   type StatusChange,
+  type Suspension,
   type UploadSelection,
 } from '../types.js';
 
@@ -24,13 +35,29 @@ import {
 export const OVERLAY_STORE_NAME = 'overlay';
 
 function statements(d: SqlDialect) {
-  const { time, text } = d.types;
+  const { time, text, count } = d.types;
+  const real = d.name === 'sqlite' ? 'REAL' : 'double precision';
+  /** `column` moved forward to `value` (a NULL column takes it). */
+  const later = (column: string, value: string): string => `CASE WHEN ${column} IS NULL THEN ${value} ELSE ${d.greatest}(${column}, ${value}) END`;
+  /** One reputation's update: `alpha' = λ·alpha + w·s`, `beta' = λ·beta + w·(1 − s)` (the order of operations of `applyReputationUpdate`). */
+  const reputation = (name: string, alpha: string, beta: string) =>
+    sqlStatement(name, `
+      UPDATE overlay_nodes SET
+        ${alpha} = CAST($2 AS ${real}) * ${alpha} + CAST($3 AS ${real}) * CAST($4 AS ${real}),
+        ${beta} = CAST($2 AS ${real}) * ${beta} + CAST($3 AS ${real}) * CAST($5 AS ${real}),
+        audit_success_count = audit_success_count + CAST($6 AS ${count}),
+        audit_total_count = audit_total_count + 1,
+        last_audit_at = ${later('last_audit_at', `CAST($7 AS ${time})`)}
+      WHERE id = $1
+      RETURNING *`);
   return {
+    // A check-in is a successful contact: it ends an absence unless a failure came later.
     checkIn: sqlStatement('overlay_check_in', `
       INSERT INTO overlay_nodes AS n (id, address, wallet, free_bytes, version, joined_at, last_contact_at, status)
       VALUES ($1, $2, $3, $4, $5, $6, $6, 'active')
       ON CONFLICT (id) DO UPDATE SET address = excluded.address, wallet = excluded.wallet, free_bytes = excluded.free_bytes,
-        version = excluded.version, last_contact_at = ${d.greatest}(n.last_contact_at, excluded.last_contact_at)
+        version = excluded.version, last_contact_at = ${d.greatest}(n.last_contact_at, excluded.last_contact_at),
+        offline_since = CASE WHEN n.last_contact_failure_at IS NULL OR excluded.last_contact_at >= n.last_contact_failure_at THEN NULL ELSE n.offline_since END
       RETURNING *`),
     get: sqlStatement('overlay_get', 'SELECT * FROM overlay_nodes WHERE id = $1'),
     getMany: sqlStatement('overlay_get_many', `SELECT * FROM overlay_nodes WHERE id ${d.inBytes('$1')}`),
@@ -46,11 +73,42 @@ function statements(d: SqlDialect) {
     // ORDER BY random() reads every eligible row: fine for thousands of nodes (see docs of selectForUpload).
     selectForUpload: sqlStatement('overlay_select_for_upload', `
       SELECT * FROM overlay_nodes
-      WHERE status = 'active' AND last_contact_at >= $1 AND free_bytes >= $2 AND NOT (id ${d.inBytes('$3')})
+      WHERE status = 'active' AND suspended_at IS NULL AND offline_since IS NULL
+        AND last_contact_at >= $1 AND free_bytes >= $2 AND NOT (id ${d.inBytes('$3')})
       ORDER BY random() LIMIT $4`),
     reachable: sqlStatement('overlay_get_reachable', `
       SELECT * FROM overlay_nodes
-      WHERE id ${d.inBytes('$1')} AND status IN ('active', 'exiting') AND last_contact_at >= $2`),
+      WHERE id ${d.inBytes('$1')} AND status IN ('active', 'exiting') AND offline_since IS NULL AND last_contact_at >= $2`),
+    // Both contact statements read the old row only (SQL evaluates every SET against it).
+    contactSucceeded: sqlStatement('overlay_contact_succeeded', `
+      UPDATE overlay_nodes SET last_contact_at = ${d.greatest}(last_contact_at, CAST($2 AS ${time})),
+        offline_since = CASE WHEN last_contact_failure_at IS NULL OR CAST($2 AS ${time}) >= last_contact_failure_at THEN NULL ELSE offline_since END
+      WHERE id = $1`),
+    contactFailed: sqlStatement('overlay_contact_failed', `
+      UPDATE overlay_nodes SET last_contact_failure_at = ${later('last_contact_failure_at', `CAST($2 AS ${time})`)},
+        offline_since = CASE WHEN offline_since IS NULL AND CAST($2 AS ${time}) >= last_contact_at THEN CAST($2 AS ${time}) ELSE offline_since END
+      WHERE id = $1`),
+    // Counted only for a known node (the SELECT finds none otherwise).
+    countContact: sqlStatement('overlay_count_contact', `
+      INSERT INTO overlay_contact_windows (node_id, window_start, attempts, successes)
+      SELECT id, CAST($2 AS ${time}), 1, CAST($3 AS ${count}) FROM overlay_nodes WHERE id = $1
+      ON CONFLICT (node_id, window_start) DO UPDATE SET attempts = overlay_contact_windows.attempts + 1,
+        successes = overlay_contact_windows.successes + excluded.successes`),
+    onlineScore: sqlStatement('overlay_online_score', `
+      SELECT COALESCE(SUM(attempts), 0) AS attempts, COALESCE(SUM(successes), 0) AS successes
+      FROM overlay_contact_windows WHERE node_id = $1 AND window_start >= $2`),
+    pruneWindows: sqlStatement('overlay_prune_contact_windows', 'DELETE FROM overlay_contact_windows WHERE window_start <= $1'),
+    auditReputation: reputation('overlay_update_audit_reputation', 'audit_alpha', 'audit_beta'),
+    unknownReputation: reputation('overlay_update_unknown_reputation', 'unknown_alpha', 'unknown_beta'),
+    // An earlier suspension is kept whole (SQL evaluates every SET against the old row).
+    suspend: sqlStatement('overlay_suspend', `
+      UPDATE overlay_nodes SET suspended_at = COALESCE(suspended_at, CAST($2 AS ${time})),
+        suspended_reason = CASE WHEN suspended_at IS NULL THEN CAST($3 AS ${text}) ELSE suspended_reason END
+      WHERE id = $1
+      RETURNING *`),
+    unsuspend: sqlStatement('overlay_unsuspend', 'UPDATE overlay_nodes SET suspended_at = NULL, suspended_reason = NULL WHERE id = $1 RETURNING *'),
+    // An empty cursor sorts before every id.
+    list: sqlStatement('overlay_list_nodes', 'SELECT * FROM overlay_nodes WHERE id > $1 ORDER BY id LIMIT $2'),
   };
 }
 
@@ -68,6 +126,17 @@ interface Row {
   exit_finished_at: number | Date | null;
   disqualified_at: number | Date | null;
   disqualified_reason: string | null;
+  last_contact_failure_at: number | Date | null;
+  offline_since: number | Date | null;
+  suspended_at: number | Date | null;
+  suspended_reason: string | null;
+  audit_alpha: number;
+  audit_beta: number;
+  unknown_alpha: number;
+  unknown_beta: number;
+  audit_success_count: number | string;
+  audit_total_count: number | string;
+  last_audit_at: number | Date | null;
 }
 
 /**
@@ -131,6 +200,61 @@ export abstract class SqlOverlayStore implements OverlayStore {
     return rows.map(fromRow);
   }
 
+  async recordContact(id: Uint8Array, contact: ContactAttempt): Promise<NodeRecord | undefined> {
+    assertNodeId(id);
+    assertContactAttempt(contact);
+    const { time } = this.#sql.dialect;
+    const node = bufferOf(id);
+    await this.#sql.transaction([
+      { statement: contact.success ? this.#s.contactSucceeded : this.#s.contactFailed, values: [node, time(contact.at)] },
+      { statement: this.#s.countContact, values: [node, time(contactWindowStart(contact.at)), contact.success ? 1 : 0] },
+    ]);
+    return this.get(id);
+  }
+
+  async onlineScore(id: Uint8Array, query: { readonly since: number }): Promise<number> {
+    assertNodeId(id);
+    assertTime(query.since, 'since');
+    const rows = await this.#sql.rows<{ attempts: number | string; successes: number | string }>(this.#s.onlineScore, [
+      bufferOf(id),
+      this.#sql.dialect.time(contactWindowStart(query.since)),
+    ]);
+    // SUM over bigint is numeric in PostgreSQL: it arrives as a string.
+    const attempts = Number(rows[0]?.attempts ?? 0);
+    return attempts === 0 ? 1 : Number(rows[0]!.successes) / attempts;
+  }
+
+  async pruneContactWindows(before: number): Promise<number> {
+    assertTime(before, 'before');
+    return this.#sql.run(this.#s.pruneWindows, [this.#sql.dialect.time(before - CONTACT_WINDOW_MS)]);
+  }
+
+  async updateReputation(id: Uint8Array, update: ReputationUpdate): Promise<NodeRecord | undefined> {
+    assertNodeId(id);
+    assertReputationUpdate(update);
+    const s = update.success ? 1 : 0;
+    const statement = update.kind === 'audit' ? this.#s.auditReputation : this.#s.unknownReputation;
+    const values = [bufferOf(id), update.lambda, update.weight, s, 1 - s, update.kind === 'audit' ? s : 0, this.#sql.dialect.time(update.at)];
+    const rows = await this.#sql.rows<Row>(statement, values);
+    return rows[0] && fromRow(rows[0]);
+  }
+
+  async setSuspended(id: Uint8Array, suspension: Suspension | null): Promise<NodeRecord | undefined> {
+    assertNodeId(id);
+    assertSuspension(suspension);
+    const rows =
+      suspension === null
+        ? await this.#sql.rows<Row>(this.#s.unsuspend, [bufferOf(id)])
+        : await this.#sql.rows<Row>(this.#s.suspend, [bufferOf(id), this.#sql.dialect.time(suspension.at), suspension.reason]);
+    return rows[0] && fromRow(rows[0]);
+  }
+
+  async listNodes(page: NodePage): Promise<NodeRecord[]> {
+    assertNodePage(page);
+    const rows = await this.#sql.rows<Row>(this.#s.list, [bufferOf(page.cursor ?? new Uint8Array(0)), page.limit]);
+    return rows.map(fromRow);
+  }
+
   async close(): Promise<void> {
     await this.#sql.close();
   }
@@ -155,5 +279,16 @@ function fromRow(row: Row): NodeRecord {
     exitFinishedAt: optionalMillis(row.exit_finished_at),
     disqualifiedAt: optionalMillis(row.disqualified_at),
     disqualifiedReason: row.disqualified_reason,
+    lastContactFailureAt: optionalMillis(row.last_contact_failure_at),
+    offlineSince: optionalMillis(row.offline_since),
+    suspendedAt: optionalMillis(row.suspended_at),
+    suspendedReason: row.suspended_reason,
+    auditAlpha: Number(row.audit_alpha),
+    auditBeta: Number(row.audit_beta),
+    unknownAlpha: Number(row.unknown_alpha),
+    unknownBeta: Number(row.unknown_beta),
+    auditSuccessCount: Number(row.audit_success_count),
+    auditTotalCount: Number(row.audit_total_count),
+    lastAuditAt: optionalMillis(row.last_audit_at),
   };
 }

@@ -30,6 +30,30 @@ const MIGRATIONS: readonly string[] = [
   -- What selection filters on: status first (equality), then recency, then space.
   CREATE INDEX IF NOT EXISTS overlay_nodes_selection ON overlay_nodes (status, last_contact_at, free_bytes);
   `,
+  // 2: contact and reputation (docs/durability.md): absence, suspension, the two beta scores,
+  // and contacts counted per node per hour for the online score.
+  `
+  ALTER TABLE overlay_nodes ADD COLUMN last_contact_failure_at INTEGER;
+  ALTER TABLE overlay_nodes ADD COLUMN offline_since INTEGER;
+  ALTER TABLE overlay_nodes ADD COLUMN suspended_at INTEGER;
+  ALTER TABLE overlay_nodes ADD COLUMN suspended_reason TEXT;
+  ALTER TABLE overlay_nodes ADD COLUMN audit_alpha REAL NOT NULL DEFAULT 1;
+  ALTER TABLE overlay_nodes ADD COLUMN audit_beta REAL NOT NULL DEFAULT 0;
+  ALTER TABLE overlay_nodes ADD COLUMN unknown_alpha REAL NOT NULL DEFAULT 1;
+  ALTER TABLE overlay_nodes ADD COLUMN unknown_beta REAL NOT NULL DEFAULT 0;
+  ALTER TABLE overlay_nodes ADD COLUMN audit_success_count INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE overlay_nodes ADD COLUMN audit_total_count INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE overlay_nodes ADD COLUMN last_audit_at INTEGER;
+  CREATE TABLE IF NOT EXISTS overlay_contact_windows (
+    node_id BLOB NOT NULL CHECK (length(node_id) = 32),
+    window_start INTEGER NOT NULL,
+    attempts INTEGER NOT NULL CHECK (attempts >= 0),
+    successes INTEGER NOT NULL CHECK (successes >= 0),
+    PRIMARY KEY (node_id, window_start)
+  ) WITHOUT ROWID;
+  -- Pruning deletes by age across nodes.
+  CREATE INDEX IF NOT EXISTS overlay_contact_windows_start ON overlay_contact_windows (window_start);
+  `,
 ];
 
 /** The overlay schema version this code writes. */
