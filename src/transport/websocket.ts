@@ -74,8 +74,8 @@ class WebSocketTransport implements Transport {
     return {
       address: host.includes(':') ? `[${host}]:${bound}` : `${host}:${bound}`,
       async close() {
-        for (const connection of connections) connection.reset(new UnavailableError('listener closed'));
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        const closing = [...connections].map((connection) => (connection.reset(new UnavailableError('listener closed')), connection.done));
+        await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), ...closing]);
       },
     };
   }
@@ -93,8 +93,9 @@ class WebSocketTransport implements Transport {
     }
     socket.binaryType = 'arraybuffer';
     const timeoutMs = this.#options.connectTimeoutMs ?? 10_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const opened = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new UnavailableError(`dial ${url}: timed out after ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(() => reject(new UnavailableError(`dial ${url}: timed out after ${timeoutMs} ms`)), timeoutMs);
       socket.onopen = () => {
         clearTimeout(timer);
         resolve();
@@ -108,7 +109,13 @@ class WebSocketTransport implements Transport {
     try {
       await raceAbort(opened, options.signal);
     } catch (err) {
-      socket.close();
+      clearTimeout(timer);
+      // Returns once the socket is closed, so nothing of an abandoned dial outlives the caller.
+      if (socket.readyState !== 3) {
+        const closed = new Promise<void>((resolve) => (socket.onclose = () => resolve()));
+        socket.close();
+        await closed;
+      }
       throw err;
     }
     return new WsConnection(socket, this.#options, address, 'client');

@@ -3,7 +3,7 @@
  * process — whatever the order of the closes, and while calls and dials are still under way.
  * Each case takes a baseline of the process's live resources before it starts anything and
  * expects exactly that baseline back right after its teardown (see test/support/resources.ts).
- * Everything here runs over real TCP, where a forgotten socket really does hold the process.
+ * Everything here runs over real sockets, where a forgotten one really does hold the process.
  */
 import { createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -257,17 +257,19 @@ async function storageNetwork() {
   };
 }
 
-describe('a storage network on TCP', () => {
-  it('leaves nothing after two uplinks uploaded and the test network closed (its own order: uplinks, nodes, satellite)', async () => {
-    const baseline = resourceBaseline();
-    const network = await createTestNetwork({ transport: 'tcp', nodes: 5 });
-    const uplinks = [await network.uplink(), await network.uplink()];
-    await uplinks[0]!.createBucket('things');
-    await Promise.all(uplinks.map((u, i) => u.upload('things', `object-${i}`, bytes(200_000 + i))));
-    for (const u of uplinks) await u.close();
-    await network.close();
-    await expectNothingLeftSince(baseline);
-  });
+describe('a storage network on TCP (and WebSocket)', () => {
+  for (const transport of ['tcp', 'websocket'] as const) {
+    it(`leaves nothing after two uplinks uploaded and the test network closed (its own order: uplinks, nodes, satellite), over ${transport}`, async () => {
+      const baseline = resourceBaseline();
+      const network = await createTestNetwork({ transport, nodes: 5 });
+      const uplinks = [await network.uplink(), await network.uplink()];
+      await uplinks[0]!.createBucket('things');
+      await Promise.all(uplinks.map((u, i) => u.upload('things', `object-${i}`, bytes(200_000 + i))));
+      for (const u of uplinks) await u.close();
+      await network.close();
+      await expectNothingLeftSince(baseline);
+    });
+  }
 
   it('leaves nothing when the satellite closes first, then the nodes, then the uplink', async () => {
     const baseline = resourceBaseline();
