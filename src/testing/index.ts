@@ -13,6 +13,7 @@ export { ledgerStoreSuite, type LedgerStoreSuiteSetup } from './ledger-store-sui
 export { pieceStoreSuite, type PieceStoreSuiteSetup } from './piece-store-suite.js';
 export { exitQueueStoreSuite, type ExitQueueStoreSuiteSetup } from './exit-queue-store-suite.js';
 export { nodeExitStoreSuite, type NodeExitStoreSuiteSetup } from './node-exit-store-suite.js';
+export { repairQueueStoreSuite, type RepairQueueStoreSuiteSetup } from './repair-queue-store-suite.js';
 export { startSshd, sshUnavailableReason, type SshServer } from './sshd.js';
 export { createTestNetwork, TEST_REDUNDANCY, TEST_SEGMENT_SIZE, TEST_KDF } from './network.js';
 export type { TestNetwork, TestNetworkOptions } from './network.js';
