@@ -107,8 +107,13 @@ export class StorageNode {
     registerPiecestore(server, { identity, pieces: options.storage, db: options.db, trusted: (id) => options.db.isTrusted(id), clock });
     const listener = await server.listen(options.transport, options.address);
     const node = new StorageNode(options, identity, server, listener);
-    await node.checkInAll();
-    await node.#resumeExits();
+    try {
+      await node.checkInAll();
+      await node.#resumeExits();
+    } catch (err) {
+      await node.close(); // a failed start leaves nothing listening
+      throw err;
+    }
     node.#every(options.settleIntervalMs ?? 3600_000, 'settlement', async () => {
       await node.settleOrders();
       options.db.cleanup(clock.now());
@@ -268,7 +273,8 @@ export class StorageNode {
         { timeoutMs: 30_000 },
       );
     } catch (err) {
-      this.#options.onError?.(err, 'check-in');
+      // A check-in the node's own close() interrupted is no error.
+      if (!this.#closed) this.#options.onError?.(err, 'check-in');
     }
     if (this.#closed) return;
     const next = response ? Math.max(1000, Math.floor(response.checkInIntervalMs * 0.9)) : 60_000;

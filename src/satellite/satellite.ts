@@ -152,10 +152,16 @@ export class Satellite {
       onError: (err) => options.onError?.(err, 'exit inactivity chore'),
     });
     const listener = await server.listen(options.transport, options.address);
+    const satellite = new Satellite({ identity, server, store, metainfo, listener, deleter, cleanup, exitInactivity, exits, clock });
     cleanup.start();
     exitInactivity.start();
-    await exits.start();
-    return new Satellite({ identity, server, store, metainfo, listener, deleter, cleanup, exitInactivity, exits, clock });
+    try {
+      await exits.start();
+    } catch (err) {
+      await satellite.close(); // a failed start leaves nothing listening
+      throw err;
+    }
+    return satellite;
   }
 
   get id(): NodeId {
