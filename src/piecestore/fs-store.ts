@@ -4,6 +4,7 @@
  * ```
  * <root>/<satellite id hex>/<first byte of piece id, hex>/<piece id hex>
  * <root>/tmp/<random>.part          pieces being written
+ * <root>/trash/<satellite id hex>/<trashed at, ms>/<piece id hex>   trashed pieces
  * ```
  *
  * A piece is written to a temp file on the same filesystem, fsynced, renamed into place, and the
@@ -11,9 +12,13 @@
  * piece survives a power loss. Opening the store deletes leftover temp files and scans the piece
  * files once to initialize the per-satellite space accounting, which is then kept in memory.
  * One process owns a root at a time.
+ *
+ * Trashing a piece is one rename into a directory named after the trash time (garbage
+ * collection trashes a whole pass under one time), so emptying the trash removes whole
+ * directories, and restoring renames each piece back.
  */
 import { constants } from 'node:fs';
-import { mkdir, open, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { throwIfAborted } from '../core/abort.js';
 import { fromHex, toHex } from '../core/bytes.js';
@@ -22,9 +27,10 @@ import { getCryptoProvider } from '../crypto/select.js';
 import { exists, isCode, pieceSize, readdirOrEmpty, readExactly, readTail, syncDir, writeAll } from './fs-io.js';
 import { encodeTrailer, parseHeader } from './piece-file.js';
 import {
-  checkChunkSize, checkId, checkPieceKey, SpaceUsage, checkRange,
-  type PieceCommit, type PieceEntry, type PieceRange, type PieceReadOptions, type PieceStore, type PieceWriter, type StoredPieceHeader,
+  checkChunkSize, checkId, checkPieceKey, checkTrashTime, SpaceUsage, checkRange,
+  type PieceCommit, type PieceEntry, type PieceRange, type PieceReadOptions, type PieceStore, type PieceTrash, type PieceWriter, type StoredPieceHeader,
 } from './store.js';
+import { TrashUsage } from './trash-usage.js';
 
 export interface FsPieceStoreOptions {
   /** The directory that holds everything; created if missing. */
@@ -37,7 +43,9 @@ export interface FsPieceStoreOptions {
 }
 
 const TMP_DIR = 'tmp';
+const TRASH_DIR = 'trash';
 const ID_HEX = /^[0-9a-f]{64}$/;
+const TRASH_TIME = /^(0|[1-9][0-9]{0,15})$/;
 const FAN_OUT_HEX = /^[0-9a-f]{2}$/;
 
 /**
@@ -47,11 +55,13 @@ const FAN_OUT_HEX = /^[0-9a-f]{2}$/;
  * console.log(pieces.usedBytes()); // bytes held, from the startup scan
  * ```
  */
-export class FsPieceStore implements PieceStore {
+export class FsPieceStore implements PieceStore, PieceTrash {
   readonly root: string;
   readonly #tmp: string;
+  readonly #trashRoot: string;
   readonly #fsync: boolean;
   readonly #used = new SpaceUsage();
+  readonly #trashed = new TrashUsage();
   /** Directories known to exist (and to be durable), so commits skip mkdir. */
   readonly #dirs = new Set<string>();
   /** Keys whose commit is in progress: two writers of one piece cannot both win. */
@@ -60,6 +70,7 @@ export class FsPieceStore implements PieceStore {
   private constructor(options: FsPieceStoreOptions) {
     this.root = options.root;
     this.#tmp = join(options.root, TMP_DIR);
+    this.#trashRoot = join(options.root, TRASH_DIR);
     this.#fsync = options.fsync ?? true;
   }
 
@@ -197,6 +208,107 @@ export class FsPieceStore implements PieceStore {
     return this.#used.of(satelliteId);
   }
 
+  async trash(satelliteId: Uint8Array, pieceId: Uint8Array, trashedAt: number): Promise<boolean> {
+    checkPieceKey(satelliteId, pieceId);
+    checkTrashTime(trashedAt, 'trashedAt');
+    const satellite = toHex(satelliteId);
+    const piece = toHex(pieceId);
+    const path = this.#path(satellite, piece);
+    if (!(await exists(path))) return false;
+    const size = await pieceSize(path);
+    const dir = join(this.#trashRoot, satellite, String(trashedAt));
+    const target = join(dir, piece);
+    await this.#ensureTrashDir(dir, satellite);
+    // The same id trashed twice at one time: the later copy replaces the earlier one.
+    const earlier = await pieceSize(target);
+    try {
+      await rename(path, target);
+    } catch (err) {
+      if (isCode(err, 'ENOENT')) return false;
+      throw err;
+    }
+    if (this.#fsync) await syncDir(dir);
+    this.#used.add(satellite, -(size ?? 0));
+    if (earlier !== undefined) this.#trashed.add(satellite, trashedAt, -1, -earlier);
+    this.#trashed.add(satellite, trashedAt, 1, size ?? 0);
+    return true;
+  }
+
+  async restoreTrash(satelliteId: Uint8Array): Promise<number> {
+    checkId(satelliteId, 'satelliteId');
+    const satellite = toHex(satelliteId);
+    let restored = 0;
+    // Newest first: of an id trashed twice, the later copy comes back and the other is dropped.
+    for (const time of (await this.#trashTimes(satellite)).sort((a, b) => b - a)) {
+      const dir = join(this.#trashRoot, satellite, String(time));
+      for (const piece of (await readdirOrEmpty(dir)).filter((name) => ID_HEX.test(name))) {
+        const from = join(dir, piece);
+        const size = (await pieceSize(from)) ?? 0;
+        const key = `${satellite}/${piece}`;
+        // A commit of the same id in progress decides the id; the trashed copy waits for the next restore.
+        if (this.#committing.has(key)) continue;
+        this.#committing.add(key);
+        try {
+          if (await exists(this.#path(satellite, piece))) {
+            await unlink(from);
+          } else {
+            const fan = join(this.root, satellite, piece.slice(0, 2));
+            await this.#ensureDir(fan, satellite);
+            await rename(from, this.#path(satellite, piece));
+            if (this.#fsync) await syncDir(fan);
+            this.#used.add(satellite, size);
+            restored++;
+          }
+          this.#trashed.add(satellite, time, -1, -size);
+        } finally {
+          this.#committing.delete(key);
+        }
+      }
+      this.#dirs.delete(dir);
+      await rmdir(dir).catch(() => undefined);
+    }
+    return restored;
+  }
+
+  async emptyTrash(satelliteId: Uint8Array, trashedBefore: number): Promise<number> {
+    checkId(satelliteId, 'satelliteId');
+    checkTrashTime(trashedBefore, 'trashedBefore');
+    const satellite = toHex(satelliteId);
+    let removed = 0;
+    for (const time of await this.#trashTimes(satellite)) {
+      if (time >= trashedBefore) continue;
+      const dir = join(this.#trashRoot, satellite, String(time));
+      this.#dirs.delete(dir);
+      await rm(dir, { recursive: true, force: true });
+      removed += this.#trashed.take(satellite, time).pieces;
+    }
+    return removed;
+  }
+
+  trashedBytes(satelliteId?: Uint8Array): number {
+    return this.#trashed.bytes(satelliteId);
+  }
+
+  trashedSatellites(): Uint8Array[] {
+    return this.#trashed.satellites();
+  }
+
+  /** The trash times (directory names) of one satellite. */
+  async #trashTimes(satellite: string): Promise<number[]> {
+    return (await readdirOrEmpty(join(this.#trashRoot, satellite))).filter((name) => TRASH_TIME.test(name)).map(Number);
+  }
+
+  async #ensureTrashDir(dir: string, satellite: string): Promise<void> {
+    if (this.#dirs.has(dir)) return;
+    const created = await mkdir(dir, { recursive: true });
+    if (created !== undefined && this.#fsync) {
+      await syncDir(join(this.#trashRoot, satellite));
+      await syncDir(this.#trashRoot);
+      await syncDir(this.root);
+    }
+    this.#dirs.add(dir);
+  }
+
   /** Moves a finished temp file under its final name, unless that name is taken. */
   async #place(tmpPath: string, satellite: string, piece: string): Promise<void> {
     const key = `${satellite}/${piece}`;
@@ -247,6 +359,14 @@ export class FsPieceStore implements PieceStore {
   async #scan(): Promise<void> {
     for (const satellite of (await readdirOrEmpty(this.root)).filter((name) => ID_HEX.test(name))) {
       for await (const entry of this.list(fromHex(satellite))) this.#used.add(satellite, entry.size);
+    }
+    for (const satellite of (await readdirOrEmpty(this.#trashRoot)).filter((name) => ID_HEX.test(name))) {
+      for (const time of await this.#trashTimes(satellite)) {
+        const dir = join(this.#trashRoot, satellite, String(time));
+        for (const piece of (await readdirOrEmpty(dir)).filter((name) => ID_HEX.test(name))) {
+          this.#trashed.add(satellite, time, 1, (await pieceSize(join(dir, piece))) ?? 0);
+        }
+      }
     }
   }
 }

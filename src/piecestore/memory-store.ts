@@ -6,14 +6,21 @@ import { throwIfAborted } from '../core/abort.js';
 import { fromHex, toHex } from '../core/bytes.js';
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '../core/errors.js';
 import {
-  checkChunkSize, checkPieceKey, checkRange, checkId, SpaceUsage,
-  type PieceCommit, type PieceEntry, type PieceRange, type PieceReadOptions, type PieceStore, type PieceWriter, type StoredPieceHeader,
+  checkChunkSize, checkPieceKey, checkRange, checkId, checkTrashTime, SpaceUsage,
+  type PieceCommit, type PieceEntry, type PieceRange, type PieceReadOptions, type PieceStore, type PieceTrash, type PieceWriter, type StoredPieceHeader,
 } from './store.js';
 
 interface StoredPiece {
   /** The bytes as written, chunk by chunk: committing copies nothing again. */
   readonly chunks: readonly Uint8Array[];
   readonly header: StoredPieceHeader;
+}
+
+interface TrashedPiece {
+  /** Piece id, hex. */
+  readonly piece: string;
+  readonly stored: StoredPiece;
+  readonly trashedAt: number;
 }
 
 /** Copies `[from, to)` of a piece kept as consecutive `chunks` into one new array. */
@@ -35,10 +42,12 @@ function copyRange(chunks: readonly Uint8Array[], from: number, to: number): Uin
  * const pieces = new MemoryPieceStore();
  * ```
  */
-export class MemoryPieceStore implements PieceStore {
+export class MemoryPieceStore implements PieceStore, PieceTrash {
   /** satellite hex → piece hex → piece. */
   readonly #satellites = new Map<string, Map<string, StoredPiece>>();
   readonly #used = new SpaceUsage();
+  /** satellite hex → trashed pieces (an id may be there twice, trashed at two times, as on disk). */
+  readonly #trash = new Map<string, TrashedPiece[]>();
 
   async create(satelliteId: Uint8Array, pieceId: Uint8Array): Promise<PieceWriter> {
     checkPieceKey(satelliteId, pieceId);
@@ -124,6 +133,65 @@ export class MemoryPieceStore implements PieceStore {
 
   usedBytes(satelliteId?: Uint8Array): number {
     return this.#used.of(satelliteId);
+  }
+
+  async trash(satelliteId: Uint8Array, pieceId: Uint8Array, trashedAt: number): Promise<boolean> {
+    checkPieceKey(satelliteId, pieceId);
+    checkTrashTime(trashedAt, 'trashedAt');
+    const satellite = toHex(satelliteId);
+    const piece = toHex(pieceId);
+    const pieces = this.#pieces(satellite, false);
+    const stored = pieces?.get(piece);
+    if (!pieces || !stored) return false;
+    pieces.delete(piece);
+    this.#used.add(satellite, -stored.header.size);
+    let trashed = this.#trash.get(satellite);
+    if (!trashed) this.#trash.set(satellite, (trashed = []));
+    // The same id trashed twice at one time: the later copy replaces the earlier one (as on disk).
+    const earlier = trashed.findIndex((entry) => entry.piece === piece && entry.trashedAt === trashedAt);
+    if (earlier >= 0) trashed.splice(earlier, 1);
+    trashed.push({ piece, stored, trashedAt });
+    return true;
+  }
+
+  async restoreTrash(satelliteId: Uint8Array): Promise<number> {
+    checkId(satelliteId, 'satelliteId');
+    const satellite = toHex(satelliteId);
+    const trashed = this.#trash.get(satellite) ?? [];
+    this.#trash.delete(satellite);
+    let restored = 0;
+    // Newest first: of an id trashed twice, the later copy comes back.
+    for (const entry of [...trashed].sort((a, b) => b.trashedAt - a.trashedAt)) {
+      const pieces = this.#pieces(satellite, true);
+      if (pieces.has(entry.piece)) continue;
+      pieces.set(entry.piece, entry.stored);
+      this.#used.add(satellite, entry.stored.header.size);
+      restored++;
+    }
+    return restored;
+  }
+
+  async emptyTrash(satelliteId: Uint8Array, trashedBefore: number): Promise<number> {
+    checkId(satelliteId, 'satelliteId');
+    checkTrashTime(trashedBefore, 'trashedBefore');
+    const satellite = toHex(satelliteId);
+    const trashed = this.#trash.get(satellite) ?? [];
+    const kept = trashed.filter((entry) => entry.trashedAt >= trashedBefore);
+    if (kept.length > 0) this.#trash.set(satellite, kept);
+    else this.#trash.delete(satellite);
+    return trashed.length - kept.length;
+  }
+
+  trashedBytes(satelliteId?: Uint8Array): number {
+    if (satelliteId !== undefined) checkId(satelliteId, 'satelliteId');
+    const lists = satelliteId === undefined ? [...this.#trash.values()] : [this.#trash.get(toHex(satelliteId)) ?? []];
+    let total = 0;
+    for (const list of lists) for (const entry of list) total += entry.stored.header.size;
+    return total;
+  }
+
+  trashedSatellites(): Uint8Array[] {
+    return [...this.#trash.keys()].map(fromHex);
   }
 
   #get(satelliteId: Uint8Array, pieceId: Uint8Array): StoredPiece {

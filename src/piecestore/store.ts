@@ -99,6 +99,55 @@ export interface PieceStore {
   usedBytes(satelliteId?: Uint8Array): number;
 }
 
+/**
+ * A trash beside the pieces, which garbage collection needs: a piece the satellite no longer
+ * references is first moved here (out of sight: not readable, listed or counted in
+ * `usedBytes`), deleted for good only after a retention period, and can be brought back until
+ * then. Both shipped stores have one; a store without it (a test double) simply gets no garbage
+ * collection (see {@link hasTrash}).
+ *
+ * @example
+ * ```ts
+ * if (hasTrash(pieces)) {
+ *   await pieces.trash(satelliteId, pieceId, Date.now());
+ *   await pieces.restoreTrash(satelliteId);                       // a mistake: bring it all back
+ *   await pieces.emptyTrash(satelliteId, Date.now() - 7 * 86_400_000); // or delete what is old
+ * }
+ * ```
+ */
+export interface PieceTrash {
+  /**
+   * Moves a piece into the satellite's trash, stamped `trashedAt` (ms since the epoch). Returns
+   * false when there was no such piece.
+   */
+  trash(satelliteId: Uint8Array, pieceId: Uint8Array, trashedAt: number): Promise<boolean>;
+  /**
+   * Moves every trashed piece of the satellite back. A piece stored again under the same id in
+   * the meantime wins, and its trashed copy is dropped. Returns how many pieces came back.
+   */
+  restoreTrash(satelliteId: Uint8Array): Promise<number>;
+  /** Deletes for good the satellite's pieces trashed before `trashedBefore`; returns how many. */
+  emptyTrash(satelliteId: Uint8Array, trashedBefore: number): Promise<number>;
+  /** Bytes of piece data in the trash, for one satellite or (without an argument) all of them. */
+  trashedBytes(satelliteId?: Uint8Array): number;
+  /** The satellites with anything in the trash. */
+  trashedSatellites(): Uint8Array[];
+}
+
+/** True when `store` has a {@link PieceTrash} (every method of it). */
+export function hasTrash<T extends PieceStore>(store: T): store is T & PieceTrash {
+  const candidate = store as Partial<PieceTrash>;
+  return (
+    typeof candidate.trash === 'function' && typeof candidate.restoreTrash === 'function' && typeof candidate.emptyTrash === 'function' &&
+    typeof candidate.trashedBytes === 'function' && typeof candidate.trashedSatellites === 'function'
+  );
+}
+
+/** Refuses a trash time that is not a non-negative safe integer. */
+export function checkTrashTime(time: number, field: string): void {
+  if (!Number.isSafeInteger(time) || time < 0) throw new InvalidArgumentError(`"${field}" expected a non-negative integer, got ${time}`);
+}
+
 /** Refuses ids that are not 32 bytes, naming the field. */
 export function checkPieceKey(satelliteId: Uint8Array, pieceId: Uint8Array): void {
   checkId(satelliteId, 'satelliteId');

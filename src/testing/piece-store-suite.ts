@@ -12,8 +12,9 @@
  * ```
  *
  * It checks write/commit/abort, headers kept with the piece, ranged streaming reads, refusing to
- * overwrite, delete, listing, per-satellite space accounting and, when `reopen` is given,
- * durability and the accounting rebuilt on open.
+ * overwrite, delete, listing, per-satellite space accounting, the trash garbage collection uses
+ * (for a store that has one: trash, restore, empty, and their accounting) and, when `reopen` is
+ * given, durability and the accounting rebuilt on open.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { concatBytes, toHex } from '../core/bytes.js';
@@ -21,7 +22,7 @@ import { Identity } from '../crypto/identity.js';
 import { getCryptoProvider } from '../crypto/select.js';
 import { signOrderLimit, type OrderLimit } from '../orders/order-limit.js';
 import { signPieceHash, type PieceHash } from '../orders/piece-hash.js';
-import type { PieceCommit, PieceStore } from '../piecestore/store.js';
+import { hasTrash, type PieceCommit, type PieceStore, type PieceTrash } from '../piecestore/store.js';
 
 export interface PieceStoreSuiteSetup {
   /** Names the `describe` block, e.g. `'filesystem'`. */
@@ -230,6 +231,138 @@ export function pieceStoreSuite(setup: PieceStoreSuiteSetup): void {
       const none: unknown[] = [];
       for await (const entry of store.list(random(32))) none.push(entry);
       expect(none).toEqual([]);
+    });
+
+    describe('trash', () => {
+      async function openWithTrash(): Promise<PieceStore & PieceTrash> {
+        const store = await setup.open();
+        if (!hasTrash(store)) throw new Error(`${setup.name} has no trash`);
+        return store;
+      }
+      async function listed(store: PieceStore, satelliteId = sat): Promise<string[]> {
+        const ids: string[] = [];
+        for await (const entry of store.list(satelliteId)) ids.push(toHex(entry.pieceId));
+        return ids.sort();
+      }
+
+      it('moves a piece out of sight: not readable, not listed, its bytes counted as trash', async () => {
+        const store = await openWithTrash();
+        const [kept, trashed] = [random(32), random(32)];
+        await put(store, kept, pattern(100));
+        await put(store, trashed, pattern(250));
+        expect(await store.trash(sat, trashed, 1_000)).toBe(true);
+        expect(await store.has(sat, trashed)).toBe(false);
+        expect(await errorName(store.header(sat, trashed))).toBe('NotFoundError');
+        expect(await errorName(collect(store.read(sat, trashed, { offset: 0, length: 1 })))).toBe('NotFoundError');
+        expect(await listed(store)).toEqual([toHex(kept)]);
+        expect(store.usedBytes(sat)).toBe(100);
+        expect(store.trashedBytes(sat)).toBe(250);
+        expect(store.trashedBytes()).toBe(250);
+        expect(store.trashedSatellites().map(toHex)).toEqual([toHex(sat)]);
+        // Nothing to trash: false, and nothing changes.
+        expect(await store.trash(sat, trashed, 1_000)).toBe(false);
+        expect(await store.trash(sat, random(32), 1_000)).toBe(false);
+        expect(store.trashedBytes(sat)).toBe(250);
+        expect(await store.delete(sat, trashed)).toBe(false);
+      });
+
+      it('restores every trashed piece byte-identical with its header, and only that satellite’s', async () => {
+        const store = await openWithTrash();
+        const other = Identity.generate();
+        const ids = [random(32), random(32), random(32)];
+        const proofs = [];
+        for (const [i, id] of ids.entries()) proofs.push(await put(store, id, pattern(300 + i, i)));
+        const foreign = random(32);
+        await put(store, foreign, pattern(50), 1000, other);
+        await store.trash(sat, ids[0]!, 1_000);
+        await store.trash(sat, ids[1]!, 2_000);
+        await store.trash(other.publicKey, foreign, 1_000);
+        expect(store.usedBytes(sat)).toBe(302);
+        expect(await store.restoreTrash(sat)).toBe(2);
+        expect(await listed(store)).toEqual(ids.map(toHex).sort());
+        for (const [i, id] of ids.entries()) {
+          expect(await store.header(sat, id)).toEqual({ ...proofs[i], size: 300 + i });
+          expect((await collect(store.read(sat, id, { offset: 0, length: 300 + i }))).data).toEqual(pattern(300 + i, i));
+        }
+        expect(store.usedBytes(sat)).toBe(903);
+        expect(store.trashedBytes(sat)).toBe(0);
+        expect(store.trashedBytes(other.publicKey)).toBe(50);
+        expect(await store.has(other.publicKey, foreign)).toBe(false);
+        expect(await store.restoreTrash(sat)).toBe(0);
+        expect(store.trashedSatellites().map(toHex)).toEqual([toHex(other.publicKey)]);
+      });
+
+      it('empties only what was trashed before the given time', async () => {
+        const store = await openWithTrash();
+        const [old, recent] = [random(32), random(32)];
+        await put(store, old, pattern(10));
+        await put(store, recent, pattern(20));
+        await store.trash(sat, old, 1_000);
+        await store.trash(sat, recent, 5_000);
+        expect(await store.emptyTrash(sat, 1_000)).toBe(0);
+        expect(await store.emptyTrash(sat, 5_000)).toBe(1);
+        expect(store.trashedBytes(sat)).toBe(20);
+        expect(await store.restoreTrash(sat)).toBe(1);
+        expect(await listed(store)).toEqual([toHex(recent)]);
+        expect(await store.emptyTrash(sat, 10_000)).toBe(0);
+        expect(store.usedBytes(sat)).toBe(20);
+        expect(store.trashedBytes()).toBe(0);
+        expect(store.trashedSatellites()).toEqual([]);
+      });
+
+      it('keeps a piece stored again after it was trashed, and drops the trashed copy on restore', async () => {
+        const store = await openWithTrash();
+        const id = random(32);
+        await put(store, id, pattern(100, 1));
+        await store.trash(sat, id, 1_000);
+        const again = await put(store, id, pattern(70, 2));
+        expect(await store.restoreTrash(sat)).toBe(0);
+        expect(await store.header(sat, id)).toEqual({ ...again, size: 70 });
+        expect(store.usedBytes(sat)).toBe(70);
+        expect(store.trashedBytes(sat)).toBe(0);
+        // Trashed twice: the later copy is the one that comes back.
+        await store.trash(sat, id, 2_000);
+        await put(store, id, pattern(30, 3));
+        await store.trash(sat, id, 3_000);
+        expect(await store.restoreTrash(sat)).toBe(1);
+        expect((await store.header(sat, id)).size).toBe(30);
+        expect(store.usedBytes(sat)).toBe(30);
+        expect(store.trashedBytes(sat)).toBe(0);
+      });
+
+      it('refuses malformed arguments with typed errors', async () => {
+        const store = await openWithTrash();
+        const id = random(32);
+        await put(store, id, pattern(10));
+        expect(await errorName(store.trash(sat, id, -1))).toBe('InvalidArgumentError');
+        expect(await errorName(store.trash(sat, id, 1.5))).toBe('InvalidArgumentError');
+        expect(await errorName(store.trash(sat.subarray(1), id, 1))).toBe('InvalidArgumentError');
+        expect(await errorName(store.emptyTrash(sat, Number.NaN))).toBe('InvalidArgumentError');
+        expect(await errorName(store.restoreTrash(sat.subarray(2)))).toBe('InvalidArgumentError');
+        expect(await store.has(sat, id)).toBe(true);
+      });
+
+      if (setup.reopen) {
+        const reopen = setup.reopen;
+        it('keeps the trash and its accounting across a restart', async () => {
+          const store = await openWithTrash();
+          const [kept, trashed, emptied] = [random(32), random(32), random(32)];
+          await put(store, kept, pattern(11));
+          await put(store, trashed, pattern(222, 5));
+          await put(store, emptied, pattern(33));
+          await store.trash(sat, trashed, 2_000);
+          await store.trash(sat, emptied, 1_000);
+          const again = await reopen(store);
+          if (!hasTrash(again)) throw new Error('reopened store has no trash');
+          expect(again.usedBytes(sat)).toBe(11);
+          expect(again.trashedBytes(sat)).toBe(255);
+          expect(await again.emptyTrash(sat, 1_500)).toBe(1);
+          expect(again.trashedBytes(sat)).toBe(222);
+          expect(await again.restoreTrash(sat)).toBe(1);
+          expect((await collect(again.read(sat, trashed, { offset: 0, length: 222 }))).data).toEqual(pattern(222, 5));
+          expect(again.usedBytes(sat)).toBe(233);
+        });
+      }
     });
 
     if (setup.reopen) {
