@@ -5,6 +5,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RepairQueueStore } from '../durability/repair/queue-store.js';
+import { MemoryRepairQueueStore } from '../durability/repair/store/memory.js';
+import { PostgresRepairQueueStore } from '../durability/repair/store/postgres.js';
+import { SqliteRepairQueueStore } from '../durability/repair/store/sqlite.js';
 import type { ExitQueueStore } from '../exit/queue-store.js';
 import { MemoryExitQueueStore } from '../exit/store/memory.js';
 import { PostgresExitQueueStore } from '../exit/store/postgres.js';
@@ -36,6 +40,8 @@ export interface SatelliteStore {
   readonly ledger: LedgerStore;
   /** Exiting and exited nodes and their transfer queues. */
   readonly exits: ExitQueueStore;
+  /** Segments waiting for repair. */
+  readonly repairQueue: RepairQueueStore;
   close(): Promise<void>;
 }
 
@@ -63,6 +69,7 @@ export async function openSatelliteStore(options: SatelliteStoreOptions): Promis
         projects: new MemoryProjectStore(),
         ledger: new MemoryLedgerStore(),
         exits: new MemoryExitQueueStore(),
+        repairQueue: new MemoryRepairQueueStore(),
       };
       return { ...stores, close: () => closeAll(stores) };
     }
@@ -77,6 +84,7 @@ export async function openSatelliteStore(options: SatelliteStoreOptions): Promis
         projects: new CachingProjectStore(await SqliteProjectStore.open({ database: shared })),
         ledger: await SqliteLedgerStore.open({ database: shared }),
         exits: await SqliteExitQueueStore.open({ database: shared }),
+        repairQueue: await SqliteRepairQueueStore.open({ database: shared }),
       };
       return {
         ...stores,
@@ -96,6 +104,7 @@ export async function openSatelliteStore(options: SatelliteStoreOptions): Promis
           projects: new CachingProjectStore(await PostgresProjectStore.open({ pool })),
           ledger: await PostgresLedgerStore.open({ pool }),
           exits: await PostgresExitQueueStore.open({ pool }),
+          repairQueue: await PostgresRepairQueueStore.open({ pool }),
         };
         return {
           ...stores,
