@@ -18,6 +18,7 @@ import { CoordinatorSessionRunner } from './coordinator-session.js';
 import { ExitGatherer } from './gatherer.js';
 import { GracefulExitProcess, type SatelliteExitMessage } from './messages.js';
 import type { ExitQueueStore } from './queue-store.js';
+import { progressRow, reportRows, type ExitProgressRow, type ExitReportRow } from './report.js';
 import { decodeExitReceipt, encodeExitReceipt, signExitReceipt } from './receipt.js';
 import { DEFAULT_EXIT_CONFIG, type ExitConfig, type ExitFailureReason, type ExitOutcome, type ExitRecord } from './types.js';
 
@@ -128,6 +129,28 @@ export class ExitCoordinator {
   /** Exits not finished yet (for operators' `satellite exits`). */
   unfinished(): Promise<ExitRecord[]> {
     return this.#options.store.listExits({ unfinished: true });
+  }
+
+  /** The exits in progress with their queue size and percent done, oldest first. */
+  async progress(): Promise<ExitProgressRow[]> {
+    const rows: ExitProgressRow[] = [];
+    for (const exit of await this.unfinished()) rows.push(progressRow(exit, await this.#options.store.queueLength(exit.nodeId)));
+    return rows;
+  }
+
+  /**
+   * Every exit that finished in [`from`, `to`) with the node's wallet and join date: what escrow
+   * payouts are made from (completed) or withheld for (failed, with the reason).
+   *
+   * @example
+   * ```ts
+   * const rows = await satellite.exits.report({ from: Date.parse('2026-11-01'), to: Date.parse('2026-12-01') });
+   * ```
+   */
+  async report(window: { readonly from: number; readonly to: number }): Promise<ExitReportRow[]> {
+    const exits = await this.#options.store.listExits({ finishedFrom: window.from, finishedTo: window.to });
+    const nodes = await this.#options.overlay.getMany(exits.map((e) => e.nodeId));
+    return reportRows(exits, nodes);
   }
 
   /**

@@ -21,6 +21,7 @@ export {
 } from './worker.js';
 export { verifyTransferProof, type ExpectedTransfer, type ProofCheck, type TransferSucceeded } from './proof.js';
 export { gatherItems } from './gather.js';
+export { exitReportCsv, progressRow, reportRows, type ExitProgressRow, type ExitReportRow } from './report.js';
 export { transferPiece, type PieceTransferDeps } from './piece-transfer.js';
 export { signExitReceipt, verifyExitReceipt, encodeExitReceipt, decodeExitReceipt, type UnsignedExitReceipt } from './receipt.js';
 export {
