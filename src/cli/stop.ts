@@ -20,6 +20,8 @@ export interface StopOptions {
   readonly graceMs?: number;
   /** Ends the process (default `process.exit`). */
   readonly exit?: (status: number) => void;
+  /** Where the signals come from (default `process`). */
+  readonly signals?: { on(name: StopSignal, listener: () => void): unknown; off(name: StopSignal, listener: () => void): unknown };
 }
 
 /**
@@ -36,6 +38,7 @@ export interface StopOptions {
 export function watchStopSignals(out: (line: string) => void, options: StopOptions = {}): StopRequest {
   const graceMs = options.graceMs ?? 10_000;
   const exit = options.exit ?? ((status: number) => process.exit(status));
+  const signals = options.signals ?? process;
   let first: StopSignal | undefined;
   let watchdog: ReturnType<typeof setTimeout> | undefined;
   let resolveRequested!: (signal: StopSignal) => void;
@@ -58,13 +61,13 @@ export function watchStopSignals(out: (line: string) => void, options: StopOptio
   };
   const onInt = (): void => onSignal('SIGINT');
   const onTerm = (): void => onSignal('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
+  signals.on('SIGINT', onInt);
+  signals.on('SIGTERM', onTerm);
   return {
     requested,
     dispose() {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
+      signals.off('SIGINT', onInt);
+      signals.off('SIGTERM', onTerm);
       if (watchdog !== undefined) clearTimeout(watchdog);
     },
   };
