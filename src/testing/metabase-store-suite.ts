@@ -16,12 +16,14 @@
  * concurrent uploads), reads, the listing (byte order, prefixes, collapsing, versions, pending,
  * paging), deletes and expiry, the full segment iteration, the piece-list compare-and-swap,
  * server-side move and copy (single-shot and chunked, retries, forged finishes, shared pieces,
- * the iteration guarantee), and the refusal of malformed input.
+ * the iteration guarantee), what garbage collection asks (streams created since a time, the
+ * oldest upload in progress), and the refusal of malformed input.
  */
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { MetabaseStore } from '../metainfo/metabase/port.js';
 import { bucketTests } from './metabase-store/buckets.js';
 import { cleanupTests } from './metabase-store/cleanup.js';
+import { gcTests } from './metabase-store/gc.js';
 import { listingTests } from './metabase-store/listing.js';
 import { copyTests } from './metabase-store/move-copy.js';
 import { moveTests } from './metabase-store/move.js';
@@ -63,5 +65,6 @@ export function metabaseStoreSuite(setup: MetabaseStoreSuiteSetup): void {
     segmentTests(context);
     moveTests(context);
     copyTests(context);
+    gcTests(context);
   });
 }

@@ -19,7 +19,7 @@ import {
   type BeginMove, type FinishMove, type MoveOperation, type MoveResult, type SegmentKey,
 } from './move.js';
 import { canonicalPieces, encodePieces } from './pieces.js';
-import type { BeginObject, CommitObject, CommitSegment, ListObjects, ListPage, MetabaseStore, ObjectLocation } from './port.js';
+import type { BeginObject, CommitObject, CommitSegment, ListObjects, ListPage, MetabaseStore, ObjectLocation, StreamCreationCursor } from './port.js';
 import { requirePosition } from './position.js';
 import { cloneObject, cloneSegment, compareSegments, inlineObject, isAt, newSegment, pendingObject } from './records.js';
 import type { Bucket, EncryptedMetadata, ObjectRecord, Piece, ProjectId, SegmentCursor, SegmentPosition, SegmentRecord, StreamId } from './types.js';
@@ -215,6 +215,27 @@ export class MemoryMetabaseStore implements MetabaseStore {
     if (!equalBytes(encodePieces(list[at]!.pieces), encodePieces(want))) return false;
     list[at] = { ...list[at]!, pieces: replacement };
     return true;
+  }
+
+  async listStreamsCreatedSince(since: number, options: { cursor?: StreamCreationCursor | undefined; limit: number }): Promise<ObjectRecord[]> {
+    v.requireCount(since, 'since');
+    v.requireCreationCursor(options.cursor);
+    v.requireLimit(options.limit);
+    const { cursor } = options;
+    const byCreation = (a: { createdAt: number; streamId: Uint8Array }, b: { createdAt: number; streamId: Uint8Array }): number =>
+      a.createdAt - b.createdAt || compareBytes(a.streamId, b.streamId);
+    return this.#objects
+      .streams()
+      .filter((o) => o.createdAt >= since && (cursor === undefined || byCreation(o, cursor) > 0))
+      .sort(byCreation)
+      .slice(0, options.limit)
+      .map((o) => cloneObject(o));
+  }
+
+  async oldestPendingCreatedAt(): Promise<number | undefined> {
+    let oldest: number | undefined;
+    for (const o of this.#objects.streams()) if (o.status === 'pending' && (oldest === undefined || o.createdAt < oldest)) oldest = o.createdAt;
+    return oldest;
   }
 
   async listSegmentKeys(streamId: StreamId, options: { cursor?: SegmentPosition | undefined; limit: number }): Promise<SegmentKey[]> {

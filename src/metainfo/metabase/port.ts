@@ -101,6 +101,12 @@ export interface ListObjects {
   readonly allVersions?: boolean | undefined;
 }
 
+/** A position in the streams ordered by creation: (createdAt, streamId). */
+export interface StreamCreationCursor {
+  readonly createdAt: number;
+  readonly streamId: StreamId;
+}
+
 export type ListedEntry = { readonly kind: 'object'; readonly object: ObjectRecord } | { readonly kind: 'prefix'; readonly key: Uint8Array };
 
 export interface ListPage {
@@ -191,6 +197,17 @@ export interface MetabaseStore {
    * from the same `expected`, exactly one wins.
    */
   swapSegmentPieces(streamId: StreamId, position: SegmentPosition, expected: readonly Piece[], next: readonly Piece[]): Promise<boolean>;
+
+  // Garbage collection (docs/durability.md).
+
+  /**
+   * Streams, pending or committed, created at or after `since`, in (createdAt, streamId) order,
+   * after `cursor` (exclusive). A copy is a new stream created when it is made, so this finds
+   * every copy made since a time — the segment rows a full iteration may have passed by.
+   */
+  listStreamsCreatedSince(since: number, options: { cursor?: StreamCreationCursor | undefined; limit: number }): Promise<ObjectRecord[]>;
+  /** When the oldest pending stream (upload in progress) was created; undefined when none is pending. */
+  oldestPendingCreatedAt(): Promise<number | undefined>;
 
   // Server-side move and copy (seed 002, docs/move.md).
 

@@ -155,3 +155,10 @@ export function requireOptionalVersion(version: number | undefined): void {
     throw new InvalidArgumentError(`"version" expected a safe integer, got ${String(version)}`);
   }
 }
+
+/** A {@link StreamCreationCursor} (creation time, 16-byte stream id), when given. */
+export function requireCreationCursor(cursor: { readonly createdAt: number; readonly streamId: Uint8Array } | undefined): void {
+  if (cursor === undefined) return;
+  requireCount(cursor.createdAt, 'cursor.createdAt');
+  requireBytes(cursor.streamId, 'cursor.streamId', ID_LENGTH);
+}

@@ -10,6 +10,8 @@
  *   with `position = part * 2^32 + index` and the piece list as one blob (pieces.ts); indexed
  *   by root piece id, which copies share.
  * - move operations and their keys: the partial state of a chunked move (docs/move.md).
+ * - objects by creation time: garbage collection finds the copies made during its iteration,
+ *   and the oldest upload in progress (docs/durability.md).
  */
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -100,6 +102,13 @@ export function migrations(dialect: SqlDialect): readonly string[] {
       encrypted_key_nonce ${bytes} NOT NULL,
       PRIMARY KEY (operation_id, position)
     );
+    `,
+    // 3: garbage collection. After its pass over every segment it reads the streams created
+    // since the pass began (copies made behind its cursor), and it never collects a piece
+    // stored after the oldest upload still in progress began.
+    `
+    CREATE INDEX metabase_objects_created_at ON metabase_objects (created_at, stream_id);
+    CREATE INDEX metabase_objects_pending_created_at ON metabase_objects (created_at) WHERE status = 'pending';
     `,
   ];
 }

@@ -74,3 +74,11 @@ export const segmentsByRoot = statement('segments_by_root', `SELECT ${S} FROM ${
   ORDER BY stream_id, position`);
 /** The compare-and-swap: one statement, so of two racing swaps from the same list one wins. */
 export const swapPieces = statement('swap_pieces', `UPDATE ${SEGMENTS} SET pieces = $4 WHERE stream_id = $1 AND position = $2 AND pieces = $3`);
+
+/** Streams created since `$1`, in (created_at, stream_id) order: garbage collection's sweep for copies. */
+export const streamsCreatedSince = statement('streams_created_since', `SELECT ${O} FROM ${OBJECTS} WHERE created_at >= $1
+  ORDER BY created_at, stream_id LIMIT $2`);
+export const streamsCreatedSinceAfter = statement('streams_created_since_after', `SELECT ${O} FROM ${OBJECTS}
+  WHERE created_at >= $1 AND (created_at, stream_id) > ($2, $3) ORDER BY created_at, stream_id LIMIT $4`);
+export const oldestPendingCreatedAt = statement('oldest_pending_created_at', `SELECT MIN(created_at) AS created_at FROM ${OBJECTS}
+  WHERE status = 'pending'`);

@@ -9,7 +9,7 @@ import {
   type BeginMove, type FinishMove, type MoveOperation, type MoveResult, type SegmentKey,
 } from '../move.js';
 import { canonicalPieces, encodePieces } from '../pieces.js';
-import type { BeginObject, CommitObject, CommitSegment, ListObjects, ListPage, MetabaseStore, ObjectLocation } from '../port.js';
+import type { BeginObject, CommitObject, CommitSegment, ListObjects, ListPage, MetabaseStore, ObjectLocation, StreamCreationCursor } from '../port.js';
 import { packPosition, requirePosition, unpackPosition } from '../position.js';
 import type { Bucket, EncryptedMetadata, ObjectRecord, Piece, ProjectId, SegmentCursor, SegmentPosition, SegmentRecord, StreamId } from '../types.js';
 import * as v from '../validate.js';
@@ -166,6 +166,23 @@ export abstract class SqlMetabaseStore implements MetabaseStore {
     const replacement = encodePieces(canonicalPieces(next, 'next'));
     const { count } = await this.#runner.run(() => exec(S.swapPieces, streamId, packPosition(position), want, replacement));
     return count === 1;
+  }
+
+  async listStreamsCreatedSince(since: number, options: { cursor?: StreamCreationCursor | undefined; limit: number }): Promise<ObjectRecord[]> {
+    v.requireCount(since, 'since');
+    v.requireCreationCursor(options.cursor);
+    v.requireLimit(options.limit);
+    const { cursor, limit } = options;
+    const rows = await this.#runner.run(() =>
+      cursor === undefined ? single(S.streamsCreatedSince, since, limit) : single(S.streamsCreatedSinceAfter, since, cursor.createdAt, cursor.streamId, limit),
+    );
+    return rows.map(objectFromRow);
+  }
+
+  async oldestPendingCreatedAt(): Promise<number | undefined> {
+    const rows = await this.#runner.run(() => single(S.oldestPendingCreatedAt));
+    const value = rows[0]?.created_at;
+    return value === null || value === undefined ? undefined : Number(value);
   }
 
   async listSegmentKeys(streamId: StreamId, options: { cursor?: SegmentPosition | undefined; limit: number }): Promise<SegmentKey[]> {
