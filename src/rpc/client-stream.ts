@@ -87,6 +87,14 @@ export class ClientStream<Req, Res> implements AsyncIterable<Res> {
     this.#abandon(true);
   }
 
+  /** @internal The client closed: the stream ends here, and later calls say it is closed. */
+  clientClosed(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#cleanup();
+    this.client.discard(this.pooled, false);
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<Res> {
     try {
       for (;;) {

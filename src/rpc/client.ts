@@ -70,6 +70,8 @@ export class RpcClient {
   readonly #active = new Set<Connection>();
   /** Every connection this client opened that is not fully gone yet (dialing, in use, idle, closing). */
   readonly #open = new Set<Connection>();
+  /** Streams open on checked-out connections: close() abandons them (clearing their deadlines). */
+  readonly #streams = new Map<Connection, ClientStream<unknown, unknown>>();
   /** Dials in flight (settling, never rejecting), so close() can wait for them. */
   readonly #dials = new Set<Promise<unknown>>();
   /** Aborts dials and handshakes in flight when the client closes. */
@@ -157,7 +159,9 @@ export class RpcClient {
       this.discard(pooled, false);
       throw err;
     }
-    return new ClientStream(this, pooled, method, signal, dispose);
+    const stream = new ClientStream(this, pooled, method, signal, dispose);
+    this.#streams.set(pooled.connection, stream as ClientStream<unknown, unknown>);
+    return stream;
   }
 
   /**
@@ -171,6 +175,7 @@ export class RpcClient {
     }
     this.#stopSweeper();
     this.#idle.length = 0;
+    for (const stream of [...this.#streams.values()]) stream.clientClosed();
     for (const connection of this.#active) connection.reset(new UnavailableError('client closed'));
     await Promise.all([...this.#dials]);
     await Promise.all([...this.#open].map((connection) => endConnection(connection)));
@@ -180,6 +185,7 @@ export class RpcClient {
   release(pooled: PooledConnection): void {
     const connection = pooled.connection;
     this.#active.delete(connection);
+    this.#streams.delete(connection);
     if (this.#closed || connection.closed || this.#idle.length >= (this.#options.maxIdleConnections ?? 4)) {
       void connection.close().catch(() => undefined);
       return;
@@ -192,6 +198,7 @@ export class RpcClient {
   discard(pooled: PooledConnection, canceled: boolean): void {
     const connection = pooled.connection;
     this.#active.delete(connection);
+    this.#streams.delete(connection);
     if (canceled && !connection.closed) {
       void connection.send(encodeEnvelope({ kind: Kind.CANCEL })).catch(() => undefined).finally(() => connection.reset(new UnavailableError('call canceled')));
     } else {

@@ -139,6 +139,20 @@ describe('an RPC server and client', () => {
     });
   }
 
+  it('a client closed with a stream open that nobody reads ends it, deadline timer and all', async () => {
+    const baseline = resourceBaseline();
+    const { server, address, identity, held } = await echoServer();
+    const client = new RpcClient({ transport: tcpTransport(), address, expectedPeer: identity.id });
+    const stream = await client.stream(Stream, { timeoutMs: 600_000 });
+    await stream.send({});
+    await waitFor(() => held() === 1, () => 'the stream handler to run');
+    await client.close();
+    await server.close();
+    // Before anyone touches the stream again: its deadline timer is gone with the client.
+    await expectNothingLeftSince(baseline);
+    await expect(stream.receive()).rejects.toMatchObject({ name: 'UnavailableError' });
+  });
+
   it('a client closed while its spare connections are still in the handshake ends them', async () => {
     const baseline = resourceBaseline();
     // The server serves the first connection and leaves the next ones hanging in the handshake.
