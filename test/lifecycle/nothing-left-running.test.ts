@@ -23,6 +23,8 @@ import type { Connection, DialOptions, Transport } from '../../src/transport/typ
 import { Uplink } from '../../src/uplink/uplink.js';
 import { FakePlugin, FakeReceiver } from '../transfer/integration/fakes.js';
 import { createTransferNetwork, waitFor } from '../transfer/rpc/network.js';
+import { describeWith } from '../support/env.js';
+import { postgresUnavailable, postgresUrl } from '../support/postgres.js';
 import { expectNothingLeftSince, resourceBaseline } from '../support/resources.js';
 
 const Echo = unaryMethod('Lifecycle.Echo', s.object({ n: s.int() }), s.object({ n: s.int() }));
@@ -320,6 +322,25 @@ describe('a storage network on TCP (and WebSocket)', () => {
     await Promise.all([network.closeNodes(), network.closeSatellite()]);
     await expectNothingLeftSince(baseline);
   });
+});
+
+/** The test network on stores with files and connections of their own, closed its own way. */
+async function uploadAndClose(storage: 'sqlite' | 'postgres'): Promise<void> {
+  const baseline = resourceBaseline();
+  const network = await createTestNetwork({ transport: 'tcp', storage, nodes: 5, ...(postgresUrl === undefined ? {} : { connectionString: postgresUrl }) });
+  const uplinks = [await network.uplink(), await network.uplink()];
+  await uplinks[0]!.createBucket('things');
+  await Promise.all(uplinks.map((u, i) => u.upload('things', `object-${i}`, bytes(200_000 + i))));
+  await network.close(); // the uplinks too
+  await expectNothingLeftSince(baseline);
+}
+
+describe('a storage network on SQLite and files', () => {
+  it('leaves nothing after uploads and network.close()', () => uploadAndClose('sqlite'));
+});
+
+describeWith('PostgreSQL', postgresUnavailable, 'a storage network on PostgreSQL', () => {
+  it('leaves nothing after uploads and network.close(): no pool connection either', () => uploadAndClose('postgres'));
 });
 
 describe('a transfer network on TCP', () => {
