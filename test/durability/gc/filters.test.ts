@@ -12,7 +12,7 @@ import { MemoryMetabaseStore } from '../../../src/metainfo/metabase/memory.js';
 import type { MetabaseStore } from '../../../src/metainfo/metabase/port.js';
 import { PostgresMetabaseStore } from '../../../src/metainfo/metabase/postgres.js';
 import { SqliteMetabaseStore } from '../../../src/metainfo/metabase/sqlite.js';
-import type { SegmentRecord } from '../../../src/metainfo/metabase/types.js';
+import type { ObjectRecord, SegmentRecord } from '../../../src/metainfo/metabase/types.js';
 import { derivePieceId } from '../../../src/orders/piece-id.js';
 import { at, begin, buckets, commit, id16, nodeId, segment, T0, upload } from '../../../src/testing/metabase-store/fixtures.js';
 import { finishOf } from '../../../src/testing/metabase-store/move-fixtures.js';
@@ -129,7 +129,7 @@ function scenarios(name: string, open: () => Promise<MetabaseStore>): void {
 
     it('moves during the iteration hide nothing: segments keep (streamId, position)', async () => {
       await buckets(store, ['moves']);
-      const objects = [];
+      const objects: ObjectRecord[] = [];
       for (const tag of [0x11, 0x55, 0x99, 0xdd]) objects.push(await upload(store, at(`z${tag}`, 'moves'), { streamId: id16(tag, 2), segments: two }));
       const clock = new ManualClock(T0 + 90_000);
       let moves = 0;
