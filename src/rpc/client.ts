@@ -249,36 +249,36 @@ export class RpcClient {
   }
 
   /** A new authenticated connection (in no set but {@link #open}); close() aborts it and waits for it. */
-  #dial(signal: AbortSignal | undefined): Promise<PooledConnection> {
-    if (this.#closed) return Promise.reject(new UnavailableError('client is closed'));
-    const both = followBoth(signal, this.#closing.signal);
-    const dialing = this.#dialAndHandshake(both.signal).finally(() => both.dispose());
-    const settled = dialing.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#dials.add(settled);
-    void settled.then(() => this.#dials.delete(settled));
-    return dialing;
-  }
-
-  async #dialAndHandshake(signal: AbortSignal): Promise<PooledConnection> {
+  async #dial(signal: AbortSignal | undefined): Promise<PooledConnection> {
+    if (this.#closed) throw new UnavailableError('client is closed');
     const options = this.#options;
-    const connection = await options.transport.dial(options.address, { signal });
-    this.#open.add(connection);
-    void connection.done.then(() => this.#open.delete(connection));
-    const peer = await clientHandshake(connection, this.identity, {
-      expectedPeer: options.expectedPeer,
-      timeoutMs: options.handshakeTimeoutMs,
-      signal,
-    }).catch((err: unknown) => {
-      connection.reset(new UnavailableError('handshake failed'));
-      throw err;
-    });
-    // A transport that finished its dial in spite of the abort: the client is gone, so is this.
-    if (this.#closed) {
-      connection.reset(new UnavailableError('client closed'));
-      throw new UnavailableError('client is closed');
+    const both = followBoth(signal, this.#closing.signal);
+    let settle!: () => void;
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    this.#dials.add(settled);
+    let peer: NodeId;
+    let connection: Connection;
+    try {
+      connection = await options.transport.dial(options.address, { signal: both.signal });
+      this.#open.add(connection);
+      void connection.done.then(() => this.#open.delete(connection));
+      peer = await clientHandshake(connection, this.identity, {
+        expectedPeer: options.expectedPeer,
+        timeoutMs: options.handshakeTimeoutMs,
+        signal: both.signal,
+      }).catch((err: unknown) => {
+        connection.reset(new UnavailableError('handshake failed'));
+        throw err;
+      });
+      // A transport that finished its dial in spite of the abort: the client is gone, so is this.
+      if (this.#closed) {
+        connection.reset(new UnavailableError('client closed'));
+        throw new UnavailableError('client is closed');
+      }
+    } finally {
+      both.dispose();
+      this.#dials.delete(settled);
+      settle();
     }
     this.#peer = peer;
     const maxBytes = this.#maxMessageBytes;
