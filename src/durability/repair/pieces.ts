@@ -1,0 +1,83 @@
+/**
+ * How repair sees one piece: healthy (counts toward durability), retrievable (does not count,
+ * but can still be downloaded — a piece on an exiting node), or lost. Pure.
+ */
+import type { NodeRecord } from '../../overlay/types.js';
+import { isHealthy } from '../health.js';
+
+export type PieceState = 'healthy' | 'retrievable' | 'lost';
+
+/**
+ * The state of a piece on `node` (`undefined`: a node the overlay does not know — lost). A
+ * piece on an exiting node that would be healthy were it still active is retrievable: it leaves
+ * with its node, but serves until then.
+ *
+ * @example
+ * ```ts
+ * pieceState(await overlay.get(piece.nodeId), Date.now(), onlineWindowMs); // 'healthy'
+ * ```
+ */
+export function pieceState(node: NodeRecord | undefined, now: number, onlineWindowMs: number): PieceState {
+  if (node === undefined) return 'lost';
+  if (isHealthy(node, now, onlineWindowMs)) return 'healthy';
+  if (node.status === 'exiting' && isHealthy({ ...node, status: 'active' }, now, onlineWindowMs)) return 'retrievable';
+  return 'lost';
+}
+
+/**
+ * Node records by id, looked up without hex strings: a key of the id's first six bytes, then a
+ * byte comparison. The checker looks up every piece of every segment, so this is its hot path.
+ */
+export class NodeTable<T> {
+  readonly #byPrefix = new Map<number, Array<{ readonly id: Uint8Array; readonly value: T }>>();
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get(id: Uint8Array): T | undefined {
+    const bucket = this.#byPrefix.get(idPrefix(id));
+    if (bucket === undefined) return undefined;
+    for (const entry of bucket) if (sameId(entry.id, id)) return entry.value;
+    return undefined;
+  }
+
+  has(id: Uint8Array): boolean {
+    const bucket = this.#byPrefix.get(idPrefix(id));
+    return bucket !== undefined && bucket.some((entry) => sameId(entry.id, id));
+  }
+
+  /** Every value, in no particular order. */
+  *values(): IterableIterator<T> {
+    for (const bucket of this.#byPrefix.values()) for (const entry of bucket) yield entry.value;
+  }
+
+  set(id: Uint8Array, value: T): void {
+    const key = idPrefix(id);
+    const bucket = this.#byPrefix.get(key);
+    const entry = { id: id.slice(), value };
+    if (bucket === undefined) {
+      this.#byPrefix.set(key, [entry]);
+      this.#size++;
+      return;
+    }
+    const at = bucket.findIndex((e) => sameId(e.id, id));
+    if (at >= 0) bucket[at] = entry;
+    else {
+      bucket.push(entry);
+      this.#size++;
+    }
+  }
+}
+
+/** A node id's first six bytes as a number: distinct ids almost never share it. */
+export function idPrefix(id: Uint8Array): number {
+  return ((id[0]! * 256 + id[1]!) * 256 + id[2]!) * 16_777_216 + ((id[3]! << 16) | (id[4]! << 8) | id[5]!);
+}
+
+function sameId(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = a.length - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
+  return true;
+}
