@@ -7,4 +7,10 @@ export * as metainfo from '../metainfo/methods.js';
 export type { RedundancyScheme, EncryptionParameters, SegmentPosition, ObjectRecord, SegmentRecord } from '../metainfo/metabase/types.js';
 export type { MetabaseStore } from '../metainfo/metabase/port.js';
 export { SqliteExitQueueStore, PostgresExitQueueStore, MemoryExitQueueStore } from '../exit/store/index.js';
+export { SqliteRepairQueueStore, PostgresRepairQueueStore, MemoryRepairQueueStore } from '../durability/repair/store/index.js';
+export {
+  RepairService, DEFAULT_REPAIR_CONFIG, needsRepair, checkSegments, planRepair, fitUploads, checkPiece,
+  type RepairConfig, type RepairOutcome, type CheckerStats, type RepairRunStats, type RepairPieceFailure, type RepairFailureReason,
+  type RepairQueueStore, type RepairQueueItem, type NewRepairItem,
+} from '../durability/repair/index.js';
 export type { NodeRecord, NodeStatus } from '../overlay/types.js';

@@ -16,6 +16,8 @@ import type { CreatedProject } from '../projects/types.js';
 import { RpcServer } from '../rpc/server.js';
 import type { Listener, Transport } from '../transport/types.js';
 import { ExitCoordinator } from '../exit/exit-coordinator.js';
+import { RepairService } from '../durability/repair/service.js';
+import type { RepairConfig } from '../durability/repair/types.js';
 import type { ExitConfig } from '../exit/types.js';
 import { Chore } from './chore.js';
 import { PieceDeleter } from './piece-deleter.js';
@@ -37,6 +39,8 @@ export interface SatelliteConfig {
   exit: Partial<ExitConfig>;
   /** How often exits nobody works on are checked against the inactivity window (default 1 h). */
   exitInactivityCheckMs: number;
+  /** Repair's checker and repairer (docs/durability.md); every field has a default. */
+  repair: Partial<RepairConfig>;
 }
 
 export interface SatelliteOptions {
@@ -64,14 +68,16 @@ export class Satellite {
   readonly server: RpcServer;
   readonly store: SatelliteStore;
   readonly metainfo: MetainfoContext;
-  readonly chores: { readonly cleanup: Chore; readonly exitInactivity: Chore };
+  readonly chores: { readonly cleanup: Chore; readonly exitInactivity: Chore; readonly repairChecker: Chore; readonly repairer: Chore };
   /** Graceful exit: `GracefulExit.Process`, gathering, the exit records. */
   readonly exits: ExitCoordinator;
+  /** Repair: `checkOnce()` queues what needs repair, `repairOnce()` repairs it (the chores do both on their own). */
+  readonly repair: RepairService;
   readonly #listener: Listener;
   readonly #deleter: PieceDeleter;
   readonly #clock: Clock;
 
-  private constructor(parts: { identity: Identity; server: RpcServer; store: SatelliteStore; metainfo: MetainfoContext; listener: Listener; deleter: PieceDeleter; cleanup: Chore; exitInactivity: Chore; exits: ExitCoordinator; clock: Clock }) {
+  private constructor(parts: { identity: Identity; server: RpcServer; store: SatelliteStore; metainfo: MetainfoContext; listener: Listener; deleter: PieceDeleter; cleanup: Chore; exitInactivity: Chore; exits: ExitCoordinator; clock: Clock; repair: RepairService; repairChecker: Chore; repairer: Chore }) {
     this.identity = parts.identity;
     this.server = parts.server;
     this.store = parts.store;
@@ -79,8 +85,9 @@ export class Satellite {
     this.#listener = parts.listener;
     this.#deleter = parts.deleter;
     this.#clock = parts.clock;
-    this.chores = { cleanup: parts.cleanup, exitInactivity: parts.exitInactivity };
+    this.chores = { cleanup: parts.cleanup, exitInactivity: parts.exitInactivity, repairChecker: parts.repairChecker, repairer: parts.repairer };
     this.exits = parts.exits;
+    this.repair = parts.repair;
   }
 
   static async start(options: SatelliteOptions): Promise<Satellite> {
@@ -95,6 +102,7 @@ export class Satellite {
       cleanupBatch: 1000,
       exit: {},
       exitInactivityCheckMs: 3600_000,
+      repair: {},
       ...options.config,
     };
     const { store } = options;
@@ -151,10 +159,34 @@ export class Satellite {
       clock,
       onError: (err) => options.onError?.(err, 'exit inactivity chore'),
     });
+    const repair = new RepairService({
+      identity,
+      metabase: store.metabase,
+      overlay: store.overlay,
+      queue: store.repairQueue,
+      transport: options.transport,
+      clock,
+      config: config.repair,
+      onlineWindowMs: metainfo.config.onlineWindowMs,
+      deletePiece: (nodeId, pieceId) => deleter.enqueuePiece(nodeId, pieceId),
+      onError: (err, where) => options.onError?.(err, where),
+    });
+    const repairChecker = new Chore('repair checker', async () => void (await repair.checkOnce()), {
+      intervalMs: repair.config.checkIntervalMs,
+      clock,
+      onError: (err) => options.onError?.(err, 'repair checker chore'),
+    });
+    const repairer = new Chore('repairer', async () => void (await repair.repairOnce()), {
+      intervalMs: repair.config.repairIntervalMs,
+      clock,
+      onError: (err) => options.onError?.(err, 'repairer chore'),
+    });
     const listener = await server.listen(options.transport, options.address);
-    const satellite = new Satellite({ identity, server, store, metainfo, listener, deleter, cleanup, exitInactivity, exits, clock });
+    const satellite = new Satellite({ identity, server, store, metainfo, listener, deleter, cleanup, exitInactivity, exits, clock, repair, repairChecker, repairer });
     cleanup.start();
     exitInactivity.start();
+    repairChecker.start();
+    repairer.start();
     try {
       await exits.start();
     } catch (err) {
@@ -187,6 +219,9 @@ export class Satellite {
   async close(): Promise<void> {
     await this.chores.cleanup.stop();
     await this.chores.exitInactivity.stop();
+    await this.chores.repairChecker.stop();
+    await this.chores.repairer.stop();
+    await this.repair.close();
     // Ends exit streams without finishing any exit: a shutdown never completes or fails one.
     await this.exits.close();
     await this.server.close();
