@@ -6,8 +6,10 @@ import type { NodeRecord } from '../overlay/types.js';
 
 /**
  * True when a piece on `node` counts toward its segment's durability: the node is `active`
- * (not exiting, exited or disqualified) and was heard from within `onlineWindowMs` before `now`.
- * A piece on an exiting node is not healthy — it is leaving — though it still serves downloads.
+ * (not exiting, exited or disqualified), not suspended, not offline (its last contact attempt
+ * did not fail — see `NodeRecord.offlineSince`), and was heard from within `onlineWindowMs`
+ * before `now`. A piece on an exiting node is not healthy — it is leaving — though it still
+ * serves downloads; so does a suspended node's.
  *
  * @example
  * ```ts
@@ -15,5 +17,5 @@ import type { NodeRecord } from '../overlay/types.js';
  * ```
  */
 export function isHealthy(node: NodeRecord, now: number, onlineWindowMs: number): boolean {
-  return node.status === 'active' && node.lastContactAt >= now - onlineWindowMs;
+  return node.status === 'active' && node.suspendedAt === null && node.offlineSince === null && node.lastContactAt >= now - onlineWindowMs;
 }
