@@ -61,8 +61,9 @@ export interface OverlayStore {
   pruneContactWindows(before: number): Promise<number>;
 
   /**
-   * Moves one reputation of the node ({@link ReputationUpdate}) in one statement, counts the
-   * audit, and returns the record, or `undefined` for an unknown node.
+   * Moves one reputation of the node ({@link ReputationUpdate}) in one statement (an `audit`
+   * update also counts the audit, and its success), and returns the record, or `undefined` for
+   * an unknown node.
    */
   updateReputation(id: Uint8Array, update: ReputationUpdate): Promise<NodeRecord | undefined>;
 

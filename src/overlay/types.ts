@@ -51,7 +51,7 @@ export interface NodeRecord {
   readonly unknownBeta: number;
   /** Audits that succeeded. */
   readonly auditSuccessCount: number;
-  /** Every reputation update (audit successes and failures, unknown outcomes). */
+  /** Audits judged on the data: successes and failures (`audit` reputation updates). */
   readonly auditTotalCount: number;
   /** Latest reputation update (`null`: never audited). */
   readonly lastAuditAt: number | null;
@@ -228,9 +228,10 @@ export function applyContact(node: NodeRecord, contact: ContactAttempt): NodeRec
 /** The record after a reputation update (what every store writes, in this order of operations). */
 export function applyReputationUpdate(node: NodeRecord, update: ReputationUpdate): NodeRecord {
   const s = update.success ? 1 : 0;
+  const audit = update.kind === 'audit' ? 1 : 0;
   const common = {
-    auditSuccessCount: node.auditSuccessCount + (update.kind === 'audit' ? s : 0),
-    auditTotalCount: node.auditTotalCount + 1,
+    auditSuccessCount: node.auditSuccessCount + audit * s,
+    auditTotalCount: node.auditTotalCount + audit,
     lastAuditAt: node.lastAuditAt === null ? update.at : Math.max(node.lastAuditAt, update.at),
   };
   if (update.kind === 'audit') {

@@ -337,7 +337,7 @@ export function overlayStoreSuite(setup: OverlayStoreSuiteSetup): void {
         expected = applyReputationUpdate(expected, update);
         expect(got).toEqual(expected);
       }
-      expect(expected).toMatchObject({ auditSuccessCount: 2, auditTotalCount: 5, lastAuditAt: T0 + 4, auditBeta: 0.95 * 0 + 1 });
+      expect(expected).toMatchObject({ auditSuccessCount: 2, auditTotalCount: 3, lastAuditAt: T0 + 4, auditBeta: 0.95 * 0 + 1 });
       expect(await s.get(id!)).toEqual(expected);
       expect(await s.updateReputation(nodeId(), updates[0]!)).toBeUndefined();
       for (const bad of [{ lambda: 0 }, { lambda: 1.5 }, { weight: 0 }, { weight: Number.NaN }, { kind: 'other' }] as const) {

@@ -46,7 +46,7 @@ function statements(d: SqlDialect) {
         ${alpha} = CAST($2 AS ${real}) * ${alpha} + CAST($3 AS ${real}) * CAST($4 AS ${real}),
         ${beta} = CAST($2 AS ${real}) * ${beta} + CAST($3 AS ${real}) * CAST($5 AS ${real}),
         audit_success_count = audit_success_count + CAST($6 AS ${count}),
-        audit_total_count = audit_total_count + 1,
+        audit_total_count = audit_total_count + CAST($8 AS ${count}),
         last_audit_at = ${later('last_audit_at', `CAST($7 AS ${time})`)}
       WHERE id = $1
       RETURNING *`);
@@ -234,7 +234,8 @@ export abstract class SqlOverlayStore implements OverlayStore {
     assertReputationUpdate(update);
     const s = update.success ? 1 : 0;
     const statement = update.kind === 'audit' ? this.#s.auditReputation : this.#s.unknownReputation;
-    const values = [bufferOf(id), update.lambda, update.weight, s, 1 - s, update.kind === 'audit' ? s : 0, this.#sql.dialect.time(update.at)];
+    const audit = update.kind === 'audit' ? 1 : 0;
+    const values = [bufferOf(id), update.lambda, update.weight, s, 1 - s, audit * s, this.#sql.dialect.time(update.at), audit];
     const rows = await this.#sql.rows<Row>(statement, values);
     return rows[0] && fromRow(rows[0]);
   }
