@@ -6,4 +6,9 @@ export {
   type CollectExpiredPiecesOptions, type CollectResult, type PieceExpirationIndex,
 } from './collector.js';
 export * from '../piecestore/index.js';
+export { hasTrash, type PieceTrash } from '../piecestore/store.js';
+export {
+  RetainService, DEFAULT_RETAIN_CONFIG, retainPieces, BloomFilter, PiecestoreRetain,
+  type RetainConfig, type RetainServiceOptions, type RetainPassResult,
+} from '../durability/gc/index.js';
 export { SqliteNodeExitStore, PostgresNodeExitStore, MemoryNodeExitStore } from '../exit/node-store/index.js';

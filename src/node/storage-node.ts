@@ -10,6 +10,7 @@ import { NodeId } from '../crypto/node-id.js';
 import { SettleOrders } from '../orders/settlement.js';
 import { CheckIn, type CheckInResponse } from '../overlay/checkin.js';
 import { registerPiecestore } from '../piecestore/service.js';
+import { RetainService, type RetainConfig } from '../durability/gc/retain-service.js';
 import type { PieceStore } from '../piecestore/store.js';
 import { RpcClient } from '../rpc/client.js';
 import { RpcServer } from '../rpc/server.js';
@@ -52,6 +53,8 @@ export interface StorageNodeOptions {
   exit?: Partial<WorkerConfig>;
   /** Called as an exit makes progress (pieces transferred, deleted) and when it ends. */
   onExitProgress?: (status: NodeExitStatus) => void;
+  /** Garbage collection: its clock-skew margin, the trash's retention and how often it is emptied (docs/durability.md). */
+  gc?: Partial<RetainConfig>;
   onError?: (error: unknown, where: string) => void;
 }
 
@@ -73,6 +76,8 @@ export class StorageNode {
   readonly server: RpcServer;
   readonly storage: PieceStore;
   readonly db: NodeDatabase;
+  /** Garbage collection: serves `Piecestore.Retain`, runs the passes, keeps the trash. */
+  readonly retain: RetainService;
   readonly #options: StorageNodeOptions;
   readonly #listener: Listener;
   readonly #clients = new Map<string, RpcClient>();
@@ -94,6 +99,16 @@ export class StorageNode {
     this.db = options.db;
     this.#listener = listener;
     this.#clock = options.clock ?? systemClock;
+    this.retain = new RetainService({
+      pieces: options.storage,
+      trusted: (id) => options.db.isTrusted(id),
+      // Any exit, in progress or over: that satellite's pieces leave by the exit protocol, never by GC.
+      exiting: async (id) => (await options.db.exits.get(id)) !== undefined,
+      clock: this.#clock,
+      ...(options.gc === undefined ? {} : { config: options.gc }),
+      onError: (err, where) => options.onError?.(err, where),
+    });
+    this.retain.register(server);
   }
 
   static async start(options: StorageNodeOptions): Promise<StorageNode> {
@@ -119,6 +134,7 @@ export class StorageNode {
       options.db.cleanup(clock.now());
     });
     node.#every(options.collectIntervalMs ?? 3600_000, 'expiration collection', () => node.collectExpiredPieces());
+    node.#every(node.retain.config.trashIntervalMs, 'trash', () => node.retain.emptyTrash());
     return node;
   }
 
@@ -169,6 +185,19 @@ export class StorageNode {
   }
 
   /**
+   * Brings back every piece garbage collection trashed for a satellite and the trash still holds
+   * (stopping that satellite's pass first); returns how many came back.
+   */
+  restoreTrash(satelliteId: Uint8Array): Promise<number> {
+    return this.retain.restoreTrash(satelliteId);
+  }
+
+  /** Deletes for good what was trashed more than the retention period ago (the trash chore does it every `gc.trashIntervalMs`). */
+  emptyTrash(): Promise<number> {
+    return this.retain.emptyTrash();
+  }
+
+  /**
    * Starts a graceful exit from one satellite: the satellite is asked first (it refuses with a
    * typed error naming the rule — too young, disqualified, already exited), then the exit is
    * recorded with the bytes held for the satellite and a worker hands every piece over. It
@@ -197,6 +226,7 @@ export class StorageNode {
       stream.cancel();
     }
     const status = await this.db.exits.start(satelliteId, this.storage.usedBytes(satelliteId), this.#clock.now());
+    await this.retain.cancel(satelliteId); // the exit hands these pieces over: no more GC from that satellite
     this.#startExitWorker(satelliteId);
     return status;
   }
@@ -215,6 +245,7 @@ export class StorageNode {
   async close(): Promise<void> {
     this.#closed = true;
     this.#closing.abort();
+    await this.retain.close();
     for (const timer of this.#timers) this.#clock.clearTimeout(timer);
     this.#timers.clear();
     await Promise.all([...this.#exitWorkers.values()].map((w) => w.stop()));

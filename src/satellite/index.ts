@@ -2,6 +2,10 @@
 export { Satellite, type SatelliteOptions, type SatelliteConfig } from './satellite.js';
 export { openSatelliteStore, type SatelliteStore, type SatelliteStoreOptions } from './store.js';
 export { Chore } from './chore.js';
+export {
+  GarbageCollector, BloomFilter, buildRetainFilters, DEFAULT_GC_CONFIG, PiecestoreRetain,
+  type GcConfig, type GcReport, type GcNodeReport, type GcNodeDirectory, type RetainFilters,
+} from '../durability/gc/index.js';
 export { metainfoConfig, DEFAULT_METAINFO_CONFIG, DEV_REDUNDANCY, type MetainfoConfig } from '../metainfo/endpoint/config.js';
 export * as metainfo from '../metainfo/methods.js';
 export type { RedundancyScheme, EncryptionParameters, SegmentPosition, ObjectRecord, SegmentRecord } from '../metainfo/metabase/types.js';

@@ -16,6 +16,7 @@ import type { CreatedProject } from '../projects/types.js';
 import { RpcServer } from '../rpc/server.js';
 import type { Listener, Transport } from '../transport/types.js';
 import { ExitCoordinator } from '../exit/exit-coordinator.js';
+import { GarbageCollector, type GcConfig } from '../durability/gc/service.js';
 import { RepairService } from '../durability/repair/service.js';
 import type { RepairConfig } from '../durability/repair/types.js';
 import type { ExitConfig } from '../exit/types.js';
@@ -39,6 +40,8 @@ export interface SatelliteConfig {
   exit: Partial<ExitConfig>;
   /** How often exits nobody works on are checked against the inactivity window (default 1 h). */
   exitInactivityCheckMs: number;
+  /** Garbage collection (docs/durability.md): how often, the filters' false-positive rate and size cap; every field has a default. */
+  gc: Partial<GcConfig>;
   /** Repair's checker and repairer (docs/durability.md); every field has a default. */
   repair: Partial<RepairConfig>;
 }
@@ -68,16 +71,18 @@ export class Satellite {
   readonly server: RpcServer;
   readonly store: SatelliteStore;
   readonly metainfo: MetainfoContext;
-  readonly chores: { readonly cleanup: Chore; readonly exitInactivity: Chore; readonly repairChecker: Chore; readonly repairer: Chore };
+  readonly chores: { readonly cleanup: Chore; readonly exitInactivity: Chore; readonly gc: Chore; readonly repairChecker: Chore; readonly repairer: Chore };
   /** Graceful exit: `GracefulExit.Process`, gathering, the exit records. */
   readonly exits: ExitCoordinator;
+  /** Garbage collection: `runOnce()` sends every node the filter of pieces to keep and returns per-node stats (the chore runs it every `gc.intervalMs`). */
+  readonly gc: GarbageCollector;
   /** Repair: `checkOnce()` queues what needs repair, `repairOnce()` repairs it (the chores do both on their own). */
   readonly repair: RepairService;
   readonly #listener: Listener;
   readonly #deleter: PieceDeleter;
   readonly #clock: Clock;
 
-  private constructor(parts: { identity: Identity; server: RpcServer; store: SatelliteStore; metainfo: MetainfoContext; listener: Listener; deleter: PieceDeleter; cleanup: Chore; exitInactivity: Chore; exits: ExitCoordinator; clock: Clock; repair: RepairService; repairChecker: Chore; repairer: Chore }) {
+  private constructor(parts: { identity: Identity; server: RpcServer; store: SatelliteStore; metainfo: MetainfoContext; listener: Listener; deleter: PieceDeleter; cleanup: Chore; exitInactivity: Chore; exits: ExitCoordinator; clock: Clock; gc: GarbageCollector; gcChore: Chore; repair: RepairService; repairChecker: Chore; repairer: Chore }) {
     this.identity = parts.identity;
     this.server = parts.server;
     this.store = parts.store;
@@ -85,8 +90,9 @@ export class Satellite {
     this.#listener = parts.listener;
     this.#deleter = parts.deleter;
     this.#clock = parts.clock;
-    this.chores = { cleanup: parts.cleanup, exitInactivity: parts.exitInactivity, repairChecker: parts.repairChecker, repairer: parts.repairer };
+    this.chores = { cleanup: parts.cleanup, exitInactivity: parts.exitInactivity, gc: parts.gcChore, repairChecker: parts.repairChecker, repairer: parts.repairer };
     this.exits = parts.exits;
+    this.gc = parts.gc;
     this.repair = parts.repair;
   }
 
@@ -102,6 +108,7 @@ export class Satellite {
       cleanupBatch: 1000,
       exit: {},
       exitInactivityCheckMs: 3600_000,
+      gc: {},
       repair: {},
       ...options.config,
     };
@@ -159,6 +166,12 @@ export class Satellite {
       clock,
       onError: (err) => options.onError?.(err, 'exit inactivity chore'),
     });
+    const gc = new GarbageCollector({ identity, metabase: store.metabase, overlay: store.overlay, transport: options.transport, clock, config: config.gc });
+    const gcChore = new Chore('garbage collection', async () => void (await gc.runOnce()), {
+      intervalMs: gc.config.intervalMs,
+      clock,
+      onError: (err) => options.onError?.(err, 'garbage collection chore'),
+    });
     const repair = new RepairService({
       identity,
       metabase: store.metabase,
@@ -182,9 +195,10 @@ export class Satellite {
       onError: (err) => options.onError?.(err, 'repairer chore'),
     });
     const listener = await server.listen(options.transport, options.address);
-    const satellite = new Satellite({ identity, server, store, metainfo, listener, deleter, cleanup, exitInactivity, exits, clock, repair, repairChecker, repairer });
+    const satellite = new Satellite({ identity, server, store, metainfo, listener, deleter, cleanup, exitInactivity, exits, clock, gc, gcChore, repair, repairChecker, repairer });
     cleanup.start();
     exitInactivity.start();
+    gcChore.start();
     repairChecker.start();
     repairer.start();
     try {
@@ -219,6 +233,8 @@ export class Satellite {
   async close(): Promise<void> {
     await this.chores.cleanup.stop();
     await this.chores.exitInactivity.stop();
+    await this.chores.gc.stop();
+    await this.gc.close();
     await this.chores.repairChecker.stop();
     await this.chores.repairer.stop();
     await this.repair.close();

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { WorkerConfig } from '../exit/worker.js';
+import type { RetainConfig } from '../durability/gc/retain-service.js';
 import type { RedundancyScheme } from '../metainfo/metabase/types.js';
 import { NodeDatabase } from '../node/db/database.js';
 import { StorageNode } from '../node/storage-node.js';
@@ -59,6 +60,8 @@ export interface TestNetworkOptions {
   readonly clock?: Clock;
   /** The nodes' graceful-exit workers (e.g. `{ minBackoffMs: 10 }` so a test's exit never waits long). */
   readonly nodeExit?: Partial<WorkerConfig>;
+  /** The nodes' garbage collection (e.g. `{ timeSkewMs: 0 }` so a test's garbage is collectable at once). */
+  readonly nodeGc?: Partial<RetainConfig>;
 }
 
 export interface TestNetwork {
@@ -141,6 +144,7 @@ export async function createTestNetwork(options: TestNetworkOptions = {}): Promi
         capacity: 2 ** 40,
         ...(options.clock === undefined ? {} : { clock: options.clock }),
         ...(options.nodeExit === undefined ? {} : { exit: options.nodeExit }),
+        ...(options.nodeGc === undefined ? {} : { gc: options.nodeGc }),
       }).catch((err: unknown) => {
         db.close();
         throw err;
