@@ -67,15 +67,15 @@ export function planRepair(segment: SegmentRecord, stateOf: (piece: Piece) => Pi
 /**
  * The piece list a segment should have once the `uploaded` pieces are added to `current` (its
  * list as just read), or `undefined` when it needs none of them. Pieces that are lost or known
- * `corrupt` leave the list; healthy and retrievable ones stay; uploads join in number order while
- * the segment is below `success` healthy pieces, skipping any whose number is still held or
- * whose node already holds a piece of the segment. When the uploads fall short of `success`,
- * lost (not corrupt) pieces whose number and node are still free stay listed: their node may
- * come back.
+ * bad (`corrupt`: they failed their hash, or their node said it lost them) leave the list;
+ * healthy and retrievable ones stay; uploads join in number order while the segment is below
+ * `success` healthy pieces, skipping any whose number is still held or whose node already holds
+ * a piece of the segment. When the uploads fall short of `success`, lost (not bad) pieces whose
+ * number and node are still free stay listed: their node may come back.
  *
  * @example
  * ```ts
- * const next = fitUploads(segment.pieces, stateOf, uploaded, segment.redundancy!, isCorrupt);
+ * const next = fitUploads(segment.pieces, stateOf, uploaded, segment.redundancy!, isBad);
  * if (next) await metabase.swapSegmentPieces(segment.streamId, segment.position, segment.pieces, next);
  * ```
  */

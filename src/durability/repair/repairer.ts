@@ -154,11 +154,12 @@ export class Repairer {
     if (plan.kind !== 'repair') return plan.kind;
 
     const pieceSize = pieceSizeFor(segment.encryptedSize, redundancy);
-    const corrupt = new Set<string>();
-    const downloaded = await this.#download(segment, plan.sources, nodes, pieceSize, corrupt);
+    // Pieces found corrupt, or that their node says it does not have: they leave every list.
+    const bad = new Set<string>();
+    const downloaded = await this.#download(segment, plan.sources, nodes, pieceSize, bad);
     if (downloaded.size < redundancy.required) return 'failed';
-    // A source found corrupt no longer counts: plan again without it (one more piece to make).
-    const numbers = corrupt.size === 0 ? plan.numbers : replan(segment, stateOf, corrupt);
+    // A bad source no longer counts: plan again without it (one more piece to make).
+    const numbers = bad.size === 0 ? plan.numbers : replan(segment, stateOf, bad);
     const coder = this.#coder(redundancy);
     const pieces = coder.encodeSegment(coder.decodeSegment(downloaded, segment.encryptedSize));
     downloaded.clear();
@@ -167,11 +168,11 @@ export class Repairer {
     const uploaded = await this.#upload(segment, group.length > 0 ? group : [segment], numbers, pieces, pieceSize);
     if (uploaded.length === 0) return 'failed';
     await this.deps.beforeSwap?.(segment);
-    return this.#swap(segment, plan.healthy, uploaded, corrupt);
+    return this.#swap(segment, plan.healthy, uploaded, bad);
   }
 
   /** Downloads and checks up to `required` whole pieces, in `sources` order, replacing each failure with the next source. */
-  async #download(segment: SegmentRecord, sources: readonly Piece[], nodes: NodeTable<NodeRecord>, pieceSize: number, corrupt: Set<string>): Promise<Map<number, Uint8Array>> {
+  async #download(segment: SegmentRecord, sources: readonly Piece[], nodes: NodeTable<NodeRecord>, pieceSize: number, bad: Set<string>): Promise<Map<number, Uint8Array>> {
     const { required } = segment.redundancy!;
     const key = generatePieceKey();
     const signer = pieceSigner(key.privateKey);
@@ -191,11 +192,13 @@ export class Repairer {
           if (got.size < required) got.set(piece.number, data);
           return;
         }
-        corrupt.add(pieceKey(piece));
+        bad.add(pieceKey(piece));
         this.#report(segment, piece, pieceId, 'corrupt', check.detail);
       } catch (err) {
         if (this.#stop.signal.aborted) return;
-        this.#report(segment, piece, pieceId, failureReason(err), err instanceof Error ? err.message : String(err));
+        const reason = failureReason(err);
+        if (reason === 'missing') bad.add(pieceKey(piece));
+        this.#report(segment, piece, pieceId, reason, err instanceof Error ? err.message : String(err));
       }
     };
     // A worker starts another download only while those done and those running fall short of
@@ -259,9 +262,9 @@ export class Repairer {
    * against the list just read, re-reading until no swap is lost; then deletes the uploads no
    * segment lists, and judges the repaired segment.
    */
-  async #swap(segment: SegmentRecord, healthyBefore: number, uploaded: readonly Uploaded[], corrupt: ReadonlySet<string>): Promise<RepairOutcome> {
+  async #swap(segment: SegmentRecord, healthyBefore: number, uploaded: readonly Uploaded[], bad: ReadonlySet<string>): Promise<RepairOutcome> {
     const { metabase, clock, onlineWindowMs } = this.deps;
-    const isCorrupt = (piece: Piece): boolean => corrupt.has(pieceKey(piece));
+    const isBad = (piece: Piece): boolean => bad.has(pieceKey(piece));
     let group: SegmentRecord[] = [];
     for (let round = 0; round < MAX_SWAP_ROUNDS; round++) {
       group = await metabase.segmentsByRootPieceId(segment.rootPieceId);
@@ -271,7 +274,7 @@ export class Repairer {
       let lost = false;
       for (const member of group) {
         if (member.redundancy === undefined) continue;
-        const next = fitUploads(member.pieces, stateOf, uploaded, member.redundancy, isCorrupt);
+        const next = fitUploads(member.pieces, stateOf, uploaded, member.redundancy, isBad);
         if (next === undefined) continue;
         if (!(await metabase.swapSegmentPieces(member.streamId, member.position, member.pieces, next))) lost = true;
       }
@@ -286,7 +289,7 @@ export class Repairer {
     if (mine === undefined || mine.redundancy === undefined) return 'gone';
     const nodes = await this.#nodes(mine.pieces.map((p) => p.nodeId));
     const now = clock.now();
-    const healthy = mine.pieces.filter((p) => !isCorrupt(p) && pieceState(nodes.get(p.nodeId), now, onlineWindowMs) === 'healthy').length;
+    const healthy = mine.pieces.filter((p) => !isBad(p) && pieceState(nodes.get(p.nodeId), now, onlineWindowMs) === 'healthy').length;
     if (healthy >= mine.redundancy.success) return 'repaired';
     return healthy > healthyBefore ? 'partial' : 'failed';
   }
@@ -333,9 +336,9 @@ export class Repairer {
   }
 }
 
-/** The piece numbers to create once `corrupt` sources are known: as planned, with those pieces counted lost. */
-function replan(segment: SegmentRecord, stateOf: (piece: Piece) => ReturnType<typeof pieceState>, corrupt: ReadonlySet<string>): readonly number[] {
-  const plan = planRepair(segment, (piece) => (corrupt.has(pieceKey(piece)) ? 'lost' : stateOf(piece)));
+/** The piece numbers to create once `bad` sources are known: as planned, with those pieces counted lost. */
+function replan(segment: SegmentRecord, stateOf: (piece: Piece) => ReturnType<typeof pieceState>, bad: ReadonlySet<string>): readonly number[] {
+  const plan = planRepair(segment, (piece) => (bad.has(pieceKey(piece)) ? 'lost' : stateOf(piece)));
   return plan.kind === 'repair' ? plan.numbers : [];
 }
 

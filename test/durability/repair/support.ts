@@ -85,3 +85,19 @@ export async function unlistedPieces(network: Pick<TestNetwork, 'satellite'>, no
   for (const node of nodes) for await (const entry of node.storage.list(satelliteId)) if (!listed.has(Buffer.from(entry.pieceId).toString('hex'))) orphans++;
   return orphans;
 }
+
+/** A segment's live holders (running, active nodes), by piece number. */
+export function holders(network: TestNetwork, segment: SegmentRecord): StorageNode[] {
+  return [...segment.pieces]
+    .sort((a, b) => a.number - b.number)
+    .map((p) => network.nodes.find((n) => equalBytes(n.identity.publicKey, p.nodeId)))
+    .filter((n): n is StorageNode => n !== undefined);
+}
+
+/** Stops `nodes` and disqualifies them at once: gone for good, without waiting out the online window. */
+export async function killAndDisqualify(network: TestNetwork, nodes: readonly StorageNode[]): Promise<void> {
+  for (const node of nodes) {
+    await node.close();
+    await network.satellite.store.overlay.setStatus({ id: node.identity.publicKey, from: 'active', to: 'disqualified', at: Date.now(), reason: 'test: gone for good' });
+  }
+}
