@@ -4,7 +4,7 @@
  * (invariant 4), so an object moved or copied meanwhile cannot hide a piece.
  */
 import { equalBytes } from '../core/bytes.js';
-import type { SegmentRecord } from '../metainfo/metabase/types.js';
+import type { Piece, SegmentRecord } from '../metainfo/metabase/types.js';
 import { pieceSizeFor } from '../metainfo/redundancy.js';
 import { derivePieceId } from '../orders/piece-id.js';
 import type { NewExitQueueItem } from './queue-store.js';
@@ -23,11 +23,9 @@ import type { NewExitQueueItem } from './queue-store.js';
  */
 export function gatherItems(segments: readonly SegmentRecord[], exitingNodeId: Uint8Array, healthy: (nodeId: Uint8Array) => boolean, now: number): NewExitQueueItem[] {
   const items: NewExitQueueItem[] = [];
-  const first = exitingNodeId[0];
   for (const segment of segments) {
-    if (segment.redundancy === undefined || segment.pieces.length === 0) continue;
-    // Most segments hold no piece of the exiting node: compare one byte before 32.
-    const mine = segment.pieces.find((p) => p.nodeId[0] === first && equalBytes(p.nodeId, exitingNodeId));
+    if (segment.redundancy === undefined) continue;
+    const mine = pieceOf(segment, exitingNodeId);
     if (mine === undefined) continue;
     let healthyCount = 0;
     // Leaving, whatever the overlay says: a pass can run between recording the exit and marking the node exiting.
@@ -45,4 +43,14 @@ export function gatherItems(segments: readonly SegmentRecord[], exitingNodeId: U
     });
   }
   return items;
+}
+
+/**
+ * The piece `nodeId` holds in `segment`, if any. Most segments hold none of a given node's
+ * pieces: one byte is compared before all 32.
+ */
+export function pieceOf(segment: SegmentRecord, nodeId: Uint8Array): Piece | undefined {
+  const first = nodeId[0];
+  for (const piece of segment.pieces) if (piece.nodeId[0] === first && equalBytes(piece.nodeId, nodeId)) return piece;
+  return undefined;
 }

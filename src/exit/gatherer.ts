@@ -1,17 +1,21 @@
 /**
  * Gathering, the runner: for each exit not yet gathered, one pass over every segment from the
- * exit's saved cursor, queueing the exiting node's pieces batch by batch. Each batch and the
- * cursor are written together, so a satellite restart resumes where it stopped and never
- * queues a piece twice.
+ * exit's saved cursor, queueing the exiting node's pieces. Queued items and the cursor are written
+ * together (every few batches, and when a pass stops or ends), so a satellite restart resumes
+ * where it last saved and never queues a piece twice. The next batch is read while the current
+ * one is worked on.
  */
 import { toHex } from '../core/bytes.js';
 import type { Clock } from '../core/clock.js';
 import type { MetabaseStore } from '../metainfo/metabase/port.js';
-import type { SegmentCursor } from '../metainfo/metabase/types.js';
+import type { SegmentCursor, SegmentRecord } from '../metainfo/metabase/types.js';
 import type { OverlayStore } from '../overlay/port.js';
 import type { NodeStatus } from '../overlay/types.js';
-import { gatherItems } from './gather.js';
-import type { ExitQueueStore } from './queue-store.js';
+import { gatherItems, pieceOf } from './gather.js';
+import type { ExitQueueStore, NewExitQueueItem } from './queue-store.js';
+
+/** Batches read between two saves of the queue and the cursor (fewer when items pile up faster). */
+const SAVE_EVERY_BATCHES = 16;
 
 export interface GathererDeps {
   readonly store: ExitQueueStore;
@@ -62,12 +66,32 @@ export class ExitGatherer {
     const waiting = (await store.listExits({ unfinished: true })).filter((e) => e.gatheredAt === null);
     for (const exit of waiting) {
       const statuses = new Map<string, NodeStatus>();
-      let cursor: SegmentCursor | undefined = exit.gatherCursor;
-      for (;;) {
-        if (this.#closed) return;
-        const segments = await metabase.iterateSegments({ cursor, limit: batchSize });
+      const read = (cursor: SegmentCursor | undefined): Promise<SegmentRecord[]> => {
+        const reading = metabase.iterateSegments({ cursor, limit: batchSize });
+        reading.catch(() => undefined); // awaited below; this only keeps a failure during the enqueue from going unhandled
+        return reading;
+      };
+      if (this.#closed) return;
+      let next: Promise<SegmentRecord[]> | undefined = read(exit.gatherCursor);
+      let pending: NewExitQueueItem[] = [];
+      let unsaved = 0;
+      let cursor: SegmentCursor | undefined;
+      const save = async (): Promise<void> => {
+        if (cursor !== undefined && unsaved > 0) await store.enqueue(exit.nodeId, pending, cursor);
+        pending = [];
+        unsaved = 0;
+      };
+      while (next !== undefined) {
+        const segments: SegmentRecord[] = await next;
+        const last: SegmentRecord | undefined = segments.at(-1);
+        if (last !== undefined) cursor = { streamId: last.streamId, position: last.position };
+        // The next batch is read while this one is worked on and saved: the scan never waits for a write.
+        next = last !== undefined && segments.length >= batchSize ? read(cursor) : undefined;
+        // Statuses matter only for segments holding a piece of the exiting node (1 in 20 or so):
+        // only their nodes are looked up, and only their node ids ever turn into map keys.
+        const holding = segments.filter((segment) => pieceOf(segment, exit.nodeId) !== undefined);
         const unknown = new Map<string, Uint8Array>();
-        for (const segment of segments) for (const piece of segment.pieces) {
+        for (const segment of holding) for (const piece of segment.pieces) {
           const key = toHex(piece.nodeId);
           if (!statuses.has(key)) unknown.set(key, piece.nodeId);
         }
@@ -75,13 +99,13 @@ export class ExitGatherer {
           for (const node of await overlay.getMany([...unknown.values()])) statuses.set(toHex(node.id), node.status);
           for (const key of unknown.keys()) if (!statuses.has(key)) statuses.set(key, 'disqualified'); // unknown node: not healthy
         }
-        const items = gatherItems(segments, exit.nodeId, (id) => statuses.get(toHex(id)) === 'active', clock.now());
-        const last = segments.at(-1);
-        if (last !== undefined) {
-          cursor = { streamId: last.streamId, position: last.position };
-          await store.enqueue(exit.nodeId, items, cursor);
-        }
-        if (segments.length < batchSize) break;
+        for (const item of gatherItems(holding, exit.nodeId, (id) => statuses.get(toHex(id)) === 'active', clock.now())) pending.push(item);
+        if (last !== undefined) unsaved++;
+        // Items and cursor are saved together, once a batch's worth of items or SAVE_EVERY_BATCHES
+        // batches have piled up: a write per batch would cost a transaction per 1,000 segments.
+        if (pending.length >= batchSize || unsaved >= SAVE_EVERY_BATCHES || next === undefined || this.#closed) await save();
+        // Closing stops after the current batch (a batch already read ahead is dropped).
+        if (next !== undefined && this.#closed) return;
       }
       await store.finishGathering(exit.nodeId, clock.now());
     }
