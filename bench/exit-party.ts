@@ -336,7 +336,8 @@ async function gather(o: { url: string; nodeId: string; batchSize?: number; pool
   const exits = await PostgresExitQueueStore.open({ pool });
   const batchSize = o.batchSize ?? DEFAULT_EXIT_CONFIG.gatherBatchSize;
   const nodeId = fromHex(o.nodeId);
-  const scan = async (): Promise<{ ms: number; rows: number }> => {
+  const scan = async (): Promise<{ ms: number; rows: number; cpuMs: number }> => {
+    const cpu = process.cpuUsage();
     const start = performance.now();
     let rows = 0;
     let last: { stream_id: unknown; position: unknown } | undefined;
@@ -348,7 +349,8 @@ async function gather(o: { url: string; nodeId: string; batchSize?: number; pool
       last = result.rows.at(-1) as typeof last;
       if (result.rows.length < batchSize) break;
     }
-    return { ms: performance.now() - start, rows };
+    const used = process.cpuUsage(cpu);
+    return { ms: performance.now() - start, rows, cpuMs: (used.user + used.system) / 1000 };
   };
   const rss = (): number => process.resourceUsage().maxRSS;
   return {

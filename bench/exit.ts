@@ -371,7 +371,7 @@ async function benchGathering(rows: BenchRow[], notes: string[]): Promise<void> 
     const loadSeconds = (performance.now() - loadStart) / 1000;
     const gather = await Party.start('gather', { url: db.url, nodeId: toHex(nodeIdOf(EXITING_NODE)) });
     let result: {
-      scans: Array<{ ms: number; rows: number }>; gatherMs: number; gatherCpuMs: number; rssAfterScanKiB: number; rssAfterGatherKiB: number;
+      scans: Array<{ ms: number; rows: number; cpuMs: number }>; gatherMs: number; gatherCpuMs: number; rssAfterScanKiB: number; rssAfterGatherKiB: number;
       exit?: { gathered: boolean; piecesQueued: number }; errors: string[];
     };
     try {
@@ -388,7 +388,7 @@ async function benchGathering(rows: BenchRow[], notes: string[]): Promise<void> 
       {
         name: `gathering one exiting node over PostgreSQL: ${fmt(segments)} segments × ${PIECES_PER_SEGMENT} pieces, the node in 1 segment of 20 (batches of ${DEFAULT_EXIT_CONFIG.gatherBatchSize})`,
         value: `${fmt(result.gatherMs / 1000, 1)} s (${fmt(segments / (result.gatherMs / 1000))} segments/s, ${fmt(result.exit.piecesQueued)} pieces queued; CPU ${fmt(result.gatherCpuMs / 1000, 1)} s)`,
-        baseline: `bare SELECT scan, same statement/batches/pool: ${fmt(scanMs / 1000, 1)} s (runs ${result.scans.map((s) => fmt(s.ms / 1000, 1)).join(' / ')} s)`,
+        baseline: `bare SELECT scan, same statement/batches/pool: ${fmt(scanMs / 1000, 1)} s (runs ${result.scans.map((s) => fmt(s.ms / 1000, 1)).join(' / ')} s; CPU ${result.scans.map((s) => fmt(s.cpuMs / 1000, 1)).join(' / ')} s)`,
         ratio: scanMs / result.gatherMs,
         goal: '≥ 0.5',
       },
