@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { WorkerConfig } from '../exit/worker.js';
+import type { RepairConfig } from '../durability/repair/types.js';
 import type { RetainConfig } from '../durability/gc/retain-service.js';
 import type { RedundancyScheme } from '../metainfo/metabase/types.js';
 import { NodeDatabase } from '../node/db/database.js';
@@ -60,6 +61,12 @@ export interface TestNetworkOptions {
   readonly clock?: Clock;
   /** The nodes' graceful-exit workers (e.g. `{ minBackoffMs: 10 }` so a test's exit never waits long). */
   readonly nodeExit?: Partial<WorkerConfig>;
+  /**
+   * The satellite's repair (on in every test network, with the satellite's defaults). A test that
+   * drives it itself with `satellite.repair.checkOnce()` / `repairOnce()` may push the chores'
+   * intervals out of its way.
+   */
+  readonly repair?: Partial<RepairConfig>;
   /** The nodes' garbage collection (e.g. `{ timeSkewMs: 0 }` so a test's garbage is collectable at once). */
   readonly nodeGc?: Partial<RetainConfig>;
 }
@@ -114,7 +121,11 @@ export async function createTestNetwork(options: TestNetworkOptions = {}): Promi
       transport: transportFor('satellite'),
       address: addressFor('satellite'),
       store,
-      config: { ...options.satellite, metainfo: { redundancy: options.redundancy ?? TEST_REDUNDANCY, ...options.satellite?.metainfo } },
+      config: {
+        ...options.satellite,
+        metainfo: { redundancy: options.redundancy ?? TEST_REDUNDANCY, ...options.satellite?.metainfo },
+        repair: { ...options.satellite?.repair, ...options.repair },
+      },
       ...(options.clock === undefined ? {} : { clock: options.clock }),
     });
     cleanups.push(() => satellite.close());

@@ -35,7 +35,7 @@ for (const [transport, storage] of [['memory', 'memory'], ['tcp', 'sqlite']] as 
   describe(`repair over ${transport} with ${storage} stores`, () => {
     it('3 of 10 nodes stop for good: the checker queues what fell to the threshold, repair restores each to success, every object downloads intact', async () => {
       const clock = new ManualClock(Date.now());
-      network = await createTestNetwork({ nodes: 10, transport, storage, clock, redundancy: RS, satellite: { repair: MANUAL_REPAIR } });
+      network = await createTestNetwork({ nodes: 10, transport, storage, clock, redundancy: RS, repair: MANUAL_REPAIR });
       const uplink = await network.uplink();
       await uplink.createBucket('photos');
       for (const { key, data } of OBJECTS) await uplink.upload('photos', key, data);
@@ -95,7 +95,7 @@ for (const [transport, storage] of [['memory', 'memory'], ['tcp', 'sqlite']] as 
 
     it('an object, two server-side copies, the original deleted: repair leaves every copy healthy and downloadable, and releases nothing a copy lists', async () => {
       const clock = new ManualClock(Date.now());
-      network = await createTestNetwork({ nodes: 10, transport, storage, clock, redundancy: RS, satellite: { repair: MANUAL_REPAIR } });
+      network = await createTestNetwork({ nodes: 10, transport, storage, clock, redundancy: RS, repair: MANUAL_REPAIR });
       const uplink = await network.uplink();
       await uplink.createBucket('copies');
       const data = patterned(3 * TEST_SEGMENT_SIZE + 123, 7);
