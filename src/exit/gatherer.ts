@@ -3,12 +3,13 @@
  * exit's saved cursor, queueing the exiting node's pieces. Queued items and the cursor are written
  * together (every few batches, and when a pass stops or ends), so a satellite restart resumes
  * where it last saved and never queues a piece twice. The next batch is read while the current
- * one is worked on.
+ * one is worked on, and a store that can sift its raw rows for the node's id (the SQL stores,
+ * `iterateSegmentsHolding`) decodes only the segments that may hold its piece.
  */
 import { toHex } from '../core/bytes.js';
 import type { Clock } from '../core/clock.js';
-import type { MetabaseStore } from '../metainfo/metabase/port.js';
-import type { SegmentCursor, SegmentRecord } from '../metainfo/metabase/types.js';
+import type { MetabaseStore, SegmentWindow } from '../metainfo/metabase/port.js';
+import type { SegmentCursor } from '../metainfo/metabase/types.js';
 import type { OverlayStore } from '../overlay/port.js';
 import type { NodeStatus } from '../overlay/types.js';
 import { gatherItems, pieceOf } from './gather.js';
@@ -66,13 +67,13 @@ export class ExitGatherer {
     const waiting = (await store.listExits({ unfinished: true })).filter((e) => e.gatheredAt === null);
     for (const exit of waiting) {
       const statuses = new Map<string, NodeStatus>();
-      const read = (cursor: SegmentCursor | undefined): Promise<SegmentRecord[]> => {
-        const reading = metabase.iterateSegments({ cursor, limit: batchSize });
+      const read = (cursor: SegmentCursor | undefined): Promise<SegmentWindow> => {
+        const reading = window(metabase, exit.nodeId, cursor, batchSize);
         reading.catch(() => undefined); // awaited below; this only keeps a failure during the enqueue from going unhandled
         return reading;
       };
       if (this.#closed) return;
-      let next: Promise<SegmentRecord[]> | undefined = read(exit.gatherCursor);
+      let next: Promise<SegmentWindow> | undefined = read(exit.gatherCursor);
       let pending: NewExitQueueItem[] = [];
       let unsaved = 0;
       let cursor: SegmentCursor | undefined;
@@ -82,11 +83,11 @@ export class ExitGatherer {
         unsaved = 0;
       };
       while (next !== undefined) {
-        const segments: SegmentRecord[] = await next;
-        const last: SegmentRecord | undefined = segments.at(-1);
-        if (last !== undefined) cursor = { streamId: last.streamId, position: last.position };
+        const batch: SegmentWindow = await next;
+        const { segments, scanned, last } = batch;
+        if (last !== undefined) cursor = last;
         // The next batch is read while this one is worked on and saved: the scan never waits for a write.
-        next = last !== undefined && segments.length >= batchSize ? read(cursor) : undefined;
+        next = last !== undefined && scanned >= batchSize ? read(last) : undefined;
         // Statuses matter only for segments holding a piece of the exiting node (1 in 20 or so):
         // only their nodes are looked up, and only their node ids ever turn into map keys.
         const holding = segments.filter((segment) => pieceOf(segment, exit.nodeId) !== undefined);
@@ -110,4 +111,12 @@ export class ExitGatherer {
       await store.finishGathering(exit.nodeId, clock.now());
     }
   }
+}
+
+/** One batch of the pass: sifted by the store when it can, else every segment of the batch (the caller sifts). */
+async function window(metabase: MetabaseStore, nodeId: Uint8Array, cursor: SegmentCursor | undefined, limit: number): Promise<SegmentWindow> {
+  if (metabase.iterateSegmentsHolding !== undefined) return metabase.iterateSegmentsHolding(nodeId, { cursor, limit });
+  const segments = await metabase.iterateSegments({ cursor, limit });
+  const last = segments.at(-1);
+  return { segments, scanned: segments.length, last: last && { streamId: last.streamId, position: last.position } };
 }

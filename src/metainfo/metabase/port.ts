@@ -117,6 +117,16 @@ export interface ListPage {
   readonly moreVersion?: VersionCursor | undefined;
 }
 
+/** One window of {@link MetabaseStore.iterateSegmentsHolding}. */
+export interface SegmentWindow {
+  /** The window's segments that may hold a piece on the node, in iteration order. */
+  readonly segments: SegmentRecord[];
+  /** Segments in the window (at most `limit`; fewer means the iteration is over). */
+  readonly scanned: number;
+  /** The window's last segment, where the next window starts; undefined for an empty window. */
+  readonly last: SegmentCursor | undefined;
+}
+
 /**
  * The satellite's object store. Every multi-row change is atomic (one transaction or one
  * compare-and-swap statement). Implementations: memory, SQLite, PostgreSQL — all pass
@@ -184,6 +194,14 @@ export interface MetabaseStore {
 
   /** Every segment of every stream, in (streamId, part, index) order, after `cursor` (exclusive). */
   iterateSegments(options: { cursor?: SegmentCursor | undefined; limit: number }): Promise<SegmentRecord[]>;
+  /**
+   * Optional: the window `iterateSegments` would return, of which only the segments that may
+   * hold a piece on `nodeId` are decoded and returned (the caller checks each; one with no piece
+   * there may come back, one with a piece never stays out). A store can sift the raw rows far
+   * more cheaply than the caller can sift records: graceful exit's gathering reads every segment
+   * to find the few holding one node's pieces.
+   */
+  iterateSegmentsHolding?(nodeId: Uint8Array, options: { cursor?: SegmentCursor | undefined; limit: number }): Promise<SegmentWindow>;
   /**
    * Every segment whose root piece id is `rootPieceId` — a segment and the copies sharing its
    * pieces — in (streamId, position) order. Graceful exit and repair use it so that handing over

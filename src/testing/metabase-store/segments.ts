@@ -43,6 +43,42 @@ export function segmentTests(ctx: SuiteContext): void {
       expect([...all].sort((a, b) => compareBytes(a.streamId, b.streamId))).toEqual(all);
     });
 
+    it('iterateSegmentsHolding (when a store has it): the same windows as iterateSegments, with every segment holding the node\'s piece', async () => {
+      const { store } = ctx;
+      if (store.iterateSegmentsHolding === undefined) return;
+      await buckets(store, ['photos']);
+      const loc = at('holding');
+      const streamId = id16(0x42, 9);
+      await store.beginObject(begin(loc, streamId));
+      // Node 3 (piece number 2 of `pieces`) is left out of every third segment.
+      for (let index = 0; index < 7; index++) {
+        await store.commitSegment(segment(loc, streamId, { part: 0, index }, index % 3 === 0 ? { pieces: pieces(0, 1, 3) } : {}));
+      }
+      await upload(store, at('other'), { segments: [{ part: 0, index: 0 }, { part: 0, index: 1 }] });
+      const all = await store.iterateSegments({ limit: 100 });
+      const holds = (s: SegmentRecord): boolean => s.pieces.some((p) => p.nodeId[0] === 3);
+      for (const limit of [1, 2, 3, 100]) {
+        const seen: string[] = [];
+        let cursor: SegmentCursor | undefined;
+        let scannedAll = 0;
+        for (;;) {
+          const window = await store.iterateSegmentsHolding(nodeId(3), { cursor, limit });
+          const expected = await store.iterateSegments({ cursor, limit });
+          expect(window.scanned).toBe(expected.length);
+          const last = expected.at(-1);
+          expect(window.last).toEqual(last && { streamId: last.streamId, position: last.position });
+          // Never one left out that holds the piece; whole records, as iterateSegments gives them.
+          expect(window.segments.filter(holds)).toEqual(expected.filter(holds));
+          seen.push(...window.segments.filter(holds).map(name));
+          scannedAll += window.scanned;
+          if (window.last === undefined) break;
+          cursor = window.last;
+        }
+        expect(scannedAll).toBe(all.length);
+        expect(seen).toEqual(all.filter(holds).map(name));
+      }
+    });
+
     it('pages through one stream’s segments with listSegments', async () => {
       const { store } = ctx;
       await buckets(store, ['photos']);

@@ -7,7 +7,7 @@
 import { asUint8Array, fromUtf8, utf8 } from '../../../core/bytes.js';
 import { decodePieces, encodePieces } from '../pieces.js';
 import { packPosition, unpackPosition } from '../position.js';
-import type { Bucket, ObjectRecord, RedundancyScheme, SegmentRecord } from '../types.js';
+import type { Bucket, ObjectRecord, RedundancyScheme, SegmentCursor, SegmentRecord } from '../types.js';
 
 /** What a parameter may be. */
 export type SqlValue = number | string | Uint8Array | null;
@@ -118,6 +118,11 @@ export function segmentFromRow(row: Row): SegmentRecord {
     pieces: decodePieces(bytes(row.pieces)),
     inlineData: row.inline_data === null || row.inline_data === undefined ? undefined : bytes(row.inline_data),
   };
+}
+
+/** Where an iteration resumes after this segment row. */
+export function segmentCursorFromRow(row: Row): SegmentCursor {
+  return { streamId: bytes(row.stream_id), position: unpackPosition(num(row.position)) };
 }
 
 /** Values in {@link SEGMENT_COLUMNS} order; `pieces` must already be canonical (sorted by number). */

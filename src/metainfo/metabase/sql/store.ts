@@ -9,7 +9,7 @@ import {
   type BeginMove, type FinishMove, type MoveOperation, type MoveResult, type SegmentKey,
 } from '../move.js';
 import { canonicalPieces, encodePieces } from '../pieces.js';
-import type { BeginObject, CommitObject, CommitSegment, ListObjects, ListPage, MetabaseStore, ObjectLocation, StreamCreationCursor } from '../port.js';
+import type { BeginObject, CommitObject, CommitSegment, ListObjects, ListPage, MetabaseStore, ObjectLocation, SegmentWindow, StreamCreationCursor } from '../port.js';
 import { packPosition, requirePosition, unpackPosition } from '../position.js';
 import type { Bucket, EncryptedMetadata, ObjectRecord, Piece, ProjectId, SegmentCursor, SegmentPosition, SegmentRecord, StreamId } from '../types.js';
 import * as v from '../validate.js';
@@ -17,9 +17,15 @@ import { exec, type Plan, type PlanRunner, type Statement } from './plan.js';
 import * as plans from './plans.js';
 import * as movePlans from './move-plans.js';
 import { listSegmentKeys } from './move-statements.js';
-import { bucketFromRow, objectFromRow, segmentFromRow, type Row, type SqlValue } from './rows.js';
+import { bucketFromRow, objectFromRow, segmentCursorFromRow, segmentFromRow, type Row, type SqlValue } from './rows.js';
 import { scanStep } from './scan.js';
 import * as S from './statements.js';
+
+/** Whether a stored byte column (a Buffer from either driver) contains `needle`. */
+function blobContains(value: unknown, needle: Buffer): boolean {
+  const blob = value as Uint8Array;
+  return Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).indexOf(needle) >= 0;
+}
 
 /** A plan of one statement, returning its rows. */
 function* single(statement: Statement, ...params: SqlValue[]): Plan<readonly Row[]> {
@@ -151,6 +157,26 @@ export abstract class SqlMetabaseStore implements MetabaseStore {
       cursor === undefined ? single(S.iterateSegments, limit) : single(S.iterateSegmentsAfter, cursor.streamId, packPosition(cursor.position), limit),
     );
     return rows.map(segmentFromRow);
+  }
+
+  async iterateSegmentsHolding(nodeId: Uint8Array, options: { cursor?: SegmentCursor | undefined; limit: number }): Promise<SegmentWindow> {
+    v.requireBytes(nodeId, 'nodeId', 32);
+    const { cursor, limit } = options;
+    if (cursor !== undefined) {
+      v.requireBytes(cursor.streamId, 'cursor.streamId', v.ID_LENGTH);
+      requirePosition(cursor.position, 'cursor.position');
+    }
+    v.requireLimit(limit);
+    const rows = await this.#runner.run(() =>
+      cursor === undefined ? single(S.iterateSegments, limit) : single(S.iterateSegmentsAfter, cursor.streamId, packPosition(cursor.position), limit),
+    );
+    // The same rows as iterateSegments; only those whose piece blob contains the node id (a
+    // native byte search) become records: decoding every piece list is most of a full pass's cost.
+    const needle = Buffer.from(nodeId.buffer, nodeId.byteOffset, nodeId.byteLength);
+    const segments: SegmentRecord[] = [];
+    for (const row of rows) if (blobContains(row.pieces, needle)) segments.push(segmentFromRow(row));
+    const last = rows.at(-1);
+    return { segments, scanned: rows.length, last: last && segmentCursorFromRow(last) };
   }
 
   async segmentsByRootPieceId(rootPieceId: Uint8Array): Promise<SegmentRecord[]> {
