@@ -10,7 +10,7 @@
  * between two calls never counts a piece twice or loses one.
  */
 import type { SegmentCursor } from '../metainfo/metabase/types.js';
-import type { ExitFailureReason, ExitOutcome, ExitQueueItem, ExitRecord, TransferError } from './types.js';
+import type { ExitFailureReason, ExitKind, ExitOutcome, ExitPolicy, ExitQueueItem, ExitRecord, TransferError } from './types.js';
 
 /** What gathering queues for one piece; the store fills the counters. */
 export type NewExitQueueItem = Omit<ExitQueueItem, 'nodeId' | 'failedCount' | 'sendCount' | 'lastFailedAt' | 'lastFailedCode' | 'triedNodes'>;
@@ -34,10 +34,24 @@ export interface FinishExit {
   readonly at: number;
 }
 
-/** Which exit records to list. */
+/** What kind of exit {@link ExitQueueStore.startExit} records (default: a full exit by transfer). */
+export interface NewExit {
+  readonly kind: ExitKind;
+  /** Required for a partial exit (a positive byte count), null for a full one. */
+  readonly targetBytes: number | null;
+  /** `time-based` only for a full exit. */
+  readonly policy: ExitPolicy;
+}
+
+/** What an exit started without saying is: full, by transfer (a node that asks with the first `Process` call). */
+export const FULL_EXIT: NewExit = Object.freeze({ kind: 'full', targetBytes: null, policy: 'transfer' });
+
+/** Which exit records to list (archived ones included, unless `unfinished`). */
 export interface ListExits {
   /** Only exits not finished yet. */
   readonly unfinished?: boolean;
+  /** Only this node's exits. */
+  readonly nodeId?: Uint8Array;
   /** Only exits that finished at or after this time. */
   readonly finishedFrom?: number;
   /** Only exits that finished before this time. */
@@ -47,14 +61,23 @@ export interface ListExits {
 export interface ExitQueueStore {
   /**
    * Records the start of a node's exit at `at`, unless it has one already. Returns the record
-   * (the existing one when there was one) and whether this call created it.
+   * (the existing one when there was one) and whether this call created it. A time-based exit has
+   * nothing to gather: it is recorded as gathered at `at`.
    */
-  startExit(nodeId: Uint8Array, at: number): Promise<{ readonly record: ExitRecord; readonly created: boolean }>;
+  startExit(nodeId: Uint8Array, at: number, exit?: NewExit): Promise<{ readonly record: ExitRecord; readonly created: boolean }>;
 
+  /** The node's current exit record (never an archived one). */
   getExit(nodeId: Uint8Array): Promise<ExitRecord | undefined>;
 
-  /** Exit records, ordered by initiation time then node id. */
+  /** Exit records, archived ones included, ordered by initiation time then node id. */
   listExits(options?: ListExits): Promise<ExitRecord[]>;
+
+  /**
+   * Moves the node's current record, if finished, to the archive at `at` (one step), so a new
+   * exit can start; the archive keeps it for reports. Returns the archived record, or undefined
+   * (changing nothing) when the node has no record or its exit is unfinished.
+   */
+  archiveExit(nodeId: Uint8Array, at: number): Promise<ExitRecord | undefined>;
 
   /**
    * Adds one gathering batch atomically: inserts `items` (an item whose (nodeId, pieceId) is
@@ -64,7 +87,13 @@ export interface ExitQueueStore {
    */
   enqueue(nodeId: Uint8Array, items: readonly NewExitQueueItem[], cursor: SegmentCursor): Promise<void>;
 
-  /** Marks gathering done at `at` (idempotent). */
+  /**
+   * Marks gathering done at `at` (idempotent). For a partial exit it first keeps, in one step,
+   * only the pieces of the healthiest segments (highest durability, then piece id) until their
+   * sizes reach `targetBytes`, turns them all into transfers (the node stays: the network must
+   * not lose a piece because one node wants less space) and sets `piecesQueued` and
+   * `startingBytes` to what is kept.
+   */
   finishGathering(nodeId: Uint8Array, at: number): Promise<void>;
 
   /**

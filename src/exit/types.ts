@@ -18,11 +18,29 @@ export const EXIT_FAILURE_REASONS = [
   'OVERALL_FAILURE_PERCENTAGE_EXCEEDED',
   /** The node was disqualified (e.g. by audits) while exiting. */
   'DISQUALIFIED',
+  /**
+   * A time-based exit whose node was online less than the threshold over its period. Appended
+   * (codes travel as strings): only nodes that asked with `GracefulExit.Initiate`, which know it,
+   * ever get a time-based exit.
+   */
+  'ONLINE_SCORE_TOO_LOW',
 ] as const;
 export type ExitFailureReason = (typeof EXIT_FAILURE_REASONS)[number];
 
 /** How an exit ended. */
 export type ExitOutcome = 'completed' | 'failed';
+
+/** A `full` exit leaves the satellite; a `partial` one moves some bytes off and the node stays. */
+export const EXIT_KINDS = ['full', 'partial'] as const;
+export type ExitKind = (typeof EXIT_KINDS)[number];
+
+/**
+ * How a full exit is judged: `transfer` — the node hands every piece over with proofs;
+ * `time-based` — it stays online for a period with an online score above a threshold, and repair
+ * moves data as needed (what Storj moved to in 2023). A partial exit always transfers.
+ */
+export const EXIT_POLICIES = ['transfer', 'time-based'] as const;
+export type ExitPolicy = (typeof EXIT_POLICIES)[number];
 
 /** Tunables of the exit rules; every field has a default in {@link DEFAULT_EXIT_CONFIG}. */
 export interface ExitConfig {
@@ -48,6 +66,12 @@ export interface ExitConfig {
   readonly gatherBatchSize: number;
   /** How long order limits for exit transfers stay valid. */
   readonly orderTtlMs: number;
+  /** How this satellite judges a full exit a node asks for with `GracefulExit.Initiate` (default `transfer`). */
+  readonly policy: ExitPolicy;
+  /** A time-based exit lasts this long (default 30 days). */
+  readonly timeBasedPeriodMs: number;
+  /** …and completes when the node's online score over it is at least this (default 0.8). */
+  readonly timeBasedMinOnlineScore: number;
 }
 
 export const DEFAULT_EXIT_CONFIG: ExitConfig = Object.freeze({
@@ -62,11 +86,21 @@ export const DEFAULT_EXIT_CONFIG: ExitConfig = Object.freeze({
   notReadyRetryMs: 30_000,
   gatherBatchSize: 1_000,
   orderTtlMs: 2 * 3_600_000,
+  policy: 'transfer',
+  timeBasedPeriodMs: 30 * 86_400_000,
+  timeBasedMinOnlineScore: 0.8,
 });
 
-/** The satellite's record of one node's exit (one row per exiting or exited node). */
+/**
+ * The satellite's record of one node's exit: one current record per node, and the archived ones
+ * (a finished exit followed by a newer exit, or by a rejoin) that reports still list.
+ */
 export interface ExitRecord {
   readonly nodeId: Uint8Array;
+  readonly kind: ExitKind;
+  /** A partial exit's bytes to move (gathering keeps at least this much); null for a full exit. */
+  readonly targetBytes: number | null;
+  readonly policy: ExitPolicy;
   /** When the node's first `GracefulExit.Process` call started the exit. */
   readonly initiatedAt: number;
   /** Bytes the satellite believed the node held at initiation (sum of its pieces' sizes, filled by gathering). */
@@ -92,6 +126,8 @@ export interface ExitRecord {
   readonly failureDetail: string | null;
   /** The signed receipt, encoded, once finished. */
   readonly receipt: Uint8Array | null;
+  /** When it was archived (a newer exit started, or the node rejoined); null for the current record. */
+  readonly archivedAt: number | null;
 }
 
 /** One piece an exiting node must hand over (or drop), keyed by (nodeId, pieceId). */

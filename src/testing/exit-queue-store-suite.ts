@@ -102,6 +102,9 @@ export function exitQueueStoreSuite(setup: ExitQueueStoreSuiteSetup): void {
       const first = await s.startExit(id, T0);
       const expected: ExitRecord = {
         nodeId: id,
+        kind: 'full',
+        targetBytes: null,
+        policy: 'transfer',
         initiatedAt: T0,
         startingBytes: 0,
         gatherCursor: undefined,
@@ -117,11 +120,91 @@ export function exitQueueStoreSuite(setup: ExitQueueStoreSuiteSetup): void {
         failureReason: null,
         failureDetail: null,
         receipt: null,
+        archivedAt: null,
       };
       expect(first).toEqual({ record: expected, created: true });
       expect(await s.startExit(id, T0 + MINUTE)).toEqual({ record: expected, created: false });
       expect(await s.getExit(id)).toEqual(expected);
       expect(await s.getExit(nodeId())).toBeUndefined();
+    });
+
+    it('records what kind of exit starts: a partial one with its target, a time-based one gathered at once', async () => {
+      const s = await open();
+      const partial = nodeId();
+      const timed = nodeId();
+      const { record } = await s.startExit(partial, T0, { kind: 'partial', targetBytes: 2 ** 40 + 1, policy: 'transfer' });
+      expect(record).toMatchObject({ kind: 'partial', targetBytes: 2 ** 40 + 1, policy: 'transfer', gatheredAt: null });
+      expect(await s.getExit(partial)).toEqual(record);
+      // A later start of another kind returns the first record unchanged.
+      expect((await s.startExit(partial, T0 + 1)).record).toEqual(record);
+      const time = await s.startExit(timed, T0 + 5, { kind: 'full', targetBytes: null, policy: 'time-based' });
+      expect(time.record).toMatchObject({ kind: 'full', targetBytes: null, policy: 'time-based', gatheredAt: T0 + 5 });
+    });
+
+    it('archives a finished exit so a new one can start, and keeps listing the archived one', async () => {
+      const s = await open();
+      const id = nodeId();
+      const other = await exiting(s, T0 + 1);
+      await s.startExit(id, T0, { kind: 'partial', targetBytes: 500, policy: 'transfer' });
+      // An unfinished exit is not archived: nothing changes.
+      expect(await s.archiveExit(id, T0 + 2)).toBeUndefined();
+      expect(await s.getExit(id)).toMatchObject({ kind: 'partial', archivedAt: null });
+      expect(await s.archiveExit(nodeId(), T0 + 2)).toBeUndefined();
+
+      const finished = (await s.finishExit(id, finish({ at: T0 + 10 })))!;
+      const archived = await s.archiveExit(id, T0 + 20);
+      expect(archived).toEqual({ ...finished, archivedAt: T0 + 20 });
+      expect(await s.getExit(id)).toBeUndefined();
+      expect(await s.archiveExit(id, T0 + 21)).toBeUndefined();
+
+      const next = await s.startExit(id, T0 + 30);
+      expect(next).toMatchObject({ created: true, record: { kind: 'full', initiatedAt: T0 + 30, piecesQueued: 0, finishedAt: null } });
+      await s.finishExit(id, finish({ at: T0 + 40, outcome: 'failed', reason: 'ONLINE_SCORE_TOO_LOW' }));
+
+      const nodes = (records: ExitRecord[]) => records.map((r) => [hex(r.nodeId), r.initiatedAt, r.archivedAt]);
+      expect(nodes(await s.listExits({ nodeId: id }))).toEqual([[hex(id), T0, T0 + 20], [hex(id), T0 + 30, null]]);
+      expect(nodes(await s.listExits())).toEqual([[hex(id), T0, T0 + 20], [hex(other), T0 + 1, null], [hex(id), T0 + 30, null]]);
+      expect(nodes(await s.listExits({ unfinished: true }))).toEqual([[hex(other), T0 + 1, null]]);
+      expect(nodes(await s.listExits({ finishedFrom: T0 + 5, finishedTo: T0 + 11 }))).toEqual([[hex(id), T0, T0 + 20]]);
+      expect(nodes(await s.listExits({ finishedFrom: T0 + 11, nodeId: id }))).toEqual([[hex(id), T0 + 30, null]]);
+      expect(await s.listExits({ nodeId: nodeId() })).toEqual([]);
+      expect((await s.listExits({ nodeId: id }))[0]).toEqual(archived);
+    });
+
+    it("keeps, for a partial exit, the healthiest segments' pieces up to its target, all as transfers", async () => {
+      const s = await open();
+      const id = nodeId();
+      await s.startExit(id, T0, { kind: 'partial', targetBytes: 250, policy: 'transfer' });
+      const pieces = [
+        item({ pieceSize: 100, durability: 0.5 }),
+        item({ pieceSize: 100, durability: 0.9, drop: true }),
+        item({ pieceSize: 100, durability: 0.7 }),
+        item({ pieceSize: 100, durability: 0.3 }),
+        item({ pieceSize: 100, durability: 0.1 }),
+      ];
+      await s.enqueue(id, pieces, cursor(1));
+      expect(await s.getExit(id)).toMatchObject({ piecesQueued: 5, startingBytes: 500 });
+      await s.finishGathering(id, T0 + 1);
+      // 0.9, 0.7, then 0.5 reaches 250 bytes (at least the target); the rest leave uncounted.
+      expect(await s.getExit(id)).toMatchObject({ piecesQueued: 3, startingBytes: 300, gatheredAt: T0 + 1 });
+      const kept = await s.nextItems(id, 10, []);
+      expect(pieceIds(kept)).toEqual(pieceIds([pieces[0]!, pieces[2]!, pieces[1]!]));
+      expect(kept.every((i) => !i.drop)).toBe(true);
+      // Once gathered, it stays as it is.
+      await s.finishGathering(id, T0 + 2);
+      expect(await s.queueLength(id)).toBe(3);
+
+      // A node holding less than its target moves all it holds.
+      const small = nodeId();
+      await s.startExit(small, T0, { kind: 'partial', targetBytes: 10_000, policy: 'transfer' });
+      await s.enqueue(small, [item({ pieceSize: 10 }), item({ pieceSize: 20, drop: true })], cursor(1));
+      await s.finishGathering(small, T0 + 1);
+      expect(await s.getExit(small)).toMatchObject({ piecesQueued: 2, startingBytes: 30 });
+      // A full exit keeps every piece, drops included.
+      const full = await exiting(s);
+      await s.enqueue(full, [item({ drop: true }), item()], cursor(1));
+      await s.finishGathering(full, T0 + 1);
+      expect((await s.nextItems(full, 10, [])).map((i) => i.drop)).toEqual([true, false]);
     });
 
     it('lets exactly one of racing starts create the exit', async () => {
@@ -425,6 +508,16 @@ export function exitQueueStoreSuite(setup: ExitQueueStoreSuiteSetup): void {
       await expect(s.finishExit(id, finish({ outcome: 'abandoned' as never }))).rejects.toMatchObject(invalid);
       await expect(s.finishExit(id, finish({ outcome: 'failed', reason: 'BORED' as never }))).rejects.toMatchObject(invalid);
       await expect(s.listExits({ finishedFrom: -3 })).rejects.toMatchObject(invalid);
+      await expect(s.listExits({ nodeId: short })).rejects.toMatchObject(invalid);
+      await expect(s.archiveExit(short, T0)).rejects.toMatchObject(invalid);
+      const fresh = nodeId();
+      await expect(s.startExit(fresh, T0, { kind: 'partial', targetBytes: null, policy: 'transfer' })).rejects.toMatchObject(invalid);
+      await expect(s.startExit(fresh, T0, { kind: 'partial', targetBytes: 0, policy: 'transfer' })).rejects.toMatchObject(invalid);
+      await expect(s.startExit(fresh, T0, { kind: 'partial', targetBytes: 10, policy: 'time-based' })).rejects.toMatchObject(invalid);
+      await expect(s.startExit(fresh, T0, { kind: 'full', targetBytes: 10, policy: 'transfer' })).rejects.toMatchObject(invalid);
+      await expect(s.startExit(fresh, T0, { kind: 'most' as never, targetBytes: null, policy: 'transfer' })).rejects.toMatchObject(invalid);
+      await expect(s.startExit(fresh, T0, { kind: 'full', targetBytes: null, policy: 'lazy' as never })).rejects.toMatchObject(invalid);
+      expect(await s.getExit(fresh)).toBeUndefined();
 
       expect(await s.getExit(id)).toEqual(before);
       expect(await s.getItem(id, piece.pieceId)).toEqual(beforeItem);
@@ -481,13 +574,20 @@ export function exitQueueStoreSuite(setup: ExitQueueStoreSuiteSetup): void {
         await s.finishItem(id, b.pieceId, { kind: 'transferred', bytes: 1024 }, T0 + 2);
         await s.finishGathering(id, T0 + 3);
         await s.finishExit(done, finish());
+        const gone = await exiting(s);
+        await s.finishExit(gone, finish());
+        await s.archiveExit(gone, T0 + 99);
+        const { record: partial } = await s.startExit(gone, T0 + 100, { kind: 'partial', targetBytes: 7, policy: 'transfer' });
         const record = await s.getExit(id);
         const finishedRecord = await s.getExit(done);
+        const goneHistory = await s.listExits({ nodeId: gone });
         const queued = await s.getItem(id, a.pieceId);
 
         const again = (store = await reopen(s));
         expect(await again.getExit(id)).toEqual(record);
         expect(await again.getExit(done)).toEqual(finishedRecord);
+        expect(await again.getExit(gone)).toEqual(partial);
+        expect(await again.listExits({ nodeId: gone })).toEqual(goneHistory);
         expect(await again.getItem(id, a.pieceId)).toEqual(queued);
         expect(await again.nextItems(id, 10, [])).toEqual([queued]);
       });

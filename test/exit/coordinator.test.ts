@@ -58,6 +58,9 @@ function node(changes: Partial<NodeRecord> = {}): NodeRecord {
 function exitRecord(changes: Partial<ExitRecord> = {}): ExitRecord {
   return {
     nodeId: exiting.publicKey,
+    kind: 'full',
+    targetBytes: null,
+    policy: 'transfer',
     initiatedAt: NOW - DAY,
     startingBytes: 10_000,
     gatherCursor: undefined,
@@ -73,6 +76,7 @@ function exitRecord(changes: Partial<ExitRecord> = {}): ExitRecord {
     failureReason: null,
     failureDetail: null,
     receipt: null,
+    archivedAt: null,
     ...changes,
   };
 }

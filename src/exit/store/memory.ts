@@ -2,9 +2,9 @@
  * The in-memory exit queue store: tests and embedding. Same contract as the SQL stores (all pass
  * `exitQueueStoreSuite`); every method changes its state synchronously, so each is atomic.
  */
-import { compareBytes, toHex } from '../../core/bytes.js';
+import { compareBytes, equalBytes, toHex } from '../../core/bytes.js';
 import type { SegmentCursor } from '../../metainfo/metabase/types.js';
-import type { ExitQueueStore, FinishedItem, FinishExit, ListExits, NewExitQueueItem } from '../queue-store.js';
+import { FULL_EXIT, type ExitQueueStore, type FinishedItem, type FinishExit, type ListExits, type NewExit, type NewExitQueueItem } from '../queue-store.js';
 import type { ExitQueueItem, ExitRecord, TransferError } from '../types.js';
 import {
   requireCount,
@@ -14,6 +14,7 @@ import {
   requireId,
   requireIds,
   requireListExits,
+  requireNewExit,
   requireNewItems,
   requireTransferError,
 } from './validate.js';
@@ -35,19 +36,25 @@ interface Exit {
  */
 export class MemoryExitQueueStore implements ExitQueueStore {
   readonly #exits = new Map<string, Exit>();
+  /** Archived records, in the order they were archived. */
+  readonly #archive: ExitRecord[] = [];
 
-  async startExit(nodeId: Uint8Array, at: number): Promise<{ readonly record: ExitRecord; readonly created: boolean }> {
+  async startExit(nodeId: Uint8Array, at: number, exit: NewExit = FULL_EXIT): Promise<{ readonly record: ExitRecord; readonly created: boolean }> {
     requireId(nodeId, 'nodeId');
     requireCount(at, 'at');
+    requireNewExit(exit);
     const key = toHex(nodeId);
     const known = this.#exits.get(key);
     if (known) return { record: copyRecord(known.record), created: false };
     const record: ExitRecord = {
       nodeId: nodeId.slice(),
+      kind: exit.kind,
+      targetBytes: exit.targetBytes,
+      policy: exit.policy,
       initiatedAt: at,
       startingBytes: 0,
       gatherCursor: undefined,
-      gatheredAt: null,
+      gatheredAt: exit.policy === 'time-based' ? at : null,
       piecesQueued: 0,
       piecesTransferred: 0,
       piecesDropped: 0,
@@ -59,6 +66,7 @@ export class MemoryExitQueueStore implements ExitQueueStore {
       failureReason: null,
       failureDetail: null,
       receipt: null,
+      archivedAt: null,
     };
     this.#exits.set(key, { record, queue: new Map() });
     return { record: copyRecord(record), created: true };
@@ -73,13 +81,27 @@ export class MemoryExitQueueStore implements ExitQueueStore {
   async listExits(options: ListExits = {}): Promise<ExitRecord[]> {
     requireListExits(options);
     const out: ExitRecord[] = [];
-    for (const { record } of this.#exits.values()) {
+    const current = [...this.#exits.values()].map((e) => e.record);
+    for (const record of options.unfinished ? current : [...current, ...this.#archive]) {
+      if (options.nodeId !== undefined && !equalBytes(record.nodeId, options.nodeId)) continue;
       if (options.unfinished && record.finishedAt !== null) continue;
       if (options.finishedFrom !== undefined && (record.finishedAt === null || record.finishedAt < options.finishedFrom)) continue;
       if (options.finishedTo !== undefined && (record.finishedAt === null || record.finishedAt >= options.finishedTo)) continue;
       out.push(copyRecord(record));
     }
     return out.sort((a, b) => a.initiatedAt - b.initiatedAt || compareBytes(a.nodeId, b.nodeId));
+  }
+
+  async archiveExit(nodeId: Uint8Array, at: number): Promise<ExitRecord | undefined> {
+    requireId(nodeId, 'nodeId');
+    requireCount(at, 'at');
+    const key = toHex(nodeId);
+    const exit = this.#exits.get(key);
+    if (!exit || exit.record.finishedAt === null) return undefined;
+    const archived: ExitRecord = { ...exit.record, archivedAt: at };
+    this.#archive.push(archived);
+    this.#exits.delete(key);
+    return copyRecord(archived);
   }
 
   async enqueue(nodeId: Uint8Array, items: readonly NewExitQueueItem[], cursor: SegmentCursor): Promise<void> {
@@ -129,7 +151,9 @@ export class MemoryExitQueueStore implements ExitQueueStore {
     requireId(nodeId, 'nodeId');
     requireCount(at, 'at');
     const exit = this.#exits.get(toHex(nodeId));
-    if (exit && exit.record.gatheredAt === null) exit.record = { ...exit.record, gatheredAt: at };
+    if (!exit || exit.record.gatheredAt !== null) return;
+    if (exit.record.kind === 'partial' && exit.record.finishedAt === null) keepHealthiest(exit, exit.record.targetBytes ?? 0);
+    exit.record = { ...exit.record, gatheredAt: at };
   }
 
   async nextItems(nodeId: Uint8Array, limit: number, exclude: readonly Uint8Array[]): Promise<ExitQueueItem[]> {
@@ -238,6 +262,24 @@ export class MemoryExitQueueStore implements ExitQueueStore {
     queue.set(key, next);
     return copyItem(next);
   }
+}
+
+/**
+ * A partial exit's choice: the pieces of the healthiest segments (highest durability, then piece
+ * id) until their sizes reach `target`, each as a transfer; the rest leave the queue uncounted.
+ */
+function keepHealthiest(exit: Exit, target: number): void {
+  const items = [...exit.queue.values()].sort((a, b) => b.durability - a.durability || compareBytes(a.pieceId, b.pieceId));
+  let kept = 0;
+  let bytes = 0;
+  exit.queue.clear();
+  for (const item of items) {
+    if (bytes >= target) break;
+    exit.queue.set(toHex(item.pieceId), { ...item, drop: false });
+    kept++;
+    bytes += item.pieceSize;
+  }
+  exit.record = { ...exit.record, piecesQueued: kept, startingBytes: bytes };
 }
 
 function copyRecord(r: ExitRecord): ExitRecord {

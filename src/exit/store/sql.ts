@@ -6,8 +6,9 @@
  * and the PostgreSQL runner inside BEGIN … COMMIT (retried from the start on a serialization
  * failure, as CockroachDB asks).
  *
- * Tables: `exit_nodes` (one row per exiting or exited node) and `exit_queue` (one row per piece
- * still to hand over, keyed by (node_id, piece_id)). Transactions that touch both lock the
+ * Tables: `exit_nodes` (one row per exiting or exited node), `exit_queue` (one row per piece
+ * still to hand over, keyed by (node_id, piece_id)) and `exit_history` (finished exits archived
+ * when a newer one started or the node rejoined). Transactions that touch both lock the
  * `exit_nodes` row first, so they never wait on each other in opposite orders.
  */
 import { toHex } from '../../core/bytes.js';
@@ -15,8 +16,8 @@ import { millis, optionalMillis, type SqlDialect } from '../../sql/dialect.js';
 import { sqlStatement, type SqlStatement } from '../../sql/executor.js';
 import { bufferOf, plainBytes } from '../../sql/migrations.js';
 import type { SegmentCursor } from '../../metainfo/metabase/types.js';
-import type { ExitQueueStore, FinishedItem, FinishExit, ListExits, NewExitQueueItem } from '../queue-store.js';
-import type { ExitFailureReason, ExitOutcome, ExitQueueItem, ExitRecord, TransferError } from '../types.js';
+import { FULL_EXIT, type ExitQueueStore, type FinishedItem, type FinishExit, type ListExits, type NewExit, type NewExitQueueItem } from '../queue-store.js';
+import type { ExitFailureReason, ExitKind, ExitOutcome, ExitPolicy, ExitQueueItem, ExitRecord, TransferError } from '../types.js';
 import {
   requireCount,
   requireCursor,
@@ -25,6 +26,7 @@ import {
   requireId,
   requireIds,
   requireListExits,
+  requireNewExit,
   requireNewItems,
   requireTransferError,
 } from './validate.js';
@@ -94,24 +96,95 @@ export function exitQueueMigrations(d: SqlDialect): readonly string[] {
   -- nextItems' order: drops first, then lowest durability, then piece id.
   CREATE INDEX IF NOT EXISTS exit_queue_next ON exit_queue (node_id, drop_piece DESC, durability, piece_id);
   `,
+    // 2: exits of more than one kind (docs/exit.md, "More than the MVP"), and the archive of
+    // finished exits a newer exit or a rejoin replaced. One column per statement (CockroachDB).
+    `
+  ALTER TABLE exit_nodes ADD COLUMN${ifMissing(d)} kind ${text} NOT NULL DEFAULT 'full' CHECK (kind IN ('full', 'partial'));
+  ALTER TABLE exit_nodes ADD COLUMN${ifMissing(d)} target_bytes ${count} CHECK (target_bytes > 0);
+  ALTER TABLE exit_nodes ADD COLUMN${ifMissing(d)} policy ${text} NOT NULL DEFAULT 'transfer' CHECK (policy IN ('transfer', 'time-based'));
+  CREATE TABLE IF NOT EXISTS exit_history (
+    node_id ${bytes} NOT NULL CHECK (length(node_id) = 32),
+    kind ${text} NOT NULL,
+    target_bytes ${count},
+    policy ${text} NOT NULL,
+    initiated_at ${time} NOT NULL,
+    starting_bytes ${count} NOT NULL,
+    gather_stream_id ${bytes},
+    gather_part ${count},
+    gather_index ${count},
+    gathered_at ${time},
+    pieces_queued ${count} NOT NULL,
+    pieces_transferred ${count} NOT NULL,
+    pieces_dropped ${count} NOT NULL,
+    pieces_failed ${count} NOT NULL,
+    bytes_transferred ${count} NOT NULL,
+    last_activity_at ${time} NOT NULL,
+    finished_at ${time} NOT NULL,
+    outcome ${text} NOT NULL,
+    failure_reason ${text},
+    failure_detail ${text},
+    receipt ${bytes},
+    archived_at ${time} NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS exit_history_by_node ON exit_history (node_id);
+  CREATE INDEX IF NOT EXISTS exit_history_by_finish ON exit_history (finished_at);
+  `,
   ];
 }
+
+/** `ADD COLUMN IF NOT EXISTS` where the database has it (PostgreSQL, CockroachDB), so a retried migration is harmless. */
+const ifMissing = (d: SqlDialect): string => (d.name === 'postgres' ? ' IF NOT EXISTS' : '');
+
+/** An exit record's columns, current or archived, in one order (what the archive copies and listing unions). */
+const RECORD_COLUMNS = `node_id, kind, target_bytes, policy, initiated_at, starting_bytes, gather_stream_id, gather_part, gather_index,
+  gathered_at, pieces_queued, pieces_transferred, pieces_dropped, pieces_failed, bytes_transferred, last_activity_at, finished_at,
+  outcome, failure_reason, failure_detail, receipt`;
 
 const ITEM_COLUMNS = 'node_id, piece_id, root_piece_id, piece_number, stream_id, position_part, position_index, piece_size, durability, drop_piece, queued_at';
 
 function statements(d: SqlDialect) {
   const { text, time, bytes } = d.types;
   return {
+    // A time-based exit has nothing to gather: gathered at once ($6, null otherwise).
     start: sqlStatement('exit_queue_start', `
-      INSERT INTO exit_nodes (node_id, initiated_at, last_activity_at) VALUES ($1, $2, $2)
+      INSERT INTO exit_nodes (node_id, initiated_at, last_activity_at, kind, target_bytes, policy, gathered_at)
+      VALUES ($1, $2, $2, CAST($3 AS ${text}), CAST($4 AS ${d.types.count}), CAST($5 AS ${text}), CAST($6 AS ${time}))
       ON CONFLICT (node_id) DO NOTHING RETURNING *`),
     get: sqlStatement('exit_queue_get_exit', 'SELECT * FROM exit_nodes WHERE node_id = $1'),
+    // Archived records are all finished: `unfinished` ($1) leaves them out.
     list: sqlStatement('exit_queue_list_exits', `
-      SELECT * FROM exit_nodes
+      SELECT ${RECORD_COLUMNS}, CAST(NULL AS ${time}) AS archived_at FROM exit_nodes
       WHERE (CAST($1 AS INTEGER) = 0 OR finished_at IS NULL)
         AND (CAST($2 AS ${time}) IS NULL OR finished_at >= CAST($2 AS ${time}))
         AND (CAST($3 AS ${time}) IS NULL OR finished_at < CAST($3 AS ${time}))
+        AND (CAST($4 AS ${bytes}) IS NULL OR node_id = CAST($4 AS ${bytes}))
+      UNION ALL
+      SELECT ${RECORD_COLUMNS}, archived_at FROM exit_history
+      WHERE CAST($1 AS INTEGER) = 0
+        AND (CAST($2 AS ${time}) IS NULL OR finished_at >= CAST($2 AS ${time}))
+        AND (CAST($3 AS ${time}) IS NULL OR finished_at < CAST($3 AS ${time}))
+        AND (CAST($4 AS ${bytes}) IS NULL OR node_id = CAST($4 AS ${bytes}))
       ORDER BY initiated_at, node_id`),
+    archive: sqlStatement('exit_queue_archive', `
+      INSERT INTO exit_history (${RECORD_COLUMNS}, archived_at)
+      SELECT ${RECORD_COLUMNS}, CAST($2 AS ${time}) FROM exit_nodes WHERE node_id = $1 AND finished_at IS NOT NULL
+      RETURNING *`),
+    deleteExit: sqlStatement('exit_queue_delete_exit', 'DELETE FROM exit_nodes WHERE node_id = $1'),
+    lockGathering: sqlStatement('exit_queue_lock_gathering', `
+      SELECT kind, target_bytes, finished_at FROM exit_nodes WHERE node_id = $1 AND gathered_at IS NULL${forUpdate(d)}`),
+    // A partial exit keeps the healthiest segments' pieces until their sizes reach the target:
+    // a piece goes when the ones ranked before it already reach it.
+    keepHealthiest: sqlStatement('exit_queue_keep_healthiest', `
+      DELETE FROM exit_queue WHERE node_id = $1 AND piece_id IN (
+        SELECT piece_id FROM (
+          SELECT piece_id, SUM(piece_size) OVER (ORDER BY durability DESC, piece_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - piece_size AS before
+          FROM exit_queue WHERE node_id = $1
+        ) AS ranked WHERE before >= $2)`),
+    transferAll: sqlStatement('exit_queue_transfer_all', 'UPDATE exit_queue SET drop_piece = 0 WHERE node_id = $1 AND drop_piece = 1'),
+    recountQueued: sqlStatement('exit_queue_recount_queued', `
+      UPDATE exit_nodes SET pieces_queued = (SELECT count(*) FROM exit_queue WHERE node_id = $1),
+        starting_bytes = (SELECT COALESCE(SUM(piece_size), 0) FROM exit_queue WHERE node_id = $1)
+      WHERE node_id = $1`),
     lockUnfinished: sqlStatement('exit_queue_lock_unfinished', `SELECT node_id FROM exit_nodes WHERE node_id = $1 AND finished_at IS NULL${forUpdate(d)}`),
     lockExit: sqlStatement('exit_queue_lock_exit', `SELECT node_id FROM exit_nodes WHERE node_id = $1${forUpdate(d)}`),
     // One row at a time: SQLite runs in-process, so a statement per item costs no round trip.
@@ -231,11 +304,13 @@ export abstract class SqlExitQueueStore implements ExitQueueStore {
     this.#s = statements(runner.dialect);
   }
 
-  async startExit(nodeId: Uint8Array, at: number): Promise<{ readonly record: ExitRecord; readonly created: boolean }> {
+  async startExit(nodeId: Uint8Array, at: number, exit: NewExit = FULL_EXIT): Promise<{ readonly record: ExitRecord; readonly created: boolean }> {
     requireId(nodeId, 'nodeId');
     requireCount(at, 'at');
+    requireNewExit(exit);
     const id = bufferOf(nodeId);
-    const inserted = await this.#sql.query(this.#s.start, [id, this.#time(at)]);
+    const gatheredAt = exit.policy === 'time-based' ? this.#time(at) : null;
+    const inserted = await this.#sql.query(this.#s.start, [id, this.#time(at), exit.kind, exit.targetBytes, exit.policy, gatheredAt]);
     if (inserted.rows[0]) return { record: recordFromRow(inserted.rows[0]), created: true };
     // Someone else's start (or an earlier one) won; the row exists from here on.
     const known = await this.#sql.query(this.#s.get, [id]);
@@ -251,9 +326,16 @@ export abstract class SqlExitQueueStore implements ExitQueueStore {
   async listExits(options: ListExits = {}): Promise<ExitRecord[]> {
     requireListExits(options);
     const optionalTime = (ms: number | undefined) => (ms === undefined ? null : this.#time(ms));
-    const values = [options.unfinished ? 1 : 0, optionalTime(options.finishedFrom), optionalTime(options.finishedTo)];
+    const node = options.nodeId === undefined ? null : bufferOf(options.nodeId);
+    const values = [options.unfinished ? 1 : 0, optionalTime(options.finishedFrom), optionalTime(options.finishedTo), node];
     const { rows } = await this.#sql.query(this.#s.list, values);
     return rows.map(recordFromRow);
+  }
+
+  async archiveExit(nodeId: Uint8Array, at: number): Promise<ExitRecord | undefined> {
+    requireId(nodeId, 'nodeId');
+    requireCount(at, 'at');
+    return this.#sql.transact(() => this.#archive(bufferOf(nodeId), at));
   }
 
   async enqueue(nodeId: Uint8Array, items: readonly NewExitQueueItem[], cursor: SegmentCursor): Promise<void> {
@@ -267,7 +349,7 @@ export abstract class SqlExitQueueStore implements ExitQueueStore {
   async finishGathering(nodeId: Uint8Array, at: number): Promise<void> {
     requireId(nodeId, 'nodeId');
     requireCount(at, 'at');
-    await this.#sql.query(this.#s.finishGathering, [bufferOf(nodeId), this.#time(at)]);
+    await this.#sql.transact(() => this.#finishGathering(bufferOf(nodeId), at));
   }
 
   async nextItems(nodeId: Uint8Array, limit: number, exclude: readonly Uint8Array[]): Promise<ExitQueueItem[]> {
@@ -391,6 +473,29 @@ export abstract class SqlExitQueueStore implements ExitQueueStore {
     yield* exec(s.advanceCursor, [id, bufferOf(cursor.streamId), cursor.position.part, cursor.position.index, bytes, added]);
   }
 
+  *#archive(id: Buffer, at: number): Plan<ExitRecord | undefined> {
+    const s = this.#s;
+    if ((yield* exec(s.lockExit, [id])).count === 0) return undefined;
+    const { rows } = yield* exec(s.archive, [id, this.#time(at)]);
+    if (!rows[0]) return undefined; // unfinished: stays
+    yield* exec(s.deleteExit, [id]);
+    yield* exec(s.clearQueue, [id]);
+    return recordFromRow(rows[0]);
+  }
+
+  *#finishGathering(id: Buffer, at: number): Plan<void> {
+    const s = this.#s;
+    const { rows } = yield* exec(s.lockGathering, [id]);
+    const exit = rows[0];
+    if (!exit) return; // unknown, or gathered already
+    if (exit.kind === 'partial' && (exit.finished_at === null || exit.finished_at === undefined)) {
+      yield* exec(s.keepHealthiest, [id, num(exit.target_bytes)]);
+      yield* exec(s.transferAll, [id]);
+      yield* exec(s.recountQueued, [id]);
+    }
+    yield* exec(s.finishGathering, [id, this.#time(at)]);
+  }
+
   *#finishItem(id: Buffer, pieceId: Buffer, result: FinishedItem, at: number): Plan<boolean> {
     const s = this.#s;
     if ((yield* exec(s.lockExit, [id])).count === 0) return false;
@@ -438,6 +543,9 @@ const bytesOf = (value: unknown): Uint8Array => plainBytes(value as Uint8Array);
 function recordFromRow(row: SqlRow): ExitRecord {
   return {
     nodeId: bytesOf(row.node_id),
+    kind: row.kind as ExitKind,
+    targetBytes: row.target_bytes === null || row.target_bytes === undefined ? null : num(row.target_bytes),
+    policy: row.policy as ExitPolicy,
     initiatedAt: time(row.initiated_at),
     startingBytes: num(row.starting_bytes),
     gatherCursor:
@@ -456,6 +564,7 @@ function recordFromRow(row: SqlRow): ExitRecord {
     failureReason: (row.failure_reason as ExitFailureReason | null) ?? null,
     failureDetail: (row.failure_detail as string | null) ?? null,
     receipt: row.receipt === null || row.receipt === undefined ? null : bytesOf(row.receipt),
+    archivedAt: row.archived_at === null || row.archived_at === undefined ? null : time(row.archived_at),
   };
 }
 

@@ -7,9 +7,9 @@ import { InvalidArgumentError } from '../../core/errors.js';
 import type { SegmentCursor } from '../../metainfo/metabase/types.js';
 import { requirePosition } from '../../metainfo/metabase/position.js';
 import { ID_LENGTH, PIECE_ID_LENGTH, requireBytes, requireCount } from '../../metainfo/metabase/validate.js';
-import type { FinishedItem, FinishExit, ListExits, NewExitQueueItem } from '../queue-store.js';
+import type { FinishedItem, FinishExit, ListExits, NewExit, NewExitQueueItem } from '../queue-store.js';
 import type { NodeExitFinish } from '../node-store.js';
-import { EXIT_FAILURE_REASONS, TRANSFER_ERRORS, type TransferError } from '../types.js';
+import { EXIT_FAILURE_REASONS, EXIT_KINDS, EXIT_POLICIES, TRANSFER_ERRORS, type TransferError } from '../types.js';
 
 export { requireCount };
 
@@ -82,10 +82,28 @@ export function requireFinishExit(finish: FinishExit): void {
   requireCount(finish.at, 'finish.at');
 }
 
+/** What kind of exit to start: a full one (any policy, no target) or a partial one (a positive target, by transfer). */
+export function requireNewExit(exit: NewExit): void {
+  if (typeof exit !== 'object' || exit === null) throw new InvalidArgumentError('"exit" expected {kind, targetBytes, policy}');
+  if (!(EXIT_KINDS as readonly unknown[]).includes(exit.kind)) throw new InvalidArgumentError(`"exit.kind" expected full or partial, got ${String(exit.kind)}`);
+  if (!(EXIT_POLICIES as readonly unknown[]).includes(exit.policy)) {
+    throw new InvalidArgumentError(`"exit.policy" expected one of ${EXIT_POLICIES.join(', ')}, got ${String(exit.policy)}`);
+  }
+  if (exit.kind === 'full') {
+    if (exit.targetBytes !== null) throw new InvalidArgumentError('"exit.targetBytes" expected null for a full exit');
+    return;
+  }
+  if (!Number.isSafeInteger(exit.targetBytes) || (exit.targetBytes as number) < 1) {
+    throw new InvalidArgumentError(`"exit.targetBytes" expected a positive integer for a partial exit, got ${String(exit.targetBytes)}`);
+  }
+  if (exit.policy !== 'transfer') throw new InvalidArgumentError('"exit.policy" expected transfer for a partial exit (the satellite chooses pieces to move)');
+}
+
 export function requireListExits(options: ListExits): void {
   if (options.unfinished !== undefined && typeof options.unfinished !== 'boolean') {
     throw new InvalidArgumentError('"unfinished" expected a boolean');
   }
+  if (options.nodeId !== undefined) requireId(options.nodeId, 'nodeId');
   if (options.finishedFrom !== undefined) requireCount(options.finishedFrom, 'finishedFrom');
   if (options.finishedTo !== undefined) requireCount(options.finishedTo, 'finishedTo');
 }

@@ -14,7 +14,7 @@ describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL exit queue store', (
     name: 'PostgreSQL',
     async open() {
       const store = await PostgresExitQueueStore.open({ connectionString: db.url });
-      await sql(db.url, 'TRUNCATE exit_nodes, exit_queue');
+      await sql(db.url, 'TRUNCATE exit_nodes, exit_queue, exit_history');
       return store;
     },
     async reopen(store) {
