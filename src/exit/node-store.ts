@@ -4,7 +4,19 @@
  * a finished exit stays finished. Implementations: memory, SQLite (in the node's own database)
  * and PostgreSQL; all pass `nodeExitStoreSuite` from `handoff/testing`.
  */
-import type { NodeExitStatus } from './types.js';
+import type { ExitBandwidthChoice, ExitKind, ExitPolicy, NodeExitStatus } from './types.js';
+
+/** What kind of exit {@link NodeExitStore.start} records. */
+export interface NodeExitStart {
+  readonly kind: ExitKind;
+  /** A partial exit's positive target; null for a full exit. */
+  readonly targetBytes: number | null;
+  readonly policy: ExitPolicy;
+  readonly bandwidth: ExitBandwidthChoice | null;
+}
+
+/** A full exit by transfer with no bandwidth choice: what a start records unless told otherwise. */
+export const FULL_NODE_EXIT: NodeExitStart = Object.freeze({ kind: 'full', targetBytes: null, policy: 'transfer', bandwidth: null });
 
 /** What a finished exit records. */
 export interface NodeExitFinish {
@@ -20,12 +32,23 @@ export interface NodeExitStore {
    * Records the start of an exit from `satelliteId` with the bytes held for it now, unless one is
    * recorded already (then it is returned unchanged: `startedAt` and `startingBytes` never move).
    */
-  start(satelliteId: Uint8Array, startingBytes: number, at: number): Promise<NodeExitStatus>;
+  start(satelliteId: Uint8Array, startingBytes: number, at: number, exit?: NodeExitStart): Promise<NodeExitStatus>;
 
+  /** The current exit from `satelliteId` (never an archived one). */
   get(satelliteId: Uint8Array): Promise<NodeExitStatus | undefined>;
 
-  /** Every recorded exit, oldest first. */
+  /** Every current exit, oldest first. */
   list(): Promise<NodeExitStatus[]>;
+
+  /** Archived exits (all of them, or one satellite's), oldest first. */
+  history(satelliteId?: Uint8Array): Promise<NodeExitStatus[]>;
+
+  /**
+   * Moves the finished exit from `satelliteId` to the archive at `at`, so a new exit can start (or
+   * after a rejoin, so the satellite is served again). True when it was archived; false, changing
+   * nothing, when there is none or it is still exiting.
+   */
+  archive(satelliteId: Uint8Array, at: number): Promise<boolean>;
 
   /** Adds one verified transfer of `bytes` (ignored unless the exit is `exiting`). */
   addTransferred(satelliteId: Uint8Array, bytes: number): Promise<void>;

@@ -159,10 +159,23 @@ export interface ExitQueueItem {
 /** Where an exit on the node side stands, per satellite. */
 export type NodeExitState = 'exiting' | 'completed' | 'failed';
 
-/** The node's record of its exit from one satellite (`graceful_exit_status`). */
+/**
+ * What the operator chose when the node's monthly bandwidth allocation could not cover the exit:
+ * `exceed` it, or `wait` for the next period whenever it runs out (docs/exit.md).
+ */
+export type ExitBandwidthChoice = 'exceed' | 'wait';
+
+/** The node's record of its exit from one satellite (`graceful_exit_status`; archived ones in `graceful_exit_history`). */
 export interface NodeExitStatus {
   readonly satelliteId: Uint8Array;
   readonly state: NodeExitState;
+  readonly kind: ExitKind;
+  /** A partial exit's bytes to move; null for a full exit. */
+  readonly targetBytes: number | null;
+  /** How the satellite judges it (it says so when the exit starts). */
+  readonly policy: ExitPolicy;
+  /** The operator's bandwidth choice, when one was made; null: no allocation limits this exit. */
+  readonly bandwidth: ExitBandwidthChoice | null;
   readonly startedAt: number;
   /** Bytes held for the satellite when the exit started: progress is bytesDeleted / startingBytes. */
   readonly startingBytes: number;
@@ -177,6 +190,17 @@ export interface NodeExitStatus {
   readonly receipt: Uint8Array | null;
   /** True once every remaining piece of the satellite was removed after the exit finished. */
   readonly wiped: boolean;
+  /** When it was archived (a newer exit started, or the node rejoined); null for the current status. */
+  readonly archivedAt: number | null;
+}
+
+/**
+ * True when a finished exit still has to remove what the node holds for the satellite: a full
+ * exit (either outcome), or a failed partial one (the satellite disqualified the node). A partial
+ * exit that completed keeps the rest: the node stays.
+ */
+export function needsWipe(status: Pick<NodeExitStatus, 'state' | 'kind' | 'wiped'>): boolean {
+  return status.state !== 'exiting' && !status.wiped && !(status.kind === 'partial' && status.state === 'completed');
 }
 
 /** The percentage an exit has reached, from bytes deleted over starting bytes; never above 100. */

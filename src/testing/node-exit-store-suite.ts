@@ -57,6 +57,10 @@ export function nodeExitStoreSuite(setup: NodeExitStoreSuiteSetup): void {
       const expected: NodeExitStatus = {
         satelliteId: id,
         state: 'exiting',
+        kind: 'full',
+        targetBytes: null,
+        policy: 'transfer',
+        bandwidth: null,
         startedAt: T0,
         startingBytes: 2 ** 41 + 5,
         bytesTransferred: 0,
@@ -68,12 +72,50 @@ export function nodeExitStoreSuite(setup: NodeExitStoreSuiteSetup): void {
         failureReason: null,
         receipt: null,
         wiped: false,
+        archivedAt: null,
       };
       expect(await s.start(id, 2 ** 41 + 5, T0)).toEqual(expected);
       await s.addTransferred(id, 10);
       expect(await s.start(id, 7, T0 + HOUR)).toEqual({ ...expected, bytesTransferred: 10, piecesTransferred: 1 });
       expect(await s.get(id)).toEqual({ ...expected, bytesTransferred: 10, piecesTransferred: 1 });
       expect(await s.get(satelliteId())).toBeUndefined();
+    });
+
+    it('records what kind of exit starts: a partial one with its target, the policy, the bandwidth choice', async () => {
+      const s = await open();
+      const [a, b] = [satelliteId(), satelliteId()];
+      const partial = await s.start(a, 500, T0, { kind: 'partial', targetBytes: 2 ** 40 + 3, policy: 'transfer', bandwidth: 'wait' });
+      expect(partial).toMatchObject({ kind: 'partial', targetBytes: 2 ** 40 + 3, policy: 'transfer', bandwidth: 'wait', startingBytes: 500 });
+      expect(await s.start(a, 9, T0 + 1)).toEqual(partial);
+      expect(await s.start(b, 0, T0, { kind: 'full', targetBytes: null, policy: 'time-based', bandwidth: 'exceed' })).toMatchObject({
+        kind: 'full', targetBytes: null, policy: 'time-based', bandwidth: 'exceed',
+      });
+    });
+
+    it('archives a finished exit so another can start, and lists the archive', async () => {
+      const s = await open();
+      const [a, b] = [satelliteId(), satelliteId()];
+      await s.start(a, 500, T0, { kind: 'partial', targetBytes: 100, policy: 'transfer', bandwidth: null });
+      await s.start(b, 700, T0 + 1);
+      expect(await s.archive(a, T0 + 2)).toBe(false); // still exiting
+      expect(await s.archive(satelliteId(), T0 + 2)).toBe(false);
+      expect(await s.history()).toEqual([]);
+      await s.addDeleted(a, 100);
+      const finished = (await s.finish(a, finish({ at: T0 + 10 })))!;
+      expect(await s.archive(a, T0 + 20)).toBe(true);
+      expect(await s.get(a)).toBeUndefined();
+      expect(await s.archive(a, T0 + 21)).toBe(false);
+      expect(await s.history(a)).toEqual([{ ...finished, archivedAt: T0 + 20 }]);
+
+      const again = await s.start(a, 400, T0 + 30);
+      expect(again).toMatchObject({ kind: 'full', state: 'exiting', startedAt: T0 + 30, startingBytes: 400, bytesDeleted: 0, archivedAt: null });
+      await s.finish(a, finish({ state: 'failed', failureReason: 'DISQUALIFIED', at: T0 + 40 }));
+      await s.markWiped(a);
+      await s.archive(a, T0 + 50);
+      expect((await s.history(a)).map((h) => [h.startedAt, h.state, h.archivedAt, h.wiped])).toEqual([[T0, 'completed', T0 + 20, false], [T0 + 30, 'failed', T0 + 50, true]]);
+      expect(await s.history(b)).toEqual([]);
+      expect(await s.history()).toHaveLength(2);
+      expect((await s.list()).map((x) => toHex(x.satelliteId))).toEqual([toHex(b)]);
     });
 
     it('agrees on one start when starts race', async () => {
@@ -199,6 +241,15 @@ export function nodeExitStoreSuite(setup: NodeExitStoreSuiteSetup): void {
       await expect(s.finish(id, finish({ state: 'exiting' as never }))).rejects.toMatchObject(invalid);
       await expect(s.finish(id, finish({ receipt: 'signed' as never }))).rejects.toMatchObject(invalid);
       await expect(s.markWiped(short)).rejects.toMatchObject(invalid);
+      await expect(s.archive(short, T0)).rejects.toMatchObject(invalid);
+      await expect(s.history(short)).rejects.toMatchObject(invalid);
+      const fresh = satelliteId();
+      const full = { kind: 'full', targetBytes: null, policy: 'transfer', bandwidth: null } as const;
+      await expect(s.start(fresh, 1, T0, { ...full, bandwidth: 'sometimes' as never })).rejects.toMatchObject(invalid);
+      await expect(s.start(fresh, 1, T0, { ...full, kind: 'partial' })).rejects.toMatchObject(invalid);
+      await expect(s.start(fresh, 1, T0, { ...full, targetBytes: 5 })).rejects.toMatchObject(invalid);
+      await expect(s.start(fresh, 1, T0, { ...full, kind: 'partial', targetBytes: 5, policy: 'time-based' })).rejects.toMatchObject(invalid);
+      expect(await s.get(fresh)).toBeUndefined();
       expect(await s.get(id)).toEqual(before);
       expect(await s.list()).toEqual([before]);
     });
@@ -213,9 +264,15 @@ export function nodeExitStoreSuite(setup: NodeExitStoreSuiteSetup): void {
         await s.start(b, 800, T0 + 1);
         await s.finish(b, finish());
         await s.markWiped(b);
+        const c = satelliteId();
+        await s.start(c, 5, T0 + 2, { kind: 'partial', targetBytes: 5, policy: 'transfer', bandwidth: 'wait' });
+        await s.finish(c, finish());
+        await s.archive(c, T0 + 3);
         const list = await s.list();
+        const history = await s.history();
         const again = (store = await reopen(s));
         expect(await again.list()).toEqual(list);
+        expect(await again.history()).toEqual(history);
       });
     }
   });

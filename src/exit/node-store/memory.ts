@@ -2,10 +2,10 @@
  * The in-memory node exit store: tests and embedding. Same contract as the SQL stores (all pass
  * `nodeExitStoreSuite`).
  */
-import { compareBytes, toHex } from '../../core/bytes.js';
-import type { NodeExitFinish, NodeExitStore } from '../node-store.js';
+import { compareBytes, equalBytes, toHex } from '../../core/bytes.js';
+import { FULL_NODE_EXIT, type NodeExitFinish, type NodeExitStart, type NodeExitStore } from '../node-store.js';
 import type { NodeExitStatus } from '../types.js';
-import { requireCount, requireId, requireNodeExitFinish } from '../store/validate.js';
+import { requireCount, requireId, requireNodeExitFinish, requireNodeExitStart } from '../store/validate.js';
 
 /**
  * @example
@@ -17,17 +17,24 @@ import { requireCount, requireId, requireNodeExitFinish } from '../store/validat
  */
 export class MemoryNodeExitStore implements NodeExitStore {
   readonly #exits = new Map<string, NodeExitStatus>();
+  /** Archived exits, in the order they were archived. */
+  readonly #archive: NodeExitStatus[] = [];
 
-  async start(satelliteId: Uint8Array, startingBytes: number, at: number): Promise<NodeExitStatus> {
+  async start(satelliteId: Uint8Array, startingBytes: number, at: number, exit: NodeExitStart = FULL_NODE_EXIT): Promise<NodeExitStatus> {
     requireId(satelliteId, 'satelliteId');
     requireCount(startingBytes, 'startingBytes');
     requireCount(at, 'at');
+    requireNodeExitStart(exit);
     const key = toHex(satelliteId);
     let status = this.#exits.get(key);
     if (!status) {
       status = {
         satelliteId: satelliteId.slice(),
         state: 'exiting',
+        kind: exit.kind,
+        targetBytes: exit.targetBytes,
+        policy: exit.policy,
+        bandwidth: exit.bandwidth,
         startedAt: at,
         startingBytes,
         bytesTransferred: 0,
@@ -39,6 +46,7 @@ export class MemoryNodeExitStore implements NodeExitStore {
         failureReason: null,
         receipt: null,
         wiped: false,
+        archivedAt: null,
       };
       this.#exits.set(key, status);
     }
@@ -52,7 +60,24 @@ export class MemoryNodeExitStore implements NodeExitStore {
   }
 
   async list(): Promise<NodeExitStatus[]> {
-    return [...this.#exits.values()].sort((a, b) => a.startedAt - b.startedAt || compareBytes(a.satelliteId, b.satelliteId)).map(copy);
+    return [...this.#exits.values()].sort(oldestFirst).map(copy);
+  }
+
+  async history(satelliteId?: Uint8Array): Promise<NodeExitStatus[]> {
+    if (satelliteId !== undefined) requireId(satelliteId, 'satelliteId');
+    const mine = satelliteId === undefined ? this.#archive : this.#archive.filter((s) => equalBytes(s.satelliteId, satelliteId));
+    return [...mine].sort(oldestFirst).map(copy);
+  }
+
+  async archive(satelliteId: Uint8Array, at: number): Promise<boolean> {
+    requireId(satelliteId, 'satelliteId');
+    requireCount(at, 'at');
+    const key = toHex(satelliteId);
+    const status = this.#exits.get(key);
+    if (!status || status.state === 'exiting') return false;
+    this.#archive.push({ ...status, archivedAt: at });
+    this.#exits.delete(key);
+    return true;
   }
 
   async addTransferred(satelliteId: Uint8Array, bytes: number): Promise<void> {
@@ -102,6 +127,10 @@ export class MemoryNodeExitStore implements NodeExitStore {
     const status = this.#exits.get(key);
     if (status) this.#exits.set(key, change(status));
   }
+}
+
+function oldestFirst(a: NodeExitStatus, b: NodeExitStatus): number {
+  return a.startedAt - b.startedAt || compareBytes(a.satelliteId, b.satelliteId) || (a.archivedAt ?? 0) - (b.archivedAt ?? 0);
 }
 
 function copy(status: NodeExitStatus): NodeExitStatus {

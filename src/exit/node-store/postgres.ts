@@ -5,11 +5,11 @@
  */
 import { postgresExecutor } from '../../sql/executor.js';
 import { openMigratedPool, type PostgresStoreOptions } from '../../sql/postgres.js';
-import { GRACEFUL_EXIT_STATUS_POSTGRES } from './schema.js';
+import { GRACEFUL_EXIT_STATUS_POSTGRES, GRACEFUL_EXIT_V2_POSTGRES } from './schema.js';
 import { NODE_EXIT_STORE_NAME, SqlNodeExitStore } from './sql.js';
 
 /** Each entry moves the schema one version up; never edit one that has shipped, append instead. */
-const MIGRATIONS: readonly string[] = [GRACEFUL_EXIT_STATUS_POSTGRES];
+const MIGRATIONS: readonly string[] = [GRACEFUL_EXIT_STATUS_POSTGRES, GRACEFUL_EXIT_V2_POSTGRES];
 
 /** The node exit schema version this code writes. */
 export const NODE_EXIT_POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

@@ -8,21 +8,34 @@ import type { SqlDialect } from '../../sql/dialect.js';
 import { millis, optionalMillis } from '../../sql/dialect.js';
 import { sqlStatement, type SqlExecutor } from '../../sql/executor.js';
 import { bufferOf, plainBytes } from '../../sql/migrations.js';
-import type { NodeExitFinish, NodeExitStore } from '../node-store.js';
-import type { NodeExitState, NodeExitStatus } from '../types.js';
-import { requireCount, requireId, requireNodeExitFinish } from '../store/validate.js';
+import { FULL_NODE_EXIT, type NodeExitFinish, type NodeExitStart, type NodeExitStore } from '../node-store.js';
+import type { ExitBandwidthChoice, ExitKind, ExitPolicy, NodeExitState, NodeExitStatus } from '../types.js';
+import { requireCount, requireId, requireNodeExitFinish, requireNodeExitStart } from '../store/validate.js';
 
 /** This store's row in `handoff_schema_versions` (when it keeps its own database). */
 export const NODE_EXIT_STORE_NAME = 'node_exit';
 
+/** A status's columns, current or archived, in one order (what the archive copies). */
+const STATUS_COLUMNS = `satellite_id, state, kind, target_bytes, policy, bandwidth, started_at, starting_bytes, bytes_transferred,
+  pieces_transferred, pieces_failed, bytes_deleted, pieces_deleted, finished_at, failure_reason, receipt, wiped`;
+
 function statements(d: SqlDialect) {
-  const { text, time, bytes } = d.types;
+  const { text, time, bytes, count } = d.types;
   return {
     start: sqlStatement('node_exit_start', `
-      INSERT INTO graceful_exit_status (satellite_id, state, started_at, starting_bytes) VALUES ($1, 'exiting', $2, $3)
+      INSERT INTO graceful_exit_status (satellite_id, state, started_at, starting_bytes, kind, target_bytes, policy, bandwidth)
+      VALUES ($1, 'exiting', $2, $3, CAST($4 AS ${text}), CAST($5 AS ${count}), CAST($6 AS ${text}), CAST($7 AS ${text}))
       ON CONFLICT (satellite_id) DO NOTHING`),
     get: sqlStatement('node_exit_get', 'SELECT * FROM graceful_exit_status WHERE satellite_id = $1'),
     list: sqlStatement('node_exit_list', 'SELECT * FROM graceful_exit_status ORDER BY started_at, satellite_id'),
+    history: sqlStatement('node_exit_history', `
+      SELECT * FROM graceful_exit_history WHERE CAST($1 AS ${bytes}) IS NULL OR satellite_id = CAST($1 AS ${bytes})
+      ORDER BY started_at, satellite_id, archived_at`),
+    // Both guarded by the state: run in one transaction, they copy and remove a finished exit or nothing.
+    archive: sqlStatement('node_exit_archive', `
+      INSERT INTO graceful_exit_history (${STATUS_COLUMNS}, archived_at)
+      SELECT ${STATUS_COLUMNS}, CAST($2 AS ${time}) FROM graceful_exit_status WHERE satellite_id = $1 AND state <> 'exiting'`),
+    removeFinished: sqlStatement('node_exit_remove_finished', `DELETE FROM graceful_exit_status WHERE satellite_id = $1 AND state <> 'exiting'`),
     addTransferred: sqlStatement('node_exit_add_transferred', `
       UPDATE graceful_exit_status SET bytes_transferred = bytes_transferred + $2, pieces_transferred = pieces_transferred + 1
       WHERE satellite_id = $1 AND state = 'exiting'`),
@@ -44,6 +57,11 @@ function statements(d: SqlDialect) {
 interface Row {
   satellite_id: Uint8Array;
   state: string;
+  kind: string;
+  target_bytes: number | string | null;
+  policy: string;
+  bandwidth: string | null;
+  archived_at?: number | Date;
   started_at: number | Date;
   starting_bytes: number | string;
   bytes_transferred: number | string;
@@ -75,12 +93,13 @@ export abstract class SqlNodeExitStore implements NodeExitStore {
     this.#s = statements(executor.dialect);
   }
 
-  async start(satelliteId: Uint8Array, startingBytes: number, at: number): Promise<NodeExitStatus> {
+  async start(satelliteId: Uint8Array, startingBytes: number, at: number, exit: NodeExitStart = FULL_NODE_EXIT): Promise<NodeExitStatus> {
     requireId(satelliteId, 'satelliteId');
     requireCount(startingBytes, 'startingBytes');
     requireCount(at, 'at');
+    requireNodeExitStart(exit);
     const id = bufferOf(satelliteId);
-    await this.#sql.run(this.#s.start, [id, this.#sql.dialect.time(at), startingBytes]);
+    await this.#sql.run(this.#s.start, [id, this.#sql.dialect.time(at), startingBytes, exit.kind, exit.targetBytes, exit.policy, exit.bandwidth]);
     // The row exists from here on (this start's, or an earlier one's, unchanged).
     const rows = await this.#sql.rows<Row>(this.#s.get, [id]);
     return fromRow(rows[0]!);
@@ -94,6 +113,25 @@ export abstract class SqlNodeExitStore implements NodeExitStore {
 
   async list(): Promise<NodeExitStatus[]> {
     return (await this.#sql.rows<Row>(this.#s.list, [])).map(fromRow);
+  }
+
+  async history(satelliteId?: Uint8Array): Promise<NodeExitStatus[]> {
+    if (satelliteId !== undefined) requireId(satelliteId, 'satelliteId');
+    return (await this.#sql.rows<Row>(this.#s.history, [satelliteId === undefined ? null : bufferOf(satelliteId)])).map(fromRow);
+  }
+
+  async archive(satelliteId: Uint8Array, at: number): Promise<boolean> {
+    requireId(satelliteId, 'satelliteId');
+    requireCount(at, 'at');
+    const id = bufferOf(satelliteId);
+    const current = (await this.#sql.rows<Row>(this.#s.get, [id]))[0];
+    if (current === undefined || current.state === 'exiting') return false;
+    // A finished exit stays finished: the guarded statements below archive exactly what was read.
+    await this.#sql.transaction([
+      { statement: this.#s.archive, values: [id, this.#sql.dialect.time(at)] },
+      { statement: this.#s.removeFinished, values: [id] },
+    ]);
+    return true;
   }
 
   async addTransferred(satelliteId: Uint8Array, bytes: number): Promise<void> {
@@ -135,6 +173,10 @@ function fromRow(row: Row): NodeExitStatus {
   return {
     satelliteId: plainBytes(row.satellite_id),
     state: row.state as NodeExitState,
+    kind: row.kind as ExitKind,
+    targetBytes: row.target_bytes === null ? null : Number(row.target_bytes),
+    policy: row.policy as ExitPolicy,
+    bandwidth: row.bandwidth as ExitBandwidthChoice | null,
     startedAt: millis(row.started_at),
     startingBytes: Number(row.starting_bytes),
     bytesTransferred: Number(row.bytes_transferred),
@@ -146,5 +188,6 @@ function fromRow(row: Row): NodeExitStatus {
     failureReason: row.failure_reason,
     receipt: row.receipt === null ? null : plainBytes(row.receipt),
     wiped: Number(row.wiped) === 1,
+    archivedAt: row.archived_at === undefined ? null : millis(row.archived_at),
   };
 }

@@ -6,11 +6,11 @@
 import type Database from 'better-sqlite3';
 import { sqliteExecutor } from '../../sql/executor.js';
 import { openMigratedSqlite, type SqliteStoreOptions } from '../../sql/sqlite.js';
-import { GRACEFUL_EXIT_STATUS_SQLITE } from './schema.js';
+import { GRACEFUL_EXIT_STATUS_SQLITE, GRACEFUL_EXIT_V2_SQLITE } from './schema.js';
 import { NODE_EXIT_STORE_NAME, SqlNodeExitStore } from './sql.js';
 
 /** Each entry moves the schema one version up; never edit one that has shipped, append instead. */
-const MIGRATIONS: readonly string[] = [GRACEFUL_EXIT_STATUS_SQLITE];
+const MIGRATIONS: readonly string[] = [GRACEFUL_EXIT_STATUS_SQLITE, GRACEFUL_EXIT_V2_SQLITE];
 
 /** The node exit schema version this code writes (in a database of its own). */
 export const NODE_EXIT_SQLITE_SCHEMA_VERSION = MIGRATIONS.length;

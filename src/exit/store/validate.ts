@@ -8,7 +8,7 @@ import type { SegmentCursor } from '../../metainfo/metabase/types.js';
 import { requirePosition } from '../../metainfo/metabase/position.js';
 import { ID_LENGTH, PIECE_ID_LENGTH, requireBytes, requireCount } from '../../metainfo/metabase/validate.js';
 import type { FinishedItem, FinishExit, ListExits, NewExit, NewExitQueueItem } from '../queue-store.js';
-import type { NodeExitFinish } from '../node-store.js';
+import type { NodeExitFinish, NodeExitStart } from '../node-store.js';
 import { EXIT_FAILURE_REASONS, EXIT_KINDS, EXIT_POLICIES, TRANSFER_ERRORS, type TransferError } from '../types.js';
 
 export { requireCount };
@@ -118,4 +118,12 @@ export function requireNodeExitFinish(finish: NodeExitFinish): void {
   }
   requireBytes(finish.receipt, 'finish.receipt');
   requireCount(finish.at, 'finish.at');
+}
+
+/** A node exit's kind, target, policy and bandwidth choice, as {@link requireNewExit} plus the choice. */
+export function requireNodeExitStart(exit: NodeExitStart): void {
+  requireNewExit(exit);
+  if (exit.bandwidth !== null && exit.bandwidth !== 'exceed' && exit.bandwidth !== 'wait') {
+    throw new InvalidArgumentError(`"exit.bandwidth" expected exceed, wait or null, got ${String(exit.bandwidth)}`);
+  }
 }

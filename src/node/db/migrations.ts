@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import { FailedPreconditionError } from '../../core/errors.js';
-import { GRACEFUL_EXIT_STATUS_SQLITE } from '../../exit/node-store/schema.js';
+import { GRACEFUL_EXIT_STATUS_SQLITE, GRACEFUL_EXIT_V2_SQLITE } from '../../exit/node-store/schema.js';
 
 export const NODE_DB_MIGRATIONS: readonly string[] = [
   `
@@ -53,6 +53,9 @@ export const NODE_DB_MIGRATIONS: readonly string[] = [
   // Graceful exit, one row per satellite the node is exiting or has exited: the same text a
   // standalone SqliteNodeExitStore migrates with (NodeDatabase.exits reads and writes it).
   GRACEFUL_EXIT_STATUS_SQLITE,
+  // Graceful exit, step 2: partial and time-based exits, the bandwidth choice, and the archive of
+  // finished exits (docs/exit.md, "More than the MVP").
+  GRACEFUL_EXIT_V2_SQLITE,
 ];
 
 /** Brings `db` to the latest schema in one transaction. Refuses a database from a newer version. */

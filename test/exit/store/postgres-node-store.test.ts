@@ -12,7 +12,7 @@ describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL node exit store', ()
     name: 'PostgreSQL',
     async open() {
       const store = await PostgresNodeExitStore.open({ connectionString: db.url });
-      await sql(db.url, 'TRUNCATE graceful_exit_status');
+      await sql(db.url, 'TRUNCATE graceful_exit_status, graceful_exit_history');
       return store;
     },
     async reopen(store) {

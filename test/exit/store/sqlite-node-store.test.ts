@@ -43,6 +43,8 @@ async function inNodeDatabase(path: string): Promise<NodeExitStore> {
     start: (...args) => exits.start(...args),
     get: (...args) => exits.get(...args),
     list: () => exits.list(),
+    history: (...args) => exits.history(...args),
+    archive: (...args) => exits.archive(...args),
     addTransferred: (...args) => exits.addTransferred(...args),
     addFailed: (...args) => exits.addFailed(...args),
     addDeleted: (...args) => exits.addDeleted(...args),
@@ -85,8 +87,9 @@ describe('SQLite node exit store schema', () => {
     node.close();
     const migrated = new Database(join(dir, 'node-schema.db'), { readonly: true });
     const schema = (db: Database.Database) => ({
-      sql: db.prepare(`SELECT sql FROM sqlite_master WHERE tbl_name = 'graceful_exit_status' ORDER BY name`).all(),
+      sql: db.prepare(`SELECT sql FROM sqlite_master WHERE tbl_name IN ('graceful_exit_status', 'graceful_exit_history') ORDER BY name`).all(),
       columns: db.pragma('table_xinfo(graceful_exit_status)'),
+      history: db.pragma('table_xinfo(graceful_exit_history)'),
     });
     expect(schema(migrated)).toEqual(schema(standalone));
     expect(schema(migrated).columns).not.toEqual([]);
@@ -125,6 +128,25 @@ describe('NodeDatabase.exits', () => {
       raw.close();
     } finally {
       reopened.close();
+    }
+  });
+
+  it('works on a database whose exits came before kinds and the archive (schema 3): each is a full exit by transfer', async () => {
+    const path = join(dir, 'v3.db');
+    const old = new Database(path);
+    for (const step of NODE_DB_MIGRATIONS.slice(0, 3)) old.exec(step);
+    old.pragma('user_version = 3');
+    const id = satelliteId();
+    old.prepare(`INSERT INTO graceful_exit_status (satellite_id, state, started_at, starting_bytes, finished_at, receipt) VALUES (?, 'completed', 1, 700, 2, X'01')`).run(Buffer.from(id));
+    old.close();
+
+    const db = await NodeDatabase.open({ path });
+    try {
+      expect(await db.exits.get(id)).toMatchObject({ state: 'completed', kind: 'full', targetBytes: null, policy: 'transfer', bandwidth: null, startingBytes: 700, archivedAt: null });
+      expect(await db.exits.archive(id, 3)).toBe(true);
+      expect(await db.exits.history(id)).toMatchObject([{ startingBytes: 700, archivedAt: 3 }]);
+    } finally {
+      db.close();
     }
   });
 });
