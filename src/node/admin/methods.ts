@@ -1,0 +1,94 @@
+/**
+ * The storage node's admin RPCs, served on its admin endpoint to its own identity only: the
+ * satellites it serves, starting graceful exits, their status, and a stream of their progress.
+ */
+import { s, type Infer } from '../../codec/index.js';
+import { MAX_RECEIPT_BYTES } from '../../exit/messages.js';
+import { streamMethod, unaryMethod } from '../../rpc/method.js';
+
+const Id = s.bytes({ length: 32 });
+const Count = s.int({ min: 0 });
+const Time = s.int({ min: 0 });
+
+/** One exit as the node records it, with its satellite's address and percent complete. */
+export const AdminExitStatus = s.object({
+  satelliteId: Id,
+  /** Empty when the node no longer knows the satellite's address. */
+  satelliteAddress: s.string({ max: 256 }),
+  state: s.enum(['exiting', 'completed', 'failed']),
+  /** Bytes deleted over bytes held at the start, 0–100 (100 once completed). */
+  percent: s.float({ min: 0, max: 100 }),
+  startedAt: Time,
+  finishedAt: s.nullable(Time),
+  startingBytes: Count,
+  bytesTransferred: Count,
+  piecesTransferred: Count,
+  piecesFailed: Count,
+  bytesDeleted: Count,
+  piecesDeleted: Count,
+  failureReason: s.nullable(s.string({ max: 512 })),
+  /** The satellite's signed receipt, encoded (`decodeExitReceipt`), once finished. */
+  receipt: s.nullable(s.bytes({ max: MAX_RECEIPT_BYTES })),
+  /** Every remaining piece of the satellite was removed after the end. */
+  wiped: s.bool(),
+});
+export type AdminExitStatus = Infer<typeof AdminExitStatus>;
+
+/** A satellite the node serves, with the space its pieces take and its exit, if any. */
+export const AdminSatellite = s.object({
+  id: Id,
+  address: s.string({ max: 256 }),
+  usedBytes: Count,
+  trustedSince: Time,
+  exit: s.nullable(AdminExitStatus),
+});
+export type AdminSatellite = Infer<typeof AdminSatellite>;
+
+const MAX_SATELLITES = 10_000;
+
+export const NodeAdminListSatellites = unaryMethod(
+  'NodeAdmin.ListSatellites',
+  s.object({}),
+  s.object({ nodeId: Id, satellites: s.array(AdminSatellite, { max: MAX_SATELLITES }) }),
+);
+
+/**
+ * Starts graceful exits: from one satellite, or from every one not exited yet. Cannot be
+ * cancelled. The scope is a variant so other kinds of exit can join it without a new method.
+ */
+export const NodeAdminStartExit = unaryMethod(
+  'NodeAdmin.StartExit',
+  s.variant('scope', {
+    one: s.object({ satelliteId: Id }),
+    all: s.object({}),
+  }),
+  s.object({
+    /** One entry per satellite asked: its exit status, or why it refused (a typed error's code and message). */
+    results: s.array(
+      s.object({
+        satelliteId: Id,
+        status: s.nullable(AdminExitStatus),
+        error: s.nullable(s.object({ code: s.string({ max: 64 }), message: s.string({ max: 2048 }) })),
+      }),
+      { max: MAX_SATELLITES },
+    ),
+  }),
+);
+
+export const NodeAdminExitStatus = unaryMethod(
+  'NodeAdmin.ExitStatus',
+  s.object({}),
+  s.object({ nodeId: Id, exits: s.array(AdminExitStatus, { max: MAX_SATELLITES }) }),
+);
+
+/**
+ * Progress of exits as it happens. The client sends one message naming the satellites to watch
+ * (none: every exit in progress); the node answers with their current status, then each change,
+ * and ends the stream once every watched exit has finished. Changes coming faster than the
+ * client reads are merged: it always gets the latest status of each exit.
+ */
+export const NodeAdminWatchExits = streamMethod(
+  'NodeAdmin.WatchExits',
+  s.object({ satelliteIds: s.array(Id, { max: MAX_SATELLITES }) }),
+  AdminExitStatus,
+);

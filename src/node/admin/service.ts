@@ -1,0 +1,129 @@
+/**
+ * The storage node's admin handlers (methods.ts), registered owner-only on its admin endpoint.
+ */
+import { toHex } from '../../core/bytes.js';
+import { isHandoffError } from '../../core/errors.js';
+import { exitPercent, type NodeExitStatus } from '../../exit/types.js';
+import type { OwnerOnlyRegistry } from '../../admin/owner-only.js';
+import type { StorageNode } from '../storage-node.js';
+import { NodeAdminExitStatus, NodeAdminListSatellites, NodeAdminStartExit, NodeAdminWatchExits, type AdminExitStatus } from './methods.js';
+import type { ExitProgressFeed } from './progress-feed.js';
+
+/** What the admin handlers use of a storage node. */
+export type NodeAdminTarget = Pick<StorageNode, 'id' | 'db' | 'storage' | 'exitSatellite' | 'exitStatuses'>;
+
+/**
+ * Registers `NodeAdmin.*` for `node`; `progress` must be fed by the node's `onExitProgress`.
+ *
+ * @example
+ * ```ts
+ * const feed = new ExitProgressFeed();
+ * const node = await StorageNode.start({ ...options, onExitProgress: feed.publish });
+ * await AdminEndpoint.start({ identity: node.identity, addressFile, register: (admin) => registerNodeAdmin(admin, node, feed) });
+ * ```
+ */
+export function registerNodeAdmin(admin: OwnerOnlyRegistry, node: NodeAdminTarget, progress: ExitProgressFeed): void {
+  const addressOf = (satelliteId: Uint8Array): string => node.db.trustedSatellite(satelliteId)?.address ?? '';
+  const view = (status: NodeExitStatus): AdminExitStatus => toAdminExitStatus(status, addressOf(status.satelliteId));
+
+  admin.unary(NodeAdminListSatellites, async () => {
+    const exits = new Map((await node.exitStatuses()).map((e) => [toHex(e.satelliteId), e]));
+    return {
+      nodeId: node.id.bytes,
+      satellites: node.db.trustedSatellites().map((satellite) => {
+        const exit = exits.get(toHex(satellite.id));
+        return { id: satellite.id, address: satellite.address, usedBytes: node.storage.usedBytes(satellite.id), trustedSince: satellite.addedAt, exit: exit === undefined ? null : view(exit) };
+      }),
+    };
+  });
+
+  admin.unary(NodeAdminStartExit, async (request) => {
+    let ids: Uint8Array[];
+    if (request.scope === 'one') ids = [request.satelliteId];
+    else {
+      const started = new Set((await node.exitStatuses()).map((e) => toHex(e.satelliteId)));
+      ids = node.db.trustedSatellites().map((s) => s.id).filter((id) => !started.has(toHex(id)));
+    }
+    const results = [];
+    for (const satelliteId of ids) {
+      try {
+        results.push({ satelliteId, status: view(await node.exitSatellite(satelliteId)), error: null });
+      } catch (err) {
+        const code = isHandoffError(err) ? err.code : 'Internal';
+        results.push({ satelliteId, status: null, error: { code, message: (err instanceof Error ? err.message : String(err)).slice(0, 2048) } });
+      }
+    }
+    return { results };
+  });
+
+  admin.unary(NodeAdminExitStatus, async () => ({ nodeId: node.id.bytes, exits: (await node.exitStatuses()).map(view) }));
+
+  admin.stream(NodeAdminWatchExits, async (stream, ctx) => {
+    const request = await stream.receive();
+    const asked = new Set((request?.satelliteIds ?? []).map(toHex));
+    /** The newest status of each watched exit not sent yet. */
+    const pending = new Map<string, NodeExitStatus>();
+    let wake: (() => void) | undefined;
+    let watched: Set<string> | undefined; // undefined until the snapshot is read: keep everything meanwhile
+    const keep = (status: NodeExitStatus): void => {
+      const key = toHex(status.satelliteId);
+      if (watched !== undefined && !watched.has(key)) return;
+      const known = pending.get(key);
+      if (known === undefined || fresher(status, known)) pending.set(key, status);
+      wake?.();
+    };
+    const unsubscribe = progress.subscribe(keep);
+    const onAbort = (): void => wake?.();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const snapshot = await node.exitStatuses();
+      const chosen = snapshot.filter((s) => (asked.size === 0 ? s.state === 'exiting' : asked.has(toHex(s.satelliteId))));
+      watched = new Set(chosen.map((s) => toHex(s.satelliteId)));
+      for (const key of pending.keys()) if (!watched.has(key)) pending.delete(key);
+      for (const status of chosen) keep(status);
+      const open = new Set(chosen.filter((s) => s.state === 'exiting').map((s) => toHex(s.satelliteId)));
+      for (;;) {
+        for (const [key, status] of pending) {
+          pending.delete(key);
+          await stream.send(view(status));
+          if (status.state !== 'exiting') open.delete(key);
+        }
+        if (open.size === 0 || ctx.signal.aborted) return;
+        if (pending.size === 0) await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    } finally {
+      unsubscribe();
+      ctx.signal.removeEventListener('abort', onAbort);
+    }
+  });
+}
+
+/** The admin view of a node's exit status. */
+export function toAdminExitStatus(status: NodeExitStatus, satelliteAddress: string): AdminExitStatus {
+  return {
+    satelliteId: status.satelliteId,
+    satelliteAddress,
+    state: status.state,
+    percent: exitPercent(status),
+    startedAt: status.startedAt,
+    finishedAt: status.finishedAt,
+    startingBytes: status.startingBytes,
+    bytesTransferred: status.bytesTransferred,
+    piecesTransferred: status.piecesTransferred,
+    piecesFailed: status.piecesFailed,
+    bytesDeleted: status.bytesDeleted,
+    piecesDeleted: status.piecesDeleted,
+    failureReason: status.failureReason,
+    receipt: status.receipt,
+    wiped: status.wiped,
+  };
+}
+
+/** True when `a` is a later state of the same exit than `b` (finished beats exiting; counters only grow). */
+function fresher(a: NodeExitStatus, b: NodeExitStatus): boolean {
+  if ((a.state !== 'exiting') !== (b.state !== 'exiting')) return a.state !== 'exiting';
+  if (a.wiped !== b.wiped) return a.wiped;
+  const work = (s: NodeExitStatus): number => s.piecesTransferred + s.piecesFailed + s.piecesDeleted;
+  return work(a) >= work(b);
+}
