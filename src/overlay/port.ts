@@ -28,6 +28,14 @@ export interface OverlayStore {
   setStatus(change: StatusChange): Promise<NodeRecord | undefined>;
 
   /**
+   * Brings an `exited` node back to `active` (compare-and-swap on `exited`), recording
+   * `rejoinedAt` = `at` ({@link applyRejoin}) — the only way out of `exited`. The graceful exit
+   * coordinator calls it for a node whose exit completed. Returns the record, or `undefined` when
+   * the node is unknown or not `exited` (nothing changes).
+   */
+  rejoin(id: Uint8Array, at: number): Promise<NodeRecord | undefined>;
+
+  /**
    * Up to `count` distinct nodes, random among those that are `active` (never exiting, exited or
    * disqualified), neither suspended nor offline, were heard from within the online window, have
    * at least `minFreeBytes`, and are not `excluded`. Fewer (possibly none) when fewer are

@@ -5,7 +5,10 @@
 import { InvalidArgumentError } from '../core/errors.js';
 
 export const NODE_STATUSES = ['active', 'exiting', 'exited', 'disqualified'] as const;
-/** `exited` and `disqualified` are final. */
+/**
+ * `disqualified` is final. `exited` is final for every status change but one: a node that
+ * completed a graceful exit may rejoin ({@link OverlayStore.rejoin}), back to `active`.
+ */
 export type NodeStatus = (typeof NODE_STATUSES)[number];
 
 /** One node in the registry. Times are milliseconds since the epoch; `null` = not happened. */
@@ -55,6 +58,11 @@ export interface NodeRecord {
   readonly auditTotalCount: number;
   /** Latest reputation update (`null`: never audited). */
   readonly lastAuditAt: number | null;
+  /**
+   * When the node last came back after a completed graceful exit (`null`: never). It keeps its id,
+   * join date and reputation; its escrow (held amount) period runs from here (docs/exit.md).
+   */
+  readonly rejoinedAt: number | null;
 }
 
 /** What a node that just joined holds beyond its check-in: online, not suspended, a clean reputation. */
@@ -70,6 +78,7 @@ export const NEW_NODE_STATE = Object.freeze({
   auditSuccessCount: 0,
   auditTotalCount: 0,
   lastAuditAt: null,
+  rejoinedAt: null,
 } as const);
 
 /** One attempt to reach a node (the satellite's dial, or a check-in's dial-back). */
@@ -154,7 +163,10 @@ export interface UploadSelection {
   readonly now: number;
 }
 
-/** Status changes that may ever happen; everything out of `exited` or `disqualified` is refused. */
+/**
+ * Status changes that may ever happen; everything out of `exited` or `disqualified` is refused.
+ * (An exited node's rejoin is not a status change: {@link OverlayStore.rejoin} alone makes it.)
+ */
 const TRANSITIONS: Readonly<Record<NodeStatus, readonly NodeStatus[]>> = {
   active: ['exiting', 'disqualified'],
   // Back to active: an exit abandoned without fault (the exit coordinator decides).
@@ -196,6 +208,15 @@ export function applyStatusChange(node: NodeRecord, change: StatusChange): NodeR
       // An abandoned exit leaves no half-started exit behind.
       return { ...node, status: 'active', exitStartedAt: null };
   }
+}
+
+/**
+ * The record after a rejoin: `active` again from `at`, with the exit's dates cleared (the exit's
+ * record keeps them); id, join date, contact and reputation are kept. Only an `exited` node
+ * rejoins — the store checks.
+ */
+export function applyRejoin(node: NodeRecord, at: number): NodeRecord {
+  return { ...node, status: 'active', rejoinedAt: at, exitStartedAt: null, exitFinishedAt: null };
 }
 
 /** Checks a node id's length (`"id" expected 32 bytes, got 31`). */

@@ -153,6 +153,32 @@ export function overlayStoreSuite(setup: OverlayStoreSuiteSetup): void {
       expect(await s.get(id!)).toEqual(before);
     });
 
+    it('lets an exited node rejoin, active again and selectable, keeping its id, join date and reputation; nothing else leaves exited', async () => {
+      const s = await open();
+      const [id, other] = await nodes(s, 2);
+      await s.updateReputation(id!, { kind: 'audit', success: false, lambda: 0.95, weight: 1, at: T0 + 1 });
+      expect(await s.rejoin(id!, T0 + 2)).toBeUndefined(); // active: nothing to rejoin
+      await s.setStatus({ id: id!, from: 'active', to: 'exiting', at: T0 + 3 });
+      expect(await s.rejoin(id!, T0 + 4)).toBeUndefined(); // exiting: not yet
+      const exited = (await s.setStatus({ id: id!, from: 'exiting', to: 'exited', at: T0 + 5 }))!;
+      await expect(s.setStatus({ id: id!, from: 'exited', to: 'active', at: T0 + 6 })).rejects.toMatchObject({ name: 'InvalidArgumentError' });
+      expect(await s.get(id!)).toEqual(exited);
+
+      const back = await s.rejoin(id!, T0 + 7);
+      expect(back).toEqual({ ...exited, status: 'active', rejoinedAt: T0 + 7, exitStartedAt: null, exitFinishedAt: null });
+      expect(await s.get(id!)).toEqual(back);
+      expect(back).toMatchObject({ joinedAt: exited.joinedAt, auditBeta: exited.auditBeta, auditTotalCount: 1 });
+      expect(await s.rejoin(id!, T0 + 8)).toBeUndefined(); // once
+      const picked = await s.selectForUpload({ count: 2, minFreeBytes: 0, onlineWindowMs: HOUR, now: T0 + 9 });
+      expect(ids(picked)).toEqual(ids([{ id: id! }, { id: other! }] as NodeRecord[]));
+
+      await s.setStatus({ id: other!, from: 'active', to: 'disqualified', at: T0 + 10, reason: 'audits' });
+      expect(await s.rejoin(other!, T0 + 11)).toBeUndefined(); // a disqualified node never comes back
+      expect(await s.rejoin(nodeId(), T0 + 11)).toBeUndefined();
+      await expect(s.rejoin(new Uint8Array(31), T0)).rejects.toMatchObject({ name: 'InvalidArgumentError' });
+      await expect(s.rejoin(id!, -1)).rejects.toMatchObject({ name: 'InvalidArgumentError' });
+    });
+
     it('lets exactly one of two racing status changes win', async () => {
       const s = await open();
       const [id] = await nodes(s, 1);

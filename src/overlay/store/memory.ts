@@ -5,6 +5,7 @@ import { toHex } from '../../core/bytes.js';
 import type { OverlayStore } from '../port.js';
 import {
   applyContact,
+  applyRejoin,
   applyReputationUpdate,
   applyStatusChange,
   applySuspension,
@@ -107,6 +108,17 @@ export class MemoryOverlayStore implements OverlayStore {
     const node = this.#nodes.get(key);
     if (!node || node.status !== change.from) return undefined;
     const next = applyStatusChange(node, change);
+    this.#nodes.set(key, next);
+    return copy(next);
+  }
+
+  async rejoin(id: Uint8Array, at: number): Promise<NodeRecord | undefined> {
+    assertNodeId(id);
+    assertTime(at, 'at');
+    const key = toHex(id);
+    const node = this.#nodes.get(key);
+    if (!node || node.status !== 'exited') return undefined;
+    const next = applyRejoin(node, at);
     this.#nodes.set(key, next);
     return copy(next);
   }

@@ -57,6 +57,10 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX IF NOT EXISTS overlay_contact_windows_start ON overlay_contact_windows (window_start);
   `,
+  // 3: a node that completed a graceful exit may rejoin (docs/exit.md): when it last did.
+  `
+  ALTER TABLE overlay_nodes ADD COLUMN IF NOT EXISTS rejoined_at timestamptz;
+  `,
 ];
 
 /** The overlay schema version this code writes. */

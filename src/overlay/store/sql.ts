@@ -70,6 +70,11 @@ function statements(d: SqlDialect) {
         disqualified_reason = CASE CAST($3 AS ${text}) WHEN 'disqualified' THEN CAST($5 AS ${text}) ELSE disqualified_reason END
       WHERE id = $1 AND status = CAST($2 AS ${text})
       RETURNING *`),
+    // The only way out of `exited` (applyRejoin): the WHERE on the status is the compare-and-swap.
+    rejoin: sqlStatement('overlay_rejoin', `
+      UPDATE overlay_nodes SET status = 'active', rejoined_at = $2, exit_started_at = NULL, exit_finished_at = NULL
+      WHERE id = $1 AND status = 'exited'
+      RETURNING *`),
     // ORDER BY random() reads every eligible row: fine for thousands of nodes (see docs of selectForUpload).
     selectForUpload: sqlStatement('overlay_select_for_upload', `
       SELECT * FROM overlay_nodes
@@ -137,6 +142,7 @@ interface Row {
   audit_success_count: number | string;
   audit_total_count: number | string;
   last_audit_at: number | Date | null;
+  rejoined_at: number | Date | null;
 }
 
 /**
@@ -182,6 +188,13 @@ export abstract class SqlOverlayStore implements OverlayStore {
     assertStatusChange(change);
     const values = [bufferOf(change.id), change.from, change.to, this.#sql.dialect.time(change.at), change.reason ?? null];
     const rows = await this.#sql.rows<Row>(this.#s.setStatus, values);
+    return rows[0] && fromRow(rows[0]);
+  }
+
+  async rejoin(id: Uint8Array, at: number): Promise<NodeRecord | undefined> {
+    assertNodeId(id);
+    assertTime(at, 'at');
+    const rows = await this.#sql.rows<Row>(this.#s.rejoin, [bufferOf(id), this.#sql.dialect.time(at)]);
     return rows[0] && fromRow(rows[0]);
   }
 
@@ -291,5 +304,6 @@ function fromRow(row: Row): NodeRecord {
     auditSuccessCount: Number(row.audit_success_count),
     auditTotalCount: Number(row.audit_total_count),
     lastAuditAt: optionalMillis(row.last_audit_at),
+    rejoinedAt: optionalMillis(row.rejoined_at),
   };
 }

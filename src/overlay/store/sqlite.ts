@@ -54,6 +54,10 @@ const MIGRATIONS: readonly string[] = [
   -- Pruning deletes by age across nodes.
   CREATE INDEX IF NOT EXISTS overlay_contact_windows_start ON overlay_contact_windows (window_start);
   `,
+  // 3: a node that completed a graceful exit may rejoin (docs/exit.md): when it last did.
+  `
+  ALTER TABLE overlay_nodes ADD COLUMN rejoined_at INTEGER;
+  `,
 ];
 
 /** The overlay schema version this code writes. */
