@@ -194,9 +194,13 @@ for (const transport of ['memory', 'tcp'] as const) {
       network = await ExitNetwork.start({ transport, nodes: 8, redundancy: NO_SPARE, exit: { gatherBatchSize: 1 } });
       const uplink = await network.uplink();
       await uplink.createBucket('bucket');
-      for (const { key, data } of OBJECTS) await uplink.upload('bucket', key, data);
+      const streams = [];
+      for (const { key, data } of OBJECTS) streams.push((await uplink.upload('bucket', key, data)).streamId);
       const before = await pieceDigests(network);
-      const leaving = network.busiest();
+      // A node holding pieces of both objects about to move.
+      const segments = await allSegments(network);
+      const holds = (h: ExitNodeHandle, streamId: Uint8Array) => segments.some((seg) => equalBytes(seg.streamId, streamId) && seg.pieces.some((p) => equalBytes(p.nodeId, h.identity.publicKey)));
+      const leaving = network.nodes.find((h) => holds(h, streams[1]!) && holds(h, streams[2]!))!;
       const satelliteId = network.satellite.id.bytes;
       const mine = await piecesOn(network, leaving.identity.publicKey);
 
@@ -240,12 +244,15 @@ for (const transport of ['memory', 'tcp'] as const) {
       const uplink = await network.uplink();
       await uplink.createBucket('bucket');
       const original = patterned(2 * TEST_SEGMENT_SIZE + 99, 36);
-      await uplink.upload('bucket', 'original', original);
+      const info = await uplink.upload('bucket', 'original', original);
       await uplink.copyObject('bucket', 'original', 'copy-1');
       await uplink.copyObject('bucket', 'original', 'copies/copy-2');
       for (const { key, data } of OBJECTS) await uplink.upload('bucket', key, data);
       const before = await pieceDigests(network);
-      const leaving = network.busiest();
+      // A node holding a piece of the original (and so of its copies), the busiest of those.
+      const originalNodes = (await allSegments(network)).filter((seg) => equalBytes(seg.streamId, info.streamId)).flatMap((seg) => seg.pieces.map((p) => p.nodeId));
+      const holders = network.nodes.filter((h) => originalNodes.some((id) => equalBytes(id, h.identity.publicKey)));
+      const leaving = holders.sort((a, b) => b.pieces.usedBytes() - a.pieces.usedBytes())[0]!;
       const satelliteId = network.satellite.id.bytes;
       const mine = await piecesOn(network, leaving.identity.publicKey);
       const distinct = new Set(mine.map((m) => toHex(m.pieceId))).size;
