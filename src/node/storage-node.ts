@@ -9,6 +9,7 @@ import { Identity } from '../crypto/identity.js';
 import { NodeId } from '../crypto/node-id.js';
 import { SettleOrders } from '../orders/settlement.js';
 import { CheckIn, type CheckInResponse } from '../overlay/checkin.js';
+import { Ping } from '../durability/contact/methods.js';
 import { registerPiecestore } from '../piecestore/service.js';
 import { RetainService, type RetainConfig } from '../durability/gc/retain-service.js';
 import type { PieceStore } from '../piecestore/store.js';
@@ -120,6 +121,8 @@ export class StorageNode {
     }
     const server = new RpcServer({ identity, onError: (err, method) => options.onError?.(err, method) });
     registerPiecestore(server, { identity, pieces: options.storage, db: options.db, trusted: (id) => options.db.isTrusted(id), clock });
+    // The satellite's contact check: answering proves the node is up, as itself (the handshake).
+    server.unary(Ping, () => ({}));
     const listener = await server.listen(options.transport, options.address);
     const node = new StorageNode(options, identity, server, listener);
     try {

@@ -18,3 +18,16 @@ export {
   type RepairQueueStore, type RepairQueueItem, type NewRepairItem,
 } from '../durability/repair/index.js';
 export type { NodeRecord, NodeStatus } from '../overlay/types.js';
+export { ContactService, contactConfig, DEFAULT_CONTACT_CONFIG, OFFLINE_SUSPENSION_REASON, type ContactConfig, type ContactResult, type ContactPass } from '../durability/contact/index.js';
+export {
+  applyAuditOutcome,
+  reputationConfig,
+  DEFAULT_REPUTATION_CONFIG,
+  AUDIT_DISQUALIFICATION_REASON,
+  UNKNOWN_SUSPENSION_REASON,
+  auditScore,
+  unknownScore,
+  type AuditOutcome,
+  type ReputationConfig,
+} from '../durability/reputation.js';
+export { isHealthy } from '../durability/health.js';

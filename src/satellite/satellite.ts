@@ -19,6 +19,9 @@ import { ExitCoordinator } from '../exit/exit-coordinator.js';
 import { GarbageCollector, type GcConfig } from '../durability/gc/service.js';
 import { RepairService } from '../durability/repair/service.js';
 import type { RepairConfig } from '../durability/repair/types.js';
+import type { ContactConfig } from '../durability/contact/config.js';
+import { registerDialFailureReports } from '../durability/contact/reports.js';
+import { ContactService } from '../durability/contact/service.js';
 import type { ExitConfig } from '../exit/types.js';
 import { Chore } from './chore.js';
 import { PieceDeleter } from './piece-deleter.js';
@@ -44,6 +47,8 @@ export interface SatelliteConfig {
   gc: Partial<GcConfig>;
   /** Repair's checker and repairer (docs/durability.md); every field has a default. */
   repair: Partial<RepairConfig>;
+  /** Contact and uptime (docs/durability.md): how often nodes are dialed, when absence suspends and disqualifies. */
+  contact: Partial<ContactConfig>;
 }
 
 export interface SatelliteOptions {
@@ -71,7 +76,9 @@ export class Satellite {
   readonly server: RpcServer;
   readonly store: SatelliteStore;
   readonly metainfo: MetainfoContext;
-  readonly chores: { readonly cleanup: Chore; readonly exitInactivity: Chore; readonly gc: Chore; readonly repairChecker: Chore; readonly repairer: Chore };
+  readonly chores: { readonly cleanup: Chore; readonly exitInactivity: Chore; readonly gc: Chore; readonly repairChecker: Chore; readonly repairer: Chore; readonly contact: Chore };
+  /** Contact and uptime: dials every node each `contact.intervalMs`; `runOnce()` runs a pass now. */
+  readonly contact: ContactService;
   /** Graceful exit: `GracefulExit.Process`, gathering, the exit records. */
   readonly exits: ExitCoordinator;
   /** Garbage collection: `runOnce()` sends every node the filter of pieces to keep and returns per-node stats (the chore runs it every `gc.intervalMs`). */
@@ -82,7 +89,7 @@ export class Satellite {
   readonly #deleter: PieceDeleter;
   readonly #clock: Clock;
 
-  private constructor(parts: { identity: Identity; server: RpcServer; store: SatelliteStore; metainfo: MetainfoContext; listener: Listener; deleter: PieceDeleter; cleanup: Chore; exitInactivity: Chore; exits: ExitCoordinator; clock: Clock; gc: GarbageCollector; gcChore: Chore; repair: RepairService; repairChecker: Chore; repairer: Chore }) {
+  private constructor(parts: { identity: Identity; server: RpcServer; store: SatelliteStore; metainfo: MetainfoContext; listener: Listener; deleter: PieceDeleter; cleanup: Chore; exitInactivity: Chore; exits: ExitCoordinator; clock: Clock; gc: GarbageCollector; gcChore: Chore; repair: RepairService; repairChecker: Chore; repairer: Chore; contact: ContactService; contactChore: Chore }) {
     this.identity = parts.identity;
     this.server = parts.server;
     this.store = parts.store;
@@ -90,7 +97,8 @@ export class Satellite {
     this.#listener = parts.listener;
     this.#deleter = parts.deleter;
     this.#clock = parts.clock;
-    this.chores = { cleanup: parts.cleanup, exitInactivity: parts.exitInactivity, gc: parts.gcChore, repairChecker: parts.repairChecker, repairer: parts.repairer };
+    this.chores = { cleanup: parts.cleanup, exitInactivity: parts.exitInactivity, gc: parts.gcChore, repairChecker: parts.repairChecker, repairer: parts.repairer, contact: parts.contactChore };
+    this.contact = parts.contact;
     this.exits = parts.exits;
     this.gc = parts.gc;
     this.repair = parts.repair;
@@ -110,6 +118,7 @@ export class Satellite {
       exitInactivityCheckMs: 3600_000,
       gc: {},
       repair: {},
+      contact: {},
       ...options.config,
     };
     const { store } = options;
@@ -172,6 +181,13 @@ export class Satellite {
       clock,
       onError: (err) => options.onError?.(err, 'garbage collection chore'),
     });
+    const contact = new ContactService({ store: store.overlay, transport: options.transport, identity, clock, config: config.contact, onError: (err, where) => options.onError?.(err, where) });
+    registerDialFailureReports(server, { contact, authorize: (header) => metainfo.authorize(header) });
+    const contactChore = new Chore('contact', async () => void (await contact.runOnce()), {
+      intervalMs: contact.config.intervalMs,
+      clock,
+      onError: (err) => options.onError?.(err, 'contact chore'),
+    });
     const repair = new RepairService({
       identity,
       metabase: store.metabase,
@@ -195,12 +211,13 @@ export class Satellite {
       onError: (err) => options.onError?.(err, 'repairer chore'),
     });
     const listener = await server.listen(options.transport, options.address);
-    const satellite = new Satellite({ identity, server, store, metainfo, listener, deleter, cleanup, exitInactivity, exits, clock, gc, gcChore, repair, repairChecker, repairer });
+    const satellite = new Satellite({ identity, server, store, metainfo, listener, deleter, cleanup, exitInactivity, exits, clock, gc, gcChore, repair, repairChecker, repairer, contact, contactChore });
     cleanup.start();
     exitInactivity.start();
     gcChore.start();
     repairChecker.start();
     repairer.start();
+    contactChore.start();
     try {
       await exits.start();
     } catch (err) {
@@ -238,6 +255,8 @@ export class Satellite {
     await this.chores.repairChecker.stop();
     await this.chores.repairer.stop();
     await this.repair.close();
+    await this.chores.contact.stop();
+    await this.contact.close();
     // Ends exit streams without finishing any exit: a shutdown never completes or fails one.
     await this.exits.close();
     await this.server.close();

@@ -12,6 +12,7 @@ import * as M from '../metainfo/methods.js';
 import { RpcClient, type CallOptions } from '../rpc/client.js';
 import type { UnaryMethod } from '../rpc/method.js';
 import type { Transport } from '../transport/types.js';
+import { reportingTransport } from './dial-failure-report.js';
 import { createErasureCoder, type ErasureCoder } from './erasure/index.js';
 import { encryptPath, pathContentKey } from './encryption/index.js';
 import { explainMissingObject, isBucketNotFound } from './missing-object.js';
@@ -23,10 +24,13 @@ export class NodeClients {
   readonly #clients = new Map<string, RpcClient>();
   readonly #transport: Transport;
   readonly #identity: Identity;
+  readonly #onDialFailure: ((nodeId: Uint8Array) => void) | undefined;
 
-  constructor(transport: Transport, identity: Identity) {
+  /** `onDialFailure` is told about every node a dial to failed (the uplink reports it to the satellite). */
+  constructor(transport: Transport, identity: Identity, onDialFailure?: (nodeId: Uint8Array) => void) {
     this.#transport = transport;
     this.#identity = identity;
+    this.#onDialFailure = onDialFailure;
   }
 
   get(address: string, nodeId: Uint8Array): RpcClient {
@@ -36,7 +40,8 @@ export class NodeClients {
       // One spare: the next segment's piece on this node (while this one's still streams), or a
       // piece after a long-tail cancel, finds a connection ready instead of waiting out a
       // handshake with a node busy serving.
-      client = new RpcClient({ transport: this.#transport, address, identity: this.#identity, expectedPeer: NodeId.fromPublicKey(nodeId), spareConnections: 1 });
+      const transport = this.#onDialFailure ? reportingTransport(this.#transport, nodeId, this.#onDialFailure) : this.#transport;
+      client = new RpcClient({ transport, address, identity: this.#identity, expectedPeer: NodeId.fromPublicKey(nodeId), spareConnections: 1 });
       this.#clients.set(key, client);
     }
     return client;

@@ -11,6 +11,7 @@ import * as M from '../metainfo/methods.js';
 import { RpcClient } from '../rpc/client.js';
 import type { UploadData } from './byte-source.js';
 import { NodeClients, UplinkContext } from './context.js';
+import { DialFailureReporter } from './dial-failure-report.js';
 import { DEFAULT_BLOCK_SIZE, deriveRootKey, MAX_BLOCK_SIZE, rootKeyFromBytes } from './encryption/index.js';
 import { ObjectListing } from './listing.js';
 import { abortMultipart, beginMultipart, commitMultipart, uploadPart, type BeginMultipartOptions, type CommitMultipartOptions, type MultipartUpload, type PartInfo } from './multipart.js';
@@ -99,7 +100,10 @@ export class Uplink {
         rootKey = await deriveRootKey(options.passphrase, info.projectSalt, options.kdf ?? {});
         maxKeyLength = info.maxKeyLength;
       }
-      return new Uplink(satelliteId, new UplinkContext(satellite, options.apiKey, rootKey, new NodeClients(options.transport, identity), settings, maxKeyLength));
+      // Nodes it cannot dial are reported, so the satellite checks them at once (docs/durability.md).
+      const reporter = new DialFailureReporter(satellite, options.apiKey, settings.clock);
+      const nodes = new NodeClients(options.transport, identity, (nodeId) => reporter.report(nodeId));
+      return new Uplink(satelliteId, new UplinkContext(satellite, options.apiKey, rootKey, nodes, settings, maxKeyLength));
     } catch (err) {
       await satellite.close();
       throw err;
