@@ -11,11 +11,15 @@ export interface Clock {
 
 export type TimerHandle = { readonly __timer: unique symbol } | number | object;
 
+/** The longest delay Node's timers honour. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The real clock. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (callback, ms) => {
-    const t = setTimeout(callback, ms);
+    // Node fires a delay past 2^31 - 1 ms (~24.8 days) after 1 ms: a long chore interval would spin.
+    const t = setTimeout(callback, Math.min(ms, MAX_TIMER_MS));
     // A pending timer must never keep a process alive on its own.
     (t as { unref?: () => void }).unref?.();
     return t;
