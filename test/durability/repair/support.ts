@@ -13,7 +13,7 @@ import type { TestNetwork } from '../../../src/testing/network.js';
 
 export const ONLINE_WINDOW_MS = 4 * 3_600_000;
 /** Chores that never fire during a test: the test runs checker and repairer itself. */
-export const MANUAL_REPAIR = { checkIntervalMs: 1000 * 3_600_000, repairIntervalMs: 1000 * 3_600_000 };
+export const MANUAL_REPAIR = { checkIntervalMs: 24 * 3_600_000, repairIntervalMs: 24 * 3_600_000 };
 
 export async function allSegments(network: Pick<TestNetwork, 'satellite'>): Promise<SegmentRecord[]> {
   const metabase = network.satellite.store.metabase;
