@@ -194,7 +194,7 @@ for (const transport of ['memory', 'tcp'] as const) {
       network = await ExitNetwork.start({ transport, nodes: 8, redundancy: NO_SPARE, exit: { gatherBatchSize: 1 } });
       const uplink = await network.uplink();
       await uplink.createBucket('bucket');
-      const streams = [];
+      const streams: Uint8Array[] = [];
       for (const { key, data } of OBJECTS) streams.push((await uplink.upload('bucket', key, data)).streamId);
       const before = await pieceDigests(network);
       // A node holding pieces of both objects about to move.
