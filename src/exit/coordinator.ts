@@ -11,6 +11,7 @@
  *                                                              └─► TransferFailed / timeout ─► retry or fail the piece
  *   queue empty ─► completed, or failed when too many pieces failed
  * any broken proof ─► failed (VERIFICATION_FAILED) at once
+ * a time-based exit: notReady until its period is over, then completed or failed by its online score
  * ```
  */
 import { equalBytes, toHex } from '../core/bytes.js';
@@ -20,6 +21,7 @@ import { derivePieceId } from '../orders/piece-id.js';
 import type { NodeExitMessage, SatelliteExitMessage } from './messages.js';
 import { verifyTransferProof } from './proof.js';
 import type { FinishedItem } from './queue-store.js';
+import { judgeTimeBased } from './time-based.js';
 import type { ExitConfig, ExitFailureReason, ExitOutcome, ExitQueueItem, ExitRecord, TransferError } from './types.js';
 
 /** A transfer the node was told to make and has not answered yet. */
@@ -54,8 +56,11 @@ export interface CoordinatorSession {
 }
 
 export type CoordinatorEvent =
-  /** The stream opened: the node as the overlay knows it and its exit record, if any. */
-  | { readonly type: 'opened'; readonly now: number; readonly node: NodeRecord | undefined; readonly exit: ExitRecord | undefined }
+  /**
+   * The stream opened: the node as the overlay knows it and its exit record, if any; for an
+   * unfinished time-based exit, the node's online score since it began.
+   */
+  | { readonly type: 'opened'; readonly now: number; readonly node: NodeRecord | undefined; readonly exit: ExitRecord | undefined; readonly onlineScore?: number }
   | { readonly type: 'fetched'; readonly now: number; readonly items: readonly ExitQueueItem[] }
   /** A replacement was chosen and a limit signed (the send is recorded): `message` is the TransferPiece. */
   | { readonly type: 'prepared'; readonly now: number; readonly item: ExitQueueItem; readonly replacementNodeId: Uint8Array; readonly message: SatelliteExitMessage }
@@ -139,7 +144,7 @@ export function transition(session: CoordinatorSession, event: CoordinatorEvent)
   if (session.phase === 'finishing') return { session, effects: [] };
   switch (event.type) {
     case 'opened':
-      return open(session, event.now, event.node, event.exit);
+      return open(session, event.now, event.node, event.exit, event.onlineScore);
     case 'drained':
       return drained(session, event.exit);
     default:
@@ -148,7 +153,7 @@ export function transition(session: CoordinatorSession, event: CoordinatorEvent)
   }
 }
 
-function open(session: CoordinatorSession, now: number, node: NodeRecord | undefined, exit: ExitRecord | undefined): CoordinatorStep {
+function open(session: CoordinatorSession, now: number, node: NodeRecord | undefined, exit: ExitRecord | undefined, onlineScore: number | undefined): CoordinatorStep {
   const refuse = (error: HandoffError): CoordinatorStep => ({ session: { ...session, phase: 'closed' }, effects: [{ type: 'refuse', error }] });
   if (exit?.finishedAt != null) return { session: { ...session, phase: 'closed' }, effects: [{ type: 'resendFinal', exit }] };
   if (node === undefined) return refuse(new PermissionDeniedError('this node is not known to the satellite: check in first'));
@@ -157,7 +162,9 @@ function open(session: CoordinatorSession, now: number, node: NodeRecord | undef
     return refuse(new PermissionDeniedError(`a disqualified node cannot exit${node.disqualifiedReason ? ` (${node.disqualifiedReason})` : ''}`));
   }
   if (node.status === 'exited') return refuse(new FailedPreconditionError('this node has already exited'));
-  if (exit === undefined || node.status === 'active') {
+  if (exit?.policy === 'time-based') return timeBased(session, now, node, exit, onlineScore);
+  // A partial exit leaves the node active: only a full one is (re)marked exiting here.
+  if (exit === undefined || (node.status === 'active' && exit.kind === 'full')) {
     const age = now - node.joinedAt;
     if (exit === undefined && age < session.config.minNodeAgeMs) {
       return refuse(new FailedPreconditionError(`a node may exit once it is ${days(session.config.minNodeAgeMs)} old; this one joined ${days(age)} ago`));
@@ -179,6 +186,23 @@ function open(session: CoordinatorSession, now: number, node: NodeRecord | undef
   const started: CoordinatorSession = { ...session, phase: 'transferring' };
   const refill = refillEffects(started);
   return { session: refill.session, effects: [{ type: 'touch' }, ...refill.effects] };
+}
+
+/** A time-based exit: nothing to transfer; wait out its period, then judge the node's online score. */
+function timeBased(session: CoordinatorSession, now: number, node: NodeRecord, exit: ExitRecord, onlineScore: number | undefined): CoordinatorStep {
+  // Recorded but not yet marked exiting (a crash in between): mark it now.
+  const mark: CoordinatorEffect[] = node.status === 'active' ? [{ type: 'startExit' }] : [];
+  const judged = judgeTimeBased(exit, now, onlineScore ?? 0, session.config);
+  // Never judged without the score (a runner that did not read it): ask again shortly instead.
+  const verdict = judged.type !== 'wait' && onlineScore === undefined ? { type: 'wait' as const, retryAfterMs: session.config.notReadyRetryMs } : judged;
+  if (verdict.type === 'wait') {
+    return { session: { ...session, phase: 'closed' }, effects: [...mark, { type: 'touch' }, { type: 'send', message: { type: 'notReady', retryAfterMs: verdict.retryAfterMs } }, { type: 'end' }] };
+  }
+  if (verdict.type === 'completed') {
+    return { session: { ...session, phase: 'finishing' }, effects: [...mark, { type: 'finishExit', outcome: 'completed', reason: null, detail: null }] };
+  }
+  const failed = fail(session, verdict.reason, verdict.detail);
+  return { session: failed.session, effects: [...mark, ...failed.effects] };
 }
 
 function transfer(session: CoordinatorSession, event: Exclude<CoordinatorEvent, { type: 'opened' | 'drained' | 'ended' }>): CoordinatorStep {

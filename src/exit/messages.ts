@@ -7,12 +7,17 @@
  * (upload this piece to that node under a `PUT_GRACEFUL_EXIT` limit), `deletePiece` (the
  * replacement is recorded: delete yours), `exitCompleted` / `exitFailed` (with a signed receipt).
  * Node → satellite: `transferSucceeded` (with the proof) or `transferFailed`.
+ *
+ * Three unary calls go with it (docs/exit.md, "More than the MVP"): `GracefulExit.Initiate` says
+ * what kind of exit a node asks for before it streams, `GracefulExit.KeepAlive` keeps an exit the
+ * node paused (bandwidth) from counting as inactive, and `GracefulExit.Rejoin` brings a node back
+ * after a completed exit. A node that never calls them gets the first version's behaviour.
  */
 import { s, type Infer } from '../codec/index.js';
 import { OrderLimitSchema } from '../orders/order-limit.js';
 import { PieceHashSchema } from '../orders/piece-hash.js';
-import { streamMethod } from '../rpc/method.js';
-import { EXIT_FAILURE_REASONS, TRANSFER_ERRORS } from './types.js';
+import { streamMethod, unaryMethod } from '../rpc/method.js';
+import { EXIT_FAILURE_REASONS, EXIT_KINDS, EXIT_POLICIES, TRANSFER_ERRORS } from './types.js';
 
 /** An encoded receipt is small; anything larger is refused before decoding. */
 export const MAX_RECEIPT_BYTES = 1024;
@@ -25,6 +30,11 @@ export const ExitReceiptSchema = s.object({
   reason: s.optional(s.enum(EXIT_FAILURE_REASONS)),
   /** When the satellite finished the exit (ms since the epoch). */
   finishedAt: s.int({ min: 0 }),
+  /**
+   * `partial` for a partial exit (the node moved some bytes and stays); absent for a full exit, so
+   * a full exit's receipt is what the first version signed. Signed with the rest.
+   */
+  kind: s.optional(s.enum(['partial'])),
   signature: s.bytes({ length: 64 }),
 });
 export type ExitReceipt = Infer<typeof ExitReceiptSchema>;
@@ -66,3 +76,40 @@ export const SatelliteExitMessage = s.variant('type', {
 export type SatelliteExitMessage = Infer<typeof SatelliteExitMessage>;
 
 export const GracefulExitProcess = streamMethod('GracefulExit.Process', NodeExitMessage, SatelliteExitMessage);
+
+/**
+ * `GracefulExit.Initiate`: starts an exit of the kind asked for (idempotent: the same request
+ * again returns the exit in progress). A full exit has no `targetBytes`; a partial one must have
+ * it. Refusals are typed errors naming the rule (`PermissionDenied`: unknown or disqualified
+ * node; `FailedPrecondition`: too young, already exited, another exit in progress;
+ * `InvalidArgument`: a malformed request) and change nothing.
+ */
+export const GracefulExitInitiate = unaryMethod(
+  'GracefulExit.Initiate',
+  s.object({ kind: s.enum(EXIT_KINDS), targetBytes: s.optional(s.int({ min: 1 })) }),
+  s.object({
+    kind: s.enum(EXIT_KINDS),
+    targetBytes: s.optional(s.int({ min: 1 })),
+    /** How the satellite judges it: `transfer` (stream and hand pieces over) or `time-based` (stay online). */
+    policy: s.enum(EXIT_POLICIES),
+    initiatedAt: s.int({ min: 0 }),
+    /** A time-based exit ends no earlier than this. */
+    dueAt: s.optional(s.int({ min: 0 })),
+  }),
+);
+export type ExitInitiateRequest = Infer<typeof GracefulExitInitiate.request>;
+export type ExitInitiateResponse = Infer<typeof GracefulExitInitiate.response>;
+
+/**
+ * `GracefulExit.KeepAlive`: the node is still exiting but not transferring now (waiting for its
+ * bandwidth allocation to renew). Counts as activity, like a transfer would; `finished` tells a
+ * paused node that its exit ended meanwhile (it should connect for the receipt).
+ */
+export const GracefulExitKeepAlive = unaryMethod('GracefulExit.KeepAlive', s.object({}), s.object({ finished: s.bool() }));
+
+/**
+ * `GracefulExit.Rejoin`: a node whose graceful exit completed is active again, with its id and
+ * reputation; its escrow period restarts at `rejoinedAt`. Refused with a typed error naming why
+ * otherwise (a failed exit means a disqualified node: `PermissionDenied` with the reason).
+ */
+export const GracefulExitRejoin = unaryMethod('GracefulExit.Rejoin', s.object({}), s.object({ rejoinedAt: s.int({ min: 0 }) }));

@@ -4,37 +4,46 @@
  * only the satellite's id.
  */
 import { decodeMessage, encodeMessage } from '../codec/index.js';
+import type { CanonicalValue } from '../codec/canonical.js';
 import { equalBytes } from '../core/bytes.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { NodeId } from '../crypto/node-id.js';
 import type { Signer } from '../crypto/signing.js';
 import { signStructure, verifyStructure } from '../crypto/signing.js';
 import { ExitReceiptSchema, MAX_RECEIPT_BYTES, type ExitReceipt } from './messages.js';
-import type { ExitFailureReason, ExitOutcome } from './types.js';
+import type { ExitFailureReason, ExitKind, ExitOutcome } from './types.js';
 
 const RECEIPT_TAG = 'handoff/exit-receipt/v1';
 
 export type UnsignedExitReceipt = Omit<ExitReceipt, 'signature'>;
 
 function receiptFields(r: UnsignedExitReceipt) {
-  return [r.nodeId, r.satelliteId, r.outcome, r.reason ?? null, r.finishedAt];
+  // A full exit's fields are the first version's, so its receipts sign (and verify) as before.
+  const fields: CanonicalValue[] = [r.nodeId, r.satelliteId, r.outcome, r.reason ?? null, r.finishedAt];
+  if (r.kind !== undefined) fields.push(r.kind);
+  return fields;
 }
 
-/** Signs a receipt as the satellite (`satellite`'s public key must be `satelliteId`). */
-export function signExitReceipt(satellite: Signer, receipt: { nodeId: Uint8Array; satelliteId: Uint8Array; outcome: ExitOutcome; reason?: ExitFailureReason | undefined; finishedAt: number }): ExitReceipt {
+/**
+ * Signs a receipt as the satellite (`satellite`'s public key must be `satelliteId`). A partial
+ * exit's receipt says so (`kind: 'partial'`): it never reads as a full exit's.
+ */
+export function signExitReceipt(satellite: Signer, receipt: { nodeId: Uint8Array; satelliteId: Uint8Array; outcome: ExitOutcome; reason?: ExitFailureReason | undefined; finishedAt: number; kind?: ExitKind | undefined }): ExitReceipt {
   const unsigned: UnsignedExitReceipt = {
     nodeId: receipt.nodeId,
     satelliteId: receipt.satelliteId,
     outcome: receipt.outcome,
     ...(receipt.reason === undefined ? {} : { reason: receipt.reason }),
     finishedAt: receipt.finishedAt,
+    ...(receipt.kind === 'partial' ? { kind: 'partial' as const } : {}),
   };
   return { ...unsigned, signature: signStructure(satellite, RECEIPT_TAG, receiptFields(unsigned)) };
 }
 
 /**
  * True when `receipt` was signed by the satellite `satelliteId` (and names it), and — when
- * `nodeId` is given — is about that node. Needs nothing but the ids: works offline.
+ * `nodeId` is given — is about that node. Needs nothing but the ids: works offline. A receipt with
+ * `kind: 'partial'` is about a partial exit: check `kind` before paying a held amount.
  *
  * @example
  * ```ts
