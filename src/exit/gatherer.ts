@@ -6,7 +6,7 @@
  * one is worked on, and a store that can sift its raw rows for the node's id (the SQL stores,
  * `iterateSegmentsHolding`) decodes only the segments that may hold its piece.
  */
-import { toHex } from '../core/bytes.js';
+import { equalBytes } from '../core/bytes.js';
 import type { Clock } from '../core/clock.js';
 import type { MetabaseStore, SegmentWindow } from '../metainfo/metabase/port.js';
 import type { SegmentCursor } from '../metainfo/metabase/types.js';
@@ -66,7 +66,7 @@ export class ExitGatherer {
     const { store, metabase, overlay, clock, batchSize } = this.deps;
     const waiting = (await store.listExits({ unfinished: true })).filter((e) => e.gatheredAt === null);
     for (const exit of waiting) {
-      const statuses = new Map<string, NodeStatus>();
+      const statuses = new NodeIdMap<NodeStatus>();
       const read = (cursor: SegmentCursor | undefined): Promise<SegmentWindow> => {
         const reading = window(metabase, exit.nodeId, cursor, batchSize);
         reading.catch(() => undefined); // awaited below; this only keeps a failure during the enqueue from going unhandled
@@ -89,18 +89,16 @@ export class ExitGatherer {
         // The next batch is read while this one is worked on and saved: the scan never waits for a write.
         next = last !== undefined && scanned >= batchSize ? read(last) : undefined;
         // Statuses matter only for segments holding a piece of the exiting node (1 in 20 or so):
-        // only their nodes are looked up, and only their node ids ever turn into map keys.
+        // only their nodes are looked up.
         const holding = segments.filter((segment) => pieceOf(segment, exit.nodeId) !== undefined);
-        const unknown = new Map<string, Uint8Array>();
-        for (const segment of holding) for (const piece of segment.pieces) {
-          const key = toHex(piece.nodeId);
-          if (!statuses.has(key)) unknown.set(key, piece.nodeId);
-        }
+        const unknown = new NodeIdMap<true>();
+        for (const segment of holding) for (const piece of segment.pieces) if (statuses.get(piece.nodeId) === undefined) unknown.set(piece.nodeId, true);
         if (unknown.size > 0) {
-          for (const node of await overlay.getMany([...unknown.values()])) statuses.set(toHex(node.id), node.status);
-          for (const key of unknown.keys()) if (!statuses.has(key)) statuses.set(key, 'disqualified'); // unknown node: not healthy
+          const ids = unknown.keys();
+          for (const node of await overlay.getMany(ids)) statuses.set(node.id, node.status);
+          for (const id of ids) if (statuses.get(id) === undefined) statuses.set(id, 'disqualified'); // unknown node: not healthy
         }
-        for (const item of gatherItems(holding, exit.nodeId, (id) => statuses.get(toHex(id)) === 'active', clock.now())) pending.push(item);
+        for (const item of gatherItems(holding, exit.nodeId, (id) => statuses.get(id) === 'active', clock.now())) pending.push(item);
         if (last !== undefined) unsaved++;
         // Items and cursor are saved together, once a batch's worth of items or SAVE_EVERY_BATCHES
         // batches have piled up: a write per batch would cost a transaction per 1,000 segments.
@@ -119,4 +117,45 @@ async function window(metabase: MetabaseStore, nodeId: Uint8Array, cursor: Segme
   const segments = await metabase.iterateSegments({ cursor, limit });
   const last = segments.at(-1);
   return { segments, scanned: segments.length, last: last && { streamId: last.streamId, position: last.position } };
+}
+
+/**
+ * Values by node id without turning ids into strings (a hex key per piece looked up was most of
+ * a pass's own work): keyed by an id's first four bytes, which are random, then compared whole.
+ * Ids are copied in, so a key never pins the row buffer it was read from.
+ */
+class NodeIdMap<V> {
+  readonly #buckets = new Map<number, Array<{ readonly id: Uint8Array; value: V }>>();
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get(id: Uint8Array): V | undefined {
+    const bucket = this.#buckets.get(prefix(id));
+    if (bucket !== undefined) for (const entry of bucket) if (equalBytes(entry.id, id)) return entry.value;
+    return undefined;
+  }
+
+  set(id: Uint8Array, value: V): void {
+    const key = prefix(id);
+    let bucket = this.#buckets.get(key);
+    if (bucket === undefined) this.#buckets.set(key, (bucket = []));
+    const entry = bucket.find((e) => equalBytes(e.id, id));
+    if (entry !== undefined) entry.value = value;
+    else {
+      bucket.push({ id: id.slice(), value });
+      this.#size++;
+    }
+  }
+
+  /** The ids, as copies owned by this map. */
+  keys(): Uint8Array[] {
+    return [...this.#buckets.values()].flatMap((bucket) => bucket.map((entry) => entry.id));
+  }
+}
+
+function prefix(id: Uint8Array): number {
+  return ((id[0]! << 24) | (id[1]! << 16) | (id[2]! << 8) | id[3]!) >>> 0;
 }

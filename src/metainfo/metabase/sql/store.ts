@@ -24,7 +24,7 @@ import * as S from './statements.js';
 /** Whether a stored byte column (a Buffer from either driver) contains `needle`. */
 function blobContains(value: unknown, needle: Buffer): boolean {
   const blob = value as Uint8Array;
-  return Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).indexOf(needle) >= 0;
+  return (Buffer.isBuffer(blob) ? blob : Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength)).indexOf(needle) >= 0;
 }
 
 /** A plan of one statement, returning its rows. */
