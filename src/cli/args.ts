@@ -1,7 +1,10 @@
 /** Small helpers for the CLI's flags: sizes, satellite references, failures in plain words. */
 import { NodeId } from '../crypto/node-id.js';
 
-export class UsageError extends Error {}
+/** The command line is wrong: the CLI prints it with the usage and exits with status 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
 
 /** Parses `10GiB`, `512MiB`, `1e9` and plain byte counts. */
 export function parseSize(text: string): number {
@@ -21,4 +24,27 @@ export function parseSatelliteRef(text: string): { id: NodeId; address: string }
 export function required(value: string | undefined, flag: string): string {
   if (value === undefined || value === '') throw new UsageError(`--${flag} is required`);
   return value;
+}
+
+/** Parses `500ms`, `30s`, `5m`, `2h`, `7d` (a bare number is milliseconds). */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)?$/i.exec(text.trim());
+  if (!match) throw new UsageError(`cannot read ${JSON.stringify(text)} as a duration (try 30s, 5m or 2h)`);
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+  return Math.round(Number(match[1]) * (units[(match[2] ?? 'ms').toLowerCase()] ?? 1));
+}
+
+/** Parses `2026-11-01` (midnight UTC) or a full ISO 8601 time; `flag` names it in errors. */
+export function parseDate(text: string, flag: string): number {
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}T/.test(text) ? Date.parse(text) : Number.NaN;
+  if (!Number.isFinite(ms)) throw new UsageError(`--${flag} is a date like 2026-11-01 or 2026-11-01T12:00:00Z, got ${JSON.stringify(text)}`);
+  return ms;
+}
+
+/** Parses `required/repair/success/total` (e.g. `4/6/8/10`) as a Reed–Solomon scheme with 256-byte shares. */
+export function parseRedundancy(text: string): { algorithm: 'reed-solomon'; shareSize: number; required: number; repair: number; success: number; total: number } {
+  const match = /^(\d+)\/(\d+)\/(\d+)\/(\d+)$/.exec(text.trim());
+  if (!match) throw new UsageError(`--redundancy is required/repair/success/total, e.g. 4/6/8/10, got ${JSON.stringify(text)}`);
+  const [required, repair, success, total] = match.slice(1).map(Number) as [number, number, number, number];
+  return { algorithm: 'reed-solomon', shareSize: 256, required, repair, success, total };
 }

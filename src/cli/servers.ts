@@ -9,7 +9,11 @@ import { FsPieceStore } from '../piecestore/fs-store.js';
 import { Satellite } from '../satellite/satellite.js';
 import { openSatelliteStore, type SatelliteStoreOptions } from '../satellite/store.js';
 import { tcpTransport } from '../transport/tcp.js';
-import { parseSatelliteRef, parseSize, required, UsageError } from './args.js';
+import { adminAddressFile } from '../admin/address-file.js';
+import { ExitProgressFeed } from '../node/admin/progress-feed.js';
+import { startNodeAdmin } from '../node/admin/index.js';
+import { startSatelliteAdmin } from '../satellite/admin/index.js';
+import { parseDuration, parseRedundancy, parseSatelliteRef, parseSize, required, UsageError } from './args.js';
 import { lockDataDirectory, makeDirectory } from './data-dir.js';
 
 type Out = (line: string) => void;
@@ -72,16 +76,27 @@ export async function satelliteCommand(argv: string[], out: Out, stop: Promise<u
       identity: { type: 'string', default: 'satellite-identity.pem' },
       store: { type: 'string', default: 'sqlite:satellite-data' },
       project: { type: 'string' },
+      redundancy: { type: 'string' },
+      'exit-not-ready-retry': { type: 'string' },
     },
   });
   if (positionals[0] !== 'run') throw new UsageError('usage: handoff satellite run [--address host:port] [--identity file] [--store memory|sqlite:<dir>|postgres://…] [--project name]');
   const storeOptions = storeOption(values.store);
+  const redundancy = values.redundancy === undefined ? undefined : parseRedundancy(values.redundancy);
+  const notReadyRetryMs = values['exit-not-ready-retry'] === undefined ? undefined : parseDuration(values['exit-not-ready-retry']);
   const run = async (closers: Array<() => unknown>): Promise<void> => {
     const identity = await loadOrCreate(values.identity, out);
     const store = await openSatelliteStore(storeOptions);
     closers.push(() => store.close());
-    const satellite = await Satellite.start({ transport: tcpTransport(), address: values.address, identity, store, onError: (err, where) => out(`error in ${where}: ${String(err)}`) });
+    const config = {
+      ...(redundancy === undefined ? {} : { metainfo: { redundancy } }),
+      ...(notReadyRetryMs === undefined ? {} : { exit: { notReadyRetryMs } }),
+    };
+    const satellite = await Satellite.start({ transport: tcpTransport(), address: values.address, identity, store, config, onError: (err, where) => out(`error in ${where}: ${String(err)}`) });
     closers.push(() => satellite.close());
+    // Local commands (satellite exits, report) reach it here, as the satellite itself.
+    const admin = await startSatelliteAdmin({ satellite, addressFile: adminAddressFile(values.identity), onError: (err, method) => out(`error in ${method}: ${String(err)}`) });
+    closers.push(() => admin.close());
     out(`satellite ${satellite.id}@${satellite.address} is running (store: ${values.store})`);
     if (values.project) {
       const { apiKey } = await satellite.createProject(values.project);
@@ -122,7 +137,9 @@ export async function nodeCommand(argv: string[], out: Out, stop: Promise<unknow
   const capacity = parseSize(values.capacity);
   // Locked before anything else: a second node on this directory must not check in as this one.
   await withDataDirectory(dir, 'handoff node run', async (closers) => {
-    const identity = await loadOrCreate(join(dir, 'identity.pem'), out);
+    const identityPath = join(dir, 'identity.pem');
+    const identity = await loadOrCreate(identityPath, out);
+    const progress = new ExitProgressFeed();
     const db = await NodeDatabase.open({ path: join(dir, 'node.db') });
     closers.push(() => db.close());
     const node = await StorageNode.start({
@@ -134,9 +151,13 @@ export async function nodeCommand(argv: string[], out: Out, stop: Promise<unknow
       db,
       wallet: values.wallet,
       capacity,
+      onExitProgress: progress.publish,
       onError: (err, where) => out(`error in ${where}: ${String(err)}`),
     });
     closers.push(() => node.close());
+    // Local commands (exit-satellite, exit-status) reach it here, as the node itself.
+    const admin = await startNodeAdmin({ node, progress, addressFile: adminAddressFile(identityPath), onError: (err, method) => out(`error in ${method}: ${String(err)}`) });
+    closers.push(() => admin.close());
     out(`storage node ${node.id} is serving at ${node.address} for ${satellites.length} satellite(s)`);
     await stop;
   });

@@ -1,0 +1,204 @@
+/**
+ * `handoff node exit-satellite`: starts a graceful exit on a running node after the operator
+ * has read what it means and typed which satellite, then watches it.
+ */
+import { createInterface } from 'node:readline/promises';
+import { NodeId } from '../../crypto/node-id.js';
+import { toHex } from '../../core/bytes.js';
+import { isHandoffError } from '../../core/errors.js';
+import type { AdminExitStatus, AdminSatellite } from '../../node/admin/methods.js';
+import type { NodeAdminClient } from '../../node/admin/client.js';
+import { required, UsageError } from '../args.js';
+import { parseFlags, type CliIo, type Command, type CommandContext } from '../command.js';
+import { formatBytes, formatPercent, table } from '../format.js';
+import { ProgressDisplay } from '../progress.js';
+import { disqualifiedLine, exitStatusJson, outcomeText, progressDetail, satelliteName } from './exit-view.js';
+import { adminCall, CommandError, reachNode } from './reach.js';
+
+const CONSEQUENCES = `A graceful exit hands every piece this node stores for a satellite to other nodes, so the
+satellite does not have to repair them, and earns the held amount back:
+  - it cannot be cancelled once started: keep the node running until it finishes;
+  - the satellite stops sending this node new data; each piece is deleted from this disk once its
+    new holder is recorded, and whatever is left is removed at the end;
+  - if the exit fails (pieces lost or not handed over, bad data sent, offline for too long), the
+    satellite disqualifies this node and keeps its held amount;
+  - when it completes, the satellite signs a receipt (handoff node exit-status shows it).`;
+
+export const nodeExitSatellite: Command = {
+  path: ['node', 'exit-satellite'],
+  summary: 'leave one satellite (or all) gracefully: hand over every piece, get the held amount back',
+  usage: 'handoff node exit-satellite --dir <dir> [--satellite <id>|<host:port> | --all] [--yes] [--detach] [--json]',
+  details: `Explains what a graceful exit means, lists the satellites the node running on <dir> has not
+exited (id, address, space used) and starts the exit once you type the satellite's id or address
+(or "all" with --all). It then shows the exit's progress until it ends; Ctrl-C only stops
+watching: the exit goes on in the node.
+
+  --dir <dir>             the node's data directory (as given to handoff node run)
+  --satellite <id|addr>   the satellite to exit
+  --all                   exit every satellite not exited yet
+  --yes                   do not ask (for scripts; needs --satellite or --all). Without it a
+                          command whose standard input is not a terminal refuses to start
+  --detach                start, then return without watching
+  --json                  no bar; print the exits' status as JSON when done (or once started)
+
+Exit status: 0 when every exit completed (or started, with --detach); 1 when one was refused or
+failed (the satellite disqualified the node); 130 when you stopped watching.`,
+  run: (argv, context) => exitSatellite(argv, context),
+};
+
+async function exitSatellite(argv: string[], { io, stop }: CommandContext): Promise<number> {
+  const { values } = parseFlags(argv, {
+    dir: { type: 'string' },
+    satellite: { type: 'string' },
+    all: { type: 'boolean', default: false },
+    yes: { type: 'boolean', default: false },
+    detach: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  });
+  const dir = required(values.dir, 'dir');
+  if (values.all && values.satellite !== undefined) throw new UsageError('--satellite and --all exclude each other');
+  if (values.yes && !values.all && values.satellite === undefined) throw new UsageError('--yes needs the satellite to exit: --satellite <id>|<host:port>, or --all');
+  if (!values.yes && io.stdin.isTTY !== true) {
+    throw new CommandError('refusing to start a graceful exit without confirmation: standard input is not a terminal (add --yes with --satellite <id>|<host:port> or --all)');
+  }
+  const { admin, identity } = await reachNode(dir);
+  const what = `the storage node in ${dir}`;
+  try {
+    const satellites = await adminCall(what, () => admin.listSatellites());
+    const named = values.satellite === undefined ? undefined : pick(values.satellite, satellites);
+    const open = satellites.filter((s) => s.exit === null || s.exit.state === 'exiting');
+    if (open.length === 0) throw new CommandError(`storage node ${identity.id} has no satellite left to exit`);
+    const chosen = values.all ? open : named === undefined ? undefined : [named];
+    const human = !values.json;
+    if (human) {
+      io.out(CONSEQUENCES);
+      io.out('');
+      io.out(`Satellites storage node ${identity.id} has not exited:`);
+      for (const line of table(open.map((s) => ['  ' + NodeId.fromPublicKey(s.id).toString(), s.address, formatBytes(s.usedBytes), s.exit === null ? '' : `(exiting, ${formatPercent(s.exit.percent)})`]))) io.out(line);
+      io.out('');
+    }
+    const targets = values.yes ? chosen! : await confirm(io, open, chosen);
+    if (targets === undefined) return 1;
+
+    const ids = await start(io, admin, what, values.all ? 'all' : targets, human);
+    if (ids.length === 0) return 1;
+    if (values.detach) {
+      if (values.json) io.out(JSON.stringify({ nodeId: identity.id.toString(), exits: (await admin.exitStatus()).filter((e) => ids.includes(toHex(e.satelliteId))).map((e) => exitStatusJson(e, identity.id.bytes)) }, null, 2));
+      else io.out(`Follow it with: handoff node exit-status --dir ${dir}`);
+      return 0;
+    }
+    return await watch(io, admin, what, ids, { json: values.json, nodeId: identity.id, dir, stop });
+  } finally {
+    await admin.close();
+  }
+}
+
+/** The satellite `text` names (its id or address); refuses one already exited. */
+function pick(text: string, satellites: readonly AdminSatellite[]): AdminSatellite {
+  const found = match(text, satellites);
+  if (found === undefined) throw new CommandError(`this node does not serve a satellite ${JSON.stringify(text)} (give its id or its host:port)`);
+  if (found.exit !== null && found.exit.state !== 'exiting') throw new CommandError(`this node already exited satellite ${NodeId.fromPublicKey(found.id)} (${found.exit.state})`);
+  return found;
+}
+
+function match(text: string, satellites: readonly AdminSatellite[]): AdminSatellite | undefined {
+  const typed = text.trim();
+  if (typed === '') return undefined;
+  let id: NodeId | undefined;
+  try {
+    id = NodeId.parse(typed);
+  } catch {
+    id = undefined;
+  }
+  return satellites.find((s) => s.address === typed || (id !== undefined && NodeId.fromPublicKey(s.id).equals(id)));
+}
+
+/** Asks the operator to type the satellite (or "all"); undefined when the answer does not match. */
+async function confirm(io: CliIo, open: readonly AdminSatellite[], chosen: readonly AdminSatellite[] | undefined): Promise<readonly AdminSatellite[] | undefined> {
+  const all = chosen !== undefined && chosen.length === open.length && chosen.length > 1;
+  const question =
+    chosen === undefined ? 'Type the id or address of the satellite to exit: ' : all ? 'Type "all" to exit every satellite listed above: ' : `Type the id or address of satellite ${chosen[0]!.address} to confirm: `;
+  const answer = await ask(io, question);
+  if (answer === undefined) {
+    io.err('handoff: no answer: nothing was started');
+    return undefined;
+  }
+  if (all) {
+    if (answer.trim() === 'all') return chosen;
+  } else {
+    const typed = match(answer, open);
+    if (typed !== undefined && (chosen === undefined || toHex(typed.id) === toHex(chosen[0]!.id))) return [typed];
+  }
+  io.err(`handoff: ${JSON.stringify(answer.trim())} does not match ${chosen === undefined ? 'a satellite listed above' : all ? '"all"' : `satellite ${chosen[0]!.address}`}: nothing was started`);
+  return undefined;
+}
+
+/** One line typed by the operator; undefined on Ctrl-C or end of input. */
+async function ask(io: CliIo, question: string): Promise<string | undefined> {
+  const rl = createInterface({ input: io.stdin, output: io.stdout as NodeJS.WritableStream, terminal: io.stdin.isTTY === true });
+  const abort = new AbortController();
+  rl.once('SIGINT', () => abort.abort());
+  rl.once('close', () => abort.abort());
+  try {
+    return await rl.question(question, { signal: abort.signal });
+  } catch {
+    io.out('');
+    return undefined;
+  } finally {
+    rl.close();
+  }
+}
+
+/** Starts the exits; returns the ids (hex) that started, after saying which were refused and why. */
+async function start(io: CliIo, admin: NodeAdminClient, what: string, targets: readonly AdminSatellite[] | 'all', human: boolean): Promise<string[]> {
+  const results =
+    targets === 'all'
+      ? await adminCall(what, () => admin.startExit('all'))
+      : (await Promise.all(targets.map((t) => adminCall(what, () => admin.startExit({ satelliteId: t.id }))))).flat();
+  const started: string[] = [];
+  for (const result of results) {
+    const name = NodeId.fromPublicKey(result.satelliteId).toString();
+    if (result.error !== null) io.err(`handoff: satellite ${name} refused the exit: ${result.error.message}`);
+    else {
+      started.push(toHex(result.satelliteId));
+      if (human) io.out(`Graceful exit from satellite ${name} started (it cannot be cancelled).`);
+    }
+  }
+  return started;
+}
+
+/** Shows the exits' progress until they end or the operator stops watching. */
+async function watch(io: CliIo, admin: NodeAdminClient, what: string, ids: string[], options: { json: boolean; nodeId: NodeId; dir: string; stop: CommandContext['stop'] }): Promise<number> {
+  const display = options.json ? undefined : new ProgressDisplay(io.stdout);
+  const last = new Map<string, AdminExitStatus>();
+  const watching = new AbortController();
+  const signals = options.stop();
+  void signals.requested.then(() => watching.abort());
+  try {
+    const satelliteIds = ids.map((id) => Uint8Array.from(Buffer.from(id, 'hex')));
+    for await (const status of admin.watchExits(satelliteIds, { signal: watching.signal })) {
+      const key = toHex(status.satelliteId);
+      last.set(key, status);
+      const label = `satellite ${satelliteName(status).slice(0, 12)}…`;
+      if (status.state === 'exiting') display?.update(key, label, status.percent, progressDetail(status));
+      else display?.finish(key, label, status.percent, outcomeText(status));
+    }
+  } catch (err) {
+    if (!watching.signal.aborted) {
+      if (isHandoffError(err, 'Unavailable')) throw new CommandError(`lost ${what} while watching (${err.message}); the exit goes on when it runs again`, { cause: err });
+      throw err;
+    }
+  } finally {
+    display?.close();
+    signals.dispose();
+  }
+  if (watching.signal.aborted) {
+    io.err(`handoff: stopped watching; the exit goes on in the node (handoff node exit-status --dir ${options.dir})`);
+    return 130;
+  }
+  const statuses = [...last.values()];
+  if (options.json) io.out(JSON.stringify({ nodeId: options.nodeId.toString(), exits: statuses.map((s) => exitStatusJson(s, options.nodeId.bytes)) }, null, 2));
+  const failed = statuses.filter((s) => s.state === 'failed');
+  for (const status of failed) io.err(`handoff: ${disqualifiedLine(status)}`);
+  return failed.length > 0 ? 1 : 0;
+}

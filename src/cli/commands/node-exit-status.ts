@@ -1,0 +1,41 @@
+/** `handoff node exit-status`: where each graceful exit of a running node stands. */
+import { required } from '../args.js';
+import { parseFlags, type Command } from '../command.js';
+import { disqualifiedLine, exitStatusJson, exitStatusLines } from './exit-view.js';
+import { adminCall, reachNode } from './reach.js';
+
+export const nodeExitStatus: Command = {
+  path: ['node', 'exit-status'],
+  summary: 'where each graceful exit of a running node stands (percent, transfers, result, receipt)',
+  usage: 'handoff node exit-status --dir <dir> [--json]',
+  details: `Asks the node running on <dir> (its admin endpoint) about every exit it started.
+
+  --dir <dir>   the node's data directory (as given to handoff node run)
+  --json        one JSON document: { nodeId, exits: [...] }, times in ISO 8601, the receipt in
+                base64 (receipt) and hex (receiptHex)
+
+Exit status: 0; 1 when a satellite disqualified the node (a failed exit), with the reason on
+stderr.`,
+  async run(argv, { io }) {
+    const { values } = parseFlags(argv, { dir: { type: 'string' }, json: { type: 'boolean', default: false } });
+    const dir = required(values.dir, 'dir');
+    const { admin, identity } = await reachNode(dir);
+    try {
+      const exits = await adminCall(`the storage node in ${dir}`, () => admin.exitStatus());
+      const nodeId = identity.id.bytes;
+      if (values.json) {
+        io.out(JSON.stringify({ nodeId: identity.id.toString(), exits: exits.map((e) => exitStatusJson(e, nodeId)) }, null, 2));
+      } else if (exits.length === 0) {
+        io.out(`storage node ${identity.id}: no graceful exit started (handoff node exit-satellite --dir ${dir} starts one)`);
+      } else {
+        io.out(`storage node ${identity.id}`);
+        for (const exit of exits) io.out(['', ...exitStatusLines(exit, nodeId)].join('\n'));
+      }
+      const failed = exits.filter((e) => e.state === 'failed');
+      for (const exit of failed) io.err(`handoff: ${disqualifiedLine(exit)}`);
+      return failed.length > 0 ? 1 : 0;
+    } finally {
+      await admin.close();
+    }
+  },
+};

@@ -1,0 +1,88 @@
+/** `handoff satellite report graceful-exit`: the exits that finished in a window, for escrow payouts. */
+import { NodeId } from '../../crypto/node-id.js';
+import { exitReportCsv } from '../../exit/report.js';
+import { parseDate, required, UsageError } from '../args.js';
+import { parseFlags, type Command } from '../command.js';
+import { formatTime, table } from '../format.js';
+import { adminCall, reachSatellite } from './reach.js';
+import { SATELLITE_IDENTITY_DEFAULT } from './satellite-exits.js';
+
+const nodeText = (id: Uint8Array): string => NodeId.fromPublicKey(id).toString();
+
+export const satelliteReportGracefulExit: Command = {
+  path: ['satellite', 'report', 'graceful-exit'],
+  summary: 'every node that finished a graceful exit in a window: wallet, dates, GB transferred, result',
+  usage: 'handoff satellite report graceful-exit --from <date> --to <date> [--csv | --json] [--identity <file>]',
+  details: `Lists every exit that finished in [--from, --to) on the running satellite: node id, wallet,
+joined, exit initiated, exit finished, GB transferred (the bytes really handed over, as the
+satellite verified them), result (completed, or failed with its reason). What held amounts are
+paid from (completed) or kept for (failed).
+
+  --from <date>       start of the window, included: 2026-11-01 (midnight UTC) or ISO 8601
+  --to <date>         end of the window, excluded
+  --csv               CSV with a header row (GB in decimal gigabytes, 9 decimals)
+  --json              one JSON document: { from, to, rows: [...] }
+  --identity <file>   the satellite's identity (default ${SATELLITE_IDENTITY_DEFAULT})`,
+  async run(argv, { io }) {
+    const { values } = parseFlags(argv, {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      csv: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      identity: { type: 'string', default: SATELLITE_IDENTITY_DEFAULT },
+    });
+    const from = parseDate(required(values.from, 'from'), 'from');
+    const to = parseDate(required(values.to, 'to'), 'to');
+    if (to <= from) throw new UsageError('--to must be after --from');
+    if (values.csv && values.json) throw new UsageError('--csv and --json exclude each other');
+    const admin = await reachSatellite(values.identity);
+    try {
+      const rows = await adminCall('the satellite', () => admin.exitReport({ from, to }));
+      if (values.csv) {
+        io.out(exitReportCsv(rows, nodeText).trimEnd());
+      } else if (values.json) {
+        const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+        io.out(
+          JSON.stringify(
+            {
+              from: iso(from),
+              to: iso(to),
+              rows: rows.map((r) => ({
+                nodeId: nodeText(r.nodeId),
+                wallet: r.wallet,
+                joinedAt: iso(r.joinedAt),
+                initiatedAt: iso(r.initiatedAt),
+                finishedAt: iso(r.finishedAt),
+                bytesTransferred: r.bytesTransferred,
+                gbTransferred: r.bytesTransferred / 1e9,
+                piecesTransferred: r.piecesTransferred,
+                piecesFailed: r.piecesFailed,
+                result: r.outcome,
+                failureReason: r.failureReason,
+                failureDetail: r.failureDetail,
+              })),
+            },
+            null,
+            2,
+          ),
+        );
+      } else if (rows.length === 0) {
+        io.out(`no graceful exit finished between ${formatTime(from)} and ${formatTime(to)}`);
+      } else {
+        const lines = rows.map((r) => [
+          nodeText(r.nodeId),
+          r.wallet || '-',
+          formatTime(r.joinedAt),
+          formatTime(r.initiatedAt),
+          formatTime(r.finishedAt),
+          (r.bytesTransferred / 1e9).toFixed(9),
+          r.outcome === 'completed' ? 'completed' : `failed: ${r.failureReason ?? ''}${r.failureDetail ? ` (${r.failureDetail})` : ''}`,
+        ]);
+        for (const line of table([['node', 'wallet', 'joined', 'exit initiated', 'exit finished', 'GB transferred', 'result'], ...lines])) io.out(line);
+      }
+      return 0;
+    } finally {
+      await admin.close();
+    }
+  },
+};
