@@ -18,6 +18,8 @@ import type { Listener, Transport } from '../transport/types.js';
 import { ExitCoordinator } from '../exit/exit-coordinator.js';
 import { GarbageCollector, type GcConfig } from '../durability/gc/service.js';
 import { RepairService } from '../durability/repair/service.js';
+import { AuditService } from '../durability/audit/service.js';
+import type { AuditConfig } from '../durability/audit/types.js';
 import type { RepairConfig } from '../durability/repair/types.js';
 import type { ContactConfig } from '../durability/contact/config.js';
 import { registerDialFailureReports } from '../durability/contact/reports.js';
@@ -47,6 +49,8 @@ export interface SatelliteConfig {
   gc: Partial<GcConfig>;
   /** Repair's checker and repairer (docs/durability.md); every field has a default. */
   repair: Partial<RepairConfig>;
+  /** Audits (docs/durability.md): how often, how many segments, the timeout; every field has a default. */
+  audit: Partial<AuditConfig>;
   /** Contact and uptime (docs/durability.md): how often nodes are dialed, when absence suspends and disqualifies. */
   contact: Partial<ContactConfig>;
 }
@@ -76,7 +80,7 @@ export class Satellite {
   readonly server: RpcServer;
   readonly store: SatelliteStore;
   readonly metainfo: MetainfoContext;
-  readonly chores: { readonly cleanup: Chore; readonly exitInactivity: Chore; readonly gc: Chore; readonly repairChecker: Chore; readonly repairer: Chore; readonly contact: Chore };
+  readonly chores: { readonly cleanup: Chore; readonly exitInactivity: Chore; readonly gc: Chore; readonly repairChecker: Chore; readonly repairer: Chore; readonly audit: Chore; readonly contact: Chore };
   /** Contact and uptime: dials every node each `contact.intervalMs`; `runOnce()` runs a pass now. */
   readonly contact: ContactService;
   /** Graceful exit: `GracefulExit.Process`, gathering, the exit records. */
@@ -85,11 +89,13 @@ export class Satellite {
   readonly gc: GarbageCollector;
   /** Repair: `checkOnce()` queues what needs repair, `repairOnce()` repairs it (the chores do both on their own). */
   readonly repair: RepairService;
+  /** Audits: `runOnce()` re-verifies contained nodes and audits a sample of segments (the chore runs it every `audit.intervalMs`). */
+  readonly audit: AuditService;
   readonly #listener: Listener;
   readonly #deleter: PieceDeleter;
   readonly #clock: Clock;
 
-  private constructor(parts: { identity: Identity; server: RpcServer; store: SatelliteStore; metainfo: MetainfoContext; listener: Listener; deleter: PieceDeleter; cleanup: Chore; exitInactivity: Chore; exits: ExitCoordinator; clock: Clock; gc: GarbageCollector; gcChore: Chore; repair: RepairService; repairChecker: Chore; repairer: Chore; contact: ContactService; contactChore: Chore }) {
+  private constructor(parts: { identity: Identity; server: RpcServer; store: SatelliteStore; metainfo: MetainfoContext; listener: Listener; deleter: PieceDeleter; cleanup: Chore; exitInactivity: Chore; exits: ExitCoordinator; clock: Clock; gc: GarbageCollector; gcChore: Chore; repair: RepairService; repairChecker: Chore; repairer: Chore; audit: AuditService; auditChore: Chore; contact: ContactService; contactChore: Chore }) {
     this.identity = parts.identity;
     this.server = parts.server;
     this.store = parts.store;
@@ -97,11 +103,12 @@ export class Satellite {
     this.#listener = parts.listener;
     this.#deleter = parts.deleter;
     this.#clock = parts.clock;
-    this.chores = { cleanup: parts.cleanup, exitInactivity: parts.exitInactivity, gc: parts.gcChore, repairChecker: parts.repairChecker, repairer: parts.repairer, contact: parts.contactChore };
+    this.chores = { cleanup: parts.cleanup, exitInactivity: parts.exitInactivity, gc: parts.gcChore, repairChecker: parts.repairChecker, repairer: parts.repairer, audit: parts.auditChore, contact: parts.contactChore };
     this.contact = parts.contact;
     this.exits = parts.exits;
     this.gc = parts.gc;
     this.repair = parts.repair;
+    this.audit = parts.audit;
   }
 
   static async start(options: SatelliteOptions): Promise<Satellite> {
@@ -118,6 +125,7 @@ export class Satellite {
       exitInactivityCheckMs: 3600_000,
       gc: {},
       repair: {},
+      audit: {},
       contact: {},
       ...options.config,
     };
@@ -210,13 +218,22 @@ export class Satellite {
       clock,
       onError: (err) => options.onError?.(err, 'repairer chore'),
     });
+    const audit = new AuditService({ identity, metabase: store.metabase, overlay: store.overlay, containment: store.containment, transport: options.transport, clock, config: config.audit, onError: (err, where) => options.onError?.(err, where) });
+    // A node that fails a repair download is judged like a failed audit.
+    repair.onPieceFailure((failure) => void audit.recordRepairFailure(failure).catch((err: unknown) => options.onError?.(err, 'repair failure to reputation')));
+    const auditChore = new Chore('audit', async () => void (await audit.runOnce()), {
+      intervalMs: audit.config.intervalMs,
+      clock,
+      onError: (err) => options.onError?.(err, 'audit chore'),
+    });
     const listener = await server.listen(options.transport, options.address);
-    const satellite = new Satellite({ identity, server, store, metainfo, listener, deleter, cleanup, exitInactivity, exits, clock, gc, gcChore, repair, repairChecker, repairer, contact, contactChore });
+    const satellite = new Satellite({ identity, server, store, metainfo, listener, deleter, cleanup, exitInactivity, exits, clock, gc, gcChore, repair, repairChecker, repairer, audit, auditChore, contact, contactChore });
     cleanup.start();
     exitInactivity.start();
     gcChore.start();
     repairChecker.start();
     repairer.start();
+    auditChore.start();
     contactChore.start();
     try {
       await exits.start();
@@ -255,6 +272,8 @@ export class Satellite {
     await this.chores.repairChecker.stop();
     await this.chores.repairer.stop();
     await this.repair.close();
+    await this.chores.audit.stop();
+    await this.audit.close();
     await this.chores.contact.stop();
     await this.contact.close();
     // Ends exit streams without finishing any exit: a shutdown never completes or fails one.

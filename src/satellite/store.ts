@@ -5,6 +5,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ContainmentStore } from '../durability/audit/containment-store.js';
+import { MemoryContainmentStore } from '../durability/audit/store/memory.js';
+import { PostgresContainmentStore } from '../durability/audit/store/postgres.js';
+import { SqliteContainmentStore } from '../durability/audit/store/sqlite.js';
 import type { RepairQueueStore } from '../durability/repair/queue-store.js';
 import { MemoryRepairQueueStore } from '../durability/repair/store/memory.js';
 import { PostgresRepairQueueStore } from '../durability/repair/store/postgres.js';
@@ -42,6 +46,8 @@ export interface SatelliteStore {
   readonly exits: ExitQueueStore;
   /** Segments waiting for repair. */
   readonly repairQueue: RepairQueueStore;
+  /** Pending audits of contained nodes. */
+  readonly containment: ContainmentStore;
   close(): Promise<void>;
 }
 
@@ -70,6 +76,7 @@ export async function openSatelliteStore(options: SatelliteStoreOptions): Promis
         ledger: new MemoryLedgerStore(),
         exits: new MemoryExitQueueStore(),
         repairQueue: new MemoryRepairQueueStore(),
+        containment: new MemoryContainmentStore(),
       };
       return { ...stores, close: () => closeAll(stores) };
     }
@@ -85,6 +92,7 @@ export async function openSatelliteStore(options: SatelliteStoreOptions): Promis
         ledger: await SqliteLedgerStore.open({ database: shared }),
         exits: await SqliteExitQueueStore.open({ database: shared }),
         repairQueue: await SqliteRepairQueueStore.open({ database: shared }),
+        containment: await SqliteContainmentStore.open({ database: shared }),
       };
       return {
         ...stores,
@@ -105,6 +113,7 @@ export async function openSatelliteStore(options: SatelliteStoreOptions): Promis
           ledger: await PostgresLedgerStore.open({ pool }),
           exits: await PostgresExitQueueStore.open({ pool }),
           repairQueue: await PostgresRepairQueueStore.open({ pool }),
+          containment: await PostgresContainmentStore.open({ pool }),
         };
         return {
           ...stores,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { WorkerConfig } from '../exit/worker.js';
+import type { AuditConfig } from '../durability/audit/types.js';
 import type { RepairConfig } from '../durability/repair/types.js';
 import type { RetainConfig } from '../durability/gc/retain-service.js';
 import type { RedundancyScheme } from '../metainfo/metabase/types.js';
@@ -67,6 +68,8 @@ export interface TestNetworkOptions {
    * intervals out of its way.
    */
   readonly repair?: Partial<RepairConfig>;
+  /** The satellite's audits (on in every test network; `satellite.audit.runOnce()` runs a round now). */
+  readonly audit?: Partial<AuditConfig>;
   /** The nodes' garbage collection (e.g. `{ timeSkewMs: 0 }` so a test's garbage is collectable at once). */
   readonly nodeGc?: Partial<RetainConfig>;
 }
@@ -125,6 +128,7 @@ export async function createTestNetwork(options: TestNetworkOptions = {}): Promi
         ...options.satellite,
         metainfo: { redundancy: options.redundancy ?? TEST_REDUNDANCY, ...options.satellite?.metainfo },
         repair: { ...options.satellite?.repair, ...options.repair },
+        audit: { ...options.satellite?.audit, ...options.audit },
       },
       ...(options.clock === undefined ? {} : { clock: options.clock }),
     });

@@ -69,6 +69,11 @@ export class Auditor {
     this.#random = deps.random ?? Math.random;
   }
 
+  /** The reputation rules outcomes are applied with. */
+  get reputation(): ReputationConfig {
+    return this.deps.reputation;
+  }
+
   /** Audits one stripe of a segment across its piece holders and applies the outcomes. */
   async auditSegment(streamId: StreamId, position: SegmentPosition): Promise<SegmentAuditReport> {
     const { metabase, overlay, containment, config } = this.deps;

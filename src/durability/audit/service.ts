@@ -10,7 +10,8 @@ import type { MetabaseStore } from '../../metainfo/metabase/port.js';
 import type { SegmentCursor, SegmentPosition, StreamId } from '../../metainfo/metabase/types.js';
 import type { OverlayStore } from '../../overlay/port.js';
 import type { Transport } from '../../transport/types.js';
-import { DEFAULT_REPUTATION_CONFIG, type ReputationConfig } from '../reputation.js';
+import type { RepairPieceFailure } from '../repair/types.js';
+import { applyAuditOutcome, DEFAULT_REPUTATION_CONFIG, type ReputationConfig } from '../reputation.js';
 import { Auditor, type AuditorDeps } from './auditor.js';
 import type { ContainmentStore } from './containment-store.js';
 import { Reservoir } from './sample.js';
@@ -93,6 +94,21 @@ export class AuditService {
   /** Audits one segment now. */
   auditSegment(streamId: StreamId, position: SegmentPosition): Promise<SegmentAuditReport> {
     return this.auditor.auditSegment(streamId, position);
+  }
+
+  /**
+   * A piece a repair download failed on counts like an audit of it (Storj: "nodes that fail to
+   * serve repair downloads are treated like failed audits"): corrupt or missing is a failure,
+   * offline is offline, a timeout contains the node for that piece, anything else is unknown.
+   */
+  async recordRepairFailure(failure: RepairPieceFailure): Promise<void> {
+    const { overlay, containment } = this.#options;
+    if (failure.reason === 'timeout') {
+      await containment.contain({ nodeId: failure.nodeId, streamId: failure.streamId, position: failure.position, pieceNumber: failure.pieceNumber, rootPieceId: failure.rootPieceId, reverifyCount: 0, containedAt: failure.at });
+      return;
+    }
+    const outcome = failure.reason === 'corrupt' || failure.reason === 'missing' ? 'failure' : failure.reason === 'offline' ? 'offline' : 'unknown';
+    await applyAuditOutcome(overlay, failure.nodeId, outcome, this.auditor.reputation, failure.at);
   }
 
   /** Stops after the segment in progress (downloads in flight are canceled). */
