@@ -128,6 +128,14 @@ export async function* downloadPiece(client: RpcClient, options: DownloadPieceOp
   let finished = false;
   try {
     await stream.send({ type: 'request', limit, offset, length, ...(options.onProof ? { includeHash: true } : {}) });
+    let ordered = 0;
+    const orderUpTo = async (amount: number): Promise<void> => {
+      ordered = Math.min(length, amount);
+      await stream.send({ type: 'order', order: signOrder(pieceKey, limit.serialNumber, ordered) });
+    };
+    // The first order goes out before the proof comes back: no round trip is spent waiting for it.
+    if (length > 0) await orderUpTo(ahead);
+    else await stream.closeSend();
     if (options.onProof) {
       const first = await stream.receive();
       if (first === undefined) throw new UnavailableError('node ended the download before sending the piece hash');
@@ -137,13 +145,6 @@ export async function* downloadPiece(client: RpcClient, options: DownloadPieceOp
       }
       options.onProof({ pieceHash: first.pieceHash, originalLimit: first.originalLimit });
     }
-    let ordered = 0;
-    const orderUpTo = async (amount: number): Promise<void> => {
-      ordered = Math.min(length, amount);
-      await stream.send({ type: 'order', order: signOrder(pieceKey, limit.serialNumber, ordered) });
-    };
-    if (length > 0) await orderUpTo(ahead);
-    else await stream.closeSend();
     let received = 0;
     while (received < length) {
       const message = await stream.receive();
