@@ -118,11 +118,12 @@ export class Repairer {
     }
   }
 
-  /** Stops claiming, cancels transfers in flight, waits for running repairs and closes node connections. */
+  /** Stops claiming, ends transfers in flight (by closing their connections), waits for running repairs. */
   async close(): Promise<void> {
     this.#stop.abort();
-    await Promise.all([...this.#running]);
     await this.#clients.close();
+    await Promise.all([...this.#running]);
+    await this.#clients.close(); // any a repair dialed while stopping
   }
 
   async #repairSegment(streamId: StreamId, position: SegmentPosition): Promise<RepairOutcome> {
@@ -185,7 +186,7 @@ export class Repairer {
       const limit = this.#limit('GET_REPAIR', piece.nodeId, pieceId, pieceSize, key.publicKey, undefined);
       try {
         const client = this.#clients.get(node.address, piece.nodeId);
-        const options = { limit, pieceKey: signer, offset: 0, length: pieceSize, orderAheadBytes: pieceSize, timeoutMs: this.deps.config.downloadTimeoutMs, signal: this.#stop.signal };
+        const options = { limit, pieceKey: signer, offset: 0, length: pieceSize, orderAheadBytes: pieceSize, timeoutMs: this.deps.config.downloadTimeoutMs };
         const { data, proof } = await downloadPieceWithProof(client, options);
         const check = checkPiece({ satelliteId, nodeId: piece.nodeId, pieceId, pieceSize }, proof, data);
         if (check.ok) {
@@ -243,7 +244,7 @@ export class Repairer {
         const limit = this.#limit('PUT_REPAIR', node.id, pieceId, pieceSize, key.publicKey, expiresAt);
         try {
           const client = this.#clients.get(node.address, node.id);
-          await uploadPiece(client, { limit, pieceKey: signer, data: pieces[number]!, clock, timeoutMs: config.uploadTimeoutMs, signal: this.#stop.signal });
+          await uploadPiece(client, { limit, pieceKey: signer, data: pieces[number]!, clock, timeoutMs: config.uploadTimeoutMs });
           return { number, nodeId: node.id, pieceId };
         } catch {
           return number; // that node did not take it: another one will be tried
