@@ -14,6 +14,7 @@ export { pieceStoreSuite, type PieceStoreSuiteSetup } from './piece-store-suite.
 export { exitQueueStoreSuite, type ExitQueueStoreSuiteSetup } from './exit-queue-store-suite.js';
 export { nodeExitStoreSuite, type NodeExitStoreSuiteSetup } from './node-exit-store-suite.js';
 export { repairQueueStoreSuite, type RepairQueueStoreSuiteSetup } from './repair-queue-store-suite.js';
+export { containmentStoreSuite, type ContainmentStoreSuiteSetup } from './containment-store-suite.js';
 export { startSshd, sshUnavailableReason, type SshServer } from './sshd.js';
 export { createTestNetwork, TEST_REDUNDANCY, TEST_SEGMENT_SIZE, TEST_KDF } from './network.js';
 export type { TestNetwork, TestNetworkOptions } from './network.js';
