@@ -1,11 +1,12 @@
 /**
  * `ExitCoordinator`: the satellite's side of graceful exit. It serves `GracefulExit.Process`
- * (one stream per node at a time), gathers each exiting node's pieces, runs the inactivity
- * rule, and finishes exits with signed receipts. Everything it needs is injected.
+ * (one stream per node at a time) and the unary `Initiate`, `KeepAlive` and `Rejoin`, gathers each
+ * exiting node's pieces, runs the inactivity rule and the time-based policy, and finishes exits
+ * with signed receipts. Everything it needs is injected.
  */
 import { toHex } from '../core/bytes.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { FailedPreconditionError, InternalError } from '../core/errors.js';
+import { AbortedError, FailedPreconditionError, InternalError } from '../core/errors.js';
 import type { Identity } from '../crypto/identity.js';
 import type { MetabaseStore } from '../metainfo/metabase/port.js';
 import type { SegmentRecord } from '../metainfo/metabase/types.js';
@@ -16,10 +17,19 @@ import { openSession } from './coordinator.js';
 import type { CoordinatorPorts } from './coordinator-ports.js';
 import { CoordinatorSessionRunner } from './coordinator-session.js';
 import { ExitGatherer } from './gatherer.js';
-import { GracefulExitProcess, type SatelliteExitMessage } from './messages.js';
+import {
+  GracefulExitInitiate,
+  GracefulExitKeepAlive,
+  GracefulExitProcess,
+  GracefulExitRejoin,
+  type ExitInitiateResponse,
+  type SatelliteExitMessage,
+} from './messages.js';
 import type { ExitQueueStore } from './queue-store.js';
 import { progressRow, reportRows, type ExitProgressRow, type ExitReportRow } from './report.js';
 import { decodeExitReceipt, encodeExitReceipt, signExitReceipt } from './receipt.js';
+import { decideInitiate, decideKeepAlive, decideRejoin, type ExitRequest } from './requests.js';
+import { judgeTimeBased, timeBasedDueAt } from './time-based.js';
 import { DEFAULT_EXIT_CONFIG, type ExitConfig, type ExitFailureReason, type ExitOutcome, type ExitRecord } from './types.js';
 
 export interface ExitCoordinatorOptions {
@@ -77,8 +87,11 @@ export class ExitCoordinator {
     };
   }
 
-  /** Serves `GracefulExit.Process` on `server`. */
+  /** Serves `GracefulExit.Process`, `Initiate`, `KeepAlive` and `Rejoin` on `server`. */
   register(server: RpcServer): void {
+    server.unary(GracefulExitInitiate, (request, ctx) => this.initiate(ctx.peer.bytes, request));
+    server.unary(GracefulExitKeepAlive, (_request, ctx) => this.keepAlive(ctx.peer.bytes));
+    server.unary(GracefulExitRejoin, (_request, ctx) => this.rejoin(ctx.peer.bytes));
     server.stream(GracefulExitProcess, async (stream, ctx) => {
       if (this.#closed) throw new FailedPreconditionError('the satellite is shutting down');
       const nodeId = ctx.peer.bytes;
@@ -90,7 +103,8 @@ export class ExitCoordinator {
       ctx.signal.addEventListener('abort', onAbort, { once: true });
       try {
         const [node, exit] = await Promise.all([this.#options.overlay.get(nodeId), this.#options.store.getExit(nodeId)]);
-        runner.dispatch({ type: 'opened', now: this.#clock.now(), node, exit });
+        const onlineScore = await this.#timeBasedScore(exit);
+        runner.dispatch({ type: 'opened', now: this.#clock.now(), node, exit, ...(onlineScore === undefined ? {} : { onlineScore }) });
         const reading = (async () => {
           try {
             for await (const message of stream) runner.dispatch({ type: 'received', now: this.#clock.now(), message });
@@ -110,10 +124,106 @@ export class ExitCoordinator {
     });
   }
 
-  /** Resumes gathering for exits that were being gathered, and checks the inactivity rule now. */
+  /** Resumes gathering for exits that were being gathered, and checks the clock's rules now ({@link checkDue}). */
   async start(): Promise<void> {
     void this.#gatherer.kick();
-    await this.checkInactive();
+    await this.checkDue();
+  }
+
+  /**
+   * Starts an exit of the kind `request` asks for, for the authenticated node `nodeId` (what
+   * `GracefulExit.Initiate` does): a full exit marks the node `exiting` and follows the
+   * satellite's policy; a partial one leaves it `active` and transfers the pieces the satellite
+   * chooses. Idempotent; a refusal is a typed error and changes nothing.
+   *
+   * @example
+   * ```ts
+   * const started = await satellite.exits.initiate(nodeId, { kind: 'partial', targetBytes: 5e9 });
+   * ```
+   */
+  async initiate(nodeId: Uint8Array, request: ExitRequest): Promise<ExitInitiateResponse> {
+    if (this.#closed) throw new FailedPreconditionError('the satellite is shutting down');
+    const { overlay, store } = this.#options;
+    const now = this.#clock.now();
+    const [node, exit] = await Promise.all([overlay.get(nodeId), store.getExit(nodeId)]);
+    const decision = decideInitiate({ node, exit, request, now, config: this.config });
+    if (decision.type === 'refuse') throw decision.error;
+    if (decision.type === 'existing') return this.#initiated(decision.exit);
+    if (decision.archive) await store.archiveExit(nodeId, now);
+    const { record, created } = await store.startExit(nodeId, now, decision.exit);
+    if (!created && (record.kind !== decision.exit.kind || record.targetBytes !== decision.exit.targetBytes || record.finishedAt !== null)) {
+      throw new AbortedError('another exit of this node started at the same time; ask again');
+    }
+    if (record.kind === 'full') await overlay.setStatus({ id: nodeId, from: 'active', to: 'exiting', at: now });
+    if (record.policy === 'transfer') void this.#gatherer.kick();
+    return this.#initiated(record);
+  }
+
+  /** Records activity for an exit the node paused (what `GracefulExit.KeepAlive` does); `finished` when it ended meanwhile. */
+  async keepAlive(nodeId: Uint8Array): Promise<{ finished: boolean }> {
+    const decision = decideKeepAlive(await this.#options.store.getExit(nodeId));
+    if (decision.type === 'refuse') throw decision.error;
+    if (decision.type === 'finished') return { finished: true };
+    await this.#options.store.touch(nodeId, this.#clock.now());
+    return { finished: false };
+  }
+
+  /**
+   * Brings back a node whose full exit completed (what `GracefulExit.Rejoin` does): `active` and
+   * selectable again with its id and reputation, `rejoinedAt` recorded — its escrow period starts
+   * over from there — and its exit archived, so it may exit again later. A node whose exit failed
+   * was disqualified: refused, naming why.
+   */
+  async rejoin(nodeId: Uint8Array): Promise<{ rejoinedAt: number }> {
+    const { overlay, store } = this.#options;
+    const now = this.#clock.now();
+    const [node, exit] = await Promise.all([overlay.get(nodeId), store.getExit(nodeId)]);
+    const decision = decideRejoin(node, exit);
+    if (decision.type === 'refuse') throw decision.error;
+    if (decision.type === 'rejoined') return { rejoinedAt: decision.rejoinedAt };
+    let rejoinedAt = node?.rejoinedAt ?? now;
+    if (decision.overlay) {
+      const back = await overlay.rejoin(nodeId, now);
+      if (back === undefined) throw new AbortedError("the node's status changed meanwhile; ask again");
+      rejoinedAt = now;
+    }
+    if (decision.archive) await store.archiveExit(nodeId, now);
+    return { rejoinedAt };
+  }
+
+  /** Checks unfinished exits against the clock: the inactivity rule ({@link checkInactive}), then time-based exits whose period is over ({@link checkTimeBased}). */
+  async checkDue(): Promise<{ readonly inactive: number; readonly timeBased: number }> {
+    const inactive = await this.checkInactive();
+    return { inactive, timeBased: await this.checkTimeBased() };
+  }
+
+  /**
+   * Finishes every time-based exit whose period is over (and has no stream open), by its node's
+   * online score over the period: completed, or failed with `ONLINE_SCORE_TOO_LOW`. Returns how
+   * many it finished. A node polling its exit gets the same verdict on its next call.
+   */
+  async checkTimeBased(): Promise<number> {
+    const now = this.#clock.now();
+    let finished = 0;
+    for (const exit of await this.#options.store.listExits({ unfinished: true })) {
+      if (exit.policy !== 'time-based' || this.#sessions.has(toHex(exit.nodeId))) continue;
+      if (now < timeBasedDueAt(exit, this.config)) continue;
+      const node = await this.#options.overlay.get(exit.nodeId);
+      if (node?.status === 'disqualified') {
+        await this.#finishExit(exit.nodeId, { outcome: 'failed', reason: 'DISQUALIFIED', detail: node.disqualifiedReason ?? 'disqualified while exiting', at: now });
+        finished++;
+        continue;
+      }
+      const score = await this.#options.overlay.onlineScore(exit.nodeId, { since: exit.initiatedAt });
+      const verdict = judgeTimeBased(exit, now, score, this.config);
+      if (verdict.type === 'wait') continue;
+      if (node?.status === 'active') await this.#options.overlay.setStatus({ id: exit.nodeId, from: 'active', to: 'exiting', at: now });
+      await this.#finishExit(exit.nodeId, verdict.type === 'completed'
+        ? { outcome: 'completed', reason: null, detail: null, at: now }
+        : { outcome: 'failed', reason: verdict.reason, detail: verdict.detail, at: now });
+      finished++;
+    }
+    return finished;
   }
 
   /** Waits until every exit waiting to be gathered has been gathered (tests and tools use it). */
@@ -134,13 +244,15 @@ export class ExitCoordinator {
   /** The exits in progress with their queue size and percent done, oldest first. */
   async progress(): Promise<ExitProgressRow[]> {
     const rows: ExitProgressRow[] = [];
-    for (const exit of await this.unfinished()) rows.push(progressRow(exit, await this.#options.store.queueLength(exit.nodeId)));
+    const timeBased = { now: this.#clock.now(), periodMs: this.config.timeBasedPeriodMs };
+    for (const exit of await this.unfinished()) rows.push(progressRow(exit, await this.#options.store.queueLength(exit.nodeId), timeBased));
     return rows;
   }
 
   /**
-   * Every exit that finished in [`from`, `to`) with the node's wallet and join date: what escrow
-   * payouts are made from (completed) or withheld for (failed, with the reason).
+   * Every exit that finished in [`from`, `to`) — archived ones too — with the node's wallet, join
+   * date, the exit's kind and policy and when its escrow period began: what escrow payouts are made
+   * from (completed full exits) or withheld for (failed, with the reason).
    *
    * @example
    * ```ts
@@ -150,18 +262,22 @@ export class ExitCoordinator {
   async report(window: { readonly from: number; readonly to: number }): Promise<ExitReportRow[]> {
     const exits = await this.#options.store.listExits({ finishedFrom: window.from, finishedTo: window.to });
     const nodes = await this.#options.overlay.getMany(exits.map((e) => e.nodeId));
-    return reportRows(exits, nodes);
+    // Only a node that rejoined has an escrow period that did not start when it joined.
+    const history: ExitRecord[] = [];
+    for (const node of nodes) if (node.rejoinedAt !== null) history.push(...(await this.#options.store.listExits({ nodeId: node.id })));
+    return reportRows(exits, nodes, history);
   }
 
   /**
-   * Fails every unfinished exit whose node has not worked on it for longer than
-   * `inactiveTimeframeMs` (and has no stream open). Returns how many it failed.
+   * Fails every unfinished exit by transfer whose node has not worked on it (streamed, or sent a
+   * keep-alive) for longer than `inactiveTimeframeMs` (and has no stream open). A time-based exit
+   * is judged by its online score instead. Returns how many it failed.
    */
   async checkInactive(): Promise<number> {
     const now = this.#clock.now();
     let failed = 0;
     for (const exit of await this.#options.store.listExits({ unfinished: true })) {
-      if (this.#sessions.has(toHex(exit.nodeId))) continue;
+      if (exit.policy === 'time-based' || this.#sessions.has(toHex(exit.nodeId))) continue;
       if (now - exit.lastActivityAt <= this.config.inactiveTimeframeMs) continue;
       await this.#finishExit(exit.nodeId, { outcome: 'failed', reason: 'INACTIVE_TIMEFRAME_EXCEEDED', detail: 'no activity within the inactivity window', at: now });
       failed++;
@@ -189,6 +305,7 @@ export class ExitCoordinator {
       outcome: finish.outcome,
       ...(finish.reason === null ? {} : { reason: finish.reason }),
       finishedAt: finish.at,
+      kind: (await this.#options.store.getExit(nodeId))?.kind,
     });
     // Persist first (the first finish wins), then change the node's status, then announce.
     const finished = await this.#options.store.finishExit(nodeId, { outcome: finish.outcome, reason: finish.reason, detail: finish.detail, receipt: encodeExitReceipt(receipt), at: finish.at });
@@ -207,6 +324,8 @@ export class ExitCoordinator {
   /** Brings the node's overlay status in line with its finished exit (idempotent: safe after a crash in between). */
   async #applyStatus(exit: ExitRecord): Promise<void> {
     const overlay = this.#options.overlay;
+    // A partial exit that completed leaves the node as it was: active, serving, selectable.
+    if (exit.kind === 'partial' && exit.outcome === 'completed') return;
     const node = await overlay.get(exit.nodeId);
     if (node === undefined || node.status === 'exited' || node.status === 'disqualified') return;
     const at = exit.finishedAt ?? this.#clock.now();
@@ -218,6 +337,23 @@ export class ExitCoordinator {
       const reason = `graceful exit failed: ${exit.failureReason}${exit.failureDetail ? ` (${exit.failureDetail})` : ''}`;
       await overlay.setStatus({ id: exit.nodeId, from, to: 'disqualified', at, reason });
     }
+  }
+
+  /** The node's online score since its time-based exit began, for a stream to judge it; undefined otherwise. */
+  async #timeBasedScore(exit: ExitRecord | undefined): Promise<number | undefined> {
+    if (exit === undefined || exit.policy !== 'time-based' || exit.finishedAt !== null) return undefined;
+    if (this.#clock.now() < timeBasedDueAt(exit, this.config)) return undefined;
+    return this.#options.overlay.onlineScore(exit.nodeId, { since: exit.initiatedAt });
+  }
+
+  #initiated(exit: ExitRecord): ExitInitiateResponse {
+    return {
+      kind: exit.kind,
+      ...(exit.targetBytes === null ? {} : { targetBytes: exit.targetBytes }),
+      policy: exit.policy,
+      initiatedAt: exit.initiatedAt,
+      ...(exit.policy === 'time-based' ? { dueAt: timeBasedDueAt(exit, this.config) } : {}),
+    };
   }
 
   async #healthyPieces(segment: SegmentRecord): Promise<number> {

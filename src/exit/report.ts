@@ -3,9 +3,9 @@
  * exits over a time window that escrow payouts are made from (seed 001: node id, wallet, joined,
  * exit initiated, exit finished, GB transferred — the real figure — and the result).
  */
-import { toHex } from '../core/bytes.js';
+import { equalBytes, toHex } from '../core/bytes.js';
 import type { NodeRecord } from '../overlay/types.js';
-import type { ExitFailureReason, ExitOutcome, ExitRecord } from './types.js';
+import type { ExitFailureReason, ExitKind, ExitOutcome, ExitPolicy, ExitRecord } from './types.js';
 
 /** One exit in progress. */
 export interface ExitProgressRow {
@@ -22,8 +22,16 @@ export interface ExitProgressRow {
   readonly bytesTransferred: number;
   readonly startingBytes: number;
   readonly lastActivityAt: number;
-  /** Pieces done (transferred, dropped or failed) over pieces queued, 0–100; 0 while gathering. */
+  /**
+   * Pieces done (transferred, dropped or failed) over pieces queued, 0–100; 0 while gathering. A
+   * time-based exit moves nothing: its percent is the share of its period gone by.
+   */
   readonly percent: number;
+  /** Full or partial (absent in rows from a satellite older than both). */
+  readonly kind?: ExitKind;
+  /** A partial exit's bytes to move. */
+  readonly targetBytes?: number | null;
+  readonly policy?: ExitPolicy;
 }
 
 /** One finished exit, as the payout report lists it. */
@@ -40,12 +48,29 @@ export interface ExitReportRow {
   readonly outcome: ExitOutcome;
   readonly failureReason: ExitFailureReason | null;
   readonly failureDetail: string | null;
+  /**
+   * Full or partial: a completed partial exit moved some data and the node stayed — no held
+   * amount is due for it. (The three fields below are absent in rows from an older satellite.)
+   */
+  readonly kind?: ExitKind;
+  readonly policy?: ExitPolicy;
+  /**
+   * When the node's escrow (held amount) period began for this exit: its latest rejoin before the
+   * exit began, else when it joined.
+   */
+  readonly escrowStartedAt?: number | null;
 }
 
-/** The progress row of an unfinished exit. */
-export function progressRow(exit: ExitRecord, queueLength: number): ExitProgressRow {
+/**
+ * The progress row of an unfinished exit. `timeBased` gives a time-based exit's period and the
+ * time now, for its percent.
+ */
+export function progressRow(exit: ExitRecord, queueLength: number, timeBased?: { readonly now: number; readonly periodMs: number }): ExitProgressRow {
   const done = exit.piecesTransferred + exit.piecesDropped + exit.piecesFailed;
-  const percent = exit.gatheredAt === null || exit.piecesQueued === 0 ? (exit.gatheredAt === null ? 0 : 100) : Math.min(100, (100 * done) / exit.piecesQueued);
+  let percent = exit.gatheredAt === null || exit.piecesQueued === 0 ? (exit.gatheredAt === null ? 0 : 100) : Math.min(100, (100 * done) / exit.piecesQueued);
+  if (exit.policy === 'time-based' && timeBased !== undefined) {
+    percent = Math.max(0, Math.min(100, (100 * (timeBased.now - exit.initiatedAt)) / Math.max(1, timeBased.periodMs)));
+  }
   return {
     nodeId: exit.nodeId,
     initiatedAt: exit.initiatedAt,
@@ -59,11 +84,32 @@ export function progressRow(exit: ExitRecord, queueLength: number): ExitProgress
     startingBytes: exit.startingBytes,
     lastActivityAt: exit.lastActivityAt,
     percent,
+    kind: exit.kind,
+    targetBytes: exit.targetBytes,
+    policy: exit.policy,
   };
 }
 
-/** Report rows for finished exits, with what the overlay knows of each node. */
-export function reportRows(exits: readonly ExitRecord[], nodes: readonly NodeRecord[]): ExitReportRow[] {
+/**
+ * When the escrow period ran from for `exit`: the latest rejoin of its node before the exit began
+ * — a completed full exit is archived when its node rejoins, so the archive time of such an exit
+ * in `history` is a rejoin — else the node's join date (null when the node is unknown).
+ */
+export function escrowStartedAt(exit: ExitRecord, node: NodeRecord | undefined, history: readonly ExitRecord[]): number | null {
+  let start = node?.joinedAt ?? null;
+  for (const earlier of history) {
+    if (earlier.kind !== 'full' || earlier.outcome !== 'completed' || earlier.archivedAt === null) continue;
+    if (earlier.archivedAt > exit.initiatedAt || !equalBytes(earlier.nodeId, exit.nodeId)) continue;
+    if (start === null || earlier.archivedAt > start) start = earlier.archivedAt;
+  }
+  return start;
+}
+
+/**
+ * Report rows for finished exits, with what the overlay knows of each node; `history` holds the
+ * exits (archived ones included) of nodes that ever rejoined, for {@link escrowStartedAt}.
+ */
+export function reportRows(exits: readonly ExitRecord[], nodes: readonly NodeRecord[], history: readonly ExitRecord[] = []): ExitReportRow[] {
   const byId = new Map(nodes.map((n) => [toHex(n.id), n]));
   return exits
     .filter((e): e is ExitRecord & { finishedAt: number; outcome: ExitOutcome } => e.finishedAt !== null && e.outcome !== null)
@@ -81,12 +127,16 @@ export function reportRows(exits: readonly ExitRecord[], nodes: readonly NodeRec
         outcome: e.outcome,
         failureReason: e.failureReason,
         failureDetail: e.failureDetail,
+        kind: e.kind,
+        policy: e.policy,
+        escrowStartedAt: escrowStartedAt(e, node, history),
       };
     })
     .sort((a, b) => a.finishedAt - b.finishedAt || (toHex(a.nodeId) < toHex(b.nodeId) ? -1 : 1));
 }
 
-const CSV_HEADER = ['node_id', 'wallet', 'joined', 'exit_initiated', 'exit_finished', 'gb_transferred', 'pieces_transferred', 'pieces_failed', 'result', 'reason'];
+// The columns after `reason` came with partial and time-based exits and rejoins: appended, so a script reading the first ten still works.
+const CSV_HEADER = ['node_id', 'wallet', 'joined', 'exit_initiated', 'exit_finished', 'gb_transferred', 'pieces_transferred', 'pieces_failed', 'result', 'reason', 'kind', 'policy', 'escrow_started'];
 
 /**
  * The report as CSV (RFC 4180 quoting), times in ISO 8601, GB as decimal gigabytes (10^9 bytes)
@@ -103,7 +153,8 @@ export function exitReportCsv(rows: readonly ExitReportRow[], nodeIdText: (id: U
   for (const r of rows) {
     const result = r.outcome === 'completed' ? 'completed' : 'failed';
     const reason = r.failureReason === null ? '' : `${r.failureReason}${r.failureDetail ? `: ${r.failureDetail}` : ''}`;
-    lines.push([nodeIdText(r.nodeId), r.wallet, iso(r.joinedAt), iso(r.initiatedAt), iso(r.finishedAt), (r.bytesTransferred / 1e9).toFixed(9), String(r.piecesTransferred), String(r.piecesFailed), result, reason].map(csvField).join(','));
+    const kinds = [r.kind ?? '', r.policy ?? '', iso(r.escrowStartedAt ?? null)];
+    lines.push([nodeIdText(r.nodeId), r.wallet, iso(r.joinedAt), iso(r.initiatedAt), iso(r.finishedAt), (r.bytesTransferred / 1e9).toFixed(9), String(r.piecesTransferred), String(r.piecesFailed), result, reason, ...kinds].map(csvField).join(','));
   }
   return `${lines.join('\n')}\n`;
 }

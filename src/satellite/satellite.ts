@@ -43,7 +43,7 @@ export interface SatelliteConfig {
   cleanupBatch: number;
   /** Graceful exit's rules (docs/exit.md); every field has a default. */
   exit: Partial<ExitConfig>;
-  /** How often exits nobody works on are checked against the inactivity window (default 1 h). */
+  /** How often exits nobody works on are checked against the inactivity window, and time-based exits for their end (default 1 h). */
   exitInactivityCheckMs: number;
   /** Garbage collection (docs/durability.md): how often, the filters' false-positive rate and size cap; every field has a default. */
   gc: Partial<GcConfig>;
@@ -178,7 +178,8 @@ export class Satellite {
       onError: (err, where) => options.onError?.(err, where),
     });
     exits.register(server);
-    const exitInactivity = new Chore('exit inactivity', async () => void (await exits.checkInactive()), {
+    // The inactivity rule, and time-based exits whose period is over.
+    const exitInactivity = new Chore('exit inactivity', async () => void (await exits.checkDue()), {
       intervalMs: config.exitInactivityCheckMs,
       clock,
       onError: (err) => options.onError?.(err, 'exit inactivity chore'),

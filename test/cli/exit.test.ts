@@ -251,7 +251,7 @@ describe('graceful exit from the command line', () => {
     const csv = await run(['satellite', 'report', 'graceful-exit', ...window, '--csv', '--identity', join(dir, 'sat.pem')]);
     expect(csv.code).toBe(0);
     const [header, ...rows] = csv.output.trim().split('\n');
-    expect(header).toBe('node_id,wallet,joined,exit_initiated,exit_finished,gb_transferred,pieces_transferred,pieces_failed,result,reason');
+    expect(header).toBe('node_id,wallet,joined,exit_initiated,exit_finished,gb_transferred,pieces_transferred,pieces_failed,result,reason,kind,policy,escrow_started');
     expect(rows).toHaveLength(exited.length);
     for (const node of exited) {
       const row = rows.find((r) => r.startsWith(nodeIds[node]!))!.split(',');

@@ -58,11 +58,12 @@ describe('graceful exit reports', () => {
     expect(await network.satellite.exits.report({ from: 0, to: start - 1 })).toEqual([]);
 
     const csv = exitReportCsv(rows, (id) => NodeId.fromPublicKey(id).toString()).trim().split('\n');
-    expect(csv[0]).toBe('node_id,wallet,joined,exit_initiated,exit_finished,gb_transferred,pieces_transferred,pieces_failed,result,reason');
+    expect(csv[0]).toBe('node_id,wallet,joined,exit_initiated,exit_finished,gb_transferred,pieces_transferred,pieces_failed,result,reason,kind,policy,escrow_started');
     const fields = csv[1]!.split(',');
     expect(fields[0]).toBe(leaving.node!.id.toString());
     expect(Number(fields[5]) * 1e9).toBeCloseTo(status.bytesTransferred, 0);
     expect(fields[8]).toBe('completed');
+    expect(fields.slice(10)).toEqual(['full', 'transfer', new Date(row!.joinedAt!).toISOString()]);
   });
 
   it('quotes CSV fields that need it and shows a failure with its reason', () => {
@@ -70,6 +71,6 @@ describe('graceful exit reports', () => {
       [{ nodeId: new Uint8Array(32), wallet: 'a,"b"', joinedAt: null, initiatedAt: 0, finishedAt: 1, bytesTransferred: 1_500_000_000, piecesTransferred: 3, piecesFailed: 1, outcome: 'failed', failureReason: 'VERIFICATION_FAILED', failureDetail: 'replacement piece hash is not signed by the replacement node' }],
       () => 'id',
     );
-    expect(csv.split('\n')[1]).toBe('id,"a,""b""",,1970-01-01T00:00:00.000Z,1970-01-01T00:00:00.001Z,1.500000000,3,1,failed,VERIFICATION_FAILED: replacement piece hash is not signed by the replacement node');
+    expect(csv.split('\n')[1]).toBe('id,"a,""b""",,1970-01-01T00:00:00.000Z,1970-01-01T00:00:00.001Z,1.500000000,3,1,failed,VERIFICATION_FAILED: replacement piece hash is not signed by the replacement node,,,');
   });
 });

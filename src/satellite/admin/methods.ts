@@ -3,7 +3,7 @@
  * progress, and the report of finished exits that escrow payouts are made from.
  */
 import { s, type Infer } from '../../codec/index.js';
-import { EXIT_FAILURE_REASONS } from '../../exit/types.js';
+import { EXIT_FAILURE_REASONS, EXIT_KINDS, EXIT_POLICIES } from '../../exit/types.js';
 import { unaryMethod } from '../../rpc/method.js';
 
 const Id = s.bytes({ length: 32 });
@@ -25,6 +25,9 @@ export const AdminExitProgress = s.object({
   startingBytes: Count,
   lastActivityAt: Time,
   percent: s.float({ min: 0, max: 100 }),
+  kind: s.optional(s.enum(EXIT_KINDS)),
+  targetBytes: s.optional(s.nullable(Count)),
+  policy: s.optional(s.enum(EXIT_POLICIES)),
 });
 
 /** A finished exit (`ExitReportRow`). */
@@ -40,6 +43,9 @@ export const AdminExitReportRow = s.object({
   outcome: s.enum(['completed', 'failed']),
   failureReason: s.nullable(s.enum(EXIT_FAILURE_REASONS)),
   failureDetail: s.nullable(s.string({ max: 4096 })),
+  kind: s.optional(s.enum(EXIT_KINDS)),
+  policy: s.optional(s.enum(EXIT_POLICIES)),
+  escrowStartedAt: s.optional(s.nullable(Time)),
 });
 export type AdminExitReportRow = Infer<typeof AdminExitReportRow>;
 
