@@ -142,6 +142,7 @@ async function seed(dir: string): Promise<Seeded> {
     const location = { projectId, bucket, objectKey };
     await store.metabase.createBucket({ projectId, name: bucket, createdAt: now });
     await store.metabase.beginObject({ ...location, streamId, createdAt: now, uploadDeadline: now + 24 * 3_600_000, redundancy: REDUNDANCY, encryption: { cipherSuite: 'handoff-enc/v1', blockSize: 65_520 } });
+    const writes: Promise<void>[] = [];
     for (let index = 0; index < PIECES; index++) {
       const rootPieceId = random(32);
       const mine = index % REDUNDANCY.total;
@@ -165,10 +166,16 @@ async function seed(dir: string): Promise<Seeded> {
       const hasher = createPieceHasher();
       hasher.update(data);
       const uplinkPieceHash = signPieceHash(pieceSigner(pieceKey.privateKey), { pieceId, hash: hasher.digest(), pieceSize: PIECE, timestamp: now });
-      const writer = await pieces.create(satellite.publicKey, pieceId);
-      await writer.write(data);
-      await writer.commit({ orderLimit, uplinkPieceHash, storedAt: now });
+      writes.push(
+        (async () => {
+          const writer = await pieces.create(satellite.publicKey, pieceId);
+          await writer.write(data);
+          await writer.commit({ orderLimit, uplinkPieceHash, storedAt: now });
+        })(),
+      );
+      if (writes.length >= 16) await Promise.all(writes.splice(0));
     }
+    await Promise.all(writes);
     await store.metabase.commitObject({ ...location, streamId, committedAt: now, now, maxSegments: PIECES });
   } finally {
     await store.close();
