@@ -31,3 +31,8 @@ export {
   type ReputationConfig,
 } from '../durability/reputation.js';
 export { isHealthy } from '../durability/health.js';
+export {
+  AuditService, Auditor, stripeConsensus, correctableShares, classifyAuditError, Reservoir, MemoryContainmentStore, DEFAULT_AUDIT_CONFIG,
+  type AuditServiceOptions, type ContainmentStore, type AuditConfig, type AuditVerdict, type PendingAudit, type NodeAuditResult, type SegmentAuditReport, type AuditRunStats,
+} from '../durability/audit/index.js';
+export { SqliteContainmentStore, PostgresContainmentStore } from '../durability/audit/store/index.js';

@@ -35,7 +35,7 @@ function sharesOf(s: { coder: ReturnType<typeof createErasureCoder>; stripe: Uin
   const word = s.coder.encodeStripes(s.stripe);
   return new Map(s.received.map((n) => {
     const share = word[n]!.slice();
-    if (s.corrupt.includes(n)) share[(s.at + vary(n)) % 256] ^= s.xor;
+    if (s.corrupt.includes(n)) share[(s.at + vary(n)) % 256]! ^= s.xor;
     return [n, share] as const;
   }));
 }
@@ -63,7 +63,7 @@ describe('stripe consensus', () => {
     const coder = createErasureCoder({ algorithm: 'reed-solomon', shareSize: 256, required: 2, repair: 3, success: 4, total: 5 });
     const word = coder.encodeStripes(new Uint8Array(512).map((_, i) => i * 31));
     const shares = new Map(word.map((share, n) => [n, share.slice()] as const));
-    shares.get(0)![5] ^= 1;
+    shares.get(0)![5]! ^= 1;
     expect(stripeConsensus(coder, shares)).toEqual({ status: 'judged', agree: [1, 2, 3, 4], disagree: [0] });
   });
 
