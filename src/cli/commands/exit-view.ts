@@ -38,7 +38,9 @@ export function outcomeText(status: AdminExitStatus): string {
 export function exitStatusLines(status: AdminExitStatus, nodeId: Uint8Array): string[] {
   const verified = receiptVerifies(status, nodeId);
   const result = status.state === 'exiting' ? 'in progress' : status.state === 'completed' ? 'completed' : `failed: ${status.failureReason ?? 'no reason given'} (disqualified; held amount kept)`;
+  const kind = status.kind === 'partial' ? `partial: ${formatBytes(status.targetBytes ?? 0)} to move off, then the node stays` : 'full';
   const rows: string[][] = [
+    ['  kind', `${kind}${status.policy === 'time-based' ? ' (time-based: the node stays online for the period, nothing is transferred)' : ''}${status.bandwidth === null ? '' : `; bandwidth: ${status.bandwidth === 'exceed' ? 'may exceed the allocation' : 'waits for the next period'}`}`],
     ['  progress', `${formatPercent(status.percent)} (${formatBytes(status.bytesDeleted)} of ${formatBytes(status.startingBytes)} held at the start has left this disk)`],
     ['  transferred', `${status.piecesTransferred} pieces, ${formatBytes(status.bytesTransferred)}`],
     ['  failed', `${status.piecesFailed} pieces`],
@@ -58,6 +60,10 @@ export function exitStatusJson(status: AdminExitStatus, nodeId: Uint8Array): Rec
     satelliteId: satelliteName(status),
     satelliteAddress: status.satelliteAddress,
     state: status.state,
+    kind: status.kind,
+    targetBytes: status.targetBytes,
+    policy: status.policy,
+    bandwidth: status.bandwidth,
     percent: Number(status.percent.toFixed(2)),
     startedAt: iso(status.startedAt),
     finishedAt: iso(status.finishedAt),

@@ -8,6 +8,7 @@ import { toHex } from '../../core/bytes.js';
 import { isHandoffError } from '../../core/errors.js';
 import type { AdminExitStatus, AdminSatellite } from '../../node/admin/methods.js';
 import type { NodeAdminClient } from '../../node/admin/client.js';
+import { stillServes } from '../../node/admin/service.js';
 import { required, UsageError } from '../args.js';
 import { parseFlags, type CliIo, type Command, type CommandContext } from '../command.js';
 import { formatBytes, formatPercent, table } from '../format.js';
@@ -66,7 +67,7 @@ async function exitSatellite(argv: string[], { io, stop }: CommandContext): Prom
   try {
     const satellites = await adminCall(what, () => admin.listSatellites());
     const named = values.satellite === undefined ? undefined : pick(values.satellite, satellites);
-    const open = satellites.filter((s) => s.exit === null || s.exit.state === 'exiting');
+    const open = satellites.filter((s) => s.exit === null || stillServes(s.exit));
     if (open.length === 0) throw new CommandError(`storage node ${identity.id} has no satellite left to exit`);
     const chosen = values.all ? open : named === undefined ? undefined : [named];
     const human = !values.json;
@@ -74,7 +75,7 @@ async function exitSatellite(argv: string[], { io, stop }: CommandContext): Prom
       io.out(CONSEQUENCES);
       io.out('');
       io.out(`Satellites storage node ${identity.id} has not exited:`);
-      for (const line of table(open.map((s) => ['  ' + NodeId.fromPublicKey(s.id).toString(), s.address, formatBytes(s.usedBytes), s.exit === null ? '' : `(exiting, ${formatPercent(s.exit.percent)})`]))) io.out(line);
+      for (const line of table(open.map((s) => ['  ' + NodeId.fromPublicKey(s.id).toString(), s.address, formatBytes(s.usedBytes), s.exit === null || s.exit.state !== 'exiting' ? '' : `(exiting, ${formatPercent(s.exit.percent)})`]))) io.out(line);
       io.out('');
     }
     const targets = values.yes ? chosen! : await confirm(io, open, chosen);
@@ -97,7 +98,7 @@ async function exitSatellite(argv: string[], { io, stop }: CommandContext): Prom
 function pick(text: string, satellites: readonly AdminSatellite[]): AdminSatellite {
   const found = match(text, satellites);
   if (found === undefined) throw new CommandError(`this node does not serve a satellite ${JSON.stringify(text)} (give its id or its host:port)`);
-  if (found.exit !== null && found.exit.state !== 'exiting') throw new CommandError(`this node already exited satellite ${NodeId.fromPublicKey(found.id)} (${found.exit.state})`);
+  if (found.exit !== null && !stillServes(found.exit)) throw new CommandError(`this node already exited satellite ${NodeId.fromPublicKey(found.id)} (${found.exit.state})`);
   return found;
 }
 

@@ -43,5 +43,5 @@ export function startNodeAdmin(options: NodeAdminOptions): Promise<AdminEndpoint
 
 export { NodeAdminClient } from './client.js';
 export { ExitProgressFeed } from './progress-feed.js';
-export { registerNodeAdmin, toAdminExitStatus, type NodeAdminTarget } from './service.js';
+export { registerNodeAdmin, toAdminExitStatus, stillServes, type NodeAdminTarget } from './service.js';
 export { NodeAdminListSatellites, NodeAdminStartExit, NodeAdminExitStatus, NodeAdminWatchExits, AdminExitStatus, AdminSatellite } from './methods.js';

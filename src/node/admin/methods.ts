@@ -4,6 +4,7 @@
  */
 import { s, type Infer } from '../../codec/index.js';
 import { MAX_RECEIPT_BYTES } from '../../exit/messages.js';
+import { EXIT_KINDS, EXIT_POLICIES } from '../../exit/types.js';
 import { streamMethod, unaryMethod } from '../../rpc/method.js';
 
 const Id = s.bytes({ length: 32 });
@@ -16,6 +17,13 @@ export const AdminExitStatus = s.object({
   /** Empty when the node no longer knows the satellite's address. */
   satelliteAddress: s.string({ max: 256 }),
   state: s.enum(['exiting', 'completed', 'failed']),
+  /** Full (leave the satellite) or partial (move `targetBytes` off and stay). */
+  kind: s.enum(EXIT_KINDS),
+  targetBytes: s.nullable(Count),
+  /** How the satellite judges it: by transfers, or by time online. */
+  policy: s.enum(EXIT_POLICIES),
+  /** The operator's choice when the bandwidth allocation could not cover the exit; null: none made. */
+  bandwidth: s.nullable(s.enum(['exceed', 'wait'])),
   /** Bytes deleted over bytes held at the start, 0–100 (100 once completed). */
   percent: s.float({ min: 0, max: 100 }),
   startedAt: Time,

@@ -41,7 +41,7 @@ export function registerNodeAdmin(admin: OwnerOnlyRegistry, node: NodeAdminTarge
     let ids: Uint8Array[];
     if (request.scope === 'one') ids = [request.satelliteId];
     else {
-      const started = new Set((await node.exitStatuses()).map((e) => toHex(e.satelliteId)));
+      const started = new Set((await node.exitStatuses()).filter((e) => !stillServes(e)).map((e) => toHex(e.satelliteId)));
       ids = node.db.trustedSatellites().map((s) => s.id).filter((id) => !started.has(toHex(id)));
     }
     const results = [];
@@ -105,6 +105,10 @@ export function toAdminExitStatus(status: NodeExitStatus, satelliteAddress: stri
     satelliteId: status.satelliteId,
     satelliteAddress,
     state: status.state,
+    kind: status.kind,
+    targetBytes: status.targetBytes,
+    policy: status.policy,
+    bandwidth: status.bandwidth,
     percent: exitPercent(status),
     startedAt: status.startedAt,
     finishedAt: status.finishedAt,
@@ -118,6 +122,14 @@ export function toAdminExitStatus(status: NodeExitStatus, satelliteAddress: stri
     receipt: status.receipt,
     wiped: status.wiped,
   };
+}
+
+/**
+ * True while the node still serves the satellite despite this exit: in progress, or a partial exit
+ * that completed (the node stays). A full exit that ended, or any failed one, ended the relation.
+ */
+export function stillServes(status: Pick<NodeExitStatus, 'state' | 'kind'>): boolean {
+  return status.state === 'exiting' || (status.state === 'completed' && status.kind === 'partial');
 }
 
 /** True when `a` is a later state of the same exit than `b` (finished beats exiting; counters only grow). */
