@@ -48,3 +48,11 @@ export function parseRedundancy(text: string): { algorithm: 'reed-solomon'; shar
   const [required, repair, success, total] = match.slice(1).map(Number) as [number, number, number, number];
   return { algorithm: 'reed-solomon', shareSize: 256, required, repair, success, total };
 }
+
+/** Parses a fraction in [0, 1] (`0.8`, or `80%`). */
+export function parseFraction(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)(%)?$/.exec(text.trim());
+  const value = match ? Number(match[1]) / (match[2] ? 100 : 1) : Number.NaN;
+  if (!(value >= 0 && value <= 1)) throw new UsageError(`--${flag} is a fraction from 0 to 1 (or a percentage), got ${JSON.stringify(text)}`);
+  return value;
+}

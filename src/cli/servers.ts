@@ -13,7 +13,8 @@ import { adminAddressFile } from '../admin/address-file.js';
 import { ExitProgressFeed } from '../node/admin/progress-feed.js';
 import { startNodeAdmin } from '../node/admin/index.js';
 import { startSatelliteAdmin } from '../satellite/admin/index.js';
-import { parseDuration, parseRedundancy, parseSatelliteRef, parseSize, required, UsageError } from './args.js';
+import { EXIT_POLICIES, type ExitPolicy } from '../exit/types.js';
+import { parseDuration, parseFraction, parseRedundancy, parseSatelliteRef, parseSize, required, UsageError } from './args.js';
 import { lockDataDirectory, makeDirectory } from './data-dir.js';
 
 type Out = (line: string) => void;
@@ -66,6 +67,11 @@ function storeOption(spec: string): SatelliteStoreOptions {
   throw new UsageError(`--store is memory, sqlite:<dir> or a postgres:// URL, got ${JSON.stringify(spec)}`);
 }
 
+function exitPolicy(text: string): ExitPolicy {
+  if (!(EXIT_POLICIES as readonly string[]).includes(text)) throw new UsageError(`--exit-policy is ${EXIT_POLICIES.join(' or ')}, got ${JSON.stringify(text)}`);
+  return text as ExitPolicy;
+}
+
 /** `handoff satellite run`: runs until `stop` resolves (the first Ctrl-C or SIGTERM), then closes everything. */
 export async function satelliteCommand(argv: string[], out: Out, stop: Promise<unknown>): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -78,19 +84,27 @@ export async function satelliteCommand(argv: string[], out: Out, stop: Promise<u
       project: { type: 'string' },
       redundancy: { type: 'string' },
       'exit-not-ready-retry': { type: 'string' },
+      'exit-policy': { type: 'string' },
+      'exit-period': { type: 'string' },
+      'exit-min-online': { type: 'string' },
     },
   });
   if (positionals[0] !== 'run') throw new UsageError('usage: handoff satellite run [--address host:port] [--identity file] [--store memory|sqlite:<dir>|postgres://…] [--project name]');
   const storeOptions = storeOption(values.store);
   const redundancy = values.redundancy === undefined ? undefined : parseRedundancy(values.redundancy);
-  const notReadyRetryMs = values['exit-not-ready-retry'] === undefined ? undefined : parseDuration(values['exit-not-ready-retry']);
+  const exit = {
+    ...(values['exit-not-ready-retry'] === undefined ? {} : { notReadyRetryMs: parseDuration(values['exit-not-ready-retry']) }),
+    ...(values['exit-policy'] === undefined ? {} : { policy: exitPolicy(values['exit-policy']) }),
+    ...(values['exit-period'] === undefined ? {} : { timeBasedPeriodMs: parseDuration(values['exit-period']) }),
+    ...(values['exit-min-online'] === undefined ? {} : { timeBasedMinOnlineScore: parseFraction(values['exit-min-online'], 'exit-min-online') }),
+  };
   const run = async (closers: Array<() => unknown>): Promise<void> => {
     const identity = await loadOrCreate(values.identity, out);
     const store = await openSatelliteStore(storeOptions);
     closers.push(() => store.close());
     const config = {
       ...(redundancy === undefined ? {} : { metainfo: { redundancy } }),
-      ...(notReadyRetryMs === undefined ? {} : { exit: { notReadyRetryMs } }),
+      ...(Object.keys(exit).length === 0 ? {} : { exit }),
     };
     const satellite = await Satellite.start({ transport: tcpTransport(), address: values.address, identity, store, config, onError: (err, where) => out(`error in ${where}: ${String(err)}`) });
     closers.push(() => satellite.close());

@@ -94,3 +94,18 @@ describe('handoff node exit-satellite', () => {
     expect(streams.stderrLines).toEqual([`handoff: the storage node in ${dir} is not running (no ${join(dir, 'identity.admin.json')}); start it with handoff node run --dir ${dir}`]);
   });
 });
+
+describe('handoff satellite run', () => {
+  it('refuses an exit policy or online score it does not know before it starts anything', async () => {
+    for (const [flag, value, message] of [
+      ['--exit-policy', 'lenient', 'handoff: --exit-policy is transfer or time-based, got "lenient"'],
+      ['--exit-min-online', '1.5', 'handoff: --exit-min-online is a fraction from 0 to 1 (or a percentage), got "1.5"'],
+      ['--exit-period', 'soon', 'handoff: cannot read "soon" as a duration (try 30s, 5m or 2h)'],
+    ] as const) {
+      const streams = io();
+      expect(await main(['satellite', 'run', '--store', 'memory', flag, value], streams, never)).toBe(2);
+      expect(streams.stderrLines[0]).toBe(message);
+      expect(streams.stdoutLines).toEqual([]);
+    }
+  });
+});

@@ -42,7 +42,12 @@ const satelliteRun: Command = {
   --redundancy <k/m/o/n>       Reed–Solomon scheme of new segments: required/repair/success/total
                                (default 4/6/8/10)
   --exit-not-ready-retry <d>   how long an exiting node waits while its pieces are gathered
-                               (default 30s)`,
+                               (default 30s)
+  --exit-policy <policy>       how full exits are judged: transfer (hand every piece over,
+                               the default) or time-based (stay online for --exit-period with an
+                               online score of at least --exit-min-online; repair moves the data)
+  --exit-period <d>            a time-based exit's length (default 30d)
+  --exit-min-online <f>        a time-based exit's minimum online score, 0–1 (default 0.8)`,
   async run(argv, { io, stop }) {
     await satelliteCommand(['run', ...argv], io.out, stop().requested);
     return 0;

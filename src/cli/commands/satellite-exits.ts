@@ -33,19 +33,26 @@ exit in progress, oldest first.
       }
       const rows = exits.map((e) => [
         NodeId.fromPublicKey(e.nodeId).toString(),
+        exitKind(e),
         formatTime(e.initiatedAt),
         formatDuration(now - e.initiatedAt),
-        e.gatheredAt === null ? 'gathering' : formatPercent(e.percent),
+        e.policy === 'time-based' ? `${formatPercent(e.percent)} of its period` : e.gatheredAt === null ? 'gathering' : formatPercent(e.percent),
         String(e.queueLength),
         `${e.piecesTransferred} (${formatBytes(e.bytesTransferred)})`,
         String(e.piecesDropped),
         String(e.piecesFailed),
         `${formatDuration(now - e.lastActivityAt)} ago`,
       ]);
-      for (const line of table([['node', 'initiated', 'age', 'progress', 'queue', 'transferred', 'dropped', 'failed', 'last activity'], ...rows])) io.out(line);
+      for (const line of table([['node', 'kind', 'initiated', 'age', 'progress', 'queue', 'transferred', 'dropped', 'failed', 'last activity'], ...rows])) io.out(line);
       return 0;
     } finally {
       await admin.close();
     }
   },
 };
+
+/** `full`, `partial (1.20 GiB)`, `full, time-based`: what kind of exit a row is. */
+export function exitKind(row: { readonly kind?: 'full' | 'partial'; readonly targetBytes?: number | null; readonly policy?: 'transfer' | 'time-based' }): string {
+  const kind = row.kind === 'partial' ? `partial (${formatBytes(row.targetBytes ?? 0)})` : 'full';
+  return row.policy === 'time-based' ? `${kind}, time-based` : kind;
+}

@@ -5,7 +5,7 @@ import { parseDate, required, UsageError } from '../args.js';
 import { parseFlags, type Command } from '../command.js';
 import { formatTime, table } from '../format.js';
 import { adminCall, reachSatellite } from './reach.js';
-import { SATELLITE_IDENTITY_DEFAULT } from './satellite-exits.js';
+import { exitKind, SATELLITE_IDENTITY_DEFAULT } from './satellite-exits.js';
 
 const nodeText = (id: Uint8Array): string => NodeId.fromPublicKey(id).toString();
 
@@ -15,8 +15,9 @@ export const satelliteReportGracefulExit: Command = {
   usage: 'handoff satellite report graceful-exit --from <date> --to <date> [--csv | --json] [--identity <file>]',
   details: `Lists every exit that finished in [--from, --to) on the running satellite: node id, wallet,
 joined, exit initiated, exit finished, GB transferred (the bytes really handed over, as the
-satellite verified them), result (completed, or failed with its reason). What held amounts are
-paid from (completed) or kept for (failed).
+satellite verified them), kind (full or partial, by transfer or time-based), result (completed, or
+failed with its reason). What held amounts are paid from (a completed full exit) or kept for
+(failed); a completed partial exit pays nothing, the node stays.
 
   --from <date>       start of the window, included: 2026-11-01 (midnight UTC) or ISO 8601
   --to <date>         end of the window, excluded
@@ -60,6 +61,9 @@ paid from (completed) or kept for (failed).
                 result: r.outcome,
                 failureReason: r.failureReason,
                 failureDetail: r.failureDetail,
+                kind: r.kind ?? 'full',
+                policy: r.policy ?? 'transfer',
+                escrowStartedAt: iso(r.escrowStartedAt ?? null),
               })),
             },
             null,
@@ -76,9 +80,10 @@ paid from (completed) or kept for (failed).
           formatTime(r.initiatedAt),
           formatTime(r.finishedAt),
           (r.bytesTransferred / 1e9).toFixed(9),
+          exitKind(r),
           r.outcome === 'completed' ? 'completed' : `failed: ${r.failureReason ?? ''}${r.failureDetail ? ` (${r.failureDetail})` : ''}`,
         ]);
-        for (const line of table([['node', 'wallet', 'joined', 'exit initiated', 'exit finished', 'GB transferred', 'result'], ...lines])) io.out(line);
+        for (const line of table([['node', 'wallet', 'joined', 'exit initiated', 'exit finished', 'GB transferred', 'kind', 'result'], ...lines])) io.out(line);
       }
       return 0;
     } finally {
