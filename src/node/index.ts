@@ -12,3 +12,8 @@ export {
   type RetainConfig, type RetainServiceOptions, type RetainPassResult,
 } from '../durability/gc/index.js';
 export { SqliteNodeExitStore, PostgresNodeExitStore, MemoryNodeExitStore } from '../exit/node-store/index.js';
+export {
+  startNodeAdmin, NodeAdminClient, ExitProgressFeed, stillServes,
+  type NodeAdminOptions, type AdminExitStatus, type AdminSatellite,
+} from './admin/index.js';
+export { adminAddressFile, AdminEndpointError } from '../admin/index.js';

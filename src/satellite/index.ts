@@ -36,3 +36,5 @@ export {
   type AuditServiceOptions, type ContainmentStore, type AuditConfig, type AuditVerdict, type PendingAudit, type NodeAuditResult, type SegmentAuditReport, type AuditRunStats,
 } from '../durability/audit/index.js';
 export { SqliteContainmentStore, PostgresContainmentStore } from '../durability/audit/store/index.js';
+export { startSatelliteAdmin, SatelliteAdminClient, type SatelliteAdminOptions } from './admin/index.js';
+export { adminAddressFile, AdminEndpointError } from '../admin/index.js';
