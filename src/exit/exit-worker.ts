@@ -12,7 +12,7 @@ import type { NodeExitMessage, SatelliteExitMessage } from './messages.js';
 import type { NodeExitStore } from './node-store.js';
 import { transferPiece } from './piece-transfer.js';
 import { encodeExitReceipt, verifyExitReceipt } from './receipt.js';
-import { DEFAULT_EXIT_CONFIG, type NodeExitStatus } from './types.js';
+import { DEFAULT_EXIT_CONFIG, needsWipe, type NodeExitStatus } from './types.js';
 import { initialWorkerState, workerTransition, type WorkerConfig, type WorkerEffect, type WorkerEvent, type WorkerState } from './worker.js';
 
 export interface ExitWorkerOptions {
@@ -29,6 +29,15 @@ export interface ExitWorkerOptions {
   readonly config?: Partial<WorkerConfig>;
   /** Called after each change of the node's exit status (progress, the end). */
   readonly onProgress?: (status: NodeExitStatus) => void;
+  /**
+   * Transfer within a bandwidth budget (the operator chose to wait): what is left of the
+   * allocation now (null: no limit), and when it renews. Absent: no limit.
+   */
+  readonly budget?: { remaining(): number | null; renewsAt(): number };
+  /** Tells the satellite a paused exit is alive (`GracefulExit.KeepAlive`); `finished` when it ended meanwhile. */
+  keepAlive?(): Promise<{ readonly finished: boolean }>;
+  /** Called with the bytes each transfer sent (its whole piece, unless it never got to send), for the node's bandwidth usage. */
+  readonly onSent?: (bytes: number) => void;
   readonly onError?: (error: unknown, where: string) => void;
 }
 
@@ -49,6 +58,9 @@ export class ExitWorker {
   #stream: ClientStream<NodeExitMessage, SatelliteExitMessage> | undefined;
   #generation = 0;
   #retry: TimerHandle | undefined;
+  /** While paused for bandwidth: when to resume, and when to send the next keep-alive. */
+  #resume: TimerHandle | undefined;
+  #keepAlive: TimerHandle | undefined;
   readonly #stopping = new AbortController();
   readonly #transfers = new Set<Promise<void>>();
   #resolveFinished!: () => void;
@@ -58,7 +70,7 @@ export class ExitWorker {
   constructor(options: ExitWorkerOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    this.#state = initialWorkerState(options.config);
+    this.#state = initialWorkerState(options.config, { limited: options.budget !== undefined });
     this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
   }
 
@@ -110,6 +122,29 @@ export class ExitWorker {
       case 'connect':
         this.#connect();
         return;
+      case 'readBudget':
+        this.#events.push({ type: 'budget', remainingBytes: this.#options.budget?.remaining() ?? null });
+        return;
+      case 'pause': {
+        this.#clearPause();
+        const renewsAt = this.#options.budget?.renewsAt() ?? this.#clock.now();
+        this.#resume = this.#clock.setTimeout(() => {
+          this.#resume = undefined;
+          this.#dispatch({ type: 'resume' });
+        }, Math.max(0, renewsAt - this.#clock.now()));
+        this.#scheduleKeepAlive();
+        return;
+      }
+      case 'keepAlive': {
+        this.#scheduleKeepAlive();
+        const answer = await this.#options.keepAlive?.();
+        // The exit ended meanwhile (e.g. the satellite disqualified the node): connect for the receipt.
+        if (answer?.finished) this.#events.push({ type: 'resume' });
+        return;
+      }
+      case 'unpause':
+        this.#clearPause();
+        return;
       case 'closeStream': {
         this.#generation++;
         const stream = this.#stream;
@@ -133,7 +168,12 @@ export class ExitWorker {
             signal: this.#stopping.signal,
           },
           message,
-        ).then((report) => this.#dispatch({ type: 'transferred', pieceId: message.originalPieceId, report }));
+        ).then((report) => {
+          // A transfer that failed before sending (lost piece, unreachable replacement) used no bandwidth.
+          const sent = report.type === 'transferFailed' && (report.error === 'NOT_FOUND' || report.error === 'STORAGE_NODE_UNAVAILABLE') ? 0 : message.limit.limitBytes;
+          if (sent > 0) this.#options.onSent?.(sent);
+          this.#dispatch({ type: 'transferred', pieceId: message.originalPieceId, report });
+        });
         this.#transfers.add(running);
         void running.finally(() => this.#transfers.delete(running));
         return;
@@ -168,8 +208,12 @@ export class ExitWorker {
         }
         await store.finish(satelliteId, { state: effect.outcome, failureReason: effect.reason, receipt: encodeExitReceipt(effect.receipt), at: this.#clock.now() });
         await this.#progress();
-        await wipeSatellite(store, this.#options.pieces, satelliteId);
-        await this.#progress();
+        // A completed partial exit keeps the rest: the node stays.
+        const status = await store.get(satelliteId);
+        if (status === undefined || needsWipe(status)) {
+          await wipeSatellite(store, this.#options.pieces, satelliteId);
+          await this.#progress();
+        }
         this.#events.push({ type: 'finished' });
         return;
       }
@@ -177,6 +221,21 @@ export class ExitWorker {
         this.#options.onError?.(effect.error, 'graceful exit stream');
         return;
     }
+  }
+
+  #scheduleKeepAlive(): void {
+    if (this.#keepAlive !== undefined) this.#clock.clearTimeout(this.#keepAlive);
+    this.#keepAlive = this.#clock.setTimeout(() => {
+      this.#keepAlive = undefined;
+      this.#dispatch({ type: 'keepAliveDue' });
+    }, this.#state.config.keepAliveIntervalMs);
+  }
+
+  #clearPause(): void {
+    if (this.#resume !== undefined) this.#clock.clearTimeout(this.#resume);
+    if (this.#keepAlive !== undefined) this.#clock.clearTimeout(this.#keepAlive);
+    this.#resume = undefined;
+    this.#keepAlive = undefined;
   }
 
   #connect(): void {

@@ -8,6 +8,8 @@
  * streaming: TransferPiece ─► transfer (up to `concurrency` at once, the rest wait their turn) ─► report
  *            DeletePiece ─► delete;  ExitCompleted | ExitFailed ─► finishing ─► finished
  * a broken stream ─► waiting (capped exponential backoff) ─► connecting
+ * with a bandwidth budget (the operator chose to wait): each connect first reads what is left;
+ * a piece that does not fit ─► paused (keep-alives) ─► the allocation renews ─► connecting …
  * ```
  */
 import { toHex } from '../core/bytes.js';
@@ -23,11 +25,20 @@ export interface WorkerConfig {
   readonly minBackoffMs: number;
   /** Backoff never grows past this. */
   readonly maxBackoffMs: number;
+  /**
+   * While paused for bandwidth, the satellite hears from the node this often (`GracefulExit.KeepAlive`,
+   * default 24 h): well within its inactivity window (168 h by default).
+   */
+  readonly keepAliveIntervalMs: number;
 }
 
-export const DEFAULT_WORKER_CONFIG: WorkerConfig = Object.freeze({ concurrency: 5, minBackoffMs: 1_000, maxBackoffMs: 5 * 60_000 });
+export const DEFAULT_WORKER_CONFIG: WorkerConfig = Object.freeze({ concurrency: 5, minBackoffMs: 1_000, maxBackoffMs: 5 * 60_000, keepAliveIntervalMs: 24 * 3_600_000 });
 
-export type WorkerPhase = 'idle' | 'connecting' | 'streaming' | 'waiting' | 'finishing' | 'finished';
+/**
+ * `paused`: out of bandwidth for this period (the operator chose to wait); keep-alives until the
+ * allocation renews.
+ */
+export type WorkerPhase = 'idle' | 'connecting' | 'streaming' | 'waiting' | 'paused' | 'finishing' | 'finished';
 
 export interface WorkerState {
   readonly config: WorkerConfig;
@@ -44,10 +55,16 @@ export interface WorkerState {
   readonly orphaned: ReadonlySet<string>;
   /** Streams broken in a row (resets when the satellite answers). */
   readonly failures: number;
+  /** The exit transfers within a bandwidth budget: each connect reads what is left first. */
+  readonly limited: boolean;
+  /** Bytes this connection may still send (null: no limit), less every transfer started on it. */
+  readonly remainingBytes: number | null;
 }
 
 export type WorkerEvent =
   | { readonly type: 'start' }
+  /** What is left of the bandwidth allocation this period (null: no limit after all), read before connecting. */
+  | { readonly type: 'budget'; readonly remainingBytes: number | null }
   | { readonly type: 'connected' }
   | { readonly type: 'received'; readonly message: SatelliteExitMessage }
   /** A transfer finished with the report to send (`transferSucceeded` or `transferFailed`). */
@@ -55,6 +72,10 @@ export type WorkerEvent =
   /** The stream ended or could not be opened. */
   | { readonly type: 'streamEnded'; readonly error?: unknown }
   | { readonly type: 'retry' }
+  /** The bandwidth allocation renewed (or the exit ended meanwhile): go on. */
+  | { readonly type: 'resume' }
+  /** Time for a keep-alive while paused. */
+  | { readonly type: 'keepAliveDue' }
   /** The receipt is stored and the satellite's pieces are removed. */
   | { readonly type: 'finished' }
   /** The node is shutting down. */
@@ -62,6 +83,14 @@ export type WorkerEvent =
 
 export type WorkerEffect =
   | { readonly type: 'connect' }
+  /** Read what is left of the bandwidth allocation; answer with a `budget` event. */
+  | { readonly type: 'readBudget' }
+  /** Out of bandwidth: schedule `resume` when the allocation renews, and `keepAliveDue` every `keepAliveIntervalMs`. */
+  | { readonly type: 'pause' }
+  /** Tell the satellite the exit is alive (`GracefulExit.KeepAlive`); its answer may `resume` the worker. */
+  | { readonly type: 'keepAlive' }
+  /** Cancel the pause's timers. */
+  | { readonly type: 'unpause' }
   | { readonly type: 'closeStream' }
   | { readonly type: 'send'; readonly message: NodeExitMessage }
   | { readonly type: 'transfer'; readonly message: TransferPieceMessage }
@@ -79,12 +108,22 @@ export interface WorkerStep {
   readonly effects: readonly WorkerEffect[];
 }
 
-export function initialWorkerState(config: Partial<WorkerConfig> = {}): WorkerState {
-  return { config: { ...DEFAULT_WORKER_CONFIG, ...config }, phase: 'idle', pending: [], running: new Set(), orphaned: new Set(), failures: 0 };
+/** `limited`: the exit transfers within the node's bandwidth allocation (the operator chose to wait). */
+export function initialWorkerState(config: Partial<WorkerConfig> = {}, options: { readonly limited?: boolean } = {}): WorkerState {
+  return {
+    config: { ...DEFAULT_WORKER_CONFIG, ...config },
+    phase: 'idle',
+    pending: [],
+    running: new Set(),
+    orphaned: new Set(),
+    failures: 0,
+    limited: options.limited ?? false,
+    remainingBytes: null,
+  };
 }
 
 /** The wait after `failures` broken streams in a row: doubling from the minimum, capped. */
-export function backoffMs(config: WorkerConfig, failures: number): number {
+export function backoffMs(config: Pick<WorkerConfig, 'minBackoffMs' | 'maxBackoffMs'>, failures: number): number {
   return Math.min(config.maxBackoffMs, config.minBackoffMs * 2 ** Math.max(0, Math.min(30, failures - 1)));
 }
 
@@ -101,7 +140,17 @@ export function workerTransition(state: WorkerState, event: WorkerEvent): Worker
     case 'start':
     case 'retry':
       if (state.phase !== 'idle' && state.phase !== 'waiting') return { state, effects: [] };
-      return { state: { ...state, phase: 'connecting' }, effects: [{ type: 'connect' }] };
+      return { state: { ...state, phase: 'connecting' }, effects: [state.limited ? { type: 'readBudget' } : { type: 'connect' }] };
+    case 'resume':
+      if (state.phase !== 'paused') return { state, effects: [] };
+      return { state: { ...state, phase: 'connecting' }, effects: [{ type: 'unpause' }, state.limited ? { type: 'readBudget' } : { type: 'connect' }] };
+    case 'keepAliveDue':
+      return state.phase === 'paused' ? { state, effects: [{ type: 'keepAlive' }] } : { state, effects: [] };
+    case 'budget':
+      if (state.phase !== 'connecting') return { state, effects: [] };
+      // Nothing left this period: do not even connect (the satellite would send work to refuse).
+      if (event.remainingBytes !== null && event.remainingBytes <= 0) return { state: { ...state, phase: 'paused', remainingBytes: 0 }, effects: [{ type: 'pause' }] };
+      return { state: { ...state, remainingBytes: event.remainingBytes }, effects: [{ type: 'connect' }] };
     case 'connected':
       if (state.phase !== 'connecting') return { state, effects: [] };
       return { state: { ...state, phase: 'streaming' }, effects: [] };
@@ -121,7 +170,7 @@ export function workerTransition(state: WorkerState, event: WorkerEvent): Worker
       return { state: next.state, effects: [{ type: 'record', report: event.report }, { type: 'send', message: event.report }, ...next.effects] };
     }
     case 'streamEnded': {
-      if (state.phase === 'finishing' || state.phase === 'waiting' || state.phase === 'idle') return { state, effects: [] };
+      if (state.phase === 'finishing' || state.phase === 'waiting' || state.phase === 'idle' || state.phase === 'paused') return { state, effects: [] };
       const failures = state.failures + 1;
       const effects: WorkerEffect[] = [{ type: 'closeStream' }, { type: 'scheduleRetry', afterMs: backoffMs(state.config, failures) }];
       if (event.error !== undefined) effects.unshift({ type: 'report', error: event.error });
@@ -130,7 +179,10 @@ export function workerTransition(state: WorkerState, event: WorkerEvent): Worker
     case 'finished':
       return { state: { ...state, phase: 'finished', pending: [] }, effects: [{ type: 'closeStream' }] };
     case 'stop':
-      return { state: { ...state, phase: 'finished', pending: [] }, effects: [{ type: 'cancelRetry' }, { type: 'closeStream' }] };
+      return {
+        state: { ...state, phase: 'finished', pending: [] },
+        effects: [{ type: 'cancelRetry' }, ...(state.phase === 'paused' ? [{ type: 'unpause' } as const] : []), { type: 'closeStream' }],
+      };
   }
 }
 
@@ -144,6 +196,10 @@ function received(state: WorkerState, message: SatelliteExitMessage): WorkerStep
       // A piece still running for a closed stream is asked again: it waits for that run to end.
       const duplicate = (state.running.has(key) && !state.orphaned.has(key)) || state.pending.some((m) => toHex(m.originalPieceId) === key);
       if (duplicate) return { state: answered, effects: [] };
+      // Out of bandwidth for this piece (what is running goes on): hang up and wait for the next period.
+      if (state.remainingBytes !== null && message.limit.limitBytes > state.remainingBytes - pendingBytes(state)) {
+        return { state: { ...hangUp(answered), phase: 'paused' }, effects: [{ type: 'closeStream' }, { type: 'pause' }] };
+      }
       return startPending({ ...answered, pending: [...state.pending, message] });
     }
     case 'deletePiece':
@@ -159,6 +215,7 @@ function startPending(state: WorkerState): WorkerStep {
   const running = new Set(state.running);
   const pending: TransferPieceMessage[] = [];
   const effects: WorkerEffect[] = [];
+  let remainingBytes = state.remainingBytes;
   for (const message of state.pending) {
     const key = toHex(message.originalPieceId);
     if (running.size >= state.config.concurrency || running.has(key)) {
@@ -166,9 +223,18 @@ function startPending(state: WorkerState): WorkerStep {
       continue;
     }
     running.add(key);
+    // Counted when it starts: a transfer sends its whole piece (or fails trying).
+    if (remainingBytes !== null) remainingBytes -= message.limit.limitBytes;
     effects.push({ type: 'transfer', message });
   }
-  return { state: { ...state, running, pending }, effects };
+  return { state: { ...state, running, pending, remainingBytes }, effects };
+}
+
+/** Bytes of the transfers waiting for a slot (already accepted within the budget). */
+function pendingBytes(state: WorkerState): number {
+  let bytes = 0;
+  for (const message of state.pending) bytes += message.limit.limitBytes;
+  return bytes;
 }
 
 /** The stream is closing: waiting transfers are forgotten (the satellite asks again) and running ones lose their stream. */

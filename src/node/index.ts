@@ -1,6 +1,7 @@
 /** `handoff/node`: the storage node, its piece stores and its database. */
-export { StorageNode, type StorageNodeOptions, type SatelliteEntry, NODE_VERSION } from './storage-node.js';
-export { NodeDatabase, type PieceExpiration } from './db/database.js';
+export { StorageNode, type StorageNodeOptions, type SatelliteEntry, type ExitOptions, type NodeStopped, NODE_VERSION } from './storage-node.js';
+export { bandwidthPeriod, bandwidthStanding, exitBandwidthChoice, BandwidthChoiceRequiredError, type BandwidthPeriod, type BandwidthStanding } from './bandwidth.js';
+export { NodeDatabase, type PieceExpiration, type BandwidthUsage } from './db/database.js';
 export {
   collectExpiredPieces, DEFAULT_COLLECT_BATCH_SIZE,
   type CollectExpiredPiecesOptions, type CollectResult, type PieceExpirationIndex,

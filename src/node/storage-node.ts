@@ -4,7 +4,7 @@
  */
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import { toHex } from '../core/bytes.js';
-import { NotFoundError, UnavailableError, isHandoffError } from '../core/errors.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError, isHandoffError } from '../core/errors.js';
 import { Identity } from '../crypto/identity.js';
 import { NodeId } from '../crypto/node-id.js';
 import { SettleOrders } from '../orders/settlement.js';
@@ -17,9 +17,10 @@ import { RpcClient } from '../rpc/client.js';
 import { RpcServer } from '../rpc/server.js';
 import type { Listener, Transport } from '../transport/types.js';
 import { ExitWorker, wipeSatellite } from '../exit/exit-worker.js';
-import { GracefulExitProcess } from '../exit/messages.js';
-import type { NodeExitStatus } from '../exit/types.js';
+import { GracefulExitInitiate, GracefulExitKeepAlive, GracefulExitProcess, GracefulExitRejoin, type ExitInitiateRequest, type ExitInitiateResponse } from '../exit/messages.js';
+import { needsWipe, type ExitBandwidthChoice, type NodeExitStatus } from '../exit/types.js';
 import type { WorkerConfig } from '../exit/worker.js';
+import { bandwidthPeriod, bandwidthStanding, exitBandwidthChoice, type BandwidthStanding } from './bandwidth.js';
 import { collectExpiredPieces, type CollectResult } from './collector.js';
 import { NodeDatabase } from './db/database.js';
 
@@ -41,8 +42,18 @@ export interface StorageNodeOptions {
   db: NodeDatabase;
   /** Payout address, reported at check-in. */
   wallet: string;
-  /** Bytes this node offers. */
+  /** Bytes this node offers (a partial exit lowers what it reports, for good: see `allocatedBytes`). */
   capacity: number;
+  /**
+   * Bytes of bandwidth per calendar month (UTC) the node may use, ingress and egress (default:
+   * unlimited). An exit that needs more than is left asks the caller to choose (docs/exit.md).
+   */
+  bandwidthAllocation?: number;
+  /**
+   * Stop the node by itself once it has exited every satellite it serves (default false): it
+   * closes, and `stopped` resolves with reason `exited` so the host can end the process.
+   */
+  shutdownAfterExits?: boolean;
   /** The address satellites and uplinks should dial (default: the listener's). */
   externalAddress?: string;
   clock?: Clock;
@@ -60,6 +71,22 @@ export interface StorageNodeOptions {
 }
 
 export const NODE_VERSION = '0.1.0';
+
+/** What to do when the node's bandwidth allocation cannot cover an exit (see {@link StorageNodeOptions.bandwidthAllocation}). */
+export interface ExitOptions {
+  /** `exceed` the allocation, or `wait` for it to renew whenever it runs out. Needed only when the allocation falls short. */
+  readonly bandwidth?: ExitBandwidthChoice;
+}
+
+/** Why a node stopped: `closed` by its host, or by itself after `exited` every satellite ({@link StorageNodeOptions.shutdownAfterExits}). */
+export interface NodeStopped {
+  readonly reason: 'closed' | 'exited';
+}
+
+/** The node's allocation, lowered by each partial exit (node_setting `allocation.bytes`). */
+const ALLOCATION_SETTING = 'allocation.bytes';
+/** What an exit's own sends are counted as in the bandwidth usage. */
+const EXIT_SENT_ACTION = 'GRACEFUL_EXIT_SENT';
 
 /**
  * @example
@@ -91,6 +118,14 @@ export class StorageNode {
   /** Interrupts a collection still running when the node closes. */
   readonly #closing = new AbortController();
   #closed = false;
+  #closeDone: Promise<void> | undefined;
+  #stopReason: NodeStopped['reason'] = 'closed';
+  #resolveStopped!: (stopped: NodeStopped) => void;
+  /**
+   * Resolves once the node has closed: by `close()` (`closed`), or by itself after exiting every
+   * satellite it serves (`exited`, with `shutdownAfterExits`). A host awaits it to end the process.
+   */
+  readonly stopped: Promise<NodeStopped> = new Promise((resolve) => (this.#resolveStopped = resolve));
 
   private constructor(options: StorageNodeOptions, identity: Identity, server: RpcServer, listener: Listener) {
     this.#options = options;
@@ -103,8 +138,9 @@ export class StorageNode {
     this.retain = new RetainService({
       pieces: options.storage,
       trusted: (id) => options.db.isTrusted(id),
-      // Any exit, in progress or over: that satellite's pieces leave by the exit protocol, never by GC.
-      exiting: async (id) => (await options.db.exits.get(id)) !== undefined,
+      // A full exit, in progress or over: that satellite's pieces leave by the exit protocol, never by
+      // GC. A partial exit leaves the node serving the satellite, GC included.
+      exiting: async (id) => (await options.db.exits.get(id))?.kind === 'full',
       clock: this.#clock,
       ...(options.gc === undefined ? {} : { config: options.gc }),
       onError: (err, where) => options.onError?.(err, where),
@@ -128,6 +164,7 @@ export class StorageNode {
     try {
       await node.checkInAll();
       await node.#resumeExits();
+      node.#shutDownIfExitedAll();
     } catch (err) {
       await node.close(); // a failed start leaves nothing listening
       throw err;
@@ -147,6 +184,21 @@ export class StorageNode {
 
   get address(): string {
     return this.#options.externalAddress ?? this.#listener.address;
+  }
+
+  /**
+   * The bytes this node offers: its `capacity`, lowered for good by every partial exit (kept in the
+   * node database, so a restart with the same `capacity` does not refill it). Check-ins report it.
+   */
+  get allocatedBytes(): number {
+    const lowered = this.db.getSetting(ALLOCATION_SETTING);
+    return lowered === undefined ? this.#options.capacity : Math.min(this.#options.capacity, Number(lowered));
+  }
+
+  /** The bandwidth allocation this month: how much is used, how much is left, when it renews. */
+  bandwidth(): BandwidthStanding {
+    const now = this.#clock.now();
+    return bandwidthStanding(this.#options.bandwidthAllocation ?? null, this.db.bandwidthUsed(now), now);
   }
 
   /** Checks in with every trusted satellite now; a satellite that is down is retried at the next interval. */
@@ -212,31 +264,98 @@ export class StorageNode {
    * await node.exitFinished(satellite.id.bytes); // the receipt is stored, the pieces are gone
    * ```
    */
-  async exitSatellite(satelliteId: Uint8Array): Promise<NodeExitStatus> {
+  async exitSatellite(satelliteId: Uint8Array, options: ExitOptions = {}): Promise<NodeExitStatus> {
     const satellite = this.db.trustedSatellite(satelliteId);
     if (satellite === undefined) throw new NotFoundError('this node does not serve that satellite');
     const known = await this.db.exits.get(satelliteId);
-    if (known !== undefined) {
-      if (known.state === 'exiting') this.#startExitWorker(satelliteId);
+    if (known?.kind === 'partial' && known.state === 'exiting') {
+      throw new FailedPreconditionError('a partial exit from this satellite is in progress; a full exit can start once it has finished');
+    }
+    if (known !== undefined && known.kind === 'full') {
+      if (known.state === 'exiting') this.#startExitWorker(satelliteId, known.bandwidth);
       return known;
     }
-    // The first Process call initiates the exit; its first answer (NotReady) says it was accepted.
-    const stream = await this.#client(satelliteId, satellite.address).stream(GracefulExitProcess, { timeoutMs: 30_000 });
-    try {
-      const first = await stream.receive();
-      if (first === undefined) throw new UnavailableError('the satellite ended the exit stream without an answer');
-    } finally {
-      stream.cancel();
-    }
-    const status = await this.db.exits.start(satelliteId, this.storage.usedBytes(satelliteId), this.#clock.now());
+    const held = this.storage.usedBytes(satelliteId);
+    // Asked before the satellite is: an exit cannot be cancelled once it started.
+    const bandwidth = exitBandwidthChoice(this.bandwidth(), held, options.bandwidth);
+    const started = await this.#initiate(satelliteId, satellite.address, { kind: 'full' });
+    const now = this.#clock.now();
+    if (known !== undefined) await this.db.exits.archive(satelliteId, now); // a finished partial exit
+    const status = await this.db.exits.start(satelliteId, held, now, { kind: 'full', targetBytes: null, policy: started.policy, bandwidth });
     await this.retain.cancel(satelliteId); // the exit hands these pieces over: no more GC from that satellite
-    this.#startExitWorker(satelliteId);
+    this.#startExitWorker(satelliteId, status.bandwidth);
     return status;
   }
 
-  /** Every exit this node has started, with its progress and (once finished) its receipt. */
+  /**
+   * Starts a partial graceful exit: asks the satellite to move `bytes` of what this node holds for
+   * it to other nodes. The satellite chooses the pieces (those of its healthiest segments, until at
+   * least `bytes`) and they move with the same proofs as a full exit; the node stays active and
+   * keeps serving. The node's allocation is lowered by `bytes` at once and for good, so it does not
+   * refill. Like a full exit it cannot be cancelled, and a failure (lost or forged pieces)
+   * disqualifies the node. Calling it again while it runs returns its status.
+   *
+   * @example
+   * ```ts
+   * await node.exitPartially(satellite.id.bytes, 50e9); // move 50 GB off
+   * const status = await node.exitFinished(satellite.id.bytes); // state 'completed', kind 'partial'
+   * ```
+   */
+  async exitPartially(satelliteId: Uint8Array, bytes: number, options: ExitOptions = {}): Promise<NodeExitStatus> {
+    if (!Number.isSafeInteger(bytes) || bytes < 1) throw new InvalidArgumentError(`"bytes" expected a positive integer, got ${String(bytes)}`);
+    const satellite = this.db.trustedSatellite(satelliteId);
+    if (satellite === undefined) throw new NotFoundError('this node does not serve that satellite');
+    const known = await this.db.exits.get(satelliteId);
+    if (known?.state === 'exiting') {
+      if (known.kind === 'partial' && known.targetBytes === bytes) {
+        this.#startExitWorker(satelliteId, known.bandwidth);
+        return known;
+      }
+      throw new FailedPreconditionError(`${known.kind === 'partial' ? `a partial exit of ${known.targetBytes} bytes` : 'a full exit'} from this satellite is in progress`);
+    }
+    if (known?.kind === 'full') throw new FailedPreconditionError('this node has exited that satellite; it may rejoin first');
+    const held = this.storage.usedBytes(satelliteId);
+    if (bytes > held) throw new InvalidArgumentError(`this node holds ${held} bytes for that satellite: it cannot move ${bytes} off`);
+    const bandwidth = exitBandwidthChoice(this.bandwidth(), bytes, options.bandwidth);
+    await this.#initiate(satelliteId, satellite.address, { kind: 'partial', targetBytes: bytes });
+    const now = this.#clock.now();
+    if (known !== undefined) await this.db.exits.archive(satelliteId, now); // an earlier partial exit
+    const status = await this.db.exits.start(satelliteId, bytes, now, { kind: 'partial', targetBytes: bytes, policy: 'transfer', bandwidth });
+    this.db.setSetting(ALLOCATION_SETTING, String(Math.max(0, this.allocatedBytes - bytes)));
+    this.#startExitWorker(satelliteId, status.bandwidth);
+    return status;
+  }
+
+  /**
+   * Rejoins a satellite this node exited gracefully: the satellite records the rejoin, keeps this
+   * node's id and reputation, and selects it for new pieces again; the escrow (held amount) period
+   * starts over. Refused with a typed error naming why otherwise — a failed exit disqualified the
+   * node. Returns when the satellite recorded the rejoin.
+   *
+   * @example
+   * ```ts
+   * const { rejoinedAt } = await node.rejoinSatellite(satellite.id.bytes);
+   * ```
+   */
+  async rejoinSatellite(satelliteId: Uint8Array): Promise<{ readonly rejoinedAt: number }> {
+    const satellite = this.db.trustedSatellite(satelliteId);
+    if (satellite === undefined) throw new NotFoundError('this node does not serve that satellite');
+    const known = await this.db.exits.get(satelliteId);
+    // The worker must have its receipt first: a rejoin under it would look like a new exit to the satellite.
+    if (known?.state === 'exiting') throw new FailedPreconditionError('the exit from this satellite is still in progress here: rejoin once it has finished');
+    const answer = await this.#client(satelliteId, satellite.address).call(GracefulExitRejoin, {}, { timeoutMs: 30_000 });
+    if (known !== undefined) await this.db.exits.archive(satelliteId, this.#clock.now());
+    return { rejoinedAt: answer.rejoinedAt };
+  }
+
+  /** Every current exit (one per satellite, at most), with its progress and (once finished) its receipt. */
   exitStatuses(): Promise<NodeExitStatus[]> {
     return this.db.exits.list();
+  }
+
+  /** Exits archived when a later one started or the node rejoined, oldest first. */
+  exitHistory(satelliteId?: Uint8Array): Promise<NodeExitStatus[]> {
+    return this.db.exits.history(satelliteId);
   }
 
   /** Resolves when the exit from `satelliteId` has finished here (or the node closed). */
@@ -245,33 +364,83 @@ export class StorageNode {
     return this.db.exits.get(satelliteId);
   }
 
-  async close(): Promise<void> {
+  /** Stops everything the node runs; a second call waits for the first. `stopped` resolves after. */
+  close(): Promise<void> {
+    this.#closeDone ??= this.#close();
+    return this.#closeDone;
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
     this.#closing.abort();
-    await this.retain.close();
-    for (const timer of this.#timers) this.#clock.clearTimeout(timer);
-    this.#timers.clear();
-    await Promise.all([...this.#exitWorkers.values()].map((w) => w.stop()));
-    await this.server.close();
-    for (const client of this.#clients.values()) await client.close();
-    for (const client of this.#peers.values()) await client.close();
+    try {
+      await this.retain.close();
+      for (const timer of this.#timers) this.#clock.clearTimeout(timer);
+      this.#timers.clear();
+      await Promise.all([...this.#exitWorkers.values()].map((w) => w.stop()));
+      await this.server.close();
+      for (const client of this.#clients.values()) await client.close();
+      for (const client of this.#peers.values()) await client.close();
+    } finally {
+      this.#resolveStopped({ reason: this.#stopReason });
+    }
+  }
+
+  /**
+   * Asks the satellite to start an exit of a kind (`GracefulExit.Initiate`). A satellite older
+   * than that call is asked for a full exit the first version's way: the first `Process` call.
+   */
+  async #initiate(satelliteId: Uint8Array, address: string, request: ExitInitiateRequest): Promise<Pick<ExitInitiateResponse, 'policy'>> {
+    const client = this.#client(satelliteId, address);
+    try {
+      return await client.call(GracefulExitInitiate, request, { timeoutMs: 30_000 });
+    } catch (err) {
+      const older = isHandoffError(err, 'NotFound') && err.message.includes(GracefulExitInitiate.name);
+      if (!older || request.kind !== 'full') throw err;
+    }
+    // The first Process call initiates the exit; its first answer (NotReady) says it was accepted.
+    const stream = await client.stream(GracefulExitProcess, { timeoutMs: 30_000 });
+    try {
+      const first = await stream.receive();
+      if (first === undefined) throw new UnavailableError('the satellite ended the exit stream without an answer');
+    } finally {
+      stream.cancel();
+    }
+    return { policy: 'transfer' };
+  }
+
+  /** With `shutdownAfterExits`: closes the node once every satellite it serves has a finished full exit. */
+  #shutDownIfExitedAll(): void {
+    if (this.#options.shutdownAfterExits !== true || this.#closed) return;
+    void (async () => {
+      const satellites = this.db.trustedSatellites();
+      if (satellites.length === 0) return;
+      for (const satellite of satellites) {
+        const status = await this.db.exits.get(satellite.id);
+        if (status === undefined || status.kind !== 'full' || status.state === 'exiting' || needsWipe(status)) return;
+      }
+      if (this.#closed) return;
+      this.#stopReason = 'exited';
+      await this.close();
+    })().catch((err: unknown) => this.#options.onError?.(err, 'shutdown after exits'));
   }
 
   /** At startup: restart the worker of every exit in progress, and finish any interrupted wipe. */
   async #resumeExits(): Promise<void> {
     for (const status of await this.db.exits.list()) {
-      if (status.state === 'exiting') this.#startExitWorker(status.satelliteId);
-      else if (!status.wiped) {
+      if (status.state === 'exiting') this.#startExitWorker(status.satelliteId, status.bandwidth);
+      else if (needsWipe(status)) {
         await wipeSatellite(this.db.exits, this.storage, status.satelliteId).catch((err: unknown) => this.#options.onError?.(err, 'exit wipe'));
       }
     }
   }
 
-  #startExitWorker(satelliteId: Uint8Array): void {
+  #startExitWorker(satelliteId: Uint8Array, choice: ExitBandwidthChoice | null): void {
     const key = toHex(satelliteId);
     if (this.#closed || this.#exitWorkers.has(key)) return;
     const satellite = this.db.trustedSatellite(satelliteId);
     if (satellite === undefined) return;
+    const budget = this.#exitBudget(choice);
     const worker = new ExitWorker({
       satelliteId,
       nodeId: this.identity.publicKey,
@@ -282,10 +451,27 @@ export class StorageNode {
       clock: this.#clock,
       ...(this.#options.exit === undefined ? {} : { config: this.#options.exit }),
       ...(this.#options.onExitProgress === undefined ? {} : { onProgress: this.#options.onExitProgress }),
+      ...(budget === undefined ? {} : { budget }),
+      keepAlive: () => this.#client(satelliteId, satellite.address).call(GracefulExitKeepAlive, {}, { timeoutMs: 30_000 }),
+      onSent: (bytes) => this.db.addBandwidth(satelliteId, EXIT_SENT_ACTION, bytes, this.#clock.now()),
       onError: (err, where) => this.#options.onError?.(err, where),
     });
     this.#exitWorkers.set(key, worker);
     worker.start();
+    void worker.finished.then(() => {
+      // Done here: a later exit of this satellite (after a partial one, or a rejoin) gets a new worker.
+      if (this.#exitWorkers.get(key) === worker && worker.phase === 'finished' && !this.#closed) this.#exitWorkers.delete(key);
+      this.#shutDownIfExitedAll();
+    });
+  }
+
+  /** An exit within the bandwidth allocation, when the operator chose to wait and there is one. */
+  #exitBudget(choice: ExitBandwidthChoice | null): { remaining(): number | null; renewsAt(): number } | undefined {
+    if (choice !== 'wait' || this.#options.bandwidthAllocation === undefined) return undefined;
+    return {
+      remaining: () => this.bandwidth().remainingBytes,
+      renewsAt: () => bandwidthPeriod(this.#clock.now()).end,
+    };
   }
 
   #peer(address: string, nodeId: Uint8Array): RpcClient {
@@ -303,7 +489,7 @@ export class StorageNode {
     try {
       response = await this.#client(satelliteId, address).call(
         CheckIn,
-        { address: this.address, wallet: this.#options.wallet, freeBytes: Math.max(0, this.#options.capacity - this.storage.usedBytes()), version: NODE_VERSION },
+        { address: this.address, wallet: this.#options.wallet, freeBytes: Math.max(0, this.allocatedBytes - this.storage.usedBytes()), version: NODE_VERSION },
         { timeoutMs: 30_000 },
       );
     } catch (err) {

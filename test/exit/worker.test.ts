@@ -16,7 +16,7 @@ import {
 import { buildChain, bytes, originalLimit } from './proof-chain.js';
 
 const chain = buildChain();
-const CONFIG: WorkerConfig = { concurrency: 2, minBackoffMs: 1_000, maxBackoffMs: 8_000 };
+const CONFIG: WorkerConfig = { concurrency: 2, minBackoffMs: 1_000, maxBackoffMs: 8_000, keepAliveIntervalMs: 86_400_000 };
 
 /** A TransferPiece for a fresh piece (the worker only reads its id; the rest is realistic). */
 function transferPiece(pieceId: Uint8Array = bytes(32)): TransferPieceMessage {
@@ -75,7 +75,7 @@ describe('workerTransition: the storage node\'s side of an exit', () => {
   });
 
   it('fills in its defaults: five transfers at once, as Storj', () => {
-    expect(initialWorkerState().config).toEqual({ concurrency: 5, minBackoffMs: 1_000, maxBackoffMs: 300_000 });
+    expect(initialWorkerState().config).toEqual({ concurrency: 5, minBackoffMs: 1_000, maxBackoffMs: 300_000, keepAliveIntervalMs: 86_400_000 });
     expect(initialWorkerState({ concurrency: 9 }).config.concurrency).toBe(9);
   });
 
@@ -230,6 +230,62 @@ describe('workerTransition: the storage node\'s side of an exit', () => {
       expect(failed.effects).toContainEqual({ type: 'scheduleRetry', afterMs: 1_000 });
       // A late end of the same stream while waiting does not schedule a second retry.
       expect(workerTransition(failed.state, { type: 'streamEnded' }).effects).toEqual([]);
+    });
+  });
+
+  describe('within a bandwidth budget (the operator chose to wait)', () => {
+    const size = (message: TransferPieceMessage) => message.limit.limitBytes;
+    const limited = (remainingBytes: number | null) =>
+      run(initialWorkerState(CONFIG, { limited: true }), { type: 'start' }, { type: 'budget', remainingBytes }, { type: 'connected' });
+
+    it('reads what is left before every connect, and does not connect at all when nothing is', () => {
+      const started = workerTransition(initialWorkerState(CONFIG, { limited: true }), { type: 'start' });
+      expect(started.effects).toEqual([{ type: 'readBudget' }]);
+      expect(workerTransition(started.state, { type: 'budget', remainingBytes: 1 }).effects).toEqual([{ type: 'connect' }]);
+      const empty = workerTransition(started.state, { type: 'budget', remainingBytes: 0 });
+      expect(empty.state.phase).toBe('paused');
+      expect(empty.effects).toEqual([{ type: 'pause' }]);
+      // No limit after all (the allocation was removed): it streams as usual.
+      expect(limited(null).state).toMatchObject({ phase: 'streaming', remainingBytes: null });
+    });
+
+    it('transfers what fits, then hangs up at the first piece that does not (running transfers go on) and pauses', () => {
+      const [a, b, c] = [transferPiece(), transferPiece(), transferPiece()];
+      const budget = 2 * size(a) + size(a) / 2;
+      const { state, effects } = run(limited(budget).state, received(a), received(b), received(c));
+      expect(effects).toEqual([[{ type: 'transfer', message: a }], [{ type: 'transfer', message: b }], [{ type: 'closeStream' }, { type: 'pause' }]]);
+      expect(state).toMatchObject({ phase: 'paused', remainingBytes: budget - 2 * size(a) });
+      // A transfer that ends while paused reports nowhere; a broken stream or a stray message changes nothing.
+      expect(workerTransition(state, { type: 'transferred', pieceId: a.originalPieceId, report: succeeded(a.originalPieceId) }).effects).toEqual([]);
+      expect(workerTransition(state, { type: 'streamEnded', error: new Error('gone') }).effects).toEqual([]);
+      expect(workerTransition(state, { type: 'retry' }).effects).toEqual([]);
+    });
+
+    it('counts transfers waiting for a slot against the budget too', () => {
+      const [a, b, c] = [transferPiece(), transferPiece(), transferPiece()];
+      const { effects, state } = run(limited(3 * size(a)).state, received(a), received(b), received(c));
+      expect(effects[2]).toEqual([]); // c waits its turn: it fits
+      const d = transferPiece();
+      expect(workerTransition(state, received(d)).effects).toEqual([{ type: 'closeStream' }, { type: 'pause' }]);
+    });
+
+    it('while paused sends keep-alives when due, and resumes (reading the renewed budget) when told', () => {
+      const paused = run(initialWorkerState(CONFIG, { limited: true }), { type: 'start' }, { type: 'budget', remainingBytes: 0 }).state;
+      expect(workerTransition(paused, { type: 'keepAliveDue' }).effects).toEqual([{ type: 'keepAlive' }]);
+      const resumed = workerTransition(paused, { type: 'resume' });
+      expect(resumed.state.phase).toBe('connecting');
+      expect(resumed.effects).toEqual([{ type: 'unpause' }, { type: 'readBudget' }]);
+      // Keep-alives and resumes mean nothing outside a pause.
+      expect(workerTransition(streaming(), { type: 'keepAliveDue' }).effects).toEqual([]);
+      expect(workerTransition(streaming(), { type: 'resume' }).effects).toEqual([]);
+      // Shutdown while paused cancels the pause's timers.
+      expect(workerTransition(paused, { type: 'stop' }).effects).toEqual([{ type: 'cancelRetry' }, { type: 'unpause' }, { type: 'closeStream' }]);
+    });
+
+    it('an unlimited worker never reads a budget and never pauses', () => {
+      const a = transferPiece();
+      expect(workerTransition(initialWorkerState(CONFIG), { type: 'start' }).effects).toEqual([{ type: 'connect' }]);
+      expect(workerTransition(streaming(), received(a)).effects).toEqual([{ type: 'transfer', message: a }]);
     });
   });
 

@@ -1,8 +1,8 @@
 /**
  * The storage node's own state in SQLite (better-sqlite3): the satellites it trusts, the serials
  * of order limits it accepted (replay protection), the orders it served and has yet to settle,
- * when the pieces uploaded with an expiration may be deleted, a few settings, and its graceful exits
- * (`exits`, a {@link NodeExitStore} on the same connection). Every method here is synchronous —
+ * when the pieces uploaded with an expiration may be deleted, the bandwidth it used per month, a few
+ * settings, and its graceful exits (`exits`, a {@link NodeExitStore} on the same connection). Every method here is synchronous —
  * better-sqlite3 is, and each call is one short statement or transaction.
  */
 import Database from 'better-sqlite3';
@@ -14,6 +14,7 @@ import { SqliteNodeExitStore } from '../../exit/node-store/sqlite.js';
 import { OrderLimitSchema, type OrderLimit, type PieceAction } from '../../orders/order-limit.js';
 import { OrderSchema, type Order } from '../../orders/order.js';
 import { checkId } from '../../piecestore/store.js';
+import { bandwidthPeriod } from '../bandwidth.js';
 import { migrate } from './migrations.js';
 import { openSqliteFile } from '../../sql/sqlite.js';
 
@@ -75,6 +76,11 @@ function prepare(db: Database.Database) {
       FROM piece_expiration WHERE expires_at <= ? AND (expires_at, satellite_id, piece_id) > (?, ?, ?)
       ORDER BY expires_at, satellite_id, piece_id LIMIT ?`),
     deleteExpiration: db.prepare('DELETE FROM piece_expiration WHERE satellite_id = ? AND piece_id = ?'),
+    orderAmount: db.prepare<[Buffer, Buffer], { amount: number }>('SELECT amount FROM unsettled_order WHERE satellite_id = ? AND serial = ?'),
+    addUsage: db.prepare(`INSERT INTO bandwidth_usage (period_start, satellite_id, action, bytes) VALUES (?, ?, ?, ?)
+      ON CONFLICT (period_start, satellite_id, action) DO UPDATE SET bytes = bytes + excluded.bytes`),
+    usedInPeriod: db.prepare<[number], { bytes: number | null }>('SELECT SUM(bytes) AS bytes FROM bandwidth_usage WHERE period_start = ?'),
+    usageInPeriod: db.prepare<[number], UsageRow>('SELECT satellite_id, action, bytes FROM bandwidth_usage WHERE period_start = ? ORDER BY satellite_id, action'),
     getSetting: db.prepare<[string], { value: string }>('SELECT value FROM node_setting WHERE key = ?'),
     setSetting: db.prepare('INSERT INTO node_setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     deleteSetting: db.prepare('DELETE FROM node_setting WHERE key = ?'),
@@ -84,6 +90,15 @@ function prepare(db: Database.Database) {
 interface SatelliteRow { id: Buffer; address: string; added_at: number }
 interface OrderRow { order_limit: Buffer; uplink_order: Buffer }
 interface ExpirationRow { satellite_id: Buffer; piece_id: Buffer; expires_at: number }
+interface UsageRow { satellite_id: Buffer; action: string; bytes: number }
+
+/** Bandwidth one satellite's traffic of one kind used in a period. */
+export interface BandwidthUsage {
+  readonly satelliteId: Uint8Array;
+  /** The order limit's action (`GET`, `PUT`, `PUT_GRACEFUL_EXIT`, …), or `GRACEFUL_EXIT_SENT` for what an exit sent. */
+  readonly action: string;
+  readonly bytes: number;
+}
 
 /**
  * @example
@@ -104,6 +119,7 @@ export class NodeDatabase {
   readonly #db: Database.Database;
   readonly #statements: ReturnType<typeof prepare>;
   readonly #markSettled: (satelliteId: Buffer, serials: readonly Uint8Array[]) => number;
+  readonly #addOrder: (limit: OrderLimit, order: Order) => void;
   readonly #cleanup: (now: number) => CleanupResult;
 
   private constructor(db: Database.Database) {
@@ -115,6 +131,18 @@ export class NodeDatabase {
       let n = 0;
       for (const serial of serials) n += st.settle.run(satelliteId, blob(serial)).changes;
       return n;
+    });
+    // The order and what it adds to the month's usage (only what the amount grew by) in one step.
+    this.#addOrder = db.transaction((limit: OrderLimit, order: Order) => {
+      const satellite = blob(limit.satelliteId);
+      const serial = blob(limit.serialNumber);
+      const before = st.orderAmount.get(satellite, serial)?.amount ?? 0;
+      const action: PieceAction = limit.action;
+      st.addOrder.run(
+        satellite, serial, action, order.amount,
+        blob(encodeMessage(OrderLimitSchema, limit)), blob(encodeMessage(OrderSchema, order)), limit.orderExpiration,
+      );
+      if (order.amount > before) st.addUsage.run(bandwidthPeriod(limit.createdAt).start, satellite, action, order.amount - before);
     });
     this.#cleanup = db.transaction((now: number) => ({
       serials: st.expireSerials.run(now).changes,
@@ -172,18 +200,36 @@ export class NodeDatabase {
   }
 
   /**
-   * Keeps `order` for settlement if it is the largest seen for its serial. The caller has
-   * verified both signatures; this checks only that the two belong together.
+   * Keeps `order` for settlement if it is the largest seen for its serial, and adds what it grew
+   * by to the bandwidth used in the month its limit was created. The caller has verified both
+   * signatures; this checks only that the two belong together.
    */
   addOrder(limit: OrderLimit, order: Order): void {
     if (!equalBytes(limit.serialNumber, order.serialNumber)) {
       throw new InvalidArgumentError('"order.serialNumber" does not match the order limit');
     }
-    const action: PieceAction = limit.action;
-    this.#statements.addOrder.run(
-      blob(limit.satelliteId), blob(limit.serialNumber), action, order.amount,
-      blob(encodeMessage(OrderLimitSchema, limit)), blob(encodeMessage(OrderSchema, order)), limit.orderExpiration,
-    );
+    this.#addOrder(limit, order);
+  }
+
+  /** Adds `bytes` of `action` traffic for a satellite to the bandwidth used in the month holding `at` (an exit's own sends). */
+  addBandwidth(satelliteId: Uint8Array, action: string, bytes: number, at: number): void {
+    checkId(satelliteId, 'satelliteId');
+    checkNonNegative(bytes, 'bytes');
+    checkNonNegative(at, 'at');
+    if (typeof action !== 'string' || action.length === 0 || action.length > 64) throw new InvalidArgumentError('"action" expected 1 to 64 characters');
+    if (bytes > 0) this.#statements.addUsage.run(bandwidthPeriod(at).start, blob(satelliteId), action, bytes);
+  }
+
+  /** Bytes used in the month (UTC) holding `at`, every satellite and action together. */
+  bandwidthUsed(at: number): number {
+    checkNonNegative(at, 'at');
+    return this.#statements.usedInPeriod.get(bandwidthPeriod(at).start)?.bytes ?? 0;
+  }
+
+  /** The month holding `at`, per satellite and action. */
+  bandwidthUsage(at: number): BandwidthUsage[] {
+    checkNonNegative(at, 'at');
+    return this.#statements.usageInPeriod.all(bandwidthPeriod(at).start).map((row) => ({ satelliteId: new Uint8Array(row.satellite_id), action: row.action, bytes: row.bytes }));
   }
 
   /** Up to `max` unsettled orders for a satellite, those expiring soonest first. They stay until {@link markSettled}. */

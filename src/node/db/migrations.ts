@@ -56,6 +56,17 @@ export const NODE_DB_MIGRATIONS: readonly string[] = [
   // Graceful exit, step 2: partial and time-based exits, the bandwidth choice, and the archive of
   // finished exits (docs/exit.md, "More than the MVP").
   GRACEFUL_EXIT_V2_SQLITE,
+  `
+  -- Bandwidth used per month (UTC), satellite and action: what a monthly allocation is measured
+  -- against (src/node/bandwidth.ts). Orders add what they grew by; an exit adds what it sent.
+  CREATE TABLE bandwidth_usage (
+    period_start INTEGER NOT NULL,
+    satellite_id BLOB NOT NULL,
+    action TEXT NOT NULL,
+    bytes INTEGER NOT NULL CHECK (bytes >= 0),
+    PRIMARY KEY (period_start, satellite_id, action)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Brings `db` to the latest schema in one transaction. Refuses a database from a newer version. */
