@@ -11,11 +11,12 @@ import { Identity } from '../../src/crypto/identity.js';
 import type { ExitConfig } from '../../src/exit/types.js';
 import type { WorkerConfig } from '../../src/exit/worker.js';
 import { NodeDatabase } from '../../src/node/db/database.js';
-import { StorageNode } from '../../src/node/storage-node.js';
+import { StorageNode, type StorageNodeOptions } from '../../src/node/storage-node.js';
+import type { Clock } from '../../src/core/clock.js';
 import { FsPieceStore } from '../../src/piecestore/fs-store.js';
 import { MemoryPieceStore } from '../../src/piecestore/memory-store.js';
 import type { PieceStore } from '../../src/piecestore/store.js';
-import { Satellite } from '../../src/satellite/satellite.js';
+import { Satellite, type SatelliteConfig } from '../../src/satellite/satellite.js';
 import { openSatelliteStore, type SatelliteStore } from '../../src/satellite/store.js';
 import { TEST_KDF, TEST_REDUNDANCY, TEST_SEGMENT_SIZE } from '../../src/testing/network.js';
 import { memoryNetwork, type MemoryNetwork } from '../../src/transport/memory.js';
@@ -45,6 +46,12 @@ export interface ExitNetworkOptions {
   /** Wraps node `index`'s piece store (corrupt reads, forge receipts…). */
   readonly wrapStorage?: (pieces: PieceStore, index: number) => PieceStore;
   readonly satelliteStore?: SatelliteStore;
+  /** One clock for the satellite and every node (default: the system's). */
+  readonly clock?: Clock;
+  /** More satellite settings (chores, repair, contact…); `exit` goes in {@link exit}. */
+  readonly satellite?: Partial<Omit<SatelliteConfig, 'exit' | 'metainfo'>>;
+  /** More options for node `index` (bandwidth allocation, shutdown after exits…). */
+  readonly node?: (index: number) => Partial<Pick<StorageNodeOptions, 'bandwidthAllocation' | 'shutdownAfterExits' | 'capacity'>>;
 }
 
 export class ExitNetwork {
@@ -83,7 +90,8 @@ export class ExitNetwork {
       address,
       identity: this.satelliteIdentity,
       store: this.store,
-      config: { metainfo: { redundancy: this.options.redundancy ?? TEST_REDUNDANCY }, exit: { ...FAST_EXIT, ...this.options.exit } },
+      config: { ...this.options.satellite, metainfo: { redundancy: this.options.redundancy ?? TEST_REDUNDANCY }, exit: { ...FAST_EXIT, ...this.options.exit } },
+      ...(this.options.clock === undefined ? {} : { clock: this.options.clock }),
       onError: (error, where) => this.errors.push({ error, where }),
     });
     this.#satelliteAddress = this.satellite.address;
@@ -113,6 +121,8 @@ export class ExitNetwork {
       wallet: `0x${index.toString(16).padStart(40, '0')}`,
       capacity: 2 ** 40,
       exit: { ...FAST_WORKER, ...this.options.worker },
+      ...(this.options.clock === undefined ? {} : { clock: this.options.clock }),
+      ...this.options.node?.(index),
       onError: (error, where) => this.errors.push({ error, where }),
     });
     return handle.node;
