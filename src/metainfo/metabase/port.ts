@@ -203,6 +203,17 @@ export interface MetabaseStore {
    */
   iterateSegmentsHolding?(nodeId: Uint8Array, options: { cursor?: SegmentCursor | undefined; limit: number }): Promise<SegmentWindow>;
   /**
+   * Optional: the window `iterateSegments` would return, of which only the segments `match`
+   * accepts are decoded and returned. `match` sees each segment's stored piece list — the
+   * canonical blob of `encodePieces`: 34 bytes a piece (a u16 big-endian number, then the 32-byte
+   * node id), by number; empty for an inline segment —, its redundancy and its stream id, before
+   * any record is built: the repair checker reads every segment to find the few that need repair.
+   */
+  iterateSegmentsMatching?(
+    match: (pieces: Uint8Array, redundancy: RedundancyScheme | undefined, streamId: Uint8Array) => boolean,
+    options: { cursor?: SegmentCursor | undefined; limit: number },
+  ): Promise<SegmentWindow>;
+  /**
    * Every segment whose root piece id is `rootPieceId` — a segment and the copies sharing its
    * pieces — in (streamId, position) order. Graceful exit and repair use it so that handing over
    * or replacing a piece updates every segment that references it.

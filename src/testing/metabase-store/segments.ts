@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareBytes } from '../../core/bytes.js';
+import { encodePieces } from '../../metainfo/metabase/pieces.js';
 import type { SegmentCursor, SegmentRecord } from '../../metainfo/metabase/types.js';
 import type { SuiteContext } from './context.js';
 import { at, begin, buckets, id16, nodeId, pending, pieces, rejectsWith, segment, upload } from './fixtures.js';
@@ -76,6 +77,43 @@ export function segmentTests(ctx: SuiteContext): void {
         }
         expect(scannedAll).toBe(all.length);
         expect(seen).toEqual(all.filter(holds).map(name));
+      }
+    });
+
+    it('iterateSegmentsMatching (when a store has it): the same windows as iterateSegments, with exactly the segments the match accepts', async () => {
+      const { store } = ctx;
+      if (store.iterateSegmentsMatching === undefined) return;
+      await buckets(store, ['photos']);
+      const loc = at('matching');
+      const streamId = id16(0x42, 7);
+      await store.beginObject(begin(loc, streamId));
+      // Every third segment lacks piece number 2 (node 3); one more stream is inline.
+      for (let index = 0; index < 7; index++) {
+        await store.commitSegment(segment(loc, streamId, { part: 0, index }, index % 3 === 0 ? { pieces: pieces(0, 1, 3) } : {}));
+      }
+      await upload(store, at('other'), { segments: [{ part: 0, index: 0 }, { part: 0, index: 1 }] });
+      const all = await store.iterateSegments({ limit: 100 });
+      for (const limit of [1, 3, 100]) {
+        const seen: string[] = [];
+        let cursor: SegmentCursor | undefined;
+        for (;;) {
+          const expected = await store.iterateSegments({ cursor, limit });
+          const shown: Array<{ pieces: Uint8Array; redundancy: unknown; streamId: Uint8Array }> = [];
+          // Accept the segments with fewer than four pieces.
+          const window = await store.iterateSegmentsMatching(
+            (blob, redundancy, streamId) => (shown.push({ pieces: blob.slice(), redundancy, streamId: streamId.slice() }), blob.length < 4 * 34),
+            { cursor, limit },
+          );
+          expect(shown).toEqual(expected.map((s) => ({ pieces: encodePieces(s.pieces), redundancy: s.redundancy, streamId: s.streamId })));
+          expect(window.scanned).toBe(expected.length);
+          expect(window.segments).toEqual(expected.filter((s) => s.pieces.length < 4));
+          const last = expected.at(-1);
+          expect(window.last).toEqual(last && { streamId: last.streamId, position: last.position });
+          seen.push(...window.segments.map(name));
+          if (window.last === undefined) break;
+          cursor = window.last;
+        }
+        expect(seen).toEqual(all.filter((s) => s.pieces.length < 4).map(name));
       }
     });
 

@@ -42,7 +42,7 @@ const optionalNum = (value: unknown): number | undefined => (value === null || v
 const bytes = (value: unknown): Uint8Array => asUint8Array(value as Uint8Array);
 const orNull = (value: number | Uint8Array | undefined): number | Uint8Array | null => (value === undefined ? null : value);
 
-function redundancyFromRow(row: Row): RedundancyScheme | undefined {
+export function redundancyFromRow(row: Row): RedundancyScheme | undefined {
   if (row.rs_share_size === null || row.rs_share_size === undefined) return undefined;
   return {
     algorithm: 'reed-solomon',

@@ -11,13 +11,13 @@ import {
 import { canonicalPieces, encodePieces } from '../pieces.js';
 import type { BeginObject, CommitObject, CommitSegment, ListObjects, ListPage, MetabaseStore, ObjectLocation, SegmentWindow, StreamCreationCursor } from '../port.js';
 import { packPosition, requirePosition, unpackPosition } from '../position.js';
-import type { Bucket, EncryptedMetadata, ObjectRecord, Piece, ProjectId, SegmentCursor, SegmentPosition, SegmentRecord, StreamId } from '../types.js';
+import type { Bucket, EncryptedMetadata, ObjectRecord, Piece, ProjectId, RedundancyScheme, SegmentCursor, SegmentPosition, SegmentRecord, StreamId } from '../types.js';
 import * as v from '../validate.js';
 import { exec, type Plan, type PlanRunner, type Statement } from './plan.js';
 import * as plans from './plans.js';
 import * as movePlans from './move-plans.js';
 import { listSegmentKeys } from './move-statements.js';
-import { bucketFromRow, objectFromRow, segmentCursorFromRow, segmentFromRow, type Row, type SqlValue } from './rows.js';
+import { bucketFromRow, objectFromRow, redundancyFromRow, segmentCursorFromRow, segmentFromRow, type Row, type SqlValue } from './rows.js';
 import { scanStep } from './scan.js';
 import * as S from './statements.js';
 
@@ -175,6 +175,28 @@ export abstract class SqlMetabaseStore implements MetabaseStore {
     const needle = Buffer.from(nodeId.buffer, nodeId.byteOffset, nodeId.byteLength);
     const segments: SegmentRecord[] = [];
     for (const row of rows) if (blobContains(row.pieces, needle)) segments.push(segmentFromRow(row));
+    const last = rows.at(-1);
+    return { segments, scanned: rows.length, last: last && segmentCursorFromRow(last) };
+  }
+
+  async iterateSegmentsMatching(
+    match: (pieces: Uint8Array, redundancy: RedundancyScheme | undefined, streamId: Uint8Array) => boolean,
+    options: { cursor?: SegmentCursor | undefined; limit: number },
+  ): Promise<SegmentWindow> {
+    const { cursor, limit } = options;
+    if (cursor !== undefined) {
+      v.requireBytes(cursor.streamId, 'cursor.streamId', v.ID_LENGTH);
+      requirePosition(cursor.position, 'cursor.position');
+    }
+    v.requireLimit(limit);
+    const rows = await this.#runner.run(() =>
+      cursor === undefined ? single(S.iterateSegments, limit) : single(S.iterateSegmentsAfter, cursor.streamId, packPosition(cursor.position), limit),
+    );
+    // The same rows as iterateSegments; only those `match` accepts become records.
+    const segments: SegmentRecord[] = [];
+    for (const row of rows) {
+      if (match(asUint8Array(row.pieces as Uint8Array), redundancyFromRow(row), asUint8Array(row.stream_id as Uint8Array))) segments.push(segmentFromRow(row));
+    }
     const last = rows.at(-1);
     return { segments, scanned: rows.length, last: last && segmentCursorFromRow(last) };
   }
