@@ -43,6 +43,14 @@ export class NodeTable<T> {
     return undefined;
   }
 
+  /** The value for the node id at `bytes[offset, offset + 32)`, without copying it out. */
+  getAt(bytes: Uint8Array, offset: number): T | undefined {
+    const bucket = this.#byPrefix.get(idPrefixAt(bytes, offset));
+    if (bucket === undefined) return undefined;
+    for (const entry of bucket) if (sameIdAt(entry.id, bytes, offset)) return entry.value;
+    return undefined;
+  }
+
   has(id: Uint8Array): boolean {
     const bucket = this.#byPrefix.get(idPrefix(id));
     return bucket !== undefined && bucket.some((entry) => sameId(entry.id, id));
@@ -73,11 +81,23 @@ export class NodeTable<T> {
 
 /** A node id's first six bytes as a number: distinct ids almost never share it. */
 export function idPrefix(id: Uint8Array): number {
-  return ((id[0]! * 256 + id[1]!) * 256 + id[2]!) * 16_777_216 + ((id[3]! << 16) | (id[4]! << 8) | id[5]!);
+  return idPrefixAt(id, 0);
 }
 
+/** {@link idPrefix} of the id at `bytes[offset, offset + 32)`. */
+export function idPrefixAt(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! * 256 + bytes[at + 1]!) * 256 + bytes[at + 2]!) * 16_777_216 + ((bytes[at + 3]! << 16) | (bytes[at + 4]! << 8) | bytes[at + 5]!);
+}
+
+/** Byte equality of `id` and the id at `bytes[offset, offset + 32)`, known to share their six-byte prefix. */
+export function sameIdAt(id: Uint8Array, bytes: Uint8Array, offset: number): boolean {
+  for (let i = 31; i >= 6; i--) if (id[i] !== bytes[offset + i]) return false;
+  return true;
+}
+
+/** Byte equality of two ids already known to share their six-byte prefix. */
 function sameId(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
-  for (let i = a.length - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
+  for (let i = a.length - 1; i >= 6; i--) if (a[i] !== b[i]) return false;
   return true;
 }

@@ -61,6 +61,7 @@ export class RepairService {
       clock,
       onlineWindowMs: options.onlineWindowMs,
       batchSize: this.config.checkBatchSize,
+      ranges: this.config.checkRanges,
     });
     this.repairer = new Repairer({
       identity: options.identity,

@@ -12,6 +12,8 @@ export interface RepairConfig {
   readonly repairIntervalMs: number;
   /** Segments read per metabase batch by the checker (default 1000). */
   readonly checkBatchSize: number;
+  /** Ranges of stream ids the checker reads at once, each batch by batch (default 4). */
+  readonly checkRanges: number;
   /** Segments repaired at once (default 4). */
   readonly concurrency: number;
   /**
@@ -33,6 +35,7 @@ export const DEFAULT_REPAIR_CONFIG: RepairConfig = Object.freeze({
   checkIntervalMs: 5 * 60_000,
   repairIntervalMs: 60_000,
   checkBatchSize: 1000,
+  checkRanges: 4,
   concurrency: 4,
   leaseMs: 30 * 60_000,
   downloadTimeoutMs: 5 * 60_000,

@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../../src/core/bytes.js';
 import { getCryptoProvider } from '../../../src/crypto/select.js';
-import { checkSegments, needsRepair, segmentHealth } from '../../../src/durability/repair/checker.js';
+import { blobHealth, checkSegments, needsRepair, segmentHealth } from '../../../src/durability/repair/checker.js';
+import { encodePieces } from '../../../src/metainfo/metabase/pieces.js';
 import { fitUploads, planRepair } from '../../../src/durability/repair/plan.js';
 import { NodeTable, pieceState, type PieceState } from '../../../src/durability/repair/pieces.js';
 import type { Piece, RedundancyScheme, SegmentRecord } from '../../../src/metainfo/metabase/types.js';
@@ -77,6 +78,29 @@ describe('the checker', () => {
   it('counts a node holding two pieces once', () => {
     const twice: Piece[] = [...on(0, 1, 2), { number: 3, nodeId: nodes[0]!.slice() }];
     expect(segmentHealth({ pieces: twice }, () => 'healthy')).toEqual({ healthy: 3, retrievable: 3 });
+  });
+
+  it('judges a stored piece list in place exactly as the decoded one (property)', () => {
+    const table = new NodeTable<PieceState>();
+    const arbPieces = fc.array(fc.record({ number: fc.integer({ min: 0, max: 300 }), node: fc.integer({ min: 0, max: nodes.length - 1 }) }), { maxLength: 12 });
+    const arbState = fc.array(fc.constantFrom<PieceState>('healthy', 'retrievable', 'lost'), { minLength: nodes.length, maxLength: nodes.length });
+    fc.assert(
+      fc.property(arbPieces, arbState, fc.integer({ min: -1, max: nodes.length - 1 }), (spec, nodeStates, unknownNode) => {
+        const pieces = spec.map((p) => ({ number: p.number, nodeId: nodes[p.node]! }));
+        nodes.forEach((id, i) => table.set(id, nodeStates[i]!));
+        const known = (i: number): boolean => i !== unknownNode;
+        const stateOf = (id: Uint8Array): PieceState | undefined => {
+          const i = nodes.findIndex((n) => toHex(n) === toHex(id));
+          return known(i) ? nodeStates[i] : undefined;
+        };
+        const stateAt = (blob: Uint8Array, offset: number): PieceState | undefined => {
+          const i = nodes.findIndex((n) => toHex(n) === toHex(blob.subarray(offset, offset + 32)));
+          return known(i) ? table.getAt(blob, offset) : undefined;
+        };
+        expect(blobHealth(encodePieces(pieces), stateAt)).toEqual(segmentHealth({ pieces }, stateOf));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('queues exactly the remote segments whose healthy pieces fell to the threshold, with their health (property)', () => {
