@@ -9,7 +9,8 @@
  *            DeletePiece ─► delete;  ExitCompleted | ExitFailed ─► finishing ─► finished
  * a broken stream ─► waiting (capped exponential backoff) ─► connecting
  * with a bandwidth budget (the operator chose to wait): each connect first reads what is left;
- * a piece that does not fit ─► paused (keep-alives) ─► the allocation renews ─► connecting …
+ * a piece that does not fit ─► draining (what was accepted finishes and is reported, nothing new)
+ *   ─► paused (keep-alives) ─► the allocation renews ─► connecting …
  * ```
  */
 import { toHex } from '../core/bytes.js';
@@ -35,10 +36,10 @@ export interface WorkerConfig {
 export const DEFAULT_WORKER_CONFIG: WorkerConfig = Object.freeze({ concurrency: 5, minBackoffMs: 1_000, maxBackoffMs: 5 * 60_000, keepAliveIntervalMs: 24 * 3_600_000 });
 
 /**
- * `paused`: out of bandwidth for this period (the operator chose to wait); keep-alives until the
- * allocation renews.
+ * `draining`: out of bandwidth for this period — the transfers already accepted finish and are
+ * reported, new ones are not taken; then `paused`: keep-alives until the allocation renews.
  */
-export type WorkerPhase = 'idle' | 'connecting' | 'streaming' | 'waiting' | 'paused' | 'finishing' | 'finished';
+export type WorkerPhase = 'idle' | 'connecting' | 'streaming' | 'draining' | 'waiting' | 'paused' | 'finishing' | 'finished';
 
 export interface WorkerState {
   readonly config: WorkerConfig;
@@ -155,7 +156,7 @@ export function workerTransition(state: WorkerState, event: WorkerEvent): Worker
       if (state.phase !== 'connecting') return { state, effects: [] };
       return { state: { ...state, phase: 'streaming' }, effects: [] };
     case 'received':
-      if (state.phase !== 'streaming') return { state, effects: [] };
+      if (state.phase !== 'streaming' && state.phase !== 'draining') return { state, effects: [] };
       return received(state, event.message);
     case 'transferred': {
       const key = toHex(event.pieceId);
@@ -164,13 +165,19 @@ export function workerTransition(state: WorkerState, event: WorkerEvent): Worker
       const orphaned = new Set(state.orphaned);
       // Asked for on a stream that broke: the report has nowhere to go; the satellite asks again after the redial.
       const stale = orphaned.delete(key);
-      if (state.phase !== 'streaming') return { state: { ...state, running, orphaned }, effects: [] };
+      if (state.phase !== 'streaming' && state.phase !== 'draining') return { state: { ...state, running, orphaned }, effects: [] };
       const next = startPending({ ...state, running, orphaned });
-      if (stale) return next;
-      return { state: next.state, effects: [{ type: 'record', report: event.report }, { type: 'send', message: event.report }, ...next.effects] };
+      const report: WorkerEffect[] = stale ? [] : [{ type: 'record', report: event.report }, { type: 'send', message: event.report }];
+      if (next.state.phase === 'draining' && drained(next.state)) return { state: { ...next.state, phase: 'paused' }, effects: [...report, { type: 'closeStream' }, { type: 'pause' }] };
+      return { state: next.state, effects: [...report, ...next.effects] };
     }
     case 'streamEnded': {
       if (state.phase === 'finishing' || state.phase === 'waiting' || state.phase === 'idle' || state.phase === 'paused') return { state, effects: [] };
+      if (state.phase === 'draining') {
+        const effects: WorkerEffect[] = [{ type: 'closeStream' }, { type: 'pause' }];
+        if (event.error !== undefined) effects.unshift({ type: 'report', error: event.error });
+        return { state: { ...hangUp(state), phase: 'paused' }, effects };
+      }
       const failures = state.failures + 1;
       const effects: WorkerEffect[] = [{ type: 'closeStream' }, { type: 'scheduleRetry', afterMs: backoffMs(state.config, failures) }];
       if (event.error !== undefined) effects.unshift({ type: 'report', error: event.error });
@@ -190,15 +197,20 @@ function received(state: WorkerState, message: SatelliteExitMessage): WorkerStep
   const answered = { ...state, failures: 0 };
   switch (message.type) {
     case 'notReady':
+      if (state.phase === 'draining') return { state: { ...hangUp(answered), phase: 'paused' }, effects: [{ type: 'closeStream' }, { type: 'pause' }] };
       return { state: { ...hangUp(answered), phase: 'waiting' }, effects: [{ type: 'closeStream' }, { type: 'scheduleRetry', afterMs: message.retryAfterMs }] };
     case 'transferPiece': {
+      // Draining: nothing new. The satellite takes back what it sent when the stream closes, at no cost to the node.
+      if (state.phase === 'draining') return { state: answered, effects: [] };
       const key = toHex(message.originalPieceId);
       // A piece still running for a closed stream is asked again: it waits for that run to end.
       const duplicate = (state.running.has(key) && !state.orphaned.has(key)) || state.pending.some((m) => toHex(m.originalPieceId) === key);
       if (duplicate) return { state: answered, effects: [] };
-      // Out of bandwidth for this piece (what is running goes on): hang up and wait for the next period.
+      // Out of bandwidth for this piece: finish and report what was accepted, then hang up until the next period.
       if (state.remainingBytes !== null && message.limit.limitBytes > state.remainingBytes - pendingBytes(state)) {
-        return { state: { ...hangUp(answered), phase: 'paused' }, effects: [{ type: 'closeStream' }, { type: 'pause' }] };
+        const draining: WorkerState = { ...answered, phase: 'draining' };
+        if (drained(draining)) return { state: { ...draining, phase: 'paused' }, effects: [{ type: 'closeStream' }, { type: 'pause' }] };
+        return { state: draining, effects: [] };
       }
       return startPending({ ...answered, pending: [...state.pending, message] });
     }
@@ -228,6 +240,13 @@ function startPending(state: WorkerState): WorkerStep {
     effects.push({ type: 'transfer', message });
   }
   return { state: { ...state, running, pending, remainingBytes }, effects };
+}
+
+/** Nothing accepted on this stream is left to run or report. */
+function drained(state: WorkerState): boolean {
+  if (state.pending.length > 0) return false;
+  for (const key of state.running) if (!state.orphaned.has(key)) return false;
+  return true;
 }
 
 /** Bytes of the transfers waiting for a slot (already accepted within the budget). */

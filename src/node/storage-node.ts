@@ -19,7 +19,7 @@ import type { Listener, Transport } from '../transport/types.js';
 import { ExitWorker, wipeSatellite } from '../exit/exit-worker.js';
 import { GracefulExitInitiate, GracefulExitKeepAlive, GracefulExitProcess, GracefulExitRejoin, type ExitInitiateRequest, type ExitInitiateResponse } from '../exit/messages.js';
 import { needsWipe, type ExitBandwidthChoice, type NodeExitStatus } from '../exit/types.js';
-import type { WorkerConfig } from '../exit/worker.js';
+import type { WorkerConfig, WorkerPhase } from '../exit/worker.js';
 import { bandwidthPeriod, bandwidthStanding, exitBandwidthChoice, type BandwidthStanding } from './bandwidth.js';
 import { collectExpiredPieces, type CollectResult } from './collector.js';
 import { NodeDatabase } from './db/database.js';
@@ -356,6 +356,15 @@ export class StorageNode {
   /** Exits archived when a later one started or the node rejoined, oldest first. */
   exitHistory(satelliteId?: Uint8Array): Promise<NodeExitStatus[]> {
     return this.db.exits.history(satelliteId);
+  }
+
+  /**
+   * What the worker of the exit from `satelliteId` is doing now — `streaming`, `waiting` (for the
+   * satellite, or after a broken stream), `paused` (out of bandwidth until the allocation renews)…
+   * — or undefined when none runs.
+   */
+  exitPhase(satelliteId: Uint8Array): WorkerPhase | undefined {
+    return this.#exitWorkers.get(toHex(satelliteId))?.phase;
   }
 
   /** Resolves when the exit from `satelliteId` has finished here (or the node closed). */

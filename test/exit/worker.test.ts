@@ -249,24 +249,46 @@ describe('workerTransition: the storage node\'s side of an exit', () => {
       expect(limited(null).state).toMatchObject({ phase: 'streaming', remainingBytes: null });
     });
 
-    it('transfers what fits, then hangs up at the first piece that does not (running transfers go on) and pauses', () => {
-      const [a, b, c] = [transferPiece(), transferPiece(), transferPiece()];
+    it('transfers what fits; at the first piece that does not, it finishes and reports what it accepted, takes nothing new, then hangs up and pauses', () => {
+      const [a, b, c, d] = [transferPiece(), transferPiece(), transferPiece(), transferPiece()];
       const budget = 2 * size(a) + size(a) / 2;
-      const { state, effects } = run(limited(budget).state, received(a), received(b), received(c));
-      expect(effects).toEqual([[{ type: 'transfer', message: a }], [{ type: 'transfer', message: b }], [{ type: 'closeStream' }, { type: 'pause' }]]);
-      expect(state).toMatchObject({ phase: 'paused', remainingBytes: budget - 2 * size(a) });
-      // A transfer that ends while paused reports nowhere; a broken stream or a stray message changes nothing.
-      expect(workerTransition(state, { type: 'transferred', pieceId: a.originalPieceId, report: succeeded(a.originalPieceId) }).effects).toEqual([]);
-      expect(workerTransition(state, { type: 'streamEnded', error: new Error('gone') }).effects).toEqual([]);
-      expect(workerTransition(state, { type: 'retry' }).effects).toEqual([]);
+      const { state, effects } = run(limited(budget).state, received(a), received(b), received(c), received(d));
+      expect(effects).toEqual([[{ type: 'transfer', message: a }], [{ type: 'transfer', message: b }], [], []]);
+      expect(state).toMatchObject({ phase: 'draining', remainingBytes: budget - 2 * size(a) });
+      const reportA = succeeded(a.originalPieceId);
+      const first = workerTransition(state, { type: 'transferred', pieceId: a.originalPieceId, report: reportA });
+      expect(first.effects).toEqual([{ type: 'record', report: reportA }, { type: 'send', message: reportA }]);
+      // A DeletePiece for what was handed over is still acted on.
+      const del = { type: 'deletePiece', originalPieceId: a.originalPieceId } as const;
+      expect(workerTransition(first.state, received(del)).effects).toEqual([{ type: 'deletePiece', pieceId: a.originalPieceId }]);
+      const reportB = failedReport(b.originalPieceId);
+      const last = workerTransition(first.state, { type: 'transferred', pieceId: b.originalPieceId, report: reportB });
+      expect(last.effects).toEqual([{ type: 'record', report: reportB }, { type: 'send', message: reportB }, { type: 'closeStream' }, { type: 'pause' }]);
+      expect(last.state.phase).toBe('paused');
+      // Paused: a broken stream or a stray message changes nothing.
+      expect(workerTransition(last.state, { type: 'streamEnded', error: new Error('gone') }).effects).toEqual([]);
+      expect(workerTransition(last.state, { type: 'retry' }).effects).toEqual([]);
+      expect(workerTransition(last.state, received(d)).effects).toEqual([]);
     });
 
-    it('counts transfers waiting for a slot against the budget too', () => {
+    it('counts transfers waiting for a slot against the budget, and finishes them before pausing', () => {
       const [a, b, c] = [transferPiece(), transferPiece(), transferPiece()];
       const { effects, state } = run(limited(3 * size(a)).state, received(a), received(b), received(c));
       expect(effects[2]).toEqual([]); // c waits its turn: it fits
-      const d = transferPiece();
-      expect(workerTransition(state, received(d)).effects).toEqual([{ type: 'closeStream' }, { type: 'pause' }]);
+      const draining = workerTransition(state, received(transferPiece()));
+      expect(draining.state.phase).toBe('draining');
+      const ranC = workerTransition(draining.state, { type: 'transferred', pieceId: a.originalPieceId, report: succeeded(a.originalPieceId) });
+      expect(ranC.effects.at(-1)).toEqual({ type: 'transfer', message: c });
+    });
+
+    it('a piece that does not fit with nothing running pauses at once; a stream that breaks while draining pauses too', () => {
+      const a = transferPiece();
+      expect(workerTransition(limited(size(a) - 1).state, received(a))).toMatchObject({ state: { phase: 'paused' }, effects: [{ type: 'closeStream' }, { type: 'pause' }] });
+      const [b, c] = [transferPiece(), transferPiece()];
+      const draining = run(limited(size(b)).state, received(b), received(c)).state;
+      expect(draining.phase).toBe('draining');
+      const broke = workerTransition(draining, { type: 'streamEnded' });
+      expect(broke).toMatchObject({ state: { phase: 'paused' }, effects: [{ type: 'closeStream' }, { type: 'pause' }] });
     });
 
     it('while paused sends keep-alives when due, and resumes (reading the renewed budget) when told', () => {
