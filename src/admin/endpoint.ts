@@ -38,11 +38,13 @@ export class AdminEndpoint {
   readonly #server: RpcServer;
   readonly #listener: Listener;
   readonly #removeAddressFile: () => void;
+  readonly #calls: CallCount;
 
-  private constructor(server: RpcServer, listener: Listener, removeAddressFile: () => void) {
+  private constructor(server: RpcServer, listener: Listener, removeAddressFile: () => void, calls: CallCount) {
     this.#server = server;
     this.#listener = listener;
     this.#removeAddressFile = removeAddressFile;
+    this.#calls = calls;
   }
 
   static async start(options: AdminEndpointOptions): Promise<AdminEndpoint> {
@@ -50,15 +52,24 @@ export class AdminEndpoint {
     const { host } = parseHostPort(address);
     if (!isLoopback(host)) throw new InvalidArgumentError(`an admin endpoint listens on loopback only, got ${JSON.stringify(address)}`);
     const server = new RpcServer({ identity: options.identity, ...(options.onError === undefined ? {} : { onError: options.onError }) });
-    options.register(ownerOnly(server, options.identity.id));
+    const calls = new CallCount();
+    options.register(ownerOnly(server, options.identity.id, calls));
     const listener = await server.listen(options.transport ?? tcpTransport(), address);
     try {
       const remove = writeAdminAddress(options.addressFile, { address: listener.address, nodeId: options.identity.id.toString(), pid: process.pid, since: new Date().toISOString() });
-      return new AdminEndpoint(server, listener, remove);
+      return new AdminEndpoint(server, listener, remove, calls);
     } catch (err) {
       await server.close();
       throw err;
     }
+  }
+
+  /**
+   * Resolves once no call is running, or after `timeoutMs`. A party that stops by itself (a node
+   * that exited every satellite) lets a watcher receive the last status before it closes.
+   */
+  idle(timeoutMs: number): Promise<void> {
+    return this.#calls.idle(timeoutMs);
   }
 
   /** Where it listens. */
@@ -70,6 +81,34 @@ export class AdminEndpoint {
   async close(): Promise<void> {
     this.#removeAddressFile();
     await this.#server.close();
+  }
+}
+
+/** Calls running now, and who waits for none to be. */
+class CallCount {
+  #running = 0;
+  readonly #waiters = new Set<() => void>();
+
+  begin(): void {
+    this.#running++;
+  }
+
+  end(): void {
+    this.#running--;
+    if (this.#running === 0) for (const wake of this.#waiters) wake();
+  }
+
+  idle(timeoutMs: number): Promise<void> {
+    if (this.#running === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.#waiters.add(done);
+    });
   }
 }
 

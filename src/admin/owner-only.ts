@@ -16,29 +16,40 @@ export interface OwnerOnlyRegistry {
 
 /**
  * Handlers registered through the result answer `PermissionDenied` to any caller whose
- * handshake did not prove `owner` — before reading the request.
+ * handshake did not prove `owner` — before reading the request. `calls` hears when an owner's
+ * call begins and ends.
  *
  * @example
  * ```ts
  * ownerOnly(server, identity.id).unary(NodeAdminListSatellites, () => listSatellites());
  * ```
  */
-export function ownerOnly(server: RpcServer, owner: NodeId): OwnerOnlyRegistry {
+export function ownerOnly(server: RpcServer, owner: NodeId, calls?: { begin(): void; end(): void }): OwnerOnlyRegistry {
   const check = (ctx: CallContext): void => {
     if (!ctx.peer.equals(owner)) throw new PermissionDeniedError(`${ctx.method} is for ${owner.toString()} only; ${ctx.peer.toString()} may not call it`);
   };
   const registry: OwnerOnlyRegistry = {
     unary(method, handler) {
-      server.unary(method, (request, ctx) => {
+      server.unary(method, async (request, ctx) => {
         check(ctx);
-        return handler(request, ctx);
+        calls?.begin();
+        try {
+          return await handler(request, ctx);
+        } finally {
+          calls?.end();
+        }
       });
       return registry;
     },
     stream(method, handler) {
       server.stream(method, async (stream, ctx) => {
         check(ctx);
-        await handler(stream, ctx);
+        calls?.begin();
+        try {
+          await handler(stream, ctx);
+        } finally {
+          calls?.end();
+        }
       });
       return registry;
     },

@@ -142,9 +142,12 @@ export async function nodeCommand(argv: string[], out: Out, stop: Promise<unknow
       satellite: { type: 'string', multiple: true },
       capacity: { type: 'string', default: '10GiB' },
       wallet: { type: 'string', default: '' },
+      bandwidth: { type: 'string' },
+      'shutdown-after-exits': { type: 'boolean', default: false },
     },
   });
   if (positionals[0] !== 'run') throw new UsageError('usage: handoff node run --dir <dir> --satellite <id>@<host:port> [--address host:port] [--capacity 10GiB] [--wallet addr]');
+  const bandwidthAllocation = values.bandwidth === undefined ? undefined : parseSize(values.bandwidth);
   const dir = required(values.dir, 'dir');
   const satellites = (values.satellite ?? []).map(parseSatelliteRef);
   if (satellites.length === 0) throw new UsageError('--satellite <id>@<host:port> is required (repeat it for several)');
@@ -165,6 +168,8 @@ export async function nodeCommand(argv: string[], out: Out, stop: Promise<unknow
       db,
       wallet: values.wallet,
       capacity,
+      ...(bandwidthAllocation === undefined ? {} : { bandwidthAllocation }),
+      shutdownAfterExits: values['shutdown-after-exits'],
       onExitProgress: progress.publish,
       onError: (err, where) => out(`error in ${where}: ${String(err)}`),
     });
@@ -173,7 +178,11 @@ export async function nodeCommand(argv: string[], out: Out, stop: Promise<unknow
     const admin = await startNodeAdmin({ node, progress, addressFile: adminAddressFile(identityPath), onError: (err, method) => out(`error in ${method}: ${String(err)}`) });
     closers.push(() => admin.close());
     out(`storage node ${node.id} is serving at ${node.address} for ${satellites.length} satellite(s)`);
-    await stop;
+    const ended = await Promise.race([stop.then(() => 'stop' as const), node.stopped.then((s) => s.reason)]);
+    if (ended === 'exited') {
+      out('storage node exited every satellite it served: shutting down (--shutdown-after-exits)');
+      await admin.idle(5_000); // a watching exit-satellite gets the last status first
+    }
   });
   out('storage node stopped');
 }

@@ -4,7 +4,8 @@
  * exit-satellite` typed at a terminal (a pseudo-terminal from `script`) and run from a script
  * with `--yes`, `exit-status` read as JSON, and the satellite's `exits` and payout report — down
  * to a node that lost its data, whose exit fails and whose status says why, with a failing exit
- * code. Every wait is for a line of output, within a bound.
+ * code; then a rejoin, a partial exit, and a node whose bandwidth allocation is too small and
+ * that shuts down by itself once it has exited. Every wait is for a line of output, within a bound.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -140,6 +141,7 @@ describe('graceful exit from the command line', () => {
   let uplink: Uplink;
   const nodeDirs: string[] = [];
   const nodeIds: string[] = [];
+  let nodeProcs: Proc[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'handoff-cli-exit-'));
@@ -148,10 +150,13 @@ describe('graceful exit from the command line', () => {
     const apiKey = (await satellite.waitFor(/API key: (hk1_\S+)/))[1]!;
     satelliteRef = (await satellite.waitFor(/satellite (\S+@\S+) is running/))[1]!;
     [satelliteId, satelliteAddress] = satelliteRef.split('@') as [string, string];
-    const nodes = [0, 1, 2, 3, 4, 5].map((i) => {
+    const nodes = [0, 1, 2, 3, 4, 5, 6].map((i) => {
       nodeDirs.push(join(dir, `node-${i}`));
-      return new Proc(['node', 'run', '--dir', nodeDirs[i]!, '--satellite', satelliteRef, '--capacity', '1GiB', '--wallet', `0xwallet${i}`]);
+      // Node 6 has a tiny monthly bandwidth allocation (the uploads use it up) and stops by itself once it has exited.
+      const node6 = i === 6 ? ['--bandwidth', '1KiB', '--shutdown-after-exits'] : [];
+      return new Proc(['node', 'run', '--dir', nodeDirs[i]!, '--satellite', satelliteRef, '--capacity', '1GiB', '--wallet', `0xwallet${i}`, ...node6]);
     });
+    nodeProcs = nodes;
     for (const node of nodes) nodeIds.push((await node.waitFor(/storage node (\S+) is serving/))[1]!);
     uplink = await Uplink.connect({ transport: tcpTransport(), satelliteAddress, satelliteId: NodeId.parse(satelliteId), apiKey, passphrase: 'exit from the CLI', kdf: TEST_KDF, segmentSize: 32 * 1024 });
     await uplink.createBucket('holiday');
@@ -264,8 +269,11 @@ describe('graceful exit from the command line', () => {
     expect((await run(['satellite', 'report', 'graceful-exit', '--from', '2026-12-01', '--to', '2026-11-01'])).code).toBe(2);
   }, 120_000);
 
+  let rotten = -1;
+
   it('a node whose pieces rotted fails its exit: exit-satellite and exit-status exit with 1 and say the satellite disqualified it', async () => {
     const node = busiest([0, 1, 2, 3, 4, 5].filter((i) => !exited.includes(i)));
+    rotten = node;
     const pieces = files(join(nodeDirs[node]!, 'pieces'));
     expect(pieces.length).toBeGreaterThan(0);
     for (const file of pieces) {
@@ -286,6 +294,54 @@ describe('graceful exit from the command line', () => {
     const report = await run(['satellite', 'report', 'graceful-exit', '--from', new Date(Date.now() - day).toISOString(), '--to', new Date(Date.now() + day).toISOString(), '--identity', join(dir, 'sat.pem')]);
     expect(report.output).toMatch(new RegExp(`${nodeIds[node]}\\s+0xwallet${node}.*failed: OVERALL_FAILURE_PERCENTAGE_EXCEEDED`));
   }, 180_000);
+
+  it('a node that exited rejoins with one command: the exit moves to its history', async () => {
+    const node = exited.at(-1)!;
+    const { code, output } = await run(['node', 'rejoin-satellite', '--dir', nodeDirs[node]!, '--satellite', satelliteAddress, '--yes', '--json']);
+    expect(code, output).toBe(0);
+    expect(JSON.parse(output)).toMatchObject({ satelliteId });
+    const status = JSON.parse((await run(['node', 'exit-status', '--dir', nodeDirs[node]!, '--json'])).output) as { exits: unknown[]; history: Array<Record<string, unknown>> };
+    expect(status.exits).toEqual([]);
+    expect(status.history).toEqual([expect.objectContaining({ kind: 'full', state: 'completed', receiptVerified: true })]);
+    // Rejoined: it may exit again, and nothing it did not exit can be rejoined.
+    const never = [0, 1, 2, 3, 4, 5].find((i) => !exited.includes(i) && i !== rotten)!;
+    const refused = await run(['node', 'rejoin-satellite', '--dir', nodeDirs[never]!, '--satellite', satelliteId, '--yes']);
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain('there is nothing to rejoin');
+  }, 120_000);
+
+  it('a partial exit moves what the operator asked off the satellite, chosen by the satellite, and the node stays', async () => {
+    const node = busiest([0, 1, 2, 3, 4, 5].filter((i) => !exited.includes(i) && i !== rotten));
+    const tooMuch = await run(['node', 'exit-satellite', '--dir', nodeDirs[node]!, '--satellite', satelliteId, '--reduce-by', '1GiB', '--yes']);
+    expect(tooMuch.code).toBe(1);
+    expect(tooMuch.output).toMatch(/refused the exit: this node holds \d+ bytes for that satellite/);
+    const { code, output } = await run(['node', 'exit-satellite', '--dir', nodeDirs[node]!, '--satellite', satelliteId, '--reduce-by', '1KiB', '--yes']);
+    expect(code, output).toBe(0);
+    expect(output).toContain('Partial graceful exit (1.00 KiB) from satellite');
+    expect(output).toContain('the node stays');
+    const status = JSON.parse((await run(['node', 'exit-status', '--dir', nodeDirs[node]!, '--json'])).output) as { exits: Array<Record<string, unknown>> };
+    expect(status.exits[0]).toMatchObject({ kind: 'partial', targetBytes: 1024, state: 'completed', receiptVerified: true });
+    expect(status.exits[0]!.bytesTransferred).toBeGreaterThanOrEqual(1024);
+    expect(files(join(nodeDirs[node]!, 'pieces')).length).toBeGreaterThan(0); // it keeps the rest
+    expect(nodeProcs[node]!.child.exitCode).toBeNull();
+  }, 120_000);
+
+  it('a node whose bandwidth allocation cannot cover its exit asks exceed or wait, and with --shutdown-after-exits stops by itself once out', async () => {
+    const node = 6;
+    const asked = await run(['node', 'exit-satellite', '--dir', nodeDirs[node]!, '--satellite', satelliteId, '--yes']);
+    expect(asked.code).toBe(1);
+    expect(asked.output).toMatch(/needs about .* of bandwidth but .* allocation is left/);
+    expect(asked.output).toContain('(add --bandwidth exceed or --bandwidth wait); nothing was started');
+    expect((await run(['node', 'exit-status', '--dir', nodeDirs[node]!])).output).toContain('no graceful exit started');
+
+    const { code, output } = await run(['node', 'exit-satellite', '--dir', nodeDirs[node]!, '--satellite', satelliteId, '--yes', '--bandwidth', 'exceed', '--json']);
+    expect(code, output).toBe(0);
+    expect(JSON.parse(output).exits[0]).toMatchObject({ state: 'completed', bandwidth: 'exceed' });
+    // It served one satellite and has exited it: the process ends by itself, cleanly.
+    expect(await nodeProcs[node]!.exit()).toBe(0);
+    expect(nodeProcs[node]!.output).toContain('exited every satellite it served: shutting down');
+    expect(existsSync(join(nodeDirs[node]!, 'identity.admin.json'))).toBe(false);
+  }, 120_000);
 
   it('every object still downloads byte-identical', async () => {
     for (const { key, data } of OBJECTS) expect(Buffer.from(await uplink.download('holiday', key)).equals(Buffer.from(data))).toBe(true);

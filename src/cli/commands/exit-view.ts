@@ -78,6 +78,7 @@ export function exitStatusJson(status: AdminExitStatus, nodeId: Uint8Array): Rec
     receiptHex: status.receipt === null ? null : hex(status.receipt),
     receiptVerified: receiptVerifies(status, nodeId),
     wiped: status.wiped,
+    archivedAt: iso(status.archivedAt),
   };
 }
 

@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { identityCommand, nodeCommand, satelliteCommand } from '../servers.js';
 import { nodeExitSatellite } from './node-exit-satellite.js';
 import { nodeExitStatus } from './node-exit-status.js';
+import { nodeRejoinSatellite } from './node-rejoin-satellite.js';
 import { satelliteExits } from './satellite-exits.js';
 import { satelliteReportGracefulExit } from './satellite-report.js';
 
@@ -57,14 +58,17 @@ const satelliteRun: Command = {
 const nodeRun: Command = {
   path: ['node', 'run'],
   summary: 'run a storage node until Ctrl-C',
-  usage: 'handoff node run --dir <dir> --satellite <id>@<host:port> [--address host:port] [--capacity 10GiB] [--wallet addr]',
+  usage: 'handoff node run --dir <dir> --satellite <id>@<host:port> [--address host:port] [--capacity 10GiB] [--wallet addr] [--bandwidth 2TB] [--shutdown-after-exits]',
   details: `  --dir <dir>                  its data directory: identity.pem (created when missing), node.db,
                                pieces/, and identity.admin.json (its admin endpoint's address,
                                for handoff node exit-satellite/exit-status) while it runs
   --satellite <id>@<host:port> a satellite to serve (repeat it for several)
   --address <host:port>        where it listens (default 127.0.0.1:0)
   --capacity <size>            space offered (default 10GiB)
-  --wallet <addr>              payout address reported to satellites`,
+  --wallet <addr>              payout address reported to satellites
+  --bandwidth <size>           bandwidth allowed per calendar month, ingress and egress (default:
+                               unlimited); an exit that needs more asks to exceed it or to wait
+  --shutdown-after-exits       stop by itself (status 0) once it has exited every satellite`,
   async run(argv, { io, stop }) {
     await nodeCommand(['run', ...argv], io.out, stop().requested);
     return 0;
@@ -80,4 +84,5 @@ export const COMMANDS: readonly Command[] = [
   nodeRun,
   nodeExitSatellite,
   nodeExitStatus,
+  nodeRejoinSatellite,
 ];

@@ -2,18 +2,19 @@
  * `handoff node exit-satellite`: starts a graceful exit on a running node after the operator
  * has read what it means and typed which satellite, then watches it.
  */
-import { createInterface } from 'node:readline/promises';
 import { NodeId } from '../../crypto/node-id.js';
 import { toHex } from '../../core/bytes.js';
 import { isHandoffError } from '../../core/errors.js';
 import type { AdminExitStatus, AdminSatellite } from '../../node/admin/methods.js';
-import type { NodeAdminClient } from '../../node/admin/client.js';
+import type { NodeAdminClient, StartExitResult } from '../../node/admin/client.js';
+import type { ExitBandwidthChoice } from '../../exit/types.js';
 import { stillServes } from '../../node/admin/service.js';
-import { required, UsageError } from '../args.js';
+import { parseSize, required, UsageError } from '../args.js';
 import { parseFlags, type CliIo, type Command, type CommandContext } from '../command.js';
 import { formatBytes, formatPercent, table } from '../format.js';
 import { ProgressDisplay } from '../progress.js';
 import { disqualifiedLine, exitStatusJson, outcomeText, progressDetail, satelliteName } from './exit-view.js';
+import { ask, matchSatellite as match } from './prompt.js';
 import { adminCall, CommandError, reachNode } from './reach.js';
 
 const CONSEQUENCES = `A graceful exit hands every piece this node stores for a satellite to other nodes, so the
@@ -25,10 +26,18 @@ satellite does not have to repair them, and earns the held amount back:
     satellite disqualifies this node and keeps its held amount;
   - when it completes, the satellite signs a receipt (handoff node exit-status shows it).`;
 
+const PARTIAL_CONSEQUENCES = (bytes: number): string => `A partial graceful exit moves ${formatBytes(bytes)} of what this node stores for a satellite to
+other nodes, and the node stays:
+  - the satellite, not the node, chooses which pieces go (those of its healthiest segments);
+  - the space this node offers is lowered by ${formatBytes(bytes)} at once and for good, so it does not refill;
+  - it cannot be cancelled once started; each piece moved is deleted from this disk;
+  - if it fails (pieces lost or not handed over, bad data sent), the satellite disqualifies this
+    node and keeps its held amount, as for a full exit.`;
+
 export const nodeExitSatellite: Command = {
   path: ['node', 'exit-satellite'],
   summary: 'leave one satellite (or all) gracefully: hand over every piece, get the held amount back',
-  usage: 'handoff node exit-satellite --dir <dir> [--satellite <id>|<host:port> | --all] [--yes] [--detach] [--json]',
+  usage: 'handoff node exit-satellite --dir <dir> [--satellite <id>|<host:port> [--reduce-by <size>] | --all] [--bandwidth exceed|wait] [--yes] [--detach] [--json]',
   details: `Explains what a graceful exit means, lists the satellites the node running on <dir> has not
 exited (id, address, space used) and starts the exit once you type the satellite's id or address
 (or "all" with --all). It then shows the exit's progress until it ends; Ctrl-C only stops
@@ -37,6 +46,11 @@ watching: the exit goes on in the node.
   --dir <dir>             the node's data directory (as given to handoff node run)
   --satellite <id|addr>   the satellite to exit
   --all                   exit every satellite not exited yet
+  --reduce-by <size>      a partial exit instead: move this much off the satellite and stay
+                          (the satellite picks the pieces; the node's allocation drops for good)
+  --bandwidth exceed|wait when the node's monthly bandwidth allocation (node run --bandwidth)
+                          cannot cover the exit: go past it, or transfer what fits and wait for
+                          the next month. Asked at a terminal when needed
   --yes                   do not ask (for scripts; needs --satellite or --all). Without it a
                           command whose standard input is not a terminal refuses to start
   --detach                start, then return without watching
@@ -55,9 +69,15 @@ async function exitSatellite(argv: string[], { io, stop }: CommandContext): Prom
     yes: { type: 'boolean', default: false },
     detach: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    'reduce-by': { type: 'string' },
+    bandwidth: { type: 'string' },
   });
   const dir = required(values.dir, 'dir');
   if (values.all && values.satellite !== undefined) throw new UsageError('--satellite and --all exclude each other');
+  const reduceBy = values['reduce-by'] === undefined ? undefined : parseSize(values['reduce-by']);
+  if (reduceBy !== undefined && (values.all || values.satellite === undefined)) throw new UsageError('--reduce-by is for one satellite: give --satellite <id>|<host:port>');
+  if (reduceBy === 0) throw new UsageError('--reduce-by must be more than 0 bytes');
+  let bandwidth = values.bandwidth === undefined ? undefined : bandwidthChoice(values.bandwidth);
   if (values.yes && !values.all && values.satellite === undefined) throw new UsageError('--yes needs the satellite to exit: --satellite <id>|<host:port>, or --all');
   if (!values.yes && io.stdin.isTTY !== true) {
     throw new CommandError('refusing to start a graceful exit without confirmation: standard input is not a terminal (add --yes with --satellite <id>|<host:port> or --all)');
@@ -72,7 +92,7 @@ async function exitSatellite(argv: string[], { io, stop }: CommandContext): Prom
     const chosen = values.all ? open : named === undefined ? undefined : [named];
     const human = !values.json;
     if (human) {
-      io.out(CONSEQUENCES);
+      io.out(reduceBy === undefined ? CONSEQUENCES : PARTIAL_CONSEQUENCES(reduceBy));
       io.out('');
       io.out(`Satellites storage node ${identity.id} has not exited:`);
       for (const line of table(open.map((s) => ['  ' + NodeId.fromPublicKey(s.id).toString(), s.address, formatBytes(s.usedBytes), s.exit === null || s.exit.state !== 'exiting' ? '' : `(exiting, ${formatPercent(s.exit.percent)})`]))) io.out(line);
@@ -81,7 +101,19 @@ async function exitSatellite(argv: string[], { io, stop }: CommandContext): Prom
     const targets = values.yes ? chosen! : await confirm(io, open, chosen);
     if (targets === undefined) return 1;
 
-    const ids = await start(io, admin, what, values.all ? 'all' : targets, human);
+    const scope = values.all ? ('all' as const) : targets.map((t) => ({ satelliteId: t.id, ...(reduceBy === undefined ? {} : { bytes: reduceBy }) }));
+    let { started, short } = await start(io, admin, what, scope, bandwidth, human);
+    if (short.length > 0 && bandwidth === undefined) {
+      // The allocation cannot cover it and nobody said what to do: ask at a terminal, else say how to.
+      bandwidth = values.yes ? undefined : await askBandwidth(io, short);
+      if (bandwidth === undefined) {
+        for (const result of short) io.err(`handoff: satellite ${NodeId.fromPublicKey(result.satelliteId)}: ${result.error!.message} (add --bandwidth exceed or --bandwidth wait); nothing was started`);
+      } else {
+        const again = await start(io, admin, what, short.map((r) => ({ satelliteId: r.satelliteId, ...(reduceBy === undefined ? {} : { bytes: reduceBy }) })), bandwidth, human);
+        started = [...started, ...again.started];
+      }
+    }
+    const ids = started;
     if (ids.length === 0) return 1;
     if (values.detach) {
       if (values.json) io.out(JSON.stringify({ nodeId: identity.id.toString(), exits: (await admin.exitStatus()).filter((e) => ids.includes(toHex(e.satelliteId))).map((e) => exitStatusJson(e, identity.id.bytes)) }, null, 2));
@@ -100,18 +132,6 @@ function pick(text: string, satellites: readonly AdminSatellite[]): AdminSatelli
   if (found === undefined) throw new CommandError(`this node does not serve a satellite ${JSON.stringify(text)} (give its id or its host:port)`);
   if (found.exit !== null && !stillServes(found.exit)) throw new CommandError(`this node already exited satellite ${NodeId.fromPublicKey(found.id)} (${found.exit.state})`);
   return found;
-}
-
-function match(text: string, satellites: readonly AdminSatellite[]): AdminSatellite | undefined {
-  const typed = text.trim();
-  if (typed === '') return undefined;
-  let id: NodeId | undefined;
-  try {
-    id = NodeId.parse(typed);
-  } catch {
-    id = undefined;
-  }
-  return satellites.find((s) => s.address === typed || (id !== undefined && NodeId.fromPublicKey(s.id).equals(id)));
 }
 
 /** Asks the operator to type the satellite (or "all"); undefined when the answer does not match. */
@@ -134,38 +154,48 @@ async function confirm(io: CliIo, open: readonly AdminSatellite[], chosen: reado
   return undefined;
 }
 
-/** One line typed by the operator; undefined on Ctrl-C or end of input. */
-async function ask(io: CliIo, question: string): Promise<string | undefined> {
-  const rl = createInterface({ input: io.stdin, output: io.stdout as NodeJS.WritableStream, terminal: io.stdin.isTTY === true });
-  const abort = new AbortController();
-  rl.once('SIGINT', () => abort.abort());
-  rl.once('close', () => abort.abort());
-  try {
-    return await rl.question(question, { signal: abort.signal });
-  } catch {
-    io.out('');
-    return undefined;
-  } finally {
-    rl.close();
-  }
-}
-
-/** Starts the exits; returns the ids (hex) that started, after saying which were refused and why. */
-async function start(io: CliIo, admin: NodeAdminClient, what: string, targets: readonly AdminSatellite[] | 'all', human: boolean): Promise<string[]> {
-  const results =
-    targets === 'all'
-      ? await adminCall(what, () => admin.startExit('all'))
-      : (await Promise.all(targets.map((t) => adminCall(what, () => admin.startExit({ satelliteId: t.id }))))).flat();
+/**
+ * Starts the exits; returns the ids (hex) that started, after saying which were refused and why,
+ * and apart those the bandwidth allocation cannot cover (nothing started for them).
+ */
+async function start(
+  io: CliIo,
+  admin: NodeAdminClient,
+  what: string,
+  scope: ReadonlyArray<{ satelliteId: Uint8Array; bytes?: number }> | 'all',
+  bandwidth: ExitBandwidthChoice | undefined,
+  human: boolean,
+): Promise<{ started: string[]; short: StartExitResult[] }> {
+  const options = bandwidth === undefined ? {} : { bandwidth };
+  const results = scope === 'all' ? await adminCall(what, () => admin.startExit('all', options)) : (await Promise.all(scope.map((one) => adminCall(what, () => admin.startExit(one, options))))).flat();
   const started: string[] = [];
+  const short: StartExitResult[] = [];
   for (const result of results) {
     const name = NodeId.fromPublicKey(result.satelliteId).toString();
-    if (result.error !== null) io.err(`handoff: satellite ${name} refused the exit: ${result.error.message}`);
+    if (result.error?.bandwidthChoiceRequired !== undefined) short.push(result);
+    else if (result.error !== null) io.err(`handoff: satellite ${name} refused the exit: ${result.error.message}`);
     else {
       started.push(toHex(result.satelliteId));
-      if (human) io.out(`Graceful exit from satellite ${name} started (it cannot be cancelled).`);
+      const kind = result.status?.kind === 'partial' ? `Partial graceful exit (${formatBytes(result.status.targetBytes ?? 0)})` : 'Graceful exit';
+      if (human) io.out(`${kind} from satellite ${name} started (it cannot be cancelled).`);
     }
   }
-  return started;
+  return { started, short };
+}
+
+function bandwidthChoice(text: string): ExitBandwidthChoice {
+  if (text !== 'exceed' && text !== 'wait') throw new UsageError(`--bandwidth is exceed or wait, got ${JSON.stringify(text)}`);
+  return text;
+}
+
+/** Asks whether to exceed the bandwidth allocation or wait for it; undefined when not at a terminal or not answered. */
+async function askBandwidth(io: CliIo, short: readonly StartExitResult[]): Promise<ExitBandwidthChoice | undefined> {
+  if (io.stdin.isTTY !== true) return undefined;
+  const need = short.reduce((sum, r) => sum + (r.error?.bandwidthChoiceRequired?.neededBytes ?? 0), 0);
+  const { remainingBytes, allocationBytes, renewsAt } = short[0]!.error!.bandwidthChoiceRequired!;
+  io.out(`This exit needs about ${formatBytes(need)} of bandwidth, but ${formatBytes(remainingBytes)} of this month's ${formatBytes(allocationBytes)} allocation is left (it renews ${new Date(renewsAt).toISOString()}).`);
+  const answer = (await ask(io, 'Type exceed to go past the allocation, or wait to transfer what fits and wait for the next month: '))?.trim();
+  return answer === 'exceed' || answer === 'wait' ? answer : undefined;
 }
 
 /** Shows the exits' progress until they end or the operator stops watching. */

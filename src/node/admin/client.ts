@@ -2,7 +2,14 @@
 import { adminClient, type AdminClientOptions } from '../../admin/client.js';
 import { NodeId } from '../../crypto/node-id.js';
 import type { RpcClient } from '../../rpc/client.js';
-import { NodeAdminExitStatus, NodeAdminListSatellites, NodeAdminStartExit, NodeAdminWatchExits, type AdminExitStatus, type AdminSatellite } from './methods.js';
+import type { Infer } from '../../codec/index.js';
+import type { ExitBandwidthChoice } from '../../exit/types.js';
+import { NodeAdminExitStatus, NodeAdminListSatellites, NodeAdminRejoin, NodeAdminStartExit, NodeAdminWatchExits, type AdminExitStatus, type AdminSatellite } from './methods.js';
+
+/** One satellite's answer to a start: its exit's status, or why nothing was started. */
+export type StartExitResult = Infer<typeof NodeAdminStartExit.response>['results'][number];
+
+const bytesOf = (id: Uint8Array | NodeId): Uint8Array => (id instanceof NodeId ? id.bytes : id);
 
 const CALL_TIMEOUT_MS = 30_000;
 
@@ -28,18 +35,47 @@ export class NodeAdminClient {
   }
 
   async listSatellites(): Promise<AdminSatellite[]> {
-    return (await this.#rpc.call(NodeAdminListSatellites, {}, { timeoutMs: CALL_TIMEOUT_MS })).satellites;
+    return (await this.overview()).satellites;
   }
 
-  /** Starts the exit from one satellite, or from every one not exited yet; one result each. */
-  async startExit(scope: { readonly satelliteId: Uint8Array | NodeId } | 'all'): Promise<Array<{ satelliteId: Uint8Array; status: AdminExitStatus | null; error: { code: string; message: string } | null }>> {
-    const request = scope === 'all' ? { scope: 'all' as const } : { scope: 'one' as const, satelliteId: scope.satelliteId instanceof NodeId ? scope.satelliteId.bytes : scope.satelliteId };
+  /** What the node offers: satellites, its allocation (lowered by partial exits) and its bandwidth this month. */
+  async overview(): Promise<Infer<typeof NodeAdminListSatellites.response>> {
+    return this.#rpc.call(NodeAdminListSatellites, {}, { timeoutMs: CALL_TIMEOUT_MS });
+  }
+
+  /**
+   * Starts a full exit from one satellite or from every one not exited yet, or with `bytes` a
+   * partial exit from one; one result each. A result's `error.bandwidthChoiceRequired` asks for
+   * `options.bandwidth` (nothing was started).
+   */
+  async startExit(
+    scope: { readonly satelliteId: Uint8Array | NodeId; readonly bytes?: number } | 'all',
+    options: { readonly bandwidth?: ExitBandwidthChoice } = {},
+  ): Promise<StartExitResult[]> {
+    const bandwidth = options.bandwidth === undefined ? {} : { bandwidth: options.bandwidth };
+    const request =
+      scope === 'all'
+        ? { scope: 'all' as const, ...bandwidth }
+        : scope.bytes === undefined
+          ? { scope: 'one' as const, satelliteId: bytesOf(scope.satelliteId), ...bandwidth }
+          : { scope: 'partial' as const, satelliteId: bytesOf(scope.satelliteId), bytes: scope.bytes, ...bandwidth };
     // Asking the satellite can take a while (a busy satellite); the node itself answers within its own timeout.
     return (await this.#rpc.call(NodeAdminStartExit, request, { timeoutMs: 120_000 })).results;
   }
 
+  /** Rejoins a satellite the node exited gracefully; resolves when the satellite recorded it. */
+  async rejoin(satelliteId: Uint8Array | NodeId): Promise<{ rejoinedAt: number }> {
+    return this.#rpc.call(NodeAdminRejoin, { satelliteId: bytesOf(satelliteId) }, { timeoutMs: 60_000 });
+  }
+
   async exitStatus(): Promise<AdminExitStatus[]> {
-    return (await this.#rpc.call(NodeAdminExitStatus, {}, { timeoutMs: CALL_TIMEOUT_MS })).exits;
+    return (await this.exitReport()).exits;
+  }
+
+  /** The current exits and the archived ones (after a later exit or a rejoin). */
+  async exitReport(): Promise<{ exits: AdminExitStatus[]; history: AdminExitStatus[] }> {
+    const { exits, history } = await this.#rpc.call(NodeAdminExitStatus, {}, { timeoutMs: CALL_TIMEOUT_MS });
+    return { exits, history };
   }
 
   /**

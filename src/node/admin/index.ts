@@ -41,7 +41,7 @@ export function startNodeAdmin(options: NodeAdminOptions): Promise<AdminEndpoint
   });
 }
 
-export { NodeAdminClient } from './client.js';
+export { NodeAdminClient, type StartExitResult } from './client.js';
 export { ExitProgressFeed } from './progress-feed.js';
 export { registerNodeAdmin, toAdminExitStatus, stillServes, type NodeAdminTarget } from './service.js';
-export { NodeAdminListSatellites, NodeAdminStartExit, NodeAdminExitStatus, NodeAdminWatchExits, AdminExitStatus, AdminSatellite } from './methods.js';
+export { NodeAdminListSatellites, NodeAdminStartExit, NodeAdminRejoin, NodeAdminExitStatus, NodeAdminWatchExits, AdminExitStatus, AdminSatellite, AdminBandwidth } from './methods.js';

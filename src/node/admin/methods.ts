@@ -39,6 +39,8 @@ export const AdminExitStatus = s.object({
   receipt: s.nullable(s.bytes({ max: MAX_RECEIPT_BYTES })),
   /** Every remaining piece of the satellite was removed after the end. */
   wiped: s.bool(),
+  /** When a later exit or a rejoin archived it; null for a current one. */
+  archivedAt: s.nullable(Time),
 });
 export type AdminExitStatus = Infer<typeof AdminExitStatus>;
 
@@ -54,39 +56,73 @@ export type AdminSatellite = Infer<typeof AdminSatellite>;
 
 const MAX_SATELLITES = 10_000;
 
+/** The node's monthly bandwidth allocation as it stands now (allocation null: unlimited). */
+export const AdminBandwidth = s.object({
+  allocationBytes: s.nullable(Count),
+  usedBytes: Count,
+  remainingBytes: s.nullable(Count),
+  /** When the allocation renews (the next calendar month, UTC). */
+  renewsAt: Time,
+});
+
 export const NodeAdminListSatellites = unaryMethod(
   'NodeAdmin.ListSatellites',
   s.object({}),
-  s.object({ nodeId: Id, satellites: s.array(AdminSatellite, { max: MAX_SATELLITES }) }),
+  s.object({
+    nodeId: Id,
+    satellites: s.array(AdminSatellite, { max: MAX_SATELLITES }),
+    /** The space the node offers: its capacity, lowered for good by every partial exit. */
+    allocatedBytes: Count,
+    bandwidth: AdminBandwidth,
+  }),
 );
 
+/** What to do when the bandwidth allocation cannot cover the exit: `exceed` it, or `wait` for it to renew. */
+const BandwidthChoice = s.optional(s.enum(['exceed', 'wait']));
+
 /**
- * Starts graceful exits: from one satellite, or from every one not exited yet. Cannot be
- * cancelled. The scope is a variant so other kinds of exit can join it without a new method.
+ * Starts graceful exits: a full one from one satellite or from every one not exited yet, or a
+ * partial one (move `bytes` off one satellite, and stay). Cannot be cancelled.
  */
 export const NodeAdminStartExit = unaryMethod(
   'NodeAdmin.StartExit',
   s.variant('scope', {
-    one: s.object({ satelliteId: Id }),
-    all: s.object({}),
+    one: s.object({ satelliteId: Id, bandwidth: BandwidthChoice }),
+    all: s.object({ bandwidth: BandwidthChoice }),
+    partial: s.object({ satelliteId: Id, bytes: s.int({ min: 1 }), bandwidth: BandwidthChoice }),
   }),
   s.object({
-    /** One entry per satellite asked: its exit status, or why it refused (a typed error's code and message). */
+    /** One entry per satellite asked: its exit status, or why it was not started (a typed error's code and message). */
     results: s.array(
       s.object({
         satelliteId: Id,
         status: s.nullable(AdminExitStatus),
-        error: s.nullable(s.object({ code: s.string({ max: 64 }), message: s.string({ max: 2048 }) })),
+        error: s.nullable(
+          s.object({
+            code: s.string({ max: 64 }),
+            message: s.string({ max: 2048 }),
+            /** Set when the allocation cannot cover the exit: ask again with a `bandwidth` choice. Nothing was started. */
+            bandwidthChoiceRequired: s.optional(s.object({ neededBytes: Count, remainingBytes: Count, allocationBytes: Count, renewsAt: Time })),
+          }),
+        ),
       }),
       { max: MAX_SATELLITES },
     ),
   }),
 );
 
+/** Rejoins a satellite the node exited gracefully (its escrow period starts over). */
+export const NodeAdminRejoin = unaryMethod('NodeAdmin.Rejoin', s.object({ satelliteId: Id }), s.object({ rejoinedAt: Time }));
+
 export const NodeAdminExitStatus = unaryMethod(
   'NodeAdmin.ExitStatus',
   s.object({}),
-  s.object({ nodeId: Id, exits: s.array(AdminExitStatus, { max: MAX_SATELLITES }) }),
+  s.object({
+    nodeId: Id,
+    exits: s.array(AdminExitStatus, { max: MAX_SATELLITES }),
+    /** Exits archived when a later one started or the node rejoined, oldest first. */
+    history: s.array(AdminExitStatus, { max: MAX_SATELLITES }),
+  }),
 );
 
 /**

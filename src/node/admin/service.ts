@@ -6,11 +6,12 @@ import { isHandoffError } from '../../core/errors.js';
 import { exitPercent, type NodeExitStatus } from '../../exit/types.js';
 import type { OwnerOnlyRegistry } from '../../admin/owner-only.js';
 import type { StorageNode } from '../storage-node.js';
-import { NodeAdminExitStatus, NodeAdminListSatellites, NodeAdminStartExit, NodeAdminWatchExits, type AdminExitStatus } from './methods.js';
+import type { BandwidthChoiceRequiredError } from '../bandwidth.js';
+import { NodeAdminExitStatus, NodeAdminListSatellites, NodeAdminRejoin, NodeAdminStartExit, NodeAdminWatchExits, type AdminExitStatus } from './methods.js';
 import type { ExitProgressFeed } from './progress-feed.js';
 
 /** What the admin handlers use of a storage node. */
-export type NodeAdminTarget = Pick<StorageNode, 'id' | 'db' | 'storage' | 'exitSatellite' | 'exitStatuses'>;
+export type NodeAdminTarget = Pick<StorageNode, 'id' | 'db' | 'storage' | 'allocatedBytes' | 'bandwidth' | 'exitSatellite' | 'exitPartially' | 'rejoinSatellite' | 'exitStatuses' | 'exitHistory'>;
 
 /**
  * Registers `NodeAdmin.*` for `node`; `progress` must be fed by the node's `onExitProgress`.
@@ -28,35 +29,51 @@ export function registerNodeAdmin(admin: OwnerOnlyRegistry, node: NodeAdminTarge
 
   admin.unary(NodeAdminListSatellites, async () => {
     const exits = new Map((await node.exitStatuses()).map((e) => [toHex(e.satelliteId), e]));
+    const bandwidth = node.bandwidth();
     return {
       nodeId: node.id.bytes,
       satellites: node.db.trustedSatellites().map((satellite) => {
         const exit = exits.get(toHex(satellite.id));
         return { id: satellite.id, address: satellite.address, usedBytes: node.storage.usedBytes(satellite.id), trustedSince: satellite.addedAt, exit: exit === undefined ? null : view(exit) };
       }),
+      allocatedBytes: node.allocatedBytes,
+      bandwidth: { allocationBytes: bandwidth.allocationBytes, usedBytes: bandwidth.usedBytes, remainingBytes: bandwidth.remainingBytes, renewsAt: bandwidth.period.end },
     };
   });
 
   admin.unary(NodeAdminStartExit, async (request) => {
+    const options = request.bandwidth === undefined ? {} : { bandwidth: request.bandwidth };
+    if (request.scope === 'partial') {
+      const { satelliteId, bytes } = request;
+      return { results: [await attempt(satelliteId, () => node.exitPartially(satelliteId, bytes, options))] };
+    }
     let ids: Uint8Array[];
     if (request.scope === 'one') ids = [request.satelliteId];
     else {
-      const started = new Set((await node.exitStatuses()).filter((e) => !stillServes(e)).map((e) => toHex(e.satelliteId)));
-      ids = node.db.trustedSatellites().map((s) => s.id).filter((id) => !started.has(toHex(id)));
+      const ended = new Set((await node.exitStatuses()).filter((e) => !stillServes(e)).map((e) => toHex(e.satelliteId)));
+      ids = node.db.trustedSatellites().map((s) => s.id).filter((id) => !ended.has(toHex(id)));
     }
     const results = [];
-    for (const satelliteId of ids) {
-      try {
-        results.push({ satelliteId, status: view(await node.exitSatellite(satelliteId)), error: null });
-      } catch (err) {
-        const code = isHandoffError(err) ? err.code : 'Internal';
-        results.push({ satelliteId, status: null, error: { code, message: (err instanceof Error ? err.message : String(err)).slice(0, 2048) } });
-      }
-    }
+    for (const satelliteId of ids) results.push(await attempt(satelliteId, () => node.exitSatellite(satelliteId, options)));
     return { results };
   });
 
-  admin.unary(NodeAdminExitStatus, async () => ({ nodeId: node.id.bytes, exits: (await node.exitStatuses()).map(view) }));
+  admin.unary(NodeAdminRejoin, async ({ satelliteId }) => node.rejoinSatellite(satelliteId));
+
+  admin.unary(NodeAdminExitStatus, async () => ({ nodeId: node.id.bytes, exits: (await node.exitStatuses()).map(view), history: (await node.exitHistory()).map(view) }));
+
+  /** One start's result: its status, or the refusal as data (with the numbers when bandwidth falls short). */
+  async function attempt(satelliteId: Uint8Array, start: () => Promise<NodeExitStatus>) {
+    try {
+      return { satelliteId, status: view(await start()), error: null };
+    } catch (err) {
+      const code = isHandoffError(err) ? err.code : 'Internal';
+      const message = (err instanceof Error ? err.message : String(err)).slice(0, 2048);
+      const short = err instanceof Error && err.name === 'BandwidthChoiceRequiredError' ? (err as BandwidthChoiceRequiredError) : undefined;
+      const bandwidthChoiceRequired = short && { neededBytes: short.neededBytes, remainingBytes: short.remainingBytes, allocationBytes: short.allocationBytes, renewsAt: short.renewsAt };
+      return { satelliteId, status: null, error: { code, message, ...(bandwidthChoiceRequired ? { bandwidthChoiceRequired } : {}) } };
+    }
+  }
 
   admin.stream(NodeAdminWatchExits, async (stream, ctx) => {
     const request = await stream.receive();
@@ -121,6 +138,7 @@ export function toAdminExitStatus(status: NodeExitStatus, satelliteAddress: stri
     failureReason: status.failureReason,
     receipt: status.receipt,
     wiped: status.wiped,
+    archivedAt: status.archivedAt,
   };
 }
 
