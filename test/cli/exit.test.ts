@@ -347,3 +347,27 @@ describe('graceful exit from the command line', () => {
     for (const { key, data } of OBJECTS) expect(Buffer.from(await uplink.download('holiday', key)).equals(Buffer.from(data))).toBe(true);
   }, 60_000);
 });
+
+describe('a satellite with the time-based exit policy, from the command line', () => {
+  let dir = '';
+  afterAll(() => {
+    for (const proc of procs.splice(0)) proc.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('completes an exit by time online, moving nothing, under the same commands and report', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'handoff-cli-time-'));
+    const satellite = new Proc(['satellite', 'run', '--address', '127.0.0.1:0', '--store', `sqlite:${join(dir, 'sat')}`, '--identity', join(dir, 'sat.pem'), '--exit-policy', 'time-based', '--exit-period', '1s', '--exit-not-ready-retry', '100ms']);
+    const ref = (await satellite.waitFor(/satellite (\S+@\S+) is running/))[1]!;
+    const node = new Proc(['node', 'run', '--dir', join(dir, 'node'), '--satellite', ref]);
+    const nodeId = (await node.waitFor(/storage node (\S+) is serving/))[1]!;
+
+    const exit = await run(['node', 'exit-satellite', '--dir', join(dir, 'node'), '--satellite', ref.split('@')[0]!, '--yes', '--json']);
+    expect(exit.code, exit.output).toBe(0);
+    expect(JSON.parse(exit.output).exits[0]).toMatchObject({ kind: 'full', policy: 'time-based', state: 'completed', piecesTransferred: 0, receiptVerified: true });
+
+    const day = 86_400_000;
+    const report = await run(['satellite', 'report', 'graceful-exit', '--from', new Date(Date.now() - day).toISOString(), '--to', new Date(Date.now() + day).toISOString(), '--json', '--identity', join(dir, 'sat.pem')]);
+    expect(JSON.parse(report.output).rows).toEqual([expect.objectContaining({ nodeId, kind: 'full', policy: 'time-based', result: 'completed', bytesTransferred: 0 })]);
+  }, 120_000);
+});
