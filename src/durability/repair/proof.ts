@@ -5,7 +5,7 @@
  * either signature, so a piece that fails any link is corrupt, whoever is to blame.
  */
 import { equalBytes } from '../../core/bytes.js';
-import { PUT_ACTIONS, verifyOrderLimitSignature } from '../../orders/order-limit.js';
+import { PUT_ACTIONS, verifyOrderLimitSignature, type OrderLimit } from '../../orders/order-limit.js';
 import { verifyPieceHashSignature } from '../../orders/piece-hash.js';
 import type { PieceProof } from '../../piecestore/client.js';
 import { verifyPiece } from '../../uplink/erasure/corruption.js';
@@ -32,14 +32,20 @@ export type PieceCheckResult = { readonly ok: true } | { readonly ok: false; rea
  * if (!check.ok) reportCorrupt(check.detail);
  * ```
  */
-export function checkPiece(expected: ExpectedPiece, proof: PieceProof, data: Uint8Array): PieceCheckResult {
+export function checkPiece(
+  expected: ExpectedPiece,
+  proof: PieceProof,
+  data: Uint8Array,
+  /** Whether the limit carries this satellite's valid signature (default: verify it). */
+  signedByUs: (limit: OrderLimit) => boolean = verifyOrderLimitSignature,
+): PieceCheckResult {
   const { originalLimit: limit, pieceHash: hash } = proof;
   const fail = (detail: string): PieceCheckResult => ({ ok: false, detail });
   if (!equalBytes(limit.satelliteId, expected.satelliteId)) return fail('original order limit is from another satellite');
   if (!equalBytes(limit.storageNodeId, expected.nodeId)) return fail('original order limit is for another node');
   if (!equalBytes(limit.pieceId, expected.pieceId)) return fail('original order limit is for another piece');
   if (!PUT_ACTIONS.includes(limit.action)) return fail(`original order limit is a ${limit.action}, not an upload`);
-  if (!verifyOrderLimitSignature(limit)) return fail('original order limit is not signed by this satellite');
+  if (!signedByUs(limit)) return fail('original order limit is not signed by this satellite');
   if (!equalBytes(hash.pieceId, expected.pieceId)) return fail('piece hash is for another piece');
   if (hash.pieceSize !== expected.pieceSize || data.length !== expected.pieceSize) {
     return fail(`piece is ${data.length} bytes and its hash says ${hash.pieceSize}; the segment's pieces are ${expected.pieceSize}`);

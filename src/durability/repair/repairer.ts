@@ -27,7 +27,7 @@ import type { Transport } from '../../transport/types.js';
 import { NodeClients } from '../../uplink/context.js';
 import { createErasureCoder, type ErasureCoder } from '../../uplink/erasure/index.js';
 import { fitUploads, planRepair } from './plan.js';
-import { NodeTable, pieceState } from './pieces.js';
+import { NodeTable, pieceState, type PieceState } from './pieces.js';
 import { checkPiece } from './proof.js';
 import type { RepairQueueStore } from './queue-store.js';
 import type { RepairConfig, RepairFailureReason, RepairOutcome, RepairPieceFailure, RepairRunStats } from './types.js';
@@ -62,6 +62,7 @@ interface Uploaded extends Piece {
 }
 
 const pieceKey = (piece: Piece): string => `${toHex(piece.nodeId)}/${piece.number}`;
+const segmentKey = (segment: SegmentRecord): string => `${toHex(segment.streamId)}/${segment.position.part}/${segment.position.index}`;
 
 /**
  * @example
@@ -82,6 +83,14 @@ export class Repairer {
   constructor(private readonly deps: RepairerDeps) {
     this.#clients = new NodeClients(deps.transport, deps.identity);
   }
+
+  /**
+   * Whether this satellite signed `limit`: Ed25519 signatures are deterministic, so signing its
+   * fields again must give the same bytes — about three times cheaper than verifying, and every
+   * piece a repair downloads carries one.
+   */
+  readonly #signedByUs = (limit: OrderLimit): boolean =>
+    equalBytes(limit.satelliteId, this.deps.identity.publicKey) && equalBytes(signOrderLimit(this.deps.identity, limit).satelliteSignature, limit.satelliteSignature);
 
   /**
    * Claims and repairs queued segments, `concurrency` at a time, until none is free. An item
@@ -132,8 +141,13 @@ export class Repairer {
     if (first.redundancy === undefined || first.pieces.length === 0) return 'healthy';
     // A copy's repair waits for its source's (they share pieces), then sees what it left.
     const root = toHex(first.rootPieceId);
-    for (let other = this.#roots.get(root); other !== undefined; other = this.#roots.get(root)) await other.catch(() => undefined);
-    const run = this.#repair(streamId, position);
+    let waited = false;
+    for (let other = this.#roots.get(root); other !== undefined; other = this.#roots.get(root)) {
+      waited = true;
+      await other.catch(() => undefined);
+    }
+    // Claimed before the first await: a third repair of the group waits for this one.
+    const run = (async () => this.#repair(waited ? await this.deps.metabase.getSegment(streamId, position) : first))();
     this.#roots.set(root, run);
     try {
       return await run;
@@ -142,9 +156,8 @@ export class Repairer {
     }
   }
 
-  async #repair(streamId: StreamId, position: SegmentPosition): Promise<RepairOutcome> {
+  async #repair(segment: SegmentRecord | undefined): Promise<RepairOutcome> {
     const { metabase, clock } = this.deps;
-    const segment = await metabase.getSegment(streamId, position);
     if (segment === undefined) return 'gone';
     const redundancy = segment.redundancy;
     if (redundancy === undefined || segment.pieces.length === 0) return 'healthy';
@@ -188,7 +201,7 @@ export class Repairer {
         const client = this.#clients.get(node.address, piece.nodeId);
         const options = { limit, pieceKey: signer, offset: 0, length: pieceSize, orderAheadBytes: pieceSize, timeoutMs: this.deps.config.downloadTimeoutMs };
         const { data, proof } = await downloadPieceWithProof(client, options);
-        const check = checkPiece({ satelliteId, nodeId: piece.nodeId, pieceId, pieceSize }, proof, data);
+        const check = checkPiece({ satelliteId, nodeId: piece.nodeId, pieceId, pieceSize }, proof, data, this.#signedByUs);
         if (check.ok) {
           if (got.size < required) got.set(piece.number, data);
           return;
@@ -266,32 +279,43 @@ export class Repairer {
   async #swap(segment: SegmentRecord, healthyBefore: number, uploaded: readonly Uploaded[], bad: ReadonlySet<string>): Promise<RepairOutcome> {
     const { metabase, clock, onlineWindowMs } = this.deps;
     const isBad = (piece: Piece): boolean => bad.has(pieceKey(piece));
-    let group: SegmentRecord[] = [];
-    for (let round = 0; round < MAX_SWAP_ROUNDS; round++) {
-      group = await metabase.segmentsByRootPieceId(segment.rootPieceId);
+    // Each segment of the group as it stands after our swaps: its list as read, or as we wrote it.
+    let lists = new Map<string, { readonly segment: SegmentRecord; readonly pieces: readonly Piece[] }>();
+    let stateOf: (piece: Piece) => PieceState = () => 'lost';
+    let settled = false;
+    for (let round = 0; round < MAX_SWAP_ROUNDS && !settled; round++) {
+      const group = await metabase.segmentsByRootPieceId(segment.rootPieceId);
       const nodes = await this.#nodes([...group.flatMap((s) => s.pieces.map((p) => p.nodeId)), ...uploaded.map((u) => u.nodeId)]);
       const now = clock.now();
-      const stateOf = (piece: Piece) => pieceState(nodes.get(piece.nodeId), now, onlineWindowMs);
-      let lost = false;
+      stateOf = (piece) => pieceState(nodes.get(piece.nodeId), now, onlineWindowMs);
+      lists = new Map();
+      settled = true;
       for (const member of group) {
-        if (member.redundancy === undefined) continue;
-        const next = fitUploads(member.pieces, stateOf, uploaded, member.redundancy, isBad);
-        if (next === undefined) continue;
-        if (!(await metabase.swapSegmentPieces(member.streamId, member.position, member.pieces, next))) lost = true;
+        const next = member.redundancy && fitUploads(member.pieces, stateOf, uploaded, member.redundancy, isBad);
+        if (next === undefined || (await metabase.swapSegmentPieces(member.streamId, member.position, member.pieces, next))) {
+          lists.set(segmentKey(member), { segment: member, pieces: next ?? member.pieces });
+        } else {
+          settled = false; // changed since we read it: read the group again and decide again
+        }
       }
-      if (!lost) break;
     }
-    const final = await metabase.segmentsByRootPieceId(segment.rootPieceId);
+    if (!settled) {
+      // It kept changing: judge by what is stored now.
+      const group = await metabase.segmentsByRootPieceId(segment.rootPieceId);
+      const nodes = await this.#nodes(group.flatMap((s) => s.pieces.map((p) => p.nodeId)));
+      const now = clock.now();
+      stateOf = (piece) => pieceState(nodes.get(piece.nodeId), now, onlineWindowMs);
+      lists = new Map(group.map((member) => [segmentKey(member), { segment: member, pieces: member.pieces }]));
+    }
+    // Uploads no segment lists get a signed delete; one another change took out later is garbage collection's.
     for (const piece of uploaded) {
-      const listed = final.some((s) => s.pieces.some((p) => p.number === piece.number && equalBytes(p.nodeId, piece.nodeId)));
+      const listed = [...lists.values()].some((s) => s.pieces.some((p) => p.number === piece.number && equalBytes(p.nodeId, piece.nodeId)));
       if (!listed) this.deps.deletePiece(piece.nodeId, piece.pieceId);
     }
-    const mine = final.find((s) => equalBytes(s.streamId, segment.streamId) && s.position.part === segment.position.part && s.position.index === segment.position.index);
-    if (mine === undefined || mine.redundancy === undefined) return 'gone';
-    const nodes = await this.#nodes(mine.pieces.map((p) => p.nodeId));
-    const now = clock.now();
-    const healthy = mine.pieces.filter((p) => !isBad(p) && pieceState(nodes.get(p.nodeId), now, onlineWindowMs) === 'healthy').length;
-    if (healthy >= mine.redundancy.success) return 'repaired';
+    const mine = lists.get(segmentKey(segment));
+    if (mine === undefined || mine.segment.redundancy === undefined) return 'gone';
+    const healthy = mine.pieces.filter((p) => !isBad(p) && stateOf(p) === 'healthy').length;
+    if (healthy >= mine.segment.redundancy.success) return 'repaired';
     return healthy > healthyBefore ? 'partial' : 'failed';
   }
 
