@@ -7,7 +7,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { equalBytes } from '../../src/core/bytes.js';
 import { ManualClock } from '../../src/core/clock.js';
+import { GracefulExitProcess } from '../../src/exit/messages.js';
 import { decodeExitReceipt, verifyExitReceipt } from '../../src/exit/receipt.js';
+import { RpcClient } from '../../src/rpc/client.js';
 import type { RedundancyScheme, SegmentRecord } from '../../src/metainfo/metabase/types.js';
 import { TEST_SEGMENT_SIZE } from '../../src/testing/network.js';
 import { patterned } from '../uplink/support/bytes.js';
@@ -140,4 +142,20 @@ describe('time-based exits', () => {
     }
     for (const { key, data } of objects) expect(Buffer.from(await uplink.download('bucket', key)).equals(data)).toBe(true);
   }, 60_000);
+
+  it('a node of the first version, which asks with the first Process call, exits by transfer: it could not read ONLINE_SCORE_TOO_LOW', async () => {
+    const n = (network = await ExitNetwork.start({ transport: 'memory', nodes: 6, exit: { policy: 'time-based' } }));
+    const old = n.nodes[0]!;
+    const client = new RpcClient({ transport: n.transport('old-node'), address: n.satellite.address, identity: old.identity, expectedPeer: n.satellite.id });
+    try {
+      const stream = await client.stream(GracefulExitProcess);
+      expect(await stream.receive()).toMatchObject({ type: 'notReady' });
+      stream.cancel();
+    } finally {
+      await client.close();
+    }
+    expect(await n.satellite.exits.status(old.identity.publicKey)).toMatchObject({ kind: 'full', policy: 'transfer' });
+    // A node that asks with Initiate gets the satellite's policy.
+    expect((await n.nodes[1]!.node!.exitSatellite(n.satellite.id.bytes)).policy).toBe('time-based');
+  });
 });
