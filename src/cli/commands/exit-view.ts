@@ -24,7 +24,8 @@ export function satelliteName(status: Pick<AdminExitStatus, 'satelliteId'>): str
 
 /** `12 pieces, 1.20 MiB transferred; 0 failed`. */
 export function progressDetail(status: AdminExitStatus): string {
-  return `${status.piecesTransferred} pieces (${formatBytes(status.bytesTransferred)}) transferred, ${status.piecesFailed} failed`;
+  const doing = status.phase === 'paused' ? ' (paused: out of bandwidth until the allocation renews)' : status.phase === 'waiting' ? ' (the satellite is gathering its list)' : '';
+  return `${status.piecesTransferred} pieces (${formatBytes(status.bytesTransferred)}) transferred, ${status.piecesFailed} failed${doing}`;
 }
 
 /** The outcome in words, as the last line of a watched exit. */
@@ -37,7 +38,7 @@ export function outcomeText(status: AdminExitStatus): string {
 /** The lines `exit-status` prints for one exit. */
 export function exitStatusLines(status: AdminExitStatus, nodeId: Uint8Array): string[] {
   const verified = receiptVerifies(status, nodeId);
-  const result = status.state === 'exiting' ? 'in progress' : status.state === 'completed' ? 'completed' : `failed: ${status.failureReason ?? 'no reason given'} (disqualified; held amount kept)`;
+  const result = status.state === 'exiting' ? `in progress${status.phase === 'paused' ? ' — paused: out of bandwidth until the allocation renews' : status.phase === 'waiting' ? ' — the satellite is gathering its list' : ''}` : status.state === 'completed' ? 'completed' : `failed: ${status.failureReason ?? 'no reason given'} (disqualified; held amount kept)`;
   const kind = status.kind === 'partial' ? `partial: ${formatBytes(status.targetBytes ?? 0)} to move off, then the node stays` : 'full';
   const rows: string[][] = [
     ['  kind', `${kind}${status.policy === 'time-based' ? ' (time-based: the node stays online for the period, nothing is transferred)' : ''}${status.bandwidth === null ? '' : `; bandwidth: ${status.bandwidth === 'exceed' ? 'may exceed the allocation' : 'waits for the next period'}`}`],
@@ -79,6 +80,7 @@ export function exitStatusJson(status: AdminExitStatus, nodeId: Uint8Array): Rec
     receiptVerified: receiptVerifies(status, nodeId),
     wiped: status.wiped,
     archivedAt: iso(status.archivedAt),
+    phase: status.phase,
   };
 }
 

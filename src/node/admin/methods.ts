@@ -41,6 +41,11 @@ export const AdminExitStatus = s.object({
   wiped: s.bool(),
   /** When a later exit or a rejoin archived it; null for a current one. */
   archivedAt: s.nullable(Time),
+  /**
+   * What the node's exit worker is doing (`waiting`: for the satellite to gather; `paused`: out of
+   * bandwidth until the allocation renews); null when none runs.
+   */
+  phase: s.nullable(s.enum(['idle', 'connecting', 'streaming', 'draining', 'waiting', 'paused', 'finishing', 'finished'])),
 });
 export type AdminExitStatus = Infer<typeof AdminExitStatus>;
 

@@ -11,7 +11,7 @@ import { NodeAdminExitStatus, NodeAdminListSatellites, NodeAdminRejoin, NodeAdmi
 import type { ExitProgressFeed } from './progress-feed.js';
 
 /** What the admin handlers use of a storage node. */
-export type NodeAdminTarget = Pick<StorageNode, 'id' | 'db' | 'storage' | 'allocatedBytes' | 'bandwidth' | 'exitSatellite' | 'exitPartially' | 'rejoinSatellite' | 'exitStatuses' | 'exitHistory'>;
+export type NodeAdminTarget = Pick<StorageNode, 'id' | 'db' | 'storage' | 'allocatedBytes' | 'bandwidth' | 'exitSatellite' | 'exitPartially' | 'rejoinSatellite' | 'exitStatuses' | 'exitHistory' | 'exitPhase'>;
 
 /**
  * Registers `NodeAdmin.*` for `node`; `progress` must be fed by the node's `onExitProgress`.
@@ -25,7 +25,8 @@ export type NodeAdminTarget = Pick<StorageNode, 'id' | 'db' | 'storage' | 'alloc
  */
 export function registerNodeAdmin(admin: OwnerOnlyRegistry, node: NodeAdminTarget, progress: ExitProgressFeed): void {
   const addressOf = (satelliteId: Uint8Array): string => node.db.trustedSatellite(satelliteId)?.address ?? '';
-  const view = (status: NodeExitStatus): AdminExitStatus => toAdminExitStatus(status, addressOf(status.satelliteId));
+  const view = (status: NodeExitStatus): AdminExitStatus =>
+    toAdminExitStatus(status, addressOf(status.satelliteId), status.archivedAt === null ? (node.exitPhase(status.satelliteId) ?? null) : null);
 
   admin.unary(NodeAdminListSatellites, async () => {
     const exits = new Map((await node.exitStatuses()).map((e) => [toHex(e.satelliteId), e]));
@@ -117,7 +118,7 @@ export function registerNodeAdmin(admin: OwnerOnlyRegistry, node: NodeAdminTarge
 }
 
 /** The admin view of a node's exit status. */
-export function toAdminExitStatus(status: NodeExitStatus, satelliteAddress: string): AdminExitStatus {
+export function toAdminExitStatus(status: NodeExitStatus, satelliteAddress: string, phase: AdminExitStatus['phase'] = null): AdminExitStatus {
   return {
     satelliteId: status.satelliteId,
     satelliteAddress,
@@ -139,6 +140,7 @@ export function toAdminExitStatus(status: NodeExitStatus, satelliteAddress: stri
     receipt: status.receipt,
     wiped: status.wiped,
     archivedAt: status.archivedAt,
+    phase,
   };
 }
 
