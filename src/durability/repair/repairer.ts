@@ -27,6 +27,7 @@ import type { Transport } from '../../transport/types.js';
 import { NodeClients } from '../../uplink/context.js';
 import { createErasureCoder, type ErasureCoder } from '../../uplink/erasure/index.js';
 import { fitUploads, planRepair } from './plan.js';
+import { rebuild } from './rebuild.js';
 import { NodeTable, pieceState, type PieceState } from './pieces.js';
 import { checkPiece } from './proof.js';
 import type { RepairQueueStore } from './queue-store.js';
@@ -174,8 +175,7 @@ export class Repairer {
     if (downloaded.size < redundancy.required) return 'failed';
     // A bad source no longer counts: plan again without it (one more piece to make).
     const numbers = bad.size === 0 ? plan.numbers : replan(segment, stateOf, bad);
-    const coder = this.#coder(redundancy);
-    const pieces = coder.encodeSegment(coder.decodeSegment(downloaded, segment.encryptedSize));
+    const pieces = rebuild(this.#coder(redundancy), downloaded, segment.encryptedSize, pieceSize, numbers);
     downloaded.clear();
 
     const group = await metabase.segmentsByRootPieceId(segment.rootPieceId);
@@ -236,7 +236,7 @@ export class Repairer {
    * Uploads piece `numbers` to nodes holding no piece of any segment of `group`, each to a fresh
    * node; a failed upload is tried on another node, up to `uploadAttempts` nodes per piece.
    */
-  async #upload(segment: SegmentRecord, group: readonly SegmentRecord[], numbers: readonly number[], pieces: readonly Uint8Array[], pieceSize: number): Promise<Uploaded[]> {
+  async #upload(segment: SegmentRecord, group: readonly SegmentRecord[], numbers: readonly number[], pieces: ReadonlyMap<number, Uint8Array>, pieceSize: number): Promise<Uploaded[]> {
     const { overlay, clock, config, onlineWindowMs } = this.deps;
     const excluded = group.flatMap((s) => s.pieces.map((p) => p.nodeId));
     // Every segment sharing these pieces keeps them as long as the longest-lived needs them.
@@ -257,7 +257,7 @@ export class Repairer {
         const limit = this.#limit('PUT_REPAIR', node.id, pieceId, pieceSize, key.publicKey, expiresAt);
         try {
           const client = this.#clients.get(node.address, node.id);
-          await uploadPiece(client, { limit, pieceKey: signer, data: pieces[number]!, clock, timeoutMs: config.uploadTimeoutMs });
+          await uploadPiece(client, { limit, pieceKey: signer, data: pieces.get(number)!, clock, timeoutMs: config.uploadTimeoutMs });
           return { number, nodeId: node.id, pieceId };
         } catch {
           return number; // that node did not take it: another one will be tried

@@ -10,6 +10,8 @@ import { getCryptoProvider } from '../../../src/crypto/select.js';
 import { blobHealth, checkSegments, needsRepair, segmentHealth } from '../../../src/durability/repair/checker.js';
 import { encodePieces } from '../../../src/metainfo/metabase/pieces.js';
 import { fitUploads, planRepair } from '../../../src/durability/repair/plan.js';
+import { rebuild } from '../../../src/durability/repair/rebuild.js';
+import { createErasureCoder } from '../../../src/uplink/erasure/index.js';
 import { NodeTable, pieceState, type PieceState } from '../../../src/durability/repair/pieces.js';
 import type { Piece, RedundancyScheme, SegmentRecord } from '../../../src/metainfo/metabase/types.js';
 import type { NodeRecord } from '../../../src/overlay/types.js';
@@ -212,6 +214,30 @@ describe('fitting uploaded pieces into the list as it is now', () => {
         expect(healthy(next)).toBeLessThanOrEqual(Math.max(RS.success, healthy(current)));
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('rebuilding pieces', () => {
+  it('makes exactly the pieces the uplink made, from any `required` of them, at any size (property)', () => {
+    const schemes = [
+      { algorithm: 'reed-solomon', shareSize: 256, required: 2, repair: 3, success: 4, total: 5 },
+      { algorithm: 'reed-solomon', shareSize: 512, required: 4, repair: 6, success: 7, total: 7 },
+      { algorithm: 'reed-solomon', shareSize: 256, required: 3, repair: 5, success: 6, total: 8 },
+    ] as const;
+    fc.assert(
+      fc.property(fc.constantFrom(...schemes), fc.integer({ min: 0, max: 400_000 }), fc.integer(), (scheme, size, seed) => {
+        const coder = createErasureCoder(scheme);
+        const segment = new Uint8Array(size).map((_, i) => (i * 31 + seed) & 0xff);
+        const pieces = coder.encodeSegment(segment);
+        // Some `required` pieces survive; rebuild the others.
+        const order = pieces.map((_, n) => n).sort((a, b) => ((a * 7919 + seed) % 101) - ((b * 7919 + seed) % 101));
+        const kept = order.slice(0, scheme.required);
+        const missing = order.slice(scheme.required);
+        const made = rebuild(coder, new Map(kept.map((n) => [n, pieces[n]!])), size, coder.pieceSize(size), missing);
+        for (const n of missing) expect(Buffer.from(made.get(n)!).equals(Buffer.from(pieces[n]!))).toBe(true);
+      }),
+      { numRuns: 40 },
     );
   });
 });
