@@ -21,6 +21,7 @@ const sections: Record<string, () => Promise<BenchSection>> = {
   'transfer-core': async () => (await import('./transfer-core.js')).benchTransferCore(),
   'transfer-rsync': async () => (await import('./transfer-rsync.js')).benchRsync(),
   exit: async () => (await import('./exit.js')).benchExit(),
+  repair: async () => (await import('./repair.js')).benchRepair(),
 };
 
 function render(section: BenchSection): string {
