@@ -188,6 +188,25 @@ describe('a repair racing other changes to the same segment', () => {
   });
 });
 
+describe('repair beside graceful exit', () => {
+  it('an exiting node\'s piece is a source that does not count: it stays listed, and the segment gets back to success without it', async () => {
+    const { uplink, segment, live } = await scene();
+    // Of the 5 left, the lowest-numbered is marked exiting (its exit's transfers are not running here).
+    const exiting = holders(network!, segment).slice(-5)[0]!;
+    await network!.satellite.store.overlay.setStatus({ id: exiting.identity.publicKey, from: 'active', to: 'exiting', at: Date.now() });
+    const { service, failures } = repairerFor(network!);
+    expect(await service.repairSegment(segment.streamId, segment.position)).toBe('repaired');
+    expect(failures).toEqual([]);
+    const after = (await network!.satellite.store.metabase.getSegment(segment.streamId, segment.position))!;
+    const mine = segment.pieces.find((p) => equalBytes(p.nodeId, exiting.identity.publicKey))!;
+    expect(after.pieces).toContainEqual(mine); // the exit's transfer will still find it
+    expect(after.pieces).toHaveLength(RS.success + 1);
+    await expectWhole(network!, segment);
+    expect(Buffer.from(await uplink.download('race', 'obj')).equals(DATA)).toBe(true);
+    await expectListedPiecesStored(network!, live);
+  });
+});
+
 describe('bad sources', () => {
   it('a piece that fails its hash and a piece its node lost are skipped, reported, replaced, and leave the list', async () => {
     const stores: FaultyPieceStore[] = [];
