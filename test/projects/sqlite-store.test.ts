@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SqliteOverlayStore } from '../../src/overlay/store/sqlite.js';
+import { OVERLAY_SQLITE_SCHEMA_VERSION, SqliteOverlayStore } from '../../src/overlay/store/sqlite.js';
 import { sqliteSchemaVersion } from '../../src/sql/migrations.js';
 import { PROJECTS_SQLITE_SCHEMA_VERSION, SqliteProjectStore } from '../../src/projects/store/sqlite.js';
 import { projectStoreSuite } from '../../src/testing/project-store-suite.js';
@@ -57,7 +57,7 @@ describe('SQLite project store', () => {
     await projects.close();
     await overlay.close();
     expect(sqliteSchemaVersion(db, 'projects')).toBe(PROJECTS_SQLITE_SCHEMA_VERSION);
-    expect(sqliteSchemaVersion(db, 'overlay')).toBe(1);
+    expect(sqliteSchemaVersion(db, 'overlay')).toBe(OVERLAY_SQLITE_SCHEMA_VERSION);
     db.close();
   });
 });
