@@ -13,7 +13,7 @@ import type { NodeRecord, NodeStatus } from '../overlay/types.js';
 
 /** How outcomes move the scores, and where they lead. */
 export interface ReputationConfig {
-  /** Forgetting factor λ in (0, 1]: how much the past keeps counting at each new outcome (default 0.95). */
+  /** Forgetting factor λ in (0, 1]: how much the past keeps counting at each new outcome (default 0.999). */
   readonly lambda: number;
   /** How much one outcome counts, w > 0 (default 1). */
   readonly weight: number;
@@ -24,12 +24,12 @@ export interface ReputationConfig {
 }
 
 /**
- * Defaults from the issue (Storj's shape). With λ = 0.95 and w = 1 a score's alpha tends to
- * w / (1 − λ) = 20, so one failed audit brings even a perfect node to 19/20 = 0.95 < 0.96: any
- * audit failure disqualifies. Raise λ (Storj runs 0.999) to tolerate rare failures.
+ * Storj's current values. With λ = 0.999 and w = 1 alpha can reach w / (1 − λ) = 1000, so a
+ * node with a long clean record survives a rare failed audit while a new node, or one failing
+ * repeatedly, is disqualified. (λ = 0.95 caps alpha at 20: one failure would disqualify anyone.)
  */
 export const DEFAULT_REPUTATION_CONFIG: ReputationConfig = Object.freeze({
-  lambda: 0.95,
+  lambda: 0.999,
   weight: 1,
   disqualificationThreshold: 0.96,
   unknownSuspensionThreshold: 0.6,

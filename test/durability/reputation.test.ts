@@ -74,19 +74,21 @@ describe('reputation math', () => {
     );
   });
 
-  it('with the defaults, one failure disqualifies even a node with a long clean record (alpha tends to w / (1 − λ) = 20)', () => {
-    const clean = replay(Array.from({ length: 1000 }, () => true), DEFAULT_REPUTATION_CONFIG);
+  it('with the defaults a long clean record survives a rare failure, a new node does not, and λ = 0.95 would forgive nothing', () => {
+    const long = replay(Array.from({ length: 5000 }, () => true), DEFAULT_REPUTATION_CONFIG);
+    expect(reputationScore(nextReputation(long, false, DEFAULT_REPUTATION_CONFIG))).toBeGreaterThan(DEFAULT_REPUTATION_CONFIG.disqualificationThreshold);
+    const young = replay([true, true], DEFAULT_REPUTATION_CONFIG);
+    expect(reputationScore(nextReputation(young, false, DEFAULT_REPUTATION_CONFIG))).toBeLessThan(DEFAULT_REPUTATION_CONFIG.disqualificationThreshold);
+    // Alpha tends to w / (1 − λ): 20 at λ = 0.95, where one failure disqualifies anyone.
+    const strict = { ...DEFAULT_REPUTATION_CONFIG, lambda: 0.95 };
+    const clean = replay(Array.from({ length: 1000 }, () => true), strict);
     expect(clean.alpha).toBeCloseTo(20, 6);
-    expect(reputationScore(nextReputation(clean, false, DEFAULT_REPUTATION_CONFIG))).toBeLessThan(DEFAULT_REPUTATION_CONFIG.disqualificationThreshold);
-    // With Storj's λ = 0.999 a rare failure is survived.
-    const storj = { ...DEFAULT_REPUTATION_CONFIG, lambda: 0.999 };
-    const long = replay(Array.from({ length: 5000 }, () => true), storj);
-    expect(reputationScore(nextReputation(long, false, storj))).toBeGreaterThan(storj.disqualificationThreshold);
+    expect(reputationScore(nextReputation(clean, false, strict))).toBeLessThan(strict.disqualificationThreshold);
   });
 
   it('checks its configuration, naming the field', () => {
     expect(reputationConfig()).toEqual(DEFAULT_REPUTATION_CONFIG);
-    expect(DEFAULT_REPUTATION_CONFIG).toEqual({ lambda: 0.95, weight: 1, disqualificationThreshold: 0.96, unknownSuspensionThreshold: 0.6 });
+    expect(DEFAULT_REPUTATION_CONFIG).toEqual({ lambda: 0.999, weight: 1, disqualificationThreshold: 0.96, unknownSuspensionThreshold: 0.6 });
     for (const bad of [{ lambda: 0 }, { lambda: 1.01 }, { weight: -1 }, { weight: Infinity }, { disqualificationThreshold: 2 }, { unknownSuspensionThreshold: Number.NaN }]) {
       expect(() => reputationConfig(bad)).toThrow(/expected/);
     }
