@@ -21,10 +21,9 @@ import { bucketFromRow, objectFromRow, redundancyFromRow, segmentCursorFromRow, 
 import { scanStep } from './scan.js';
 import * as S from './statements.js';
 
-/** Whether a stored byte column (a Buffer from either driver) contains `needle`. */
-function blobContains(value: unknown, needle: Buffer): boolean {
-  const blob = value as Uint8Array;
-  return (Buffer.isBuffer(blob) ? blob : Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength)).indexOf(needle) >= 0;
+/** Whether `blob` contains `needle` (a native byte search, no copy). */
+function blobContains(blob: Uint8Array, needle: Buffer): boolean {
+  return Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).indexOf(needle) >= 0;
 }
 
 /** A plan of one statement, returning its rows. */
@@ -147,51 +146,21 @@ export abstract class SqlMetabaseStore implements MetabaseStore {
   }
 
   async iterateSegments(options: { cursor?: SegmentCursor | undefined; limit: number }): Promise<SegmentRecord[]> {
-    const { cursor, limit } = options;
-    if (cursor !== undefined) {
-      v.requireBytes(cursor.streamId, 'cursor.streamId', v.ID_LENGTH);
-      requirePosition(cursor.position, 'cursor.position');
-    }
-    v.requireLimit(limit);
-    const rows = await this.#runner.run(() =>
-      cursor === undefined ? single(S.iterateSegments, limit) : single(S.iterateSegmentsAfter, cursor.streamId, packPosition(cursor.position), limit),
-    );
-    return rows.map(segmentFromRow);
+    return (await this.#segmentRows(options)).map(segmentFromRow);
   }
 
   async iterateSegmentsHolding(nodeId: Uint8Array, options: { cursor?: SegmentCursor | undefined; limit: number }): Promise<SegmentWindow> {
     v.requireBytes(nodeId, 'nodeId', 32);
-    const { cursor, limit } = options;
-    if (cursor !== undefined) {
-      v.requireBytes(cursor.streamId, 'cursor.streamId', v.ID_LENGTH);
-      requirePosition(cursor.position, 'cursor.position');
-    }
-    v.requireLimit(limit);
-    const rows = await this.#runner.run(() =>
-      cursor === undefined ? single(S.iterateSegments, limit) : single(S.iterateSegmentsAfter, cursor.streamId, packPosition(cursor.position), limit),
-    );
-    // The same rows as iterateSegments; only those whose piece blob contains the node id (a
-    // native byte search) become records: decoding every piece list is most of a full pass's cost.
+    // A native byte search of the piece blob: decoding every piece list is most of a full pass's cost.
     const needle = Buffer.from(nodeId.buffer, nodeId.byteOffset, nodeId.byteLength);
-    const segments: SegmentRecord[] = [];
-    for (const row of rows) if (blobContains(row.pieces, needle)) segments.push(segmentFromRow(row));
-    const last = rows.at(-1);
-    return { segments, scanned: rows.length, last: last && segmentCursorFromRow(last) };
+    return this.iterateSegmentsMatching((pieces) => blobContains(pieces, needle), options);
   }
 
   async iterateSegmentsMatching(
     match: (pieces: Uint8Array, redundancy: RedundancyScheme | undefined, streamId: Uint8Array) => boolean,
     options: { cursor?: SegmentCursor | undefined; limit: number },
   ): Promise<SegmentWindow> {
-    const { cursor, limit } = options;
-    if (cursor !== undefined) {
-      v.requireBytes(cursor.streamId, 'cursor.streamId', v.ID_LENGTH);
-      requirePosition(cursor.position, 'cursor.position');
-    }
-    v.requireLimit(limit);
-    const rows = await this.#runner.run(() =>
-      cursor === undefined ? single(S.iterateSegments, limit) : single(S.iterateSegmentsAfter, cursor.streamId, packPosition(cursor.position), limit),
-    );
+    const rows = await this.#segmentRows(options);
     // The same rows as iterateSegments; only those `match` accepts become records.
     const segments: SegmentRecord[] = [];
     for (const row of rows) {
@@ -199,6 +168,19 @@ export abstract class SqlMetabaseStore implements MetabaseStore {
     }
     const last = rows.at(-1);
     return { segments, scanned: rows.length, last: last && segmentCursorFromRow(last) };
+  }
+
+  /** The raw rows of one iteration window, after `cursor` (exclusive). */
+  async #segmentRows(options: { cursor?: SegmentCursor | undefined; limit: number }): Promise<readonly Row[]> {
+    const { cursor, limit } = options;
+    if (cursor !== undefined) {
+      v.requireBytes(cursor.streamId, 'cursor.streamId', v.ID_LENGTH);
+      requirePosition(cursor.position, 'cursor.position');
+    }
+    v.requireLimit(limit);
+    return this.#runner.run(() =>
+      cursor === undefined ? single(S.iterateSegments, limit) : single(S.iterateSegmentsAfter, cursor.streamId, packPosition(cursor.position), limit),
+    );
   }
 
   async segmentsByRootPieceId(rootPieceId: Uint8Array): Promise<SegmentRecord[]> {
