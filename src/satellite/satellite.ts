@@ -95,7 +95,7 @@ export class Satellite {
   readonly #deleter: PieceDeleter;
   readonly #clock: Clock;
 
-  private constructor(parts: { identity: Identity; server: RpcServer; store: SatelliteStore; metainfo: MetainfoContext; listener: Listener; deleter: PieceDeleter; cleanup: Chore; exitInactivity: Chore; exits: ExitCoordinator; clock: Clock; gc: GarbageCollector; gcChore: Chore; repair: RepairService; repairChecker: Chore; repairer: Chore; audit: AuditService; auditChore: Chore; contact: ContactService; contactChore: Chore }) {
+  private constructor(parts: { identity: Identity; server: RpcServer; store: SatelliteStore; metainfo: MetainfoContext; listener: Listener; deleter: PieceDeleter; chores: Satellite['chores']; exits: ExitCoordinator; clock: Clock; gc: GarbageCollector; repair: RepairService; audit: AuditService; contact: ContactService }) {
     this.identity = parts.identity;
     this.server = parts.server;
     this.store = parts.store;
@@ -103,7 +103,7 @@ export class Satellite {
     this.#listener = parts.listener;
     this.#deleter = parts.deleter;
     this.#clock = parts.clock;
-    this.chores = { cleanup: parts.cleanup, exitInactivity: parts.exitInactivity, gc: parts.gcChore, repairChecker: parts.repairChecker, repairer: parts.repairer, audit: parts.auditChore, contact: parts.contactChore };
+    this.chores = parts.chores;
     this.contact = parts.contact;
     this.exits = parts.exits;
     this.gc = parts.gc;
@@ -151,21 +151,20 @@ export class Satellite {
     });
     registerOverlay(server, { store: store.overlay, transport: options.transport, verifyAddress: config.verifyNodeAddresses, clock, checkInIntervalMs: config.checkInIntervalMs });
     registerSettlement(server, { ledger: store.ledger, clock });
-    const cleanup = new Chore(
-      'cleanup',
-      async () => {
-        for (;;) {
-          const { objects, segments } = await store.metabase.deleteExpired(clock.now(), config.cleanupBatch);
-          deleter.enqueue(segments);
-          if (objects.length < config.cleanupBatch) break;
-        }
-        // Abandoned chunked moves: their stored keys go with them.
-        while ((await store.metabase.deleteExpiredMoves(clock.now(), config.cleanupBatch)) === config.cleanupBatch);
-        // Settled serials are kept until their orders expire, so a replay is always caught.
-        while ((await store.ledger.deleteExpiredSerials(clock.now(), config.cleanupBatch)) === config.cleanupBatch);
-      },
-      { intervalMs: config.cleanupIntervalMs, clock, onError: (err) => options.onError?.(err, 'cleanup chore') },
-    );
+    /** A chore on the satellite's clock whose errors are reported as `<name> chore`. */
+    const chore = (name: string, intervalMs: number, work: () => Promise<unknown>): Chore =>
+      new Chore(name, async () => void (await work()), { intervalMs, clock, onError: (err) => options.onError?.(err, `${name} chore`) });
+    const cleanup = chore('cleanup', config.cleanupIntervalMs, async () => {
+      for (;;) {
+        const { objects, segments } = await store.metabase.deleteExpired(clock.now(), config.cleanupBatch);
+        deleter.enqueue(segments);
+        if (objects.length < config.cleanupBatch) break;
+      }
+      // Abandoned chunked moves: their stored keys go with them.
+      while ((await store.metabase.deleteExpiredMoves(clock.now(), config.cleanupBatch)) === config.cleanupBatch);
+      // Settled serials are kept until their orders expire, so a replay is always caught.
+      while ((await store.ledger.deleteExpiredSerials(clock.now(), config.cleanupBatch)) === config.cleanupBatch);
+    });
     const exits = new ExitCoordinator({
       identity,
       store: store.exits,
@@ -178,25 +177,9 @@ export class Satellite {
       onError: (err, where) => options.onError?.(err, where),
     });
     exits.register(server);
-    // The inactivity rule, and time-based exits whose period is over.
-    const exitInactivity = new Chore('exit inactivity', async () => void (await exits.checkDue()), {
-      intervalMs: config.exitInactivityCheckMs,
-      clock,
-      onError: (err) => options.onError?.(err, 'exit inactivity chore'),
-    });
     const gc = new GarbageCollector({ identity, metabase: store.metabase, overlay: store.overlay, transport: options.transport, clock, config: config.gc });
-    const gcChore = new Chore('garbage collection', async () => void (await gc.runOnce()), {
-      intervalMs: gc.config.intervalMs,
-      clock,
-      onError: (err) => options.onError?.(err, 'garbage collection chore'),
-    });
     const contact = new ContactService({ store: store.overlay, transport: options.transport, identity, clock, config: config.contact, onError: (err, where) => options.onError?.(err, where) });
     registerDialFailureReports(server, { contact, authorize: (header) => metainfo.authorize(header) });
-    const contactChore = new Chore('contact', async () => void (await contact.runOnce()), {
-      intervalMs: contact.config.intervalMs,
-      clock,
-      onError: (err) => options.onError?.(err, 'contact chore'),
-    });
     const repair = new RepairService({
       identity,
       metabase: store.metabase,
@@ -209,33 +192,22 @@ export class Satellite {
       deletePiece: (nodeId, pieceId) => deleter.enqueuePiece(nodeId, pieceId),
       onError: (err, where) => options.onError?.(err, where),
     });
-    const repairChecker = new Chore('repair checker', async () => void (await repair.checkOnce()), {
-      intervalMs: repair.config.checkIntervalMs,
-      clock,
-      onError: (err) => options.onError?.(err, 'repair checker chore'),
-    });
-    const repairer = new Chore('repairer', async () => void (await repair.repairOnce()), {
-      intervalMs: repair.config.repairIntervalMs,
-      clock,
-      onError: (err) => options.onError?.(err, 'repairer chore'),
-    });
     const audit = new AuditService({ identity, metabase: store.metabase, overlay: store.overlay, containment: store.containment, transport: options.transport, clock, config: config.audit, onError: (err, where) => options.onError?.(err, where) });
     // A node that fails a repair download is judged like a failed audit.
     repair.onPieceFailure((failure) => void audit.recordRepairFailure(failure).catch((err: unknown) => options.onError?.(err, 'repair failure to reputation')));
-    const auditChore = new Chore('audit', async () => void (await audit.runOnce()), {
-      intervalMs: audit.config.intervalMs,
-      clock,
-      onError: (err) => options.onError?.(err, 'audit chore'),
-    });
+    const chores = {
+      cleanup,
+      // The inactivity rule, and time-based exits whose period is over.
+      exitInactivity: chore('exit inactivity', config.exitInactivityCheckMs, () => exits.checkDue()),
+      gc: chore('garbage collection', gc.config.intervalMs, () => gc.runOnce()),
+      repairChecker: chore('repair checker', repair.config.checkIntervalMs, () => repair.checkOnce()),
+      repairer: chore('repairer', repair.config.repairIntervalMs, () => repair.repairOnce()),
+      audit: chore('audit', audit.config.intervalMs, () => audit.runOnce()),
+      contact: chore('contact', contact.config.intervalMs, () => contact.runOnce()),
+    };
     const listener = await server.listen(options.transport, options.address);
-    const satellite = new Satellite({ identity, server, store, metainfo, listener, deleter, cleanup, exitInactivity, exits, clock, gc, gcChore, repair, repairChecker, repairer, audit, auditChore, contact, contactChore });
-    cleanup.start();
-    exitInactivity.start();
-    gcChore.start();
-    repairChecker.start();
-    repairer.start();
-    auditChore.start();
-    contactChore.start();
+    const satellite = new Satellite({ identity, server, store, metainfo, listener, deleter, chores, exits, clock, gc, repair, audit, contact });
+    for (const each of Object.values(chores)) each.start();
     try {
       await exits.start();
     } catch (err) {
