@@ -33,11 +33,16 @@ export async function swapPiece(metabase: MetabaseStore, args: { rootPieceId: Ui
   const { rootPieceId, pieceNumber, exitingNodeId, replacementNodeId } = args;
   let swappedAny = false;
   let blocked = false;
+  /** The segments still referencing the piece, as last read when nothing was written since. */
+  let left: SegmentRecord[] | undefined;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const segments = await referencingSegments(metabase, rootPieceId, exitingNodeId, pieceNumber);
     const open = segments.filter((s) => !s.pieces.some((p) => equalBytes(p.nodeId, replacementNodeId)));
     blocked = open.length < segments.length;
-    if (open.length === 0) break;
+    if (open.length === 0) {
+      left = segments;
+      break;
+    }
     for (const segment of open) {
       const next: Piece[] = segment.pieces.map((p) => (p.number === pieceNumber && equalBytes(p.nodeId, exitingNodeId) ? { number: pieceNumber, nodeId: replacementNodeId } : p));
       if (await metabase.swapSegmentPieces(segment.streamId, segment.position, segment.pieces, next)) swappedAny = true;
@@ -46,13 +51,15 @@ export async function swapPiece(metabase: MetabaseStore, args: { rootPieceId: Ui
   if (!swappedAny) return blocked ? 'retry' : 'gone';
   // Copies that already hold a piece on the replacement node cannot take this one: they lose the
   // exiting node's piece (which is about to be deleted) rather than keep naming a piece that is gone.
+  // The read that ended the swapping already says which those are: no need to read them again.
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const left = await referencingSegments(metabase, rootPieceId, exitingNodeId, pieceNumber);
+    left ??= await referencingSegments(metabase, rootPieceId, exitingNodeId, pieceNumber);
     if (left.length === 0) break;
     for (const segment of left) {
       const next = segment.pieces.filter((p) => !(p.number === pieceNumber && equalBytes(p.nodeId, exitingNodeId)));
       await metabase.swapSegmentPieces(segment.streamId, segment.position, segment.pieces, next);
     }
+    left = undefined;
   }
   return 'swapped';
 }
