@@ -8,6 +8,22 @@ import { at, begin, buckets, id16, nodeId, pending, pieces, rejectsWith, segment
 const position = { part: 0, index: 0 };
 const name = (s: SegmentRecord): string => `${s.streamId[0]}.${s.streamId[15]}:${s.position.part}/${s.position.index}`;
 
+/**
+ * What the sifting iterations are tested on: a pending stream of seven segments in which every
+ * third lacks piece number 2 (node 3), and a committed stream of two. Returns every segment.
+ */
+async function windowedSegments(ctx: SuiteContext, key: string, streamId: Uint8Array): Promise<SegmentRecord[]> {
+  const { store } = ctx;
+  await buckets(store, ['photos']);
+  const loc = at(key);
+  await store.beginObject(begin(loc, streamId));
+  for (let index = 0; index < 7; index++) {
+    await store.commitSegment(segment(loc, streamId, { part: 0, index }, index % 3 === 0 ? { pieces: pieces(0, 1, 3) } : {}));
+  }
+  await upload(store, at('other'), { segments: [{ part: 0, index: 0 }, { part: 0, index: 1 }] });
+  return store.iterateSegments({ limit: 100 });
+}
+
 export function segmentTests(ctx: SuiteContext): void {
   describe('segments', () => {
     it('iterates every segment of every stream by (streamId, part, index), resumably, at any batch size', async () => {
@@ -47,16 +63,7 @@ export function segmentTests(ctx: SuiteContext): void {
     it('iterateSegmentsHolding (when a store has it): the same windows as iterateSegments, with every segment holding the node\'s piece', async () => {
       const { store } = ctx;
       if (store.iterateSegmentsHolding === undefined) return;
-      await buckets(store, ['photos']);
-      const loc = at('holding');
-      const streamId = id16(0x42, 9);
-      await store.beginObject(begin(loc, streamId));
-      // Node 3 (piece number 2 of `pieces`) is left out of every third segment.
-      for (let index = 0; index < 7; index++) {
-        await store.commitSegment(segment(loc, streamId, { part: 0, index }, index % 3 === 0 ? { pieces: pieces(0, 1, 3) } : {}));
-      }
-      await upload(store, at('other'), { segments: [{ part: 0, index: 0 }, { part: 0, index: 1 }] });
-      const all = await store.iterateSegments({ limit: 100 });
+      const all = await windowedSegments(ctx, 'holding', id16(0x42, 9));
       const holds = (s: SegmentRecord): boolean => s.pieces.some((p) => p.nodeId[0] === 3);
       for (const limit of [1, 2, 3, 100]) {
         const seen: string[] = [];
@@ -83,16 +90,7 @@ export function segmentTests(ctx: SuiteContext): void {
     it('iterateSegmentsMatching (when a store has it): the same windows as iterateSegments, with exactly the segments the match accepts', async () => {
       const { store } = ctx;
       if (store.iterateSegmentsMatching === undefined) return;
-      await buckets(store, ['photos']);
-      const loc = at('matching');
-      const streamId = id16(0x42, 7);
-      await store.beginObject(begin(loc, streamId));
-      // Every third segment lacks piece number 2 (node 3); one more stream is inline.
-      for (let index = 0; index < 7; index++) {
-        await store.commitSegment(segment(loc, streamId, { part: 0, index }, index % 3 === 0 ? { pieces: pieces(0, 1, 3) } : {}));
-      }
-      await upload(store, at('other'), { segments: [{ part: 0, index: 0 }, { part: 0, index: 1 }] });
-      const all = await store.iterateSegments({ limit: 100 });
+      const all = await windowedSegments(ctx, 'matching', id16(0x42, 7));
       for (const limit of [1, 3, 100]) {
         const seen: string[] = [];
         let cursor: SegmentCursor | undefined;
