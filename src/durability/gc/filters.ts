@@ -11,10 +11,11 @@
  */
 import { throwIfAborted } from '../../core/abort.js';
 import type { Clock } from '../../core/clock.js';
-import { equalBytes, toHex } from '../../core/bytes.js';
+import { toHex } from '../../core/bytes.js';
 import type { MetabaseStore, StreamCreationCursor } from '../../metainfo/metabase/port.js';
 import type { SegmentCursor, SegmentPosition, SegmentRecord } from '../../metainfo/metabase/types.js';
 import { derivePieceId } from '../../orders/piece-id.js';
+import { NodeTable } from '../repair/pieces.js';
 import { BloomFilter, DEFAULT_MAX_BLOOM_FILTER_BYTES } from './bloom-filter.js';
 
 /** What building filters asks of the metabase. */
@@ -87,19 +88,31 @@ export interface BuildFiltersOptions {
 export async function buildRetainFilters(options: BuildFiltersOptions): Promise<RetainFilters> {
   const { metabase, clock, signal } = options;
   const config = { ...DEFAULT_FILTER_CONFIG, ...options.config };
+  // Lookups by node id without a hex string: a run looks a node up for every piece of every segment, twice.
   const counts = new NodeTable<{ count: number }>();
   for await (const segment of allSegments(metabase, config.pageSize, signal)) {
-    for (const piece of segment.pieces) counts.getOrAdd(piece.nodeId, () => ({ count: 0 })).count++;
+    for (const piece of segment.pieces) {
+      const counted = counts.get(piece.nodeId);
+      if (counted === undefined) counts.set(piece.nodeId, { count: 1 });
+      else counted.count++;
+    }
   }
 
   const filters = new NodeTable<NodeFilter>();
-  const filterOf = (nodeId: Uint8Array): NodeFilter =>
-    filters.getOrAdd(nodeId, () => {
+  /** The filters in the order their nodes were first seen. */
+  const made: NodeFilter[] = [];
+  const filterOf = (nodeId: Uint8Array): NodeFilter => {
+    let entry = filters.get(nodeId);
+    if (entry === undefined) {
       const counted = counts.get(nodeId)?.count ?? 0;
       // Slack for pieces committed between the two passes and for the sweep.
       const expectedCount = counted + Math.ceil(counted / 10) + 64;
-      return { nodeId: nodeId.slice(), filter: BloomFilter.create({ expectedCount, falsePositiveRate: config.falsePositiveRate, maxBytes: config.maxFilterBytes }), pieces: 0 };
-    });
+      entry = { nodeId: nodeId.slice(), filter: BloomFilter.create({ expectedCount, falsePositiveRate: config.falsePositiveRate, maxBytes: config.maxFilterBytes }), pieces: 0 };
+      filters.set(nodeId, entry);
+      made.push(entry);
+    }
+    return entry;
+  };
   for (const nodeId of options.nodeIds ?? []) filterOf(nodeId);
   const add = (segment: SegmentRecord): void => {
     if (segment.rootPieceId.length !== 32) return; // inline: no pieces
@@ -145,41 +158,7 @@ export async function buildRetainFilters(options: BuildFiltersOptions): Promise<
     const last = streams[streams.length - 1]!;
     cursor = { createdAt: last.createdAt, streamId: last.streamId };
   }
-  return { startedAt, createdAt, segments, sweptStreams, sweptSegments, filters: new Map([...filters.values()].map((entry) => [toHex(entry.nodeId), entry])) };
-}
-
-/**
- * Values by node id, found without building a string per lookup: a run looks a node up for every
- * piece of every segment, twice (30M times for 1M segments of 30 pieces).
- */
-class NodeTable<T> {
-  /** First four bytes of the id → the entries starting with them. */
-  readonly #buckets = new Map<number, Array<{ readonly id: Uint8Array; readonly value: T }>>();
-  readonly #entries: T[] = [];
-
-  get(id: Uint8Array): T | undefined {
-    for (const entry of this.#buckets.get(prefix(id)) ?? []) if (equalBytes(entry.id, id)) return entry.value;
-    return undefined;
-  }
-
-  getOrAdd(id: Uint8Array, create: () => T): T {
-    const key = prefix(id);
-    let bucket = this.#buckets.get(key);
-    if (!bucket) this.#buckets.set(key, (bucket = []));
-    for (const entry of bucket) if (equalBytes(entry.id, id)) return entry.value;
-    const value = create();
-    bucket.push({ id: id.slice(), value });
-    this.#entries.push(value);
-    return value;
-  }
-
-  values(): readonly T[] {
-    return this.#entries;
-  }
-}
-
-function prefix(id: Uint8Array): number {
-  return ((id[0]! << 24) | (id[1]! << 16) | (id[2]! << 8) | id[3]!) >>> 0;
+  return { startedAt, createdAt, segments, sweptStreams, sweptSegments, filters: new Map(made.map((entry) => [toHex(entry.nodeId), entry])) };
 }
 
 async function* allSegments(metabase: GcMetabase, pageSize: number, signal: AbortSignal | undefined): AsyncIterable<SegmentRecord> {
