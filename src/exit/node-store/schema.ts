@@ -4,78 +4,73 @@
  * `NodeDatabase` holds and the one a standalone `SqliteNodeExitStore` creates are the same by
  * construction. Texts that have shipped are never edited; change the schema by appending steps.
  */
+import { POSTGRES, SQLITE, type SqlDialect } from '../../sql/dialect.js';
 
-/** SQLite: times are epoch milliseconds, `wiped` is 0 or 1. */
-export const GRACEFUL_EXIT_STATUS_SQLITE = `
-  CREATE TABLE IF NOT EXISTS graceful_exit_status (
-    satellite_id BLOB PRIMARY KEY CHECK (length(satellite_id) = 32),
-    state TEXT NOT NULL CHECK (state IN ('exiting', 'completed', 'failed')),
-    started_at INTEGER NOT NULL,
-    starting_bytes INTEGER NOT NULL CHECK (starting_bytes >= 0),
-    bytes_transferred INTEGER NOT NULL DEFAULT 0,
-    pieces_transferred INTEGER NOT NULL DEFAULT 0,
-    pieces_failed INTEGER NOT NULL DEFAULT 0,
-    bytes_deleted INTEGER NOT NULL DEFAULT 0,
-    pieces_deleted INTEGER NOT NULL DEFAULT 0,
-    finished_at INTEGER,
-    failure_reason TEXT,
-    receipt BLOB,
-    wiped INTEGER NOT NULL DEFAULT 0 CHECK (wiped IN (0, 1))
-  ) WITHOUT ROWID;
-  `;
+/** `ADD COLUMN IF NOT EXISTS` where the database has it (PostgreSQL, CockroachDB), so a retried migration is harmless. */
+const ifMissing = (d: SqlDialect): string => (d.name === 'postgres' ? ' IF NOT EXISTS' : '');
 
-/** PostgreSQL (and CockroachDB). */
-export const GRACEFUL_EXIT_STATUS_POSTGRES = `
+/** The first step, both databases: the table, differing only by type names. */
+function gracefulExitV1(d: SqlDialect): string {
+  const { bytes, text, time, count } = d.types;
+  return `
   CREATE TABLE IF NOT EXISTS graceful_exit_status (
-    satellite_id bytea PRIMARY KEY CHECK (length(satellite_id) = 32),
-    state text NOT NULL CHECK (state IN ('exiting', 'completed', 'failed')),
-    started_at timestamptz NOT NULL,
-    starting_bytes bigint NOT NULL CHECK (starting_bytes >= 0),
-    bytes_transferred bigint NOT NULL DEFAULT 0,
-    pieces_transferred bigint NOT NULL DEFAULT 0,
-    pieces_failed bigint NOT NULL DEFAULT 0,
-    bytes_deleted bigint NOT NULL DEFAULT 0,
-    pieces_deleted bigint NOT NULL DEFAULT 0,
-    finished_at timestamptz,
-    failure_reason text,
-    receipt bytea,
+    satellite_id ${bytes} PRIMARY KEY CHECK (length(satellite_id) = 32),
+    state ${text} NOT NULL CHECK (state IN ('exiting', 'completed', 'failed')),
+    started_at ${time} NOT NULL,
+    starting_bytes ${count} NOT NULL CHECK (starting_bytes >= 0),
+    bytes_transferred ${count} NOT NULL DEFAULT 0,
+    pieces_transferred ${count} NOT NULL DEFAULT 0,
+    pieces_failed ${count} NOT NULL DEFAULT 0,
+    bytes_deleted ${count} NOT NULL DEFAULT 0,
+    pieces_deleted ${count} NOT NULL DEFAULT 0,
+    finished_at ${time},
+    failure_reason ${text},
+    receipt ${bytes},
     wiped INTEGER NOT NULL DEFAULT 0 CHECK (wiped IN (0, 1))
-  );
+  )${d.tableOptions};
   `;
+}
+
+/** SQLite, step 1 (step 3 of the node database). */
+export const GRACEFUL_EXIT_STATUS_SQLITE = gracefulExitV1(SQLITE);
+
+/** PostgreSQL, step 1. */
+export const GRACEFUL_EXIT_STATUS_POSTGRES = gracefulExitV1(POSTGRES);
 
 /** The second step, both databases: an exit's kind, policy and bandwidth choice, and the archive of finished exits. */
-function gracefulExitV2(d: { readonly bytes: string; readonly time: string; readonly count: string; readonly ifMissing: string }): string {
+function gracefulExitV2(d: SqlDialect): string {
+  const { bytes, time, count } = d.types;
   return `
-  ALTER TABLE graceful_exit_status ADD COLUMN${d.ifMissing} kind TEXT NOT NULL DEFAULT 'full' CHECK (kind IN ('full', 'partial'));
-  ALTER TABLE graceful_exit_status ADD COLUMN${d.ifMissing} target_bytes ${d.count} CHECK (target_bytes > 0);
-  ALTER TABLE graceful_exit_status ADD COLUMN${d.ifMissing} policy TEXT NOT NULL DEFAULT 'transfer' CHECK (policy IN ('transfer', 'time-based'));
-  ALTER TABLE graceful_exit_status ADD COLUMN${d.ifMissing} bandwidth TEXT CHECK (bandwidth IN ('exceed', 'wait'));
+  ALTER TABLE graceful_exit_status ADD COLUMN${ifMissing(d)} kind TEXT NOT NULL DEFAULT 'full' CHECK (kind IN ('full', 'partial'));
+  ALTER TABLE graceful_exit_status ADD COLUMN${ifMissing(d)} target_bytes ${count} CHECK (target_bytes > 0);
+  ALTER TABLE graceful_exit_status ADD COLUMN${ifMissing(d)} policy TEXT NOT NULL DEFAULT 'transfer' CHECK (policy IN ('transfer', 'time-based'));
+  ALTER TABLE graceful_exit_status ADD COLUMN${ifMissing(d)} bandwidth TEXT CHECK (bandwidth IN ('exceed', 'wait'));
   CREATE TABLE IF NOT EXISTS graceful_exit_history (
-    satellite_id ${d.bytes} NOT NULL CHECK (length(satellite_id) = 32),
+    satellite_id ${bytes} NOT NULL CHECK (length(satellite_id) = 32),
     state TEXT NOT NULL,
     kind TEXT NOT NULL,
-    target_bytes ${d.count},
+    target_bytes ${count},
     policy TEXT NOT NULL,
     bandwidth TEXT,
-    started_at ${d.time} NOT NULL,
-    starting_bytes ${d.count} NOT NULL,
-    bytes_transferred ${d.count} NOT NULL,
-    pieces_transferred ${d.count} NOT NULL,
-    pieces_failed ${d.count} NOT NULL,
-    bytes_deleted ${d.count} NOT NULL,
-    pieces_deleted ${d.count} NOT NULL,
-    finished_at ${d.time},
+    started_at ${time} NOT NULL,
+    starting_bytes ${count} NOT NULL,
+    bytes_transferred ${count} NOT NULL,
+    pieces_transferred ${count} NOT NULL,
+    pieces_failed ${count} NOT NULL,
+    bytes_deleted ${count} NOT NULL,
+    pieces_deleted ${count} NOT NULL,
+    finished_at ${time},
     failure_reason TEXT,
-    receipt ${d.bytes},
+    receipt ${bytes},
     wiped INTEGER NOT NULL,
-    archived_at ${d.time} NOT NULL
+    archived_at ${time} NOT NULL
   );
   CREATE INDEX IF NOT EXISTS graceful_exit_history_by_satellite ON graceful_exit_history (satellite_id);
   `;
 }
 
 /** SQLite, step 2 (step 4 of the node database). */
-export const GRACEFUL_EXIT_V2_SQLITE = gracefulExitV2({ bytes: 'BLOB', time: 'INTEGER', count: 'INTEGER', ifMissing: '' });
+export const GRACEFUL_EXIT_V2_SQLITE = gracefulExitV2(SQLITE);
 
 /** PostgreSQL, step 2. One column per statement, `IF NOT EXISTS` (CockroachDB, retried migrations). */
-export const GRACEFUL_EXIT_V2_POSTGRES = gracefulExitV2({ bytes: 'bytea', time: 'timestamptz', count: 'bigint', ifMissing: ' IF NOT EXISTS' });
+export const GRACEFUL_EXIT_V2_POSTGRES = gracefulExitV2(POSTGRES);
