@@ -108,9 +108,8 @@ export class StorageNode {
   readonly retain: RetainService;
   readonly #options: StorageNodeOptions;
   readonly #listener: Listener;
+  /** Clients for satellites (by satellite id, hex) and for exit replacement nodes (by `id@address`). */
   readonly #clients = new Map<string, RpcClient>();
-  /** Clients for replacement nodes during graceful exit, by address and node id. */
-  readonly #peers = new Map<string, RpcClient>();
   /** One exit worker per satellite being exited, by satellite id (hex). */
   readonly #exitWorkers = new Map<string, ExitWorker>();
   readonly #timers = new Set<TimerHandle>();
@@ -389,7 +388,6 @@ export class StorageNode {
       await Promise.all([...this.#exitWorkers.values()].map((w) => w.stop()));
       await this.server.close();
       for (const client of this.#clients.values()) await client.close();
-      for (const client of this.#peers.values()) await client.close();
     } finally {
       this.#resolveStopped({ reason: this.#stopReason });
     }
@@ -483,14 +481,9 @@ export class StorageNode {
     };
   }
 
+  /** A replacement node's client, during graceful exit. */
   #peer(address: string, nodeId: Uint8Array): RpcClient {
-    const key = `${toHex(nodeId)}@${address}`;
-    let client = this.#peers.get(key);
-    if (!client) {
-      client = new RpcClient({ transport: this.#options.transport, address, identity: this.identity, expectedPeer: NodeId.fromPublicKey(nodeId), maxIdleConnections: 2 });
-      this.#peers.set(key, client);
-    }
-    return client;
+    return this.#cachedClient(`${toHex(nodeId)}@${address}`, address, nodeId);
   }
 
   async #checkIn(satelliteId: Uint8Array, address: string): Promise<void> {
@@ -530,11 +523,15 @@ export class StorageNode {
     this.#timers.add(timer);
   }
 
+  /** A satellite's client, at the address it was first dialed at. */
   #client(satelliteId: Uint8Array, address: string): RpcClient {
-    const key = Buffer.from(satelliteId).toString('hex');
+    return this.#cachedClient(toHex(satelliteId), address, satelliteId);
+  }
+
+  #cachedClient(key: string, address: string, peerId: Uint8Array): RpcClient {
     let client = this.#clients.get(key);
     if (!client) {
-      client = new RpcClient({ transport: this.#options.transport, address, identity: this.identity, expectedPeer: NodeId.fromPublicKey(satelliteId), maxIdleConnections: 2 });
+      client = new RpcClient({ transport: this.#options.transport, address, identity: this.identity, expectedPeer: NodeId.fromPublicKey(peerId), maxIdleConnections: 2 });
       this.#clients.set(key, client);
     }
     return client;
