@@ -3,7 +3,7 @@ import { equalBytes } from '../../../core/bytes.js';
 import type { SegmentPosition, StreamId } from '../../../metainfo/metabase/types.js';
 import type { ContainmentStore } from '../containment-store.js';
 import type { PendingAudit } from '../types.js';
-import { pendingKey, requireKey, requireLimit, requirePending } from './validate.js';
+import { pendingKey, requireKey, requireLimit, requireNodeId, requirePending } from './validate.js';
 
 const copy = (p: PendingAudit): PendingAudit => ({
   ...p, nodeId: p.nodeId.slice(), streamId: p.streamId.slice(), rootPieceId: p.rootPieceId.slice(), position: { ...p.position },
@@ -42,7 +42,7 @@ export class MemoryContainmentStore implements ContainmentStore {
   }
 
   async listForNode(nodeId: Uint8Array): Promise<PendingAudit[]> {
-    requireKey(nodeId, new Uint8Array(16), { part: 0, index: 0 });
+    requireNodeId(nodeId);
     return [...this.#pending.values()].filter((p) => equalBytes(p.nodeId, nodeId)).sort((a, b) => a.containedAt - b.containedAt).map(copy);
   }
 

@@ -9,7 +9,7 @@ import { bufferOf, plainBytes } from '../../../sql/migrations.js';
 import type { SegmentPosition, StreamId } from '../../../metainfo/metabase/types.js';
 import type { ContainmentStore } from '../containment-store.js';
 import type { PendingAudit } from '../types.js';
-import { requireKey, requireLimit, requirePending } from './validate.js';
+import { requireKey, requireLimit, requireNodeId, requirePending } from './validate.js';
 
 /** This store's row in `handoff_schema_versions`. */
 export const CONTAINMENT_STORE_NAME = 'audit_pending';
@@ -108,7 +108,7 @@ export abstract class SqlContainmentStore implements ContainmentStore {
   }
 
   async listForNode(nodeId: Uint8Array): Promise<PendingAudit[]> {
-    requireKey(nodeId, new Uint8Array(16), { part: 0, index: 0 });
+    requireNodeId(nodeId);
     return (await this.#sql.rows<Row>(statements.listForNode, [bufferOf(nodeId)])).map(fromRow);
   }
 
