@@ -15,11 +15,9 @@ import { signPieceHash } from '../../src/orders/piece-hash.js';
 import { DEFAULT_EXIT_CONFIG, TRANSFER_ERRORS, type ExitConfig, type ExitQueueItem, type ExitRecord, type TransferError } from '../../src/exit/types.js';
 import { derivePieceId } from '../../src/orders/piece-id.js';
 import { generatePieceKey } from '../../src/orders/piece-key.js';
-import { NEW_NODE_STATE, type NodeRecord } from '../../src/overlay/types.js';
+import type { NodeRecord } from '../../src/overlay/types.js';
 import { buildChain, bytes, originalLimit } from './proof-chain.js';
-
-const DAY = 86_400_000;
-const NOW = 1_700_000_000_000;
+import { DAY, NOW, exitRecord as exitRecordOf, nodeRecord } from './records.js';
 
 const satellite = Identity.generate();
 const exiting = Identity.generate();
@@ -36,50 +34,9 @@ const CONFIG: ExitConfig = {
   notReadyRetryMs: 30_000,
 };
 
-function node(changes: Partial<NodeRecord> = {}): NodeRecord {
-  return {
-    id: exiting.publicKey,
-    address: 'exiting.example:7777',
-    wallet: '0xabc',
-    freeBytes: 1e9,
-    version: '1.0.0',
-    joinedAt: NOW - 90 * DAY,
-    lastContactAt: NOW - 1000,
-    status: 'exiting',
-    exitStartedAt: NOW - DAY,
-    exitFinishedAt: null,
-    disqualifiedAt: null,
-    disqualifiedReason: null,
-    ...NEW_NODE_STATE,
-    ...changes,
-  };
-}
-
-function exitRecord(changes: Partial<ExitRecord> = {}): ExitRecord {
-  return {
-    nodeId: exiting.publicKey,
-    kind: 'full',
-    targetBytes: null,
-    policy: 'transfer',
-    initiatedAt: NOW - DAY,
-    startingBytes: 10_000,
-    gatherCursor: undefined,
-    gatheredAt: NOW - DAY + 1000,
-    piecesQueued: 10,
-    piecesTransferred: 0,
-    piecesDropped: 0,
-    piecesFailed: 0,
-    bytesTransferred: 0,
-    lastActivityAt: NOW - 1000,
-    finishedAt: null,
-    outcome: null,
-    failureReason: null,
-    failureDetail: null,
-    receipt: null,
-    archivedAt: null,
-    ...changes,
-  };
-}
+const node = (changes: Partial<NodeRecord> = {}): NodeRecord =>
+  nodeRecord(exiting.publicKey, { address: 'exiting.example:7777', status: 'exiting', exitStartedAt: NOW - DAY, ...changes });
+const exitRecord = (changes: Partial<ExitRecord> = {}): ExitRecord => exitRecordOf(exiting.publicKey, changes);
 
 /** A queued piece of the exiting node: piece `pieceNumber` of a fresh segment. */
 function item(changes: Partial<ExitQueueItem> = {}): ExitQueueItem {

@@ -10,59 +10,15 @@ import { signExitReceipt, verifyExitReceipt, encodeExitReceipt, decodeExitReceip
 import { decideInitiate, decideKeepAlive, decideRejoin, type ExitRequest } from '../../src/exit/requests.js';
 import { judgeTimeBased, TIME_BASED_MAX_RETRY_MS, timeBasedDueAt } from '../../src/exit/time-based.js';
 import { DEFAULT_EXIT_CONFIG, type ExitConfig, type ExitRecord } from '../../src/exit/types.js';
-import { NEW_NODE_STATE, type NodeRecord } from '../../src/overlay/types.js';
+import type { NodeRecord } from '../../src/overlay/types.js';
+import { DAY, NOW, exitRecord, nodeRecord } from './records.js';
 
-const DAY = 86_400_000;
-const NOW = 1_700_000_000_000;
 const satellite = Identity.generate();
 const leaving = Identity.generate();
 const CONFIG: ExitConfig = { ...DEFAULT_EXIT_CONFIG, minNodeAgeMs: 30 * DAY, notReadyRetryMs: 30_000 };
 
-function node(changes: Partial<NodeRecord> = {}): NodeRecord {
-  return {
-    id: leaving.publicKey,
-    address: 'leaving.example:7777',
-    wallet: '0xabc',
-    freeBytes: 1e9,
-    version: '1.0.0',
-    joinedAt: NOW - 90 * DAY,
-    lastContactAt: NOW - 1000,
-    status: 'active',
-    exitStartedAt: null,
-    exitFinishedAt: null,
-    disqualifiedAt: null,
-    disqualifiedReason: null,
-    ...NEW_NODE_STATE,
-    ...changes,
-  };
-}
-
-function exit(changes: Partial<ExitRecord> = {}): ExitRecord {
-  return {
-    nodeId: leaving.publicKey,
-    kind: 'full',
-    targetBytes: null,
-    policy: 'transfer',
-    initiatedAt: NOW - DAY,
-    startingBytes: 10_000,
-    gatherCursor: undefined,
-    gatheredAt: NOW - DAY + 1000,
-    piecesQueued: 10,
-    piecesTransferred: 0,
-    piecesDropped: 0,
-    piecesFailed: 0,
-    bytesTransferred: 0,
-    lastActivityAt: NOW - 1000,
-    finishedAt: null,
-    outcome: null,
-    failureReason: null,
-    failureDetail: null,
-    receipt: null,
-    archivedAt: null,
-    ...changes,
-  };
-}
-
+const node = (changes: Partial<NodeRecord> = {}): NodeRecord => nodeRecord(leaving.publicKey, { address: 'leaving.example:7777', ...changes });
+const exit = (changes: Partial<ExitRecord> = {}): ExitRecord => exitRecord(leaving.publicKey, changes);
 const finished = (changes: Partial<ExitRecord> = {}): ExitRecord => exit({ finishedAt: NOW - 100, outcome: 'completed', receipt: new Uint8Array(8), ...changes });
 const initiate = (request: ExitRequest, n: NodeRecord | undefined = node(), e: ExitRecord | undefined = undefined, config = CONFIG) =>
   decideInitiate({ node: n, exit: e, request, now: NOW, config });
