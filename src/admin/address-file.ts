@@ -76,3 +76,13 @@ export function readAdminAddress(path: string, what: string): AdminAddressRecord
   }
   throw new AdminEndpointError(`${path} is damaged; restart ${what} to write it again`);
 }
+
+/** True while a process with this pid exists (EPERM: it exists, owned by someone else). */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

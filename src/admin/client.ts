@@ -3,7 +3,7 @@ import type { Identity } from '../crypto/identity.js';
 import { RpcClient } from '../rpc/client.js';
 import { tcpTransport } from '../transport/tcp.js';
 import type { Transport } from '../transport/types.js';
-import { AdminEndpointError, readAdminAddress } from './address-file.js';
+import { AdminEndpointError, processExists, readAdminAddress } from './address-file.js';
 
 export interface AdminClientOptions {
   /** The party's own identity: the only one its endpoint serves. */
@@ -23,16 +23,6 @@ export function adminClient(options: AdminClientOptions): RpcClient {
   if (record.nodeId !== options.identity.id.toString()) {
     throw new AdminEndpointError(`${options.addressFile} belongs to ${record.nodeId}, not to this identity (${options.identity.id.toString()})`);
   }
-  if (!isAlive(record.pid)) throw new AdminEndpointError(`${options.what} is not running (process ${record.pid}, which wrote ${options.addressFile}, is gone)`);
+  if (!processExists(record.pid)) throw new AdminEndpointError(`${options.what} is not running (process ${record.pid}, which wrote ${options.addressFile}, is gone)`);
   return new RpcClient({ transport: options.transport ?? tcpTransport(), address: record.address, identity: options.identity, expectedPeer: options.identity.id, maxIdleConnections: 1 });
-}
-
-/** True while a process with this pid exists (EPERM: it exists, owned by someone else). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { processExists } from '../admin/address-file.js';
 
 /** The lock's file name inside the directory. */
 export const LOCK_FILE = 'handoff.lock';
@@ -92,7 +93,7 @@ export function lockDataDirectory(dir: string, command: string): DataDirectoryLo
       throw new DataDirectoryError(`cannot read the lock ${path}: ${(err as Error).message}`, { cause: err });
     }
     const holder = parseHolder(found);
-    if (holder !== undefined && (holder.host !== mine.host || isAlive(holder.pid))) {
+    if (holder !== undefined && (holder.host !== mine.host || processExists(holder.pid))) {
       const where = holder.host === mine.host ? '' : ` on ${holder.host}`;
       throw new DataDirectoryError(
         `the data directory ${dir} is in use by process ${holder.pid}${where} (${holder.command}, since ${holder.since}); stop it first, or delete ${path} if no such process uses it`,
@@ -189,15 +190,5 @@ function parseHolder(text: string): Holder | undefined {
     return { pid: value.pid as number, host: value.host, command: String(value.command ?? 'unknown'), since: String(value.since ?? 'unknown'), nonce: String(value.nonce ?? '') };
   } catch {
     return undefined; // not a lock we wrote: stale
-  }
-}
-
-/** True while a process with this pid exists (EPERM: it exists, owned by someone else). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
