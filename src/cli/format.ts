@@ -17,6 +17,11 @@ export function formatTime(ms: number | null): string {
   return ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** ISO 8601 in UTC with milliseconds, as JSON output carries times; null for none. */
+export function isoTime(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
 /** `3 s`, `5 min`, `2 h`, `4 d`: how long ago or how long, roughly. */
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));

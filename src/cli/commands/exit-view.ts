@@ -2,7 +2,7 @@
 import { NodeId } from '../../crypto/node-id.js';
 import { decodeExitReceipt, verifyExitReceipt } from '../../exit/receipt.js';
 import type { AdminExitStatus } from '../../node/admin/methods.js';
-import { formatBytes, formatPercent, formatTime, table } from '../format.js';
+import { formatBytes, formatPercent, formatTime, isoTime as iso, table } from '../format.js';
 
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
@@ -56,7 +56,6 @@ export function exitStatusLines(status: AdminExitStatus, nodeId: Uint8Array): st
 
 /** One exit as JSON: ids printed, times ISO 8601, the receipt in base64 and hex. */
 export function exitStatusJson(status: AdminExitStatus, nodeId: Uint8Array): Record<string, unknown> {
-  const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
   return {
     satelliteId: satelliteName(status),
     satelliteAddress: status.satelliteAddress,

@@ -1,7 +1,7 @@
 /** `handoff satellite exits`: the nodes exiting a running satellite now. */
 import { NodeId } from '../../crypto/node-id.js';
 import { parseFlags, type Command } from '../command.js';
-import { formatBytes, formatDuration, formatPercent, formatTime, table } from '../format.js';
+import { formatBytes, formatDuration, formatPercent, formatTime, isoTime as iso, table } from '../format.js';
 import { adminCall, reachSatellite } from './reach.js';
 
 export const SATELLITE_IDENTITY_DEFAULT = 'satellite-identity.pem';
@@ -23,7 +23,6 @@ exit in progress, oldest first.
       const exits = await adminCall('the satellite', () => admin.exits());
       const now = Date.now();
       if (values.json) {
-        const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
         io.out(JSON.stringify({ exits: exits.map((e) => ({ ...e, nodeId: NodeId.fromPublicKey(e.nodeId).toString(), initiatedAt: iso(e.initiatedAt), gatheredAt: iso(e.gatheredAt), lastActivityAt: iso(e.lastActivityAt), ageMs: now - e.initiatedAt })) }, null, 2));
         return 0;
       }

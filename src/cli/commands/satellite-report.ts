@@ -3,7 +3,7 @@ import { NodeId } from '../../crypto/node-id.js';
 import { exitReportCsv } from '../../exit/report.js';
 import { parseDate, required, UsageError } from '../args.js';
 import { parseFlags, type Command } from '../command.js';
-import { formatTime, table } from '../format.js';
+import { formatTime, isoTime as iso, table } from '../format.js';
 import { adminCall, reachSatellite } from './reach.js';
 import { exitKind, SATELLITE_IDENTITY_DEFAULT } from './satellite-exits.js';
 
@@ -42,7 +42,6 @@ failed with its reason). What held amounts are paid from (a completed full exit)
       if (values.csv) {
         io.out(exitReportCsv(rows, nodeText).trimEnd());
       } else if (values.json) {
-        const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
         io.out(
           JSON.stringify(
             {
