@@ -7,11 +7,10 @@
 import { toHex } from '../../core/bytes.js';
 import type { Clock } from '../../core/clock.js';
 import type { Identity } from '../../crypto/identity.js';
-import { getCryptoProvider } from '../../crypto/select.js';
 import type { MetabaseStore } from '../../metainfo/metabase/port.js';
 import type { Piece, RedundancyScheme, SegmentPosition, StreamId } from '../../metainfo/metabase/types.js';
 import { pieceSizeFor } from '../../metainfo/redundancy.js';
-import { signOrderLimit, type OrderLimit } from '../../orders/order-limit.js';
+import type { OrderLimit } from '../../orders/order-limit.js';
 import { derivePieceId } from '../../orders/piece-id.js';
 import { generatePieceKey, pieceSigner } from '../../orders/piece-key.js';
 import type { OverlayStore } from '../../overlay/port.js';
@@ -19,6 +18,7 @@ import { downloadPiece, downloadPieceWithProof } from '../../piecestore/client.j
 import type { Transport } from '../../transport/types.js';
 import { NodeClients } from '../../uplink/context.js';
 import { createErasureCoder, type ErasureCoder } from '../../uplink/erasure/index.js';
+import { signPieceLimit } from '../order-limit.js';
 import { checkPiece } from '../repair/proof.js';
 import { applyAuditOutcome, type ReputationConfig } from '../reputation.js';
 import { classifyAuditError } from './classify.js';
@@ -200,19 +200,7 @@ export class Auditor {
   }
 
   #limit(nodeId: Uint8Array, pieceId: Uint8Array, limitBytes: number, piecePublicKey: Uint8Array): OrderLimit {
-    const { identity, clock, config } = this.deps;
-    const now = clock.now();
-    return signOrderLimit(identity, {
-      serialNumber: getCryptoProvider().randomBytes(16),
-      satelliteId: identity.publicKey,
-      storageNodeId: nodeId,
-      pieceId,
-      action: 'GET_AUDIT',
-      limitBytes,
-      orderExpiration: now + config.orderTtlMs,
-      piecePublicKey,
-      createdAt: now,
-    });
+    return signPieceLimit(this.deps.identity, { action: 'GET_AUDIT', nodeId, pieceId, limitBytes, piecePublicKey }, this.deps.clock.now(), this.deps.config.orderTtlMs);
   }
 
   #coder(redundancy: RedundancyScheme): ErasureCoder {

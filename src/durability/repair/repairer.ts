@@ -13,7 +13,6 @@ import { equalBytes, toHex } from '../../core/bytes.js';
 import type { Clock } from '../../core/clock.js';
 import { isHandoffError } from '../../core/errors.js';
 import type { Identity } from '../../crypto/identity.js';
-import { getCryptoProvider } from '../../crypto/select.js';
 import type { MetabaseStore } from '../../metainfo/metabase/port.js';
 import type { Piece, RedundancyScheme, SegmentPosition, SegmentRecord, StreamId } from '../../metainfo/metabase/types.js';
 import { pieceSizeFor } from '../../metainfo/redundancy.js';
@@ -26,6 +25,7 @@ import { downloadPieceWithProof, uploadPiece } from '../../piecestore/client.js'
 import type { Transport } from '../../transport/types.js';
 import { NodeClients } from '../../uplink/context.js';
 import { createErasureCoder, type ErasureCoder } from '../../uplink/erasure/index.js';
+import { signPieceLimit } from '../order-limit.js';
 import { fitUploads, planRepair } from './plan.js';
 import { rebuild } from './rebuild.js';
 import { NodeTable, pieceState, type PieceState } from './pieces.js';
@@ -320,20 +320,7 @@ export class Repairer {
   }
 
   #limit(action: PieceAction, nodeId: Uint8Array, pieceId: Uint8Array, limitBytes: number, piecePublicKey: Uint8Array, pieceExpiration: number | undefined): OrderLimit {
-    const { identity, clock, config } = this.deps;
-    const now = clock.now();
-    return signOrderLimit(identity, {
-      serialNumber: getCryptoProvider().randomBytes(16),
-      satelliteId: identity.publicKey,
-      storageNodeId: nodeId,
-      pieceId,
-      action,
-      limitBytes,
-      ...(pieceExpiration === undefined ? {} : { pieceExpiration }),
-      orderExpiration: now + config.orderTtlMs,
-      piecePublicKey,
-      createdAt: now,
-    });
+    return signPieceLimit(this.deps.identity, { action, nodeId, pieceId, limitBytes, piecePublicKey, pieceExpiration }, this.deps.clock.now(), this.deps.config.orderTtlMs);
   }
 
   async #nodes(ids: readonly Uint8Array[]): Promise<NodeTable<NodeRecord>> {
