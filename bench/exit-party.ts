@@ -36,9 +36,9 @@ import { ExitGatherer } from '../src/exit/gatherer.js';
 import { PostgresExitQueueStore } from '../src/exit/store/postgres.js';
 import { DEFAULT_EXIT_CONFIG } from '../src/exit/types.js';
 import { PostgresMetabaseStore } from '../src/metainfo/metabase/postgres.js';
-import * as statements from '../src/metainfo/metabase/sql/statements.js';
 import { PostgresOverlayStore } from '../src/overlay/store/postgres.js';
 import { createPool } from '../src/sql/postgres.js';
+import { scanSegments } from './lib.js';
 
 const [role, optionsJson] = process.argv.slice(2) as [string, string];
 const errors: string[] = [];
@@ -336,22 +336,7 @@ async function gather(o: { url: string; nodeId: string; batchSize?: number; pool
   const exits = await PostgresExitQueueStore.open({ pool });
   const batchSize = o.batchSize ?? DEFAULT_EXIT_CONFIG.gatherBatchSize;
   const nodeId = fromHex(o.nodeId);
-  const scan = async (): Promise<{ ms: number; rows: number; cpuMs: number }> => {
-    const cpu = process.cpuUsage();
-    const start = performance.now();
-    let rows = 0;
-    let last: { stream_id: unknown; position: unknown } | undefined;
-    for (;;) {
-      const statement = last === undefined ? statements.iterateSegments : statements.iterateSegmentsAfter;
-      const values = last === undefined ? [batchSize] : [last.stream_id, last.position, batchSize];
-      const result = await pool.query({ name: statement.name, text: statement.text, values });
-      rows += result.rows.length;
-      last = result.rows.at(-1) as typeof last;
-      if (result.rows.length < batchSize) break;
-    }
-    const used = process.cpuUsage(cpu);
-    return { ms: performance.now() - start, rows, cpuMs: (used.user + used.system) / 1000 };
-  };
+  const scan = () => scanSegments(pool, batchSize);
   const rss = (): number => process.resourceUsage().maxRSS;
   return {
     ready: { batchSize },

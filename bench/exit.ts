@@ -43,7 +43,7 @@ import { createPieceHasher } from '../src/piecestore/hasher.js';
 import { FsPieceStore } from '../src/piecestore/fs-store.js';
 import { openSatelliteStore } from '../src/satellite/store.js';
 import { createScratchDatabase } from '../src/sql/postgres.js';
-import { fmt, mbps, type BenchRow, type BenchSection } from './lib.js';
+import { fmt, mbps, serverVersion, type BenchRow, type BenchSection } from './lib.js';
 
 const KIB = 1024;
 const PIECE = 256 * KIB;
@@ -426,17 +426,6 @@ async function benchGathering(rows: BenchRow[], notes: string[]): Promise<void> 
     );
   } finally {
     await db.drop();
-  }
-}
-
-async function serverVersion(url: string): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
-    return rows[0]?.server_version.split(' ')[0];
-  } finally {
-    await client.end();
   }
 }
 

@@ -4,6 +4,8 @@
  * bench/results.md through bench/run.ts.
  */
 import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import * as statements from '../src/metainfo/metabase/sql/statements.js';
 
 export interface BenchRow {
   /** What is measured, e.g. "unary RPC over TCP". */
@@ -49,4 +51,37 @@ export function fmt(n: number, digits = 0): string {
 
 export function mbps(bytes: number, ms: number): number {
   return bytes / 1e6 / (ms / 1000);
+}
+
+/** The PostgreSQL server's version at `url` (e.g. "16.4"), for a section's notes. */
+export async function serverVersion(url: string): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
+    return rows[0]?.server_version.split(' ')[0];
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A bare scan of every segment, the baseline of a metabase pass: the metabase's own iterate
+ * statements, `batchSize` rows at a time on `pool`, rows as pg returns them and nothing else.
+ */
+export async function scanSegments(pool: pg.Pool, batchSize: number): Promise<{ ms: number; rows: number; cpuMs: number }> {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  let rows = 0;
+  let last: { stream_id: unknown; position: unknown } | undefined;
+  for (;;) {
+    const statement = last === undefined ? statements.iterateSegments : statements.iterateSegmentsAfter;
+    const values = last === undefined ? [batchSize] : [last.stream_id, last.position, batchSize];
+    const result = await pool.query({ name: statement.name, text: statement.text, values });
+    rows += result.rows.length;
+    last = result.rows.at(-1) as typeof last;
+    if (result.rows.length < batchSize) break;
+  }
+  const used = process.cpuUsage(cpu);
+  return { ms: performance.now() - start, rows, cpuMs: (used.user + used.system) / 1000 };
 }

@@ -11,9 +11,9 @@ import { RepairChecker } from '../src/durability/repair/checker-runner.js';
 import { DEFAULT_REPAIR_CONFIG } from '../src/durability/repair/types.js';
 import { PostgresRepairQueueStore } from '../src/durability/repair/store/postgres.js';
 import { PostgresMetabaseStore } from '../src/metainfo/metabase/postgres.js';
-import * as statements from '../src/metainfo/metabase/sql/statements.js';
 import { PostgresOverlayStore } from '../src/overlay/store/postgres.js';
 import { createPool } from '../src/sql/postgres.js';
+import { scanSegments } from './lib.js';
 
 const options = JSON.parse(process.argv[2]!) as { url: string; batchSize: number; onlineWindowMs: number };
 const pool = createPool(options.url, 10);
@@ -22,21 +22,8 @@ const overlay = await PostgresOverlayStore.open({ pool });
 const queue = await PostgresRepairQueueStore.open({ pool });
 const { batchSize } = options;
 
-/** The metabase's own iterate statements, the same batch size and pool, rows as pg returns them and nothing else. */
-async function scan(): Promise<{ ms: number; rows: number }> {
-  const start = performance.now();
-  let rows = 0;
-  let last: { stream_id: unknown; position: unknown } | undefined;
-  for (;;) {
-    const statement = last === undefined ? statements.iterateSegments : statements.iterateSegmentsAfter;
-    const values = last === undefined ? [batchSize] : [last.stream_id, last.position, batchSize];
-    const result = await pool.query({ name: statement.name, text: statement.text, values });
-    rows += result.rows.length;
-    last = result.rows.at(-1) as typeof last;
-    if (result.rows.length < batchSize) break;
-  }
-  return { ms: performance.now() - start, rows };
-}
+/** The bare scan: the same batch size and pool. */
+const scan = () => scanSegments(pool, batchSize);
 
 const before = await scan();
 const checker = new RepairChecker({ metabase, overlay, queue, clock: systemClock, onlineWindowMs: options.onlineWindowMs, batchSize, ranges: DEFAULT_REPAIR_CONFIG.checkRanges });

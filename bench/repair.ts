@@ -38,7 +38,7 @@ import { createScratchDatabase } from '../src/sql/postgres.js';
 import { createTestNetwork, type TestNetwork } from '../src/testing/network.js';
 import { tcpTransport } from '../src/transport/tcp.js';
 import { NodeClients } from '../src/uplink/context.js';
-import { fmt, mbps, type BenchRow, type BenchSection } from './lib.js';
+import { fmt, mbps, serverVersion, type BenchRow, type BenchSection } from './lib.js';
 
 const MIB = 1024 * 1024;
 const KIB = 1024;
@@ -374,17 +374,6 @@ async function benchChecker(rows: BenchRow[], notes: string[]): Promise<void> {
     );
   } finally {
     await db.drop();
-  }
-}
-
-async function serverVersion(url: string): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
-    return rows[0]?.server_version.split(' ')[0];
-  } finally {
-    await client.end();
   }
 }
 
