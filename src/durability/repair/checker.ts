@@ -46,7 +46,7 @@ export function segmentHealth(segment: Pick<SegmentRecord, 'pieces'>, stateOf: (
     const prefix = idPrefix(nodeId);
     prefixes[i] = prefix;
     let repeated = false;
-    for (let j = 0; j < i && !repeated; j++) repeated = prefixes[j] === prefix && sameNode(pieces[j]!.nodeId, nodeId);
+    for (let j = 0; j < i && !repeated; j++) repeated = prefixes[j] === prefix && sameIdAt(pieces[j]!.nodeId, nodeId, 0);
     if (repeated) continue;
     const state = stateOf(nodeId);
     if (state === undefined) return undefined;
@@ -125,9 +125,4 @@ export function checkSegments(segments: readonly SegmentRecord[], stateOf: (node
     items.push({ streamId: segment.streamId, position: segment.position, healthy: health.healthy });
   }
   return { items, remote, irreparable, unknown };
-}
-
-function sameNode(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
