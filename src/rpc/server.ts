@@ -58,7 +58,6 @@ export class RpcServer {
   readonly #sessions = new Map<ServerSession, Promise<void>>();
   /** Connections in the handshake, per remote host. */
   readonly #unauthenticated = new Map<string, number>();
-  #unauthenticatedCount = 0;
   #closed = false;
 
   constructor(options: RpcServerOptions) {
@@ -103,7 +102,7 @@ export class RpcServer {
     const fromHost = this.#unauthenticated.get(host) ?? 0;
     const maxUnauthenticated = this.#options.maxUnauthenticatedConnections ?? 256;
     const maxPerAddress = this.#options.maxUnauthenticatedPerAddress ?? 32;
-    if (this.#unauthenticatedCount >= maxUnauthenticated) {
+    if (this.unauthenticatedCount >= maxUnauthenticated) {
       this.#refuse(connection, `server is at its limit of ${maxUnauthenticated} connections in the handshake`);
       return;
     }
@@ -112,9 +111,7 @@ export class RpcServer {
       return;
     }
     this.#unauthenticated.set(host, fromHost + 1);
-    this.#unauthenticatedCount++;
     const handshakeEnded = (): void => {
-      this.#unauthenticatedCount--;
       const left = this.#unauthenticated.get(host)! - 1;
       if (left === 0) this.#unauthenticated.delete(host);
       else this.#unauthenticated.set(host, left);
@@ -130,7 +127,9 @@ export class RpcServer {
 
   /** Open connections whose peer has not finished the handshake yet. */
   get unauthenticatedCount(): number {
-    return this.#unauthenticatedCount;
+    let count = 0;
+    for (const fromHost of this.#unauthenticated.values()) count += fromHost;
+    return count;
   }
 
   /** Stops listening, aborts running handlers and closes every connection. */
