@@ -12,7 +12,7 @@
  */
 import type pg from 'pg';
 import { POSTGRES } from '../../sql/dialect.js';
-import type { SqlStatement } from '../../sql/executor.js';
+import type { SqlStatement, SqlStep } from '../../sql/executor.js';
 import { inTransaction, openMigratedPool, type PoolHandle, type PostgresStoreOptions } from '../../sql/postgres.js';
 import {
   drivePlanAsync,
@@ -21,7 +21,6 @@ import {
   SqlExitQueueStore,
   type ExitSqlRunner,
   type Plan,
-  type PlanStep,
   type PlanStepResult,
   type SqlRow,
 } from './sql.js';
@@ -31,7 +30,7 @@ const MIGRATIONS = exitQueueMigrations(POSTGRES);
 /** The exit queue schema version this code writes. */
 export const EXIT_QUEUE_POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
 
-async function execute(client: pg.Pool | pg.PoolClient, { statement, values }: PlanStep): Promise<PlanStepResult> {
+async function execute(client: pg.Pool | pg.PoolClient, { statement, values }: SqlStep): Promise<PlanStepResult> {
   const result = await client.query({ name: statement.name, text: statement.text, values: [...values] });
   return { rows: result.rows as SqlRow[], count: result.rowCount ?? result.rows.length };
 }

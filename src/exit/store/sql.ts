@@ -13,7 +13,7 @@
  */
 import { toHex } from '../../core/bytes.js';
 import { millis, optionalMillis, type SqlDialect } from '../../sql/dialect.js';
-import { sqlStatement, type SqlStatement } from '../../sql/executor.js';
+import { sqlStatement, type SqlStatement, type SqlStep } from '../../sql/executor.js';
 import { bufferOf, plainBytes } from '../../sql/migrations.js';
 import type { SegmentCursor } from '../../metainfo/metabase/types.js';
 import { FULL_EXIT, type ExitQueueStore, type FinishedItem, type FinishExit, type ListExits, type NewExit, type NewExitQueueItem } from '../queue-store.js';
@@ -242,22 +242,16 @@ type Statements = ReturnType<typeof statements>;
 /** A result row as a driver returns it. */
 export type SqlRow = Readonly<Record<string, unknown>>;
 
-/** One statement of a plan, with its `$1…$n` values. */
-export interface PlanStep {
-  readonly statement: SqlStatement;
-  readonly values: readonly unknown[];
-}
-
 export interface PlanStepResult {
   readonly rows: readonly SqlRow[];
   /** Rows a write changed, or rows a query returned. */
   readonly count: number;
 }
 
-/** An operation written once for both dialects; see the file comment. */
-export type Plan<T> = Generator<PlanStep, T, PlanStepResult>;
+/** An operation written once for both dialects, one {@link SqlStep} at a time; see the file comment. */
+export type Plan<T> = Generator<SqlStep, T, PlanStepResult>;
 
-function* exec(statement: SqlStatement, values: readonly unknown[]): Generator<PlanStep, PlanStepResult, PlanStepResult> {
+function* exec(statement: SqlStatement, values: readonly unknown[]): Generator<SqlStep, PlanStepResult, PlanStepResult> {
   return yield { statement, values };
 }
 
@@ -273,14 +267,14 @@ export interface ExitSqlRunner {
 }
 
 /** Drives `plan`, executing each step with `execute`, synchronously (for better-sqlite3). */
-export function drivePlan<T>(plan: Plan<T>, execute: (step: PlanStep) => PlanStepResult): T {
+export function drivePlan<T>(plan: Plan<T>, execute: (step: SqlStep) => PlanStepResult): T {
   let next = plan.next();
   while (!next.done) next = plan.next(execute(next.value));
   return next.value;
 }
 
 /** Drives `plan` with an asynchronous `execute` (for pg). */
-export async function drivePlanAsync<T>(plan: Plan<T>, execute: (step: PlanStep) => Promise<PlanStepResult>): Promise<T> {
+export async function drivePlanAsync<T>(plan: Plan<T>, execute: (step: SqlStep) => Promise<PlanStepResult>): Promise<T> {
   let next = plan.next();
   while (!next.done) next = plan.next(await execute(next.value));
   return next.value;

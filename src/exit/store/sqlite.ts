@@ -7,7 +7,7 @@
  */
 import type Database from 'better-sqlite3';
 import { SQLITE } from '../../sql/dialect.js';
-import type { SqlStatement } from '../../sql/executor.js';
+import type { SqlStatement, SqlStep } from '../../sql/executor.js';
 import { openMigratedSqlite, type SqliteHandle, type SqliteStoreOptions } from '../../sql/sqlite.js';
 import {
   drivePlan,
@@ -16,7 +16,6 @@ import {
   SqlExitQueueStore,
   type ExitSqlRunner,
   type Plan,
-  type PlanStep,
   type PlanStepResult,
   type SqlRow,
 } from './sql.js';
@@ -35,7 +34,7 @@ function numbered(values: readonly unknown[]): Record<number, unknown> {
 
 function sqliteRunner({ db, owned }: SqliteHandle): ExitSqlRunner {
   const prepared = new Map<string, Database.Statement>();
-  const execute = ({ statement, values }: PlanStep): PlanStepResult => {
+  const execute = ({ statement, values }: SqlStep): PlanStepResult => {
     let compiled = prepared.get(statement.name);
     if (!compiled) prepared.set(statement.name, (compiled = db.prepare(statement.text)));
     if (compiled.reader) {
