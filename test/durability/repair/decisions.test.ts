@@ -14,7 +14,7 @@ import { rebuild } from '../../../src/durability/repair/rebuild.js';
 import { createErasureCoder } from '../../../src/uplink/erasure/index.js';
 import { NodeTable, pieceState, type PieceState } from '../../../src/durability/repair/pieces.js';
 import type { Piece, RedundancyScheme, SegmentRecord } from '../../../src/metainfo/metabase/types.js';
-import type { NodeRecord } from '../../../src/overlay/types.js';
+import { NEW_NODE_STATE, type NodeRecord } from '../../../src/overlay/types.js';
 
 const NOW = 1_700_000_000_000;
 const WINDOW = 4 * 3_600_000;
@@ -42,8 +42,8 @@ const states = (lost: number[] = [], retrievable: number[] = []) => (piece: Piec
 function node(changes: Partial<NodeRecord> = {}): NodeRecord {
   return {
     id: bytes(32), address: 'n:1', wallet: '0x', freeBytes: 1e12, version: '1', joinedAt: NOW - 1e9, lastContactAt: NOW - 1000, status: 'active',
-    exitStartedAt: null, exitFinishedAt: null, disqualifiedAt: null, disqualifiedReason: null, suspendedAt: null, offlineSince: null, ...changes,
-  } as NodeRecord;
+    exitStartedAt: null, exitFinishedAt: null, disqualifiedAt: null, disqualifiedReason: null, ...NEW_NODE_STATE, ...changes,
+  };
 }
 
 describe('piece states', () => {
