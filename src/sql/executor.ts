@@ -29,8 +29,11 @@ export interface SqlExecutor {
   rows<R>(statement: SqlStatement, values: readonly unknown[]): Promise<R[]>;
   /** Runs a write; resolves with how many rows it changed. */
   run(statement: SqlStatement, values: readonly unknown[]): Promise<number>;
-  /** Runs writes in order as one transaction: all of them happen or none. */
-  transaction(steps: readonly SqlStep[]): Promise<void>;
+  /**
+   * Runs writes in order as one transaction: all of them happen or none. Resolves with the rows
+   * the last step returns (a write with RETURNING), so a caller need not read them again.
+   */
+  transaction<R = unknown>(steps: readonly SqlStep[]): Promise<R[]>;
   /** Closes the connection or pool if the store opened it itself; leaves one the host owns open. */
   close(): Promise<void>;
 }
@@ -56,14 +59,21 @@ export function sqliteExecutor({ db, owned }: SqliteHandle): SqlExecutor {
     if (!compiled) prepared.set(statement.name, (compiled = db.prepare(statement.text)));
     return compiled;
   };
-  const transaction = db.transaction((steps: readonly SqlStep[]) => {
-    for (const step of steps) prepare(step.statement).run(numbered(step.values));
+  const transaction = db.transaction((steps: readonly SqlStep[]): unknown[] => {
+    let rows: unknown[] = [];
+    for (const step of steps) {
+      const compiled = prepare(step.statement);
+      const params = numbered(step.values);
+      // all() only where there are rows to return (a query or RETURNING); it refuses any other statement.
+      rows = compiled.reader ? compiled.all(params) : (compiled.run(params), []);
+    }
+    return rows;
   });
   return {
     dialect: SQLITE,
     rows: async <R>(statement: SqlStatement, values: readonly unknown[]) => prepare(statement).all(numbered(values)) as R[],
     run: async (statement, values) => prepare(statement).run(numbered(values)).changes,
-    transaction: async (steps) => transaction(steps),
+    transaction: async <R>(steps: readonly SqlStep[]) => transaction(steps) as R[],
     close: async () => {
       if (owned && db.open) db.close();
     },
@@ -84,9 +94,11 @@ export function postgresExecutor({ pool, owned }: PoolHandle): SqlExecutor {
     dialect: POSTGRES,
     rows: async <R>(statement: SqlStatement, values: readonly unknown[]) => (await query(pool, statement, values)).rows as R[],
     run: async (statement, values) => (await query(pool, statement, values)).rowCount ?? 0,
-    transaction: (steps) =>
+    transaction: <R>(steps: readonly SqlStep[]) =>
       inTransaction(pool, async (client) => {
-        for (const step of steps) await query(client, step.statement, step.values);
+        let rows: R[] = [];
+        for (const step of steps) rows = (await query(client, step.statement, step.values)).rows as R[];
+        return rows;
       }),
     close: async () => {
       if (owned && !pool.ended) await pool.end();

@@ -88,11 +88,13 @@ function statements(d: SqlDialect) {
     contactSucceeded: sqlStatement('overlay_contact_succeeded', `
       UPDATE overlay_nodes SET last_contact_at = ${d.greatest}(last_contact_at, CAST($2 AS ${time})),
         offline_since = CASE WHEN last_contact_failure_at IS NULL OR CAST($2 AS ${time}) >= last_contact_failure_at THEN NULL ELSE offline_since END
-      WHERE id = $1`),
+      WHERE id = $1
+      RETURNING *`),
     contactFailed: sqlStatement('overlay_contact_failed', `
       UPDATE overlay_nodes SET last_contact_failure_at = ${later('last_contact_failure_at', `CAST($2 AS ${time})`)},
         offline_since = CASE WHEN offline_since IS NULL AND CAST($2 AS ${time}) >= last_contact_at THEN CAST($2 AS ${time}) ELSE offline_since END
-      WHERE id = $1`),
+      WHERE id = $1
+      RETURNING *`),
     // Counted only for a known node (the SELECT finds none otherwise).
     countContact: sqlStatement('overlay_count_contact', `
       INSERT INTO overlay_contact_windows (node_id, window_start, attempts, successes)
@@ -218,11 +220,12 @@ export abstract class SqlOverlayStore implements OverlayStore {
     assertContactAttempt(contact);
     const { time } = this.#sql.dialect;
     const node = bufferOf(id);
-    await this.#sql.transaction([
-      { statement: contact.success ? this.#s.contactSucceeded : this.#s.contactFailed, values: [node, time(contact.at)] },
+    // The node's update last: the transaction gives back the row it wrote.
+    const rows = await this.#sql.transaction<Row>([
       { statement: this.#s.countContact, values: [node, time(contactWindowStart(contact.at)), contact.success ? 1 : 0] },
+      { statement: contact.success ? this.#s.contactSucceeded : this.#s.contactFailed, values: [node, time(contact.at)] },
     ]);
-    return this.get(id);
+    return rows[0] && fromRow(rows[0]);
   }
 
   async onlineScore(id: Uint8Array, query: { readonly since: number }): Promise<number> {
