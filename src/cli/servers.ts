@@ -19,20 +19,28 @@ import { lockDataDirectory, makeDirectory } from './data-dir.js';
 
 type Out = (line: string) => void;
 
+/** Runs `body`; the `closers` it registers run in reverse order when it ends, however it ends. */
+async function withClosers(body: (closers: Array<() => unknown>) => Promise<void>): Promise<void> {
+  const closers: Array<() => unknown> = [];
+  try {
+    await body(closers);
+  } finally {
+    for (const close of closers.reverse()) await close();
+  }
+}
+
 /**
- * Runs `body` with `dir` created and locked for this process, and `closers` it registers run in
- * reverse order when it ends, however it ends; the lock goes last (or with the process).
+ * Runs `body` {@link withClosers} with `dir` created and locked for this process; the lock goes
+ * last (or with the process).
  */
 async function withDataDirectory(dir: string, command: string, body: (closers: Array<() => unknown>) => Promise<void>): Promise<void> {
   makeDirectory(dir);
   const lock = lockDataDirectory(dir, command);
   const release = (): void => lock.release();
   process.once('exit', release); // a process that exits without closing (a second Ctrl-C) leaves no lock
-  const closers: Array<() => unknown> = [];
   try {
-    await body(closers);
+    await withClosers(body);
   } finally {
-    for (const close of closers.reverse()) await close();
     process.off('exit', release);
     release();
   }
@@ -120,14 +128,7 @@ export async function satelliteCommand(argv: string[], out: Out, stop: Promise<u
   };
   // A SQLite store is a data directory of its own: one satellite at a time.
   if (storeOptions.kind === 'sqlite') await withDataDirectory(storeOptions.dir, 'handoff satellite run', run);
-  else {
-    const closers: Array<() => unknown> = [];
-    try {
-      await run(closers);
-    } finally {
-      for (const close of closers.reverse()) await close();
-    }
-  }
+  else await withClosers(run);
   out('satellite stopped');
 }
 
