@@ -22,6 +22,8 @@ export interface SqlDialect {
     readonly count: string;
     /** A point in time. */
     readonly time: string;
+    /** A double-precision floating-point number (reputation scores). */
+    readonly real: string;
   };
   /** What follows a table's closing parenthesis: SQLite's ` WITHOUT ROWID`, nothing in PostgreSQL. */
   readonly tableOptions: string;
@@ -43,7 +45,7 @@ export interface SqlDialect {
  */
 export const SQLITE: SqlDialect = {
   name: 'sqlite',
-  types: { bytes: 'BLOB', text: 'TEXT', count: 'INTEGER', time: 'INTEGER' },
+  types: { bytes: 'BLOB', text: 'TEXT', count: 'INTEGER', time: 'INTEGER', real: 'REAL' },
   tableOptions: ' WITHOUT ROWID',
   greatest: 'max',
   inBytes: (placeholder) => `IN (SELECT unhex(value) FROM json_each(${placeholder}))`,
@@ -59,7 +61,7 @@ export const SQLITE: SqlDialect = {
  */
 export const POSTGRES: SqlDialect = {
   name: 'postgres',
-  types: { bytes: 'bytea', text: 'text', count: 'bigint', time: 'timestamptz' },
+  types: { bytes: 'bytea', text: 'text', count: 'bigint', time: 'timestamptz', real: 'double precision' },
   tableOptions: '',
   greatest: 'greatest',
   inBytes: (placeholder) => `= ANY(${placeholder}::bytea[])`,

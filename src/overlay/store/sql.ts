@@ -35,8 +35,7 @@ import {
 export const OVERLAY_STORE_NAME = 'overlay';
 
 function statements(d: SqlDialect) {
-  const { time, text, count } = d.types;
-  const real = d.name === 'sqlite' ? 'REAL' : 'double precision';
+  const { time, text, count, real } = d.types;
   /** `column` moved forward to `value` (a NULL column takes it). */
   const later = (column: string, value: string): string => `CASE WHEN ${column} IS NULL THEN ${value} ELSE ${d.greatest}(${column}, ${value}) END`;
   /** One reputation's update: `alpha' = λ·alpha + w·s`, `beta' = λ·beta + w·(1 − s)` (the order of operations of `applyReputationUpdate`). */
