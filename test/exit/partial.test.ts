@@ -14,6 +14,7 @@ import { derivePieceId } from '../../src/orders/piece-id.js';
 import { RpcClient } from '../../src/rpc/client.js';
 import { TEST_SEGMENT_SIZE } from '../../src/testing/network.js';
 import { patterned } from '../uplink/support/bytes.js';
+import { allSegments } from './checks.js';
 import { ExitNetwork, type ExitNodeHandle } from './harness.js';
 
 const NO_SPARE = { algorithm: 'reed-solomon', shareSize: 256, required: 2, repair: 3, success: 5, total: 5 } as const;
@@ -30,18 +31,6 @@ const OBJECTS = [
   { key: 'b', data: patterned(2 * TEST_SEGMENT_SIZE, 12) },
   { key: 'c', data: patterned(4 * TEST_SEGMENT_SIZE - 9, 13) },
 ];
-
-async function allSegments(n: ExitNetwork): Promise<SegmentRecord[]> {
-  const out: SegmentRecord[] = [];
-  let cursor;
-  for (;;) {
-    const batch = await n.store.metabase.iterateSegments({ cursor, limit: 100 });
-    out.push(...batch);
-    const last = batch.at(-1);
-    if (batch.length < 100 || last === undefined) return out;
-    cursor = { streamId: last.streamId, position: last.position };
-  }
-}
 
 interface Held {
   readonly pieceId: Uint8Array;

@@ -13,6 +13,7 @@ import { RpcClient } from '../../src/rpc/client.js';
 import type { RedundancyScheme, SegmentRecord } from '../../src/metainfo/metabase/types.js';
 import { TEST_SEGMENT_SIZE } from '../../src/testing/network.js';
 import { patterned } from '../uplink/support/bytes.js';
+import { allSegments } from './checks.js';
 import { ExitNetwork } from './harness.js';
 
 const RS: RedundancyScheme = { algorithm: 'reed-solomon', shareSize: 256, required: 3, repair: 5, success: 6, total: 7 };
@@ -41,18 +42,6 @@ async function drive(clock: ManualClock, stepMs: number, condition: () => Promis
     if (moved > maxMs || Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     clock.advance(stepMs);
     await new Promise((resolve) => setTimeout(resolve, 3));
-  }
-}
-
-async function allSegments(n: ExitNetwork): Promise<SegmentRecord[]> {
-  const out: SegmentRecord[] = [];
-  let cursor;
-  for (;;) {
-    const batch = await n.store.metabase.iterateSegments({ cursor, limit: 100 });
-    out.push(...batch);
-    const last = batch.at(-1);
-    if (batch.length < 100 || last === undefined) return out;
-    cursor = { streamId: last.streamId, position: last.position };
   }
 }
 
