@@ -38,6 +38,12 @@ function statements(d: SqlDialect) {
   const { time, text, count, real } = d.types;
   /** `column` moved forward to `value` (a NULL column takes it). */
   const later = (column: string, value: string): string => `CASE WHEN ${column} IS NULL THEN ${value} ELSE ${d.greatest}(${column}, ${value}) END`;
+  /**
+   * What a successful contact at `at` sets (applyContact): the last contact moves forward and an
+   * absence ends unless a later failure is recorded. `row` qualifies the old row's columns.
+   */
+  const succeeded = (at: string, row = ''): string => `last_contact_at = ${d.greatest}(${row}last_contact_at, ${at}),
+    offline_since = CASE WHEN ${row}last_contact_failure_at IS NULL OR ${at} >= ${row}last_contact_failure_at THEN NULL ELSE ${row}offline_since END`;
   /** One reputation's update: `alpha' = λ·alpha + w·s`, `beta' = λ·beta + w·(1 − s)` (the order of operations of `applyReputationUpdate`). */
   const reputation = (name: string, alpha: string, beta: string) =>
     sqlStatement(name, `
@@ -55,8 +61,7 @@ function statements(d: SqlDialect) {
       INSERT INTO overlay_nodes AS n (id, address, wallet, free_bytes, version, joined_at, last_contact_at, status)
       VALUES ($1, $2, $3, $4, $5, $6, $6, 'active')
       ON CONFLICT (id) DO UPDATE SET address = excluded.address, wallet = excluded.wallet, free_bytes = excluded.free_bytes,
-        version = excluded.version, last_contact_at = ${d.greatest}(n.last_contact_at, excluded.last_contact_at),
-        offline_since = CASE WHEN n.last_contact_failure_at IS NULL OR excluded.last_contact_at >= n.last_contact_failure_at THEN NULL ELSE n.offline_since END
+        version = excluded.version, ${succeeded('excluded.last_contact_at', 'n.')}
       RETURNING *`),
     get: sqlStatement('overlay_get', 'SELECT * FROM overlay_nodes WHERE id = $1'),
     getMany: sqlStatement('overlay_get_many', `SELECT * FROM overlay_nodes WHERE id ${d.inBytes('$1')}`),
@@ -85,8 +90,7 @@ function statements(d: SqlDialect) {
       WHERE id ${d.inBytes('$1')} AND status IN ('active', 'exiting') AND offline_since IS NULL AND last_contact_at >= $2`),
     // Both contact statements read the old row only (SQL evaluates every SET against it).
     contactSucceeded: sqlStatement('overlay_contact_succeeded', `
-      UPDATE overlay_nodes SET last_contact_at = ${d.greatest}(last_contact_at, CAST($2 AS ${time})),
-        offline_since = CASE WHEN last_contact_failure_at IS NULL OR CAST($2 AS ${time}) >= last_contact_failure_at THEN NULL ELSE offline_since END
+      UPDATE overlay_nodes SET ${succeeded(`CAST($2 AS ${time})`)}
       WHERE id = $1
       RETURNING *`),
     contactFailed: sqlStatement('overlay_contact_failed', `
