@@ -207,9 +207,9 @@ export class ExitWorker {
           this.#options.onError?.(new Error('the satellite sent an exit receipt that does not verify; kept anyway'), 'graceful exit worker');
         }
         await store.finish(satelliteId, { state: effect.outcome, failureReason: effect.reason, receipt: encodeExitReceipt(effect.receipt), at: this.#clock.now() });
-        await this.#progress();
-        // A completed partial exit keeps the rest: the node stays.
         const status = await store.get(satelliteId);
+        if (status !== undefined) this.#options.onProgress?.(status);
+        // A completed partial exit keeps the rest: the node stays.
         if (status === undefined || needsWipe(status)) {
           await wipeSatellite(store, this.#options.pieces, satelliteId);
           await this.#progress();
