@@ -150,17 +150,15 @@ export class MemoryOverlayStore implements OverlayStore {
   async recordContact(id: Uint8Array, contact: ContactAttempt): Promise<NodeRecord | undefined> {
     assertNodeId(id);
     assertContactAttempt(contact);
+    const next = this.#change(id, (node) => applyContact(node, contact));
+    if (!next) return undefined;
     const key = toHex(id);
-    const node = this.#nodes.get(key);
-    if (!node) return undefined;
-    const next = applyContact(node, contact);
-    this.#nodes.set(key, next);
     let windows = this.#windows.get(key);
     if (!windows) this.#windows.set(key, (windows = new Map()));
     const start = contactWindowStart(contact.at);
     const window = windows.get(start) ?? { attempts: 0, successes: 0 };
     windows.set(start, { attempts: window.attempts + 1, successes: window.successes + (contact.success ? 1 : 0) });
-    return copy(next);
+    return next;
   }
 
   async onlineScore(id: Uint8Array, query: { readonly since: number }): Promise<number> {
