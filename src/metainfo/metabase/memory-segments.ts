@@ -6,7 +6,7 @@
  */
 import { compareBytes, equalBytes, toHex } from '../../core/bytes.js';
 import { comparePositions } from './position.js';
-import { cloneSegment } from './records.js';
+import { cloneSegment, compareSegments } from './records.js';
 import { insertSorted, lowerBound, removeSorted } from './sorted.js';
 import type { SegmentCursor, SegmentPosition, SegmentRecord, StreamId } from './types.js';
 
@@ -57,7 +57,7 @@ export class MemorySegmentTable {
       const at = this.indexOf(streamId, position);
       if (at >= 0) out.push(cloneSegment(this.ofStream(streamId)[at]!));
     }
-    return out.sort((a, b) => compareBytes(a.streamId, b.streamId) || comparePositions(a.position, b.position));
+    return out.sort(compareSegments);
   }
 
   /**
