@@ -20,6 +20,7 @@ import type { NodeRecord } from '../overlay/types.js';
 import { derivePieceId } from '../orders/piece-id.js';
 import type { NodeExitMessage, SatelliteExitMessage } from './messages.js';
 import { verifyTransferProof } from './proof.js';
+import { days, tooYoungToExit } from './requests.js';
 import type { FinishedItem } from './queue-store.js';
 import { judgeTimeBased } from './time-based.js';
 import type { ExitConfig, ExitFailureReason, ExitOutcome, ExitQueueItem, ExitRecord, TransferError } from './types.js';
@@ -165,10 +166,8 @@ function open(session: CoordinatorSession, now: number, node: NodeRecord | undef
   if (exit?.policy === 'time-based') return timeBased(session, now, node, exit, onlineScore);
   // A partial exit leaves the node active: only a full one is (re)marked exiting here.
   if (exit === undefined || (node.status === 'active' && exit.kind === 'full')) {
-    const age = now - node.joinedAt;
-    if (exit === undefined && age < session.config.minNodeAgeMs) {
-      return refuse(new FailedPreconditionError(`a node may exit once it is ${days(session.config.minNodeAgeMs)} old; this one joined ${days(age)} ago`));
-    }
+    const young = exit === undefined ? tooYoungToExit(node, now, session.config) : undefined;
+    if (young !== undefined) return refuse(young);
     return {
       session: { ...session, phase: 'closed' },
       effects: [{ type: 'startExit' }, { type: 'send', message: { type: 'notReady', retryAfterMs: session.config.notReadyRetryMs } }, { type: 'end' }],
@@ -390,9 +389,4 @@ function without(set: ReadonlySet<string>, key: string): Set<string> {
 
 function fromHexKey(key: string): Uint8Array {
   return Uint8Array.from(Buffer.from(key, 'hex'));
-}
-
-function days(ms: number): string {
-  const d = ms / 86_400_000;
-  return d >= 1 ? `${Math.round(d)} days` : `${Math.round(ms / 3_600_000)} hours`;
 }

@@ -53,10 +53,8 @@ export function decideInitiate(input: { readonly node: NodeRecord | undefined; r
   }
   // A finished full exit leaves the node exited (or about to be): only a rejoin reopens it.
   if (exit !== undefined && exit.kind === 'full' && node.status !== 'active') return refuse(new FailedPreconditionError('this node has already exited; it may rejoin first'));
-  const age = now - node.joinedAt;
-  if (age < config.minNodeAgeMs) {
-    return refuse(new FailedPreconditionError(`a node may exit once it is ${days(config.minNodeAgeMs)} old; this one joined ${days(age)} ago`));
-  }
+  const young = tooYoungToExit(node, now, config);
+  if (young !== undefined) return refuse(young);
   const policy = request.kind === 'partial' ? 'transfer' : config.policy;
   return { type: 'start', exit: { kind: request.kind, targetBytes: target, policy }, archive: exit !== undefined };
 }
@@ -117,7 +115,15 @@ function describe(exit: ExitRecord): string {
   return exit.kind === 'partial' ? `a partial exit of ${exit.targetBytes} bytes` : 'a full exit';
 }
 
-function days(ms: number): string {
+/** Why a node that joined less than `minNodeAgeMs` ago may not exit yet (Initiate and Process refuse alike); undefined when it may. */
+export function tooYoungToExit(node: NodeRecord, now: number, config: ExitConfig): FailedPreconditionError | undefined {
+  const age = now - node.joinedAt;
+  if (age >= config.minNodeAgeMs) return undefined;
+  return new FailedPreconditionError(`a node may exit once it is ${days(config.minNodeAgeMs)} old; this one joined ${days(age)} ago`);
+}
+
+/** A span as refusals and failures name it: whole days, or hours under a day. */
+export function days(ms: number): string {
   const d = ms / 86_400_000;
   return d >= 1 ? `${Math.round(d)} days` : `${Math.round(ms / 3_600_000)} hours`;
 }
