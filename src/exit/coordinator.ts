@@ -14,7 +14,7 @@
  * a time-based exit: notReady until its period is over, then completed or failed by its online score
  * ```
  */
-import { equalBytes, toHex } from '../core/bytes.js';
+import { equalBytes, fromHex, toHex } from '../core/bytes.js';
 import { FailedPreconditionError, PermissionDeniedError, type HandoffError } from '../core/errors.js';
 import type { NodeRecord } from '../overlay/types.js';
 import { derivePieceId } from '../orders/piece-id.js';
@@ -366,7 +366,7 @@ function refillEffects(session: CoordinatorSession): CoordinatorStep {
   const room = session.config.transferWindow - busy;
   if (room <= 0) return { session, effects: [] };
   const exclude = [...session.inflight.values()].map((f) => f.item.pieceId);
-  for (const key of [...session.preparing, ...session.parked]) exclude.push(fromHexKey(key));
+  for (const key of [...session.preparing, ...session.parked]) exclude.push(fromHex(key));
   return { session: { ...session, fetching: true, fetchExcluded: exclude.length > 0 }, effects: [{ type: 'fetch', limit: room, exclude }] };
 }
 
@@ -385,8 +385,4 @@ function without(set: ReadonlySet<string>, key: string): Set<string> {
   const next = new Set(set);
   next.delete(key);
   return next;
-}
-
-function fromHexKey(key: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(key, 'hex'));
 }
