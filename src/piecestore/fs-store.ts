@@ -214,8 +214,9 @@ export class FsPieceStore implements PieceStore, PieceTrash {
     const satellite = toHex(satelliteId);
     const piece = toHex(pieceId);
     const path = this.#path(satellite, piece);
-    if (!(await exists(path))) return false;
     const size = await pieceSize(path);
+    // No size: missing, or a piece with an unreadable tail (still trashed, counted as 0 bytes).
+    if (size === undefined && !(await exists(path))) return false;
     const dir = join(this.#trashRoot, satellite, String(trashedAt));
     const target = join(dir, piece);
     await this.#ensureTrashDir(dir, satellite);
