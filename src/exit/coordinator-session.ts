@@ -6,9 +6,8 @@
 import { toHex } from '../core/bytes.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { HandoffError, InternalError } from '../core/errors.js';
-import { getCryptoProvider } from '../crypto/select.js';
-import { signOrderLimit } from '../orders/order-limit.js';
 import { derivePieceId } from '../orders/piece-id.js';
+import { sharedPieceExpiration, signPieceLimit } from '../orders/piece-limit.js';
 import { generatePieceKey } from '../orders/piece-key.js';
 import type { ServerStream } from '../rpc/context.js';
 import { transition, type CoordinatorEffect, type CoordinatorEvent, type CoordinatorSession } from './coordinator.js';
@@ -221,19 +220,14 @@ export class CoordinatorSessionRunner {
       return;
     }
     const pieceKey = generatePieceKey();
-    const expiresAt = segments.map((s) => s.expiresAt).reduce<number | undefined>((a, b) => (a === undefined || b === undefined ? undefined : Math.max(a, b)), segments[0]!.expiresAt);
-    const limit = signOrderLimit(identity, {
-      serialNumber: getCryptoProvider().randomBytes(16),
-      satelliteId: identity.publicKey,
-      storageNodeId: replacement.id,
-      pieceId: derivePieceId(item.rootPieceId, replacement.id, item.pieceNumber),
+    const limit = signPieceLimit(identity, {
       action: 'PUT_GRACEFUL_EXIT',
+      nodeId: replacement.id,
+      pieceId: derivePieceId(item.rootPieceId, replacement.id, item.pieceNumber),
       limitBytes: item.pieceSize,
-      ...(expiresAt === undefined ? {} : { pieceExpiration: expiresAt }),
-      orderExpiration: now + config.orderTtlMs,
       piecePublicKey: pieceKey.publicKey,
-      createdAt: now,
-    });
+      pieceExpiration: sharedPieceExpiration(segments.map((s) => s.expiresAt)),
+    }, now, config.orderTtlMs);
     const sent = await store.recordSend(nodeId, item.pieceId, replacement.id);
     if (sent === undefined) {
       this.dispatch({ type: 'dropped', now, item, result: 'dropped' });

@@ -5,10 +5,9 @@
  */
 import type { Clock } from '../core/clock.js';
 import type { Identity } from '../crypto/identity.js';
-import { getCryptoProvider } from '../crypto/select.js';
 import type { SegmentRecord } from '../metainfo/metabase/types.js';
-import { signOrderLimit } from '../orders/order-limit.js';
 import { derivePieceId } from '../orders/piece-id.js';
+import { signPieceLimit } from '../orders/piece-limit.js';
 import type { OverlayStore } from '../overlay/port.js';
 import { deletePiece } from '../piecestore/client.js';
 import { RpcClient } from '../rpc/client.js';
@@ -84,17 +83,8 @@ export class PieceDeleter {
     const node = await this.deps.overlay.get(nodeId);
     if (this.#closed || !node || node.status === 'exited' || node.status === 'disqualified') return;
     const { identity, clock, transport } = this.deps;
-    const limit = signOrderLimit(identity, {
-      serialNumber: getCryptoProvider().randomBytes(16),
-      satelliteId: identity.publicKey,
-      storageNodeId: nodeId,
-      pieceId,
-      action: 'DELETE',
-      limitBytes: 0,
-      orderExpiration: clock.now() + 3600_000,
-      piecePublicKey: new Uint8Array(32), // a delete carries no data: no piece key is involved
-      createdAt: clock.now(),
-    });
+    // A delete carries no data: no piece key is involved.
+    const limit = signPieceLimit(identity, { action: 'DELETE', nodeId, pieceId, limitBytes: 0, piecePublicKey: new Uint8Array(32) }, clock.now(), 3600_000);
     const key = Buffer.from(nodeId).toString('hex');
     let client = this.#clients.get(key);
     if (!client || client.address !== node.address) {

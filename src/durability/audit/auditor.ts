@@ -18,7 +18,7 @@ import { downloadPiece, downloadPieceWithProof } from '../../piecestore/client.j
 import type { Transport } from '../../transport/types.js';
 import { NodeClients } from '../../uplink/context.js';
 import { createErasureCoder, type ErasureCoder } from '../../uplink/erasure/index.js';
-import { signPieceLimit } from '../order-limit.js';
+import { signPieceLimit } from '../../orders/piece-limit.js';
 import { checkPiece } from '../repair/proof.js';
 import { applyAuditOutcome, type ReputationConfig } from '../reputation.js';
 import { classifyAuditError } from './classify.js';

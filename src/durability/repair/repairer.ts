@@ -25,7 +25,7 @@ import { downloadPieceWithProof, uploadPiece } from '../../piecestore/client.js'
 import type { Transport } from '../../transport/types.js';
 import { NodeClients } from '../../uplink/context.js';
 import { createErasureCoder, type ErasureCoder } from '../../uplink/erasure/index.js';
-import { signPieceLimit } from '../order-limit.js';
+import { sharedPieceExpiration, signPieceLimit } from '../../orders/piece-limit.js';
 import { fitUploads, planRepair } from './plan.js';
 import { rebuild } from './rebuild.js';
 import { NodeTable, pieceState, type PieceState } from './pieces.js';
@@ -240,7 +240,7 @@ export class Repairer {
     const { overlay, clock, config, onlineWindowMs } = this.deps;
     const excluded = group.flatMap((s) => s.pieces.map((p) => p.nodeId));
     // Every segment sharing these pieces keeps them as long as the longest-lived needs them.
-    const expiresAt = group.map((s) => s.expiresAt).reduce<number | undefined>((a, b) => (a === undefined || b === undefined ? undefined : Math.max(a, b)), group[0]!.expiresAt);
+    const expiresAt = sharedPieceExpiration(group.map((s) => s.expiresAt));
     const key = generatePieceKey();
     const signer = pieceSigner(key.privateKey);
     const uploaded: Uploaded[] = [];

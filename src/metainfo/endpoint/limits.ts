@@ -3,6 +3,7 @@ import { InvalidArgumentError, UnavailableError } from '../../core/errors.js';
 import { getCryptoProvider } from '../../crypto/select.js';
 import { signOrderLimit, type PieceAction } from '../../orders/order-limit.js';
 import { derivePieceId } from '../../orders/piece-id.js';
+import { signPieceLimit } from '../../orders/piece-limit.js';
 import { generatePieceKey } from '../../orders/piece-key.js';
 import type { SegmentPosition, SegmentRecord } from '../metabase/types.js';
 import { pieceSizeFor } from '../redundancy.js';
@@ -75,7 +76,6 @@ export async function segmentDownloadInfo(ctx: MetainfoContext, segment: Segment
   const now = ctx.now();
   const reachable = await deps.overlay.getReachable(segment.pieces.map((p) => p.nodeId), now, config.onlineWindowMs);
   const byId = new Map(reachable.map((n) => [Buffer.from(n.id).toString('hex'), n]));
-  const random = getCryptoProvider();
   const pieceKey = generatePieceKey();
   const limits = [];
   for (const piece of segment.pieces) {
@@ -84,17 +84,13 @@ export async function segmentDownloadInfo(ctx: MetainfoContext, segment: Segment
     limits.push({
       pieceNumber: piece.number,
       address: node.address,
-      limit: signOrderLimit(deps.identity, {
-        serialNumber: random.randomBytes(16),
-        satelliteId: deps.identity.publicKey,
-        storageNodeId: node.id,
-        pieceId: derivePieceId(segment.rootPieceId, node.id, piece.number),
+      limit: signPieceLimit(deps.identity, {
         action,
+        nodeId: node.id,
+        pieceId: derivePieceId(segment.rootPieceId, node.id, piece.number),
         limitBytes: pieceSize,
-        orderExpiration: now + config.orderTtlMs,
         piecePublicKey: pieceKey.publicKey,
-        createdAt: now,
-      }),
+      }, now, config.orderTtlMs),
     });
   }
   return { ...remote, limits, piecePrivateKey: pieceKey.privateKey };

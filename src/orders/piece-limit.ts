@@ -1,7 +1,10 @@
-/** The order limits the satellite's durability runners (auditor, repairer) sign for the nodes they dial. */
+/**
+ * The order limits the satellite signs for the nodes it dials itself (audits, repair, graceful
+ * exit, deletes) and for uplinks' downloads: a fresh serial, created now, valid for a while.
+ */
 import type { Identity } from '../crypto/identity.js';
 import { getCryptoProvider } from '../crypto/select.js';
-import { signOrderLimit, type OrderLimit, type PieceAction } from '../orders/order-limit.js';
+import { signOrderLimit, type OrderLimit, type PieceAction } from './order-limit.js';
 
 /** What one limit is for. */
 export interface PieceLimitRequest {
@@ -36,4 +39,22 @@ export function signPieceLimit(identity: Identity, request: PieceLimitRequest, n
     piecePublicKey,
     createdAt: now,
   });
+}
+
+/**
+ * When a piece shared by several segments (a segment and its copies) may be deleted: never if
+ * one of them never expires, otherwise when the longest-lived one does.
+ *
+ * @example
+ * ```ts
+ * const pieceExpiration = sharedPieceExpiration(segments.map((s) => s.expiresAt));
+ * ```
+ */
+export function sharedPieceExpiration(expirations: readonly (number | undefined)[]): number | undefined {
+  let latest = 0;
+  for (const at of expirations) {
+    if (at === undefined) return undefined;
+    latest = Math.max(latest, at);
+  }
+  return expirations.length === 0 ? undefined : latest;
 }
