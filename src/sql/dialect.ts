@@ -29,6 +29,11 @@ export interface SqlDialect {
   readonly tableOptions: string;
   /** The function returning the larger of its arguments: `max` in SQLite, `greatest` in PostgreSQL. */
   readonly greatest: string;
+  /**
+   * What follows `ADD COLUMN` so a migration can run again: ` IF NOT EXISTS` in PostgreSQL; nothing
+   * in SQLite, which lacks it (its migrations run once, in one transaction, under a version check).
+   */
+  readonly addColumnIfMissing: string;
   /** `IN …` over the byte strings bound as one parameter at `placeholder` (see {@link bytesList}). */
   inBytes(placeholder: string): string;
   /** The parameter value of a list of byte strings, for {@link inBytes}. */
@@ -48,6 +53,7 @@ export const SQLITE: SqlDialect = {
   types: { bytes: 'BLOB', text: 'TEXT', count: 'INTEGER', time: 'INTEGER', real: 'REAL' },
   tableOptions: ' WITHOUT ROWID',
   greatest: 'max',
+  addColumnIfMissing: '',
   inBytes: (placeholder) => `IN (SELECT unhex(value) FROM json_each(${placeholder}))`,
   bytesList: (list) => JSON.stringify(list.map((bytes) => toHex(bytes))),
   time: (ms) => ms,
@@ -64,6 +70,7 @@ export const POSTGRES: SqlDialect = {
   types: { bytes: 'bytea', text: 'text', count: 'bigint', time: 'timestamptz', real: 'double precision' },
   tableOptions: '',
   greatest: 'greatest',
+  addColumnIfMissing: ' IF NOT EXISTS',
   inBytes: (placeholder) => `= ANY(${placeholder}::bytea[])`,
   bytesList: (list) => list.map(bufferOf),
   time: (ms) => new Date(ms),

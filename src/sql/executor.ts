@@ -39,7 +39,7 @@ export interface SqlExecutor {
 }
 
 /** `$1…$n` values as better-sqlite3's named parameters. */
-function numbered(values: readonly unknown[]): Record<number, unknown> {
+export function numbered(values: readonly unknown[]): Record<number, unknown> {
   const params: Record<number, unknown> = {};
   values.forEach((value, i) => (params[i + 1] = value));
   return params;

@@ -6,9 +6,6 @@
  */
 import { POSTGRES, SQLITE, type SqlDialect } from '../../sql/dialect.js';
 
-/** `ADD COLUMN IF NOT EXISTS` where the database has it (PostgreSQL, CockroachDB), so a retried migration is harmless. */
-const ifMissing = (d: SqlDialect): string => (d.name === 'postgres' ? ' IF NOT EXISTS' : '');
-
 /** The first step, both databases: the table, differing only by type names. */
 function gracefulExitV1(d: SqlDialect): string {
   const { bytes, text, time, count } = d.types;
@@ -41,10 +38,10 @@ export const GRACEFUL_EXIT_STATUS_POSTGRES = gracefulExitV1(POSTGRES);
 function gracefulExitV2(d: SqlDialect): string {
   const { bytes, time, count } = d.types;
   return `
-  ALTER TABLE graceful_exit_status ADD COLUMN${ifMissing(d)} kind TEXT NOT NULL DEFAULT 'full' CHECK (kind IN ('full', 'partial'));
-  ALTER TABLE graceful_exit_status ADD COLUMN${ifMissing(d)} target_bytes ${count} CHECK (target_bytes > 0);
-  ALTER TABLE graceful_exit_status ADD COLUMN${ifMissing(d)} policy TEXT NOT NULL DEFAULT 'transfer' CHECK (policy IN ('transfer', 'time-based'));
-  ALTER TABLE graceful_exit_status ADD COLUMN${ifMissing(d)} bandwidth TEXT CHECK (bandwidth IN ('exceed', 'wait'));
+  ALTER TABLE graceful_exit_status ADD COLUMN${d.addColumnIfMissing} kind TEXT NOT NULL DEFAULT 'full' CHECK (kind IN ('full', 'partial'));
+  ALTER TABLE graceful_exit_status ADD COLUMN${d.addColumnIfMissing} target_bytes ${count} CHECK (target_bytes > 0);
+  ALTER TABLE graceful_exit_status ADD COLUMN${d.addColumnIfMissing} policy TEXT NOT NULL DEFAULT 'transfer' CHECK (policy IN ('transfer', 'time-based'));
+  ALTER TABLE graceful_exit_status ADD COLUMN${d.addColumnIfMissing} bandwidth TEXT CHECK (bandwidth IN ('exceed', 'wait'));
   CREATE TABLE IF NOT EXISTS graceful_exit_history (
     satellite_id ${bytes} NOT NULL CHECK (length(satellite_id) = 32),
     state TEXT NOT NULL,

@@ -36,8 +36,6 @@ export const EXIT_QUEUE_STORE_NAME = 'exit_queue';
 
 const ID_BYTES = 32;
 
-/** A float column: 8 bytes in both (SQLite's REAL is a double). */
-const real = (d: SqlDialect): string => (d.name === 'sqlite' ? 'REAL' : 'double precision');
 const emptyBytes = (d: SqlDialect): string => (d.name === 'sqlite' ? "X''" : "'\\x'::bytea");
 /** `a || b` over byte strings: SQLite's `||` makes TEXT of BLOBs, so it goes through hex. */
 const concatBytes = (d: SqlDialect, a: string, b: string): string =>
@@ -83,7 +81,7 @@ export function exitQueueMigrations(d: SqlDialect): readonly string[] {
     position_part ${count} NOT NULL,
     position_index ${count} NOT NULL,
     piece_size ${count} NOT NULL,
-    durability ${real(d)} NOT NULL,
+    durability ${d.types.real} NOT NULL,
     drop_piece INTEGER NOT NULL CHECK (drop_piece IN (0, 1)),
     queued_at ${time} NOT NULL,
     failed_count INTEGER NOT NULL DEFAULT 0,
@@ -99,9 +97,9 @@ export function exitQueueMigrations(d: SqlDialect): readonly string[] {
     // 2: exits of more than one kind (docs/exit.md, "More than the MVP"), and the archive of
     // finished exits a newer exit or a rejoin replaced. One column per statement (CockroachDB).
     `
-  ALTER TABLE exit_nodes ADD COLUMN${ifMissing(d)} kind ${text} NOT NULL DEFAULT 'full' CHECK (kind IN ('full', 'partial'));
-  ALTER TABLE exit_nodes ADD COLUMN${ifMissing(d)} target_bytes ${count} CHECK (target_bytes > 0);
-  ALTER TABLE exit_nodes ADD COLUMN${ifMissing(d)} policy ${text} NOT NULL DEFAULT 'transfer' CHECK (policy IN ('transfer', 'time-based'));
+  ALTER TABLE exit_nodes ADD COLUMN${d.addColumnIfMissing} kind ${text} NOT NULL DEFAULT 'full' CHECK (kind IN ('full', 'partial'));
+  ALTER TABLE exit_nodes ADD COLUMN${d.addColumnIfMissing} target_bytes ${count} CHECK (target_bytes > 0);
+  ALTER TABLE exit_nodes ADD COLUMN${d.addColumnIfMissing} policy ${text} NOT NULL DEFAULT 'transfer' CHECK (policy IN ('transfer', 'time-based'));
   CREATE TABLE IF NOT EXISTS exit_history (
     node_id ${bytes} NOT NULL CHECK (length(node_id) = 32),
     kind ${text} NOT NULL,
@@ -133,7 +131,6 @@ export function exitQueueMigrations(d: SqlDialect): readonly string[] {
 }
 
 /** `ADD COLUMN IF NOT EXISTS` where the database has it (PostgreSQL, CockroachDB), so a retried migration is harmless. */
-const ifMissing = (d: SqlDialect): string => (d.name === 'postgres' ? ' IF NOT EXISTS' : '');
 
 /** An exit record's columns, current or archived, in one order (what the archive copies and listing unions). */
 const RECORD_COLUMNS = `node_id, kind, target_bytes, policy, initiated_at, starting_bytes, gather_stream_id, gather_part, gather_index,

@@ -7,7 +7,7 @@
  */
 import type Database from 'better-sqlite3';
 import { SQLITE } from '../../sql/dialect.js';
-import type { SqlStatement, SqlStep } from '../../sql/executor.js';
+import { numbered, type SqlStatement, type SqlStep } from '../../sql/executor.js';
 import { openMigratedSqlite, type SqliteHandle, type SqliteStoreOptions } from '../../sql/sqlite.js';
 import {
   drivePlan,
@@ -24,13 +24,6 @@ const MIGRATIONS = exitQueueMigrations(SQLITE);
 
 /** The exit queue schema version this code writes. */
 export const EXIT_QUEUE_SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
-
-/** `$1…$n` values as better-sqlite3's named parameters `1…n`. */
-function numbered(values: readonly unknown[]): Record<number, unknown> {
-  const params: Record<number, unknown> = {};
-  values.forEach((value, i) => (params[i + 1] = value));
-  return params;
-}
 
 function sqliteRunner({ db, owned }: SqliteHandle): ExitSqlRunner {
   const prepared = new Map<string, Database.Statement>();
