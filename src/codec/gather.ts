@@ -22,7 +22,8 @@ class PartsWriter {
 
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    // After a flush that used the whole buffer what is left is empty: doubling 0 never grows.
+    let size = Math.max(256, this.buf.length * 2);
     while (size < this.pos + n) size *= 2;
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));

@@ -20,6 +20,13 @@ const plain = fc.letrec((tie) => ({
 })).value;
 
 describe('gather encoding for the wire', () => {
+  it('keeps writing after a large byte string lands exactly where the buffer is full', () => {
+    // 1 (array) + 2 (bin8 header) + 250 + 3 (bin16 header) = 256 bytes, the first buffer, then a
+    // part of its own, then one more byte to write into what the flush left: nothing.
+    const value = [new Uint8Array(250).fill(1), new Uint8Array(GATHER_THRESHOLD).fill(2), 7];
+    expect(decode(concatBytes(...encodeParts(value)))).toEqual(decode(encode(value)));
+  });
+
   it('concatenated parts are ordinary msgpack: they decode to the value', () => {
     fc.assert(
       fc.property(plain, (value) => {
