@@ -1,5 +1,5 @@
-import net from 'node:net';
-import tls from 'node:tls';
+import type net from 'node:net';
+import type tls from 'node:tls';
 import { raceAbort, throwIfAborted } from '../core/abort.js';
 import { ResourceExhaustedError, UnavailableError, isHandoffError } from '../core/errors.js';
 import { FrameConnection } from './frame-connection.js';
@@ -48,6 +48,25 @@ export function parseHostPort(address: string): { host: string; port: number } {
   return { host: match[1]!, port };
 }
 
+/** node:net and node:tls, as the values a TCP transport calls. */
+interface SocketModules {
+  readonly net: typeof net;
+  readonly tls: typeof tls;
+}
+
+/**
+ * node:net and node:tls, loaded when a TCP transport is made rather than when this module is:
+ * `handoff/transport` also serves browsers, where TCP cannot exist. `process.getBuiltinModule`
+ * (Node >= 20.16) is synchronous and invisible to bundlers, so a browser build never resolves them.
+ */
+function socketModules(): SocketModules {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  if (typeof proc?.getBuiltinModule !== 'function') {
+    throw new UnavailableError('TCP needs Node (node:net); in a browser use webSocketTransport()');
+  }
+  return { net: proc.getBuiltinModule('node:net') as typeof net, tls: proc.getBuiltinModule('node:tls') as typeof tls };
+}
+
 function formatHostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
@@ -55,9 +74,11 @@ function formatHostPort(host: string, port: number): string {
 class TcpTransport implements Transport {
   readonly name: string;
   readonly #options: TcpTransportOptions;
+  readonly #sockets: SocketModules;
 
   constructor(options: TcpTransportOptions) {
     this.#options = options;
+    this.#sockets = socketModules();
     this.name = options.tls ? 'tls' : 'tcp';
   }
 
@@ -68,14 +89,14 @@ class TcpTransport implements Transport {
     const handshakes = new Map<net.Socket, Promise<void>>();
     let closing = false;
     const tlsOptions = this.#options.tls;
-    const secureContext = tlsOptions ? tls.createSecureContext({ cert: toPem(tlsOptions.cert), key: toPem(tlsOptions.key) }) : undefined;
+    const secureContext = tlsOptions ? this.#sockets.tls.createSecureContext({ cert: toPem(tlsOptions.cert), key: toPem(tlsOptions.key) }) : undefined;
     const limits = this.#options;
     const accept = async (raw: net.Socket): Promise<void> => {
       raw.setNoDelay(true);
       let socket: net.Socket = raw;
       if (secureContext) {
         // Wrap the TCP socket ourselves so a reset can still send an RST on the raw socket.
-        const secure = new tls.TLSSocket(raw, { isServer: true, secureContext });
+        const secure = new this.#sockets.tls.TLSSocket(raw, { isServer: true, secureContext });
         const handshake = onceEvent(secure, 'secure', this.#options.connectTimeoutMs ?? 10_000);
         handshakes.set(secure, untilClosed(secure));
         try {
@@ -96,7 +117,7 @@ class TcpTransport implements Transport {
       if (closing) connection.reset(new UnavailableError('listener closed'));
       else onConnection(connection);
     };
-    const server = net.createServer({ noDelay: true }, (raw) => void accept(raw));
+    const server = this.#sockets.net.createServer({ noDelay: true }, (raw) => void accept(raw));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -125,13 +146,13 @@ class TcpTransport implements Transport {
     const { host, port } = parseHostPort(address);
     // Plain TCP reads into buffers we pick (see FrameReader); TLS sockets cannot.
     const input = this.#options.tls ? undefined : new ReadInput(this.#options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
-    const raw = net.connect({ host, port, noDelay: true, ...(input === undefined ? {} : { onread: input.onread }) });
+    const raw = this.#sockets.net.connect({ host, port, noDelay: true, ...(input === undefined ? {} : { onread: input.onread }) });
     const timeoutMs = this.#options.connectTimeoutMs ?? 10_000;
     let socket: net.Socket = raw;
     try {
       await raceAbort(onceEvent(raw, 'connect', timeoutMs), options.signal);
       if (this.#options.tls) {
-        socket = tls.connect({ socket: raw, rejectUnauthorized: false, ...(net.isIP(host) ? {} : { servername: host }) });
+        socket = this.#sockets.tls.connect({ socket: raw, rejectUnauthorized: false, ...(this.#sockets.net.isIP(host) ? {} : { servername: host }) });
         await raceAbort(onceEvent(socket, 'secureConnect', timeoutMs), options.signal);
       }
     } catch (err) {
