@@ -22,7 +22,7 @@ import { needsWipe, type ExitBandwidthChoice, type NodeExitStatus } from '../exi
 import type { WorkerConfig, WorkerPhase } from '../exit/worker.js';
 import { bandwidthPeriod, bandwidthStanding, exitBandwidthChoice, type BandwidthStanding } from './bandwidth.js';
 import { collectExpiredPieces, type CollectResult } from './collector.js';
-import { NodeDatabase } from './db/database.js';
+import type { NodeDatabase } from './db/database.js';
 
 /** A satellite this node serves: its id (a NodeId or its printed form) and address. */
 export interface SatelliteEntry {
