@@ -13,3 +13,4 @@ export * from './rsync/index.js';
 export * from './keys/index.js';
 export * from './rpc/index.js';
 export * from './session/index.js';
+export { builtinPlugin, BuiltinPlugin, BUILTIN_PLUGIN_TYPE, builtinReceiver, BuiltinReceiver, type BuiltinPluginOptions, type BuiltinReceiverOptions } from './builtin/index.js';
