@@ -41,7 +41,7 @@ const MIGRATION_RACE = new Set(['23505', '42P07', '42710', '40001', '40P01']);
  */
 export class PostgresMetabaseStore extends SqlMetabaseStore {
   private constructor(runner: PostgresRunner) {
-    super(runner);
+    super(runner, 'postgres');
   }
 
   /** Connects and migrates the metabase tables to the current schema version. */

@@ -89,7 +89,7 @@ export class SqliteMetabaseStore extends SqlMetabaseStore {
   #bulkInsert: Database.Statement | undefined;
 
   private constructor(runner: SqliteRunner) {
-    super(runner);
+    super(runner, 'sqlite');
     this.#db = runner.db;
   }
 

@@ -19,6 +19,7 @@ import * as movePlans from './move-plans.js';
 import { listSegmentKeys } from './move-statements.js';
 import { bucketFromRow, objectFromRow, redundancyFromRow, segmentCursorFromRow, segmentFromRow, type Row, type SqlValue } from './rows.js';
 import { scanStep } from './scan.js';
+import type { SqlDialect } from './schema.js';
 import * as S from './statements.js';
 
 /** Whether `blob` contains `needle` (a native byte search, no copy). */
@@ -33,9 +34,11 @@ function* single(statement: Statement, ...params: SqlValue[]): Plan<readonly Row
 
 export abstract class SqlMetabaseStore implements MetabaseStore {
   readonly #runner: PlanRunner;
+  readonly #dialect: SqlDialect;
 
-  protected constructor(runner: PlanRunner) {
+  protected constructor(runner: PlanRunner, dialect: SqlDialect) {
     this.#runner = runner;
+    this.#dialect = dialect;
   }
 
   async createBucket(bucket: Bucket): Promise<void> {
@@ -105,7 +108,7 @@ export abstract class SqlMetabaseStore implements MetabaseStore {
 
   async listObjects(list: ListObjects): Promise<ListPage> {
     return listObjectsPage(list, async (query) => {
-      const step = scanStep(list, query);
+      const step = scanStep(list, query, this.#dialect);
       const rows = await this.#runner.run(() => single(step.statement, ...step.params));
       return rows.map(objectFromRow);
     });
