@@ -1,15 +1,19 @@
 /**
  * The listing against a naive model, over random key sets: for any data, any options and any
  * page size, the pages joined are exactly the unpaged listing, and that is exactly the model.
- * Runs on the memory store and on SQLite (in memory), which share the paging code but not the scan.
+ * Runs on the memory store, SQLite (in memory) and PostgreSQL, which share the paging code but not the scan.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { compareBytes, toHex } from '../../../src/core/bytes.js';
 import { MemoryMetabaseStore } from '../../../src/metainfo/metabase/memory.js';
 import type { ListObjects, MetabaseStore } from '../../../src/metainfo/metabase/port.js';
+import { PostgresMetabaseStore } from '../../../src/metainfo/metabase/postgres.js';
 import { SqliteMetabaseStore } from '../../../src/metainfo/metabase/sqlite.js';
+import { createPool } from '../../../src/sql/postgres.js';
 import { at, begin, buckets, commit, id16, projectA } from '../../../src/testing/metabase-store/fixtures.js';
+import { describeWith } from '../../support/env.js';
+import { createTestDatabase, postgresUnavailable, type TestDatabase } from '../../support/postgres.js';
 
 interface KeyPlan {
   readonly key: Uint8Array;
@@ -99,24 +103,62 @@ async function listAll(store: MetabaseStore, o: Options, limit: number): Promise
   throw new Error('the listing never ended');
 }
 
-describe.each([
-  { name: 'memory', open: async () => new MemoryMetabaseStore(), runs: 150 },
-  { name: 'SQLite', open: () => SqliteMetabaseStore.open({ path: ':memory:' }), runs: 40 },
-])('listing ($name store)', ({ open, runs }) => {
-  it('pages through random key sets to exactly the model listing, at any page size', async () => {
-    await fc.assert(
-      fc.asyncProperty(dataArb, optionsArb, async (data, options) => {
-        const store = await open();
-        try {
-          const streams = await load(store, data);
-          const expected = model(streams, options);
-          expect(await listAll(store, options, 1000)).toEqual(expected);
-          expect(await listAll(store, options, options.limit)).toEqual(expected);
-        } finally {
-          await store.close();
-        }
-      }),
-      { numRuns: runs },
-    );
+interface Target {
+  readonly name: string;
+  /** Why the store cannot run here (see describeWith), or undefined. */
+  readonly unavailable?: string | undefined;
+  /** Registers the suite's hooks and returns how to open an empty store. */
+  readonly prepare: () => () => Promise<MetabaseStore>;
+  readonly runs: number;
+}
+
+const targets: Target[] = [
+  { name: 'memory', prepare: () => async () => new MemoryMetabaseStore(), runs: 150 },
+  { name: 'SQLite', prepare: () => () => SqliteMetabaseStore.open({ path: ':memory:' }), runs: 40 },
+  {
+    // PostgreSQL picks the latest version with its own statement (sql/scan.ts), so it needs the model too.
+    name: 'PostgreSQL',
+    unavailable: postgresUnavailable,
+    prepare: () => {
+      let db: TestDatabase;
+      let admin: ReturnType<typeof createPool>;
+      beforeAll(async () => {
+        db = await createTestDatabase();
+        admin = createPool(db.url, 1);
+        admin.on('error', () => {}); // the database is dropped WITH (FORCE) at the end
+      });
+      afterAll(async () => {
+        await admin?.end();
+        await db?.drop();
+      });
+      return async () => {
+        const store = await PostgresMetabaseStore.open({ connectionString: db.url, maxConnections: 2 });
+        await admin.query('TRUNCATE metabase_move_keys, metabase_move_operations, metabase_segments, metabase_objects, metabase_buckets');
+        return store;
+      };
+    },
+    runs: 25,
+  },
+];
+
+for (const { name, unavailable, prepare, runs } of targets) {
+  describeWith(name, unavailable, `listing (${name} store)`, () => {
+    const open = prepare();
+    it('pages through random key sets to exactly the model listing, at any page size', async () => {
+      await fc.assert(
+        fc.asyncProperty(dataArb, optionsArb, async (data, options) => {
+          const store = await open();
+          try {
+            const streams = await load(store, data);
+            const expected = model(streams, options);
+            expect(await listAll(store, options, 1000)).toEqual(expected);
+            expect(await listAll(store, options, options.limit)).toEqual(expected);
+          } finally {
+            await store.close();
+          }
+        }),
+        { numRuns: runs },
+      );
+    }, 120_000);
   });
-});
+}
