@@ -4,11 +4,13 @@
  * metadata key, and let the satellite apply it all at once. Small objects take two round trips;
  * large ones stream their keys in chunks (page → re-wrap → put, pipelined), so memory stays
  * bounded by about three chunks whatever the object's size. No storage node is contacted.
+ *
+ * The decisions are the pure machine of flow.ts; these functions wire it to an `RpcClient`
+ * and the root key through the runner of flow-runner.ts.
  */
-import { equalBytes } from '../core/bytes.js';
-import { FailedPreconditionError, InvalidArgumentError, isHandoffError } from '../core/errors.js';
-import { sleep, throwIfAborted } from '../core/abort.js';
-import * as Metainfo from '../metainfo/methods.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { throwIfAborted } from '../core/abort.js';
+import { isHandoffError } from '../core/errors.js';
 import type { ObjectInfo } from '../metainfo/schemas.js';
 import type { RpcClient } from '../rpc/client.js';
 import type { UnaryMethod } from '../rpc/method.js';
@@ -18,9 +20,9 @@ import { checkObjectKey } from '../uplink/object-key.js';
 import { rekeyObject, type ObjectRekeying } from '../uplink/encryption/rekey.js';
 import type { SegmentKey } from '../metainfo/metabase/move.js';
 import { WRAP_NONCE_LENGTH, WRAPPED_KEY_LENGTH } from '../uplink/encryption/key-wrap.js';
-import { unpackSegmentKeys, writeEntry } from './key-page.js';
-import { MAX_MOVE_CHUNK } from './methods.js';
-import * as M from './methods.js';
+import { writeEntry } from './key-page.js';
+import { DEFAULT_MOVE_RETRY, moveChunkSize, type MovePlan } from './flow.js';
+import { delay, runMoveFlow, type MoveFlowHost } from './flow-runner.js';
 
 /** What the move functions need: a connection to the satellite, the API key and the root key. */
 export interface MoveClientDeps {
@@ -30,6 +32,8 @@ export interface MoveClientDeps {
   readonly rootKey: Uint8Array;
   /** The satellite's limit on encrypted keys, so a new key too long is refused in its typed terms (unchecked when absent). */
   readonly maxKeyLength?: number;
+  /** Times the waits between retries of a lost call (default the system clock). */
+  readonly clock?: Clock;
 }
 
 export interface MoveProgress {
@@ -63,7 +67,6 @@ type Call = <Req, Res>(method: UnaryMethod<Req, Res>, request: Req) => Promise<R
 
 /** Keys re-wrapped between two returns to the event loop, so a pending page travels meanwhile. */
 const REWRAP_SLICE = 1000;
-const RETRIES = 3;
 
 /**
  * Renames `oldKey` to `newKey` without moving data. After it returns, `newKey` downloads
@@ -95,113 +98,49 @@ export function copyObject(deps: MoveClientDeps, bucket: string, oldKey: string,
 async function rekeyAndApply(mode: 'move' | 'copy', deps: MoveClientDeps, bucket: string, oldKey: string, newKey: string, options: MoveObjectOptions): Promise<MovedObject> {
   const { signal } = options;
   throwIfAborted(signal);
-  const chunkSize = options.chunkSize ?? MAX_MOVE_CHUNK;
-  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_MOVE_CHUNK) {
-    throw new InvalidArgumentError(`"chunkSize" expected an integer in [1, ${MAX_MOVE_CHUNK}], got ${String(chunkSize)}`);
-  }
+  const chunkSize = moveChunkSize(options.chunkSize);
   checkObjectKey(oldKey, 'oldKey', deps.maxKeyLength);
   checkObjectKey(newKey, 'newKey', deps.maxKeyLength);
   const newBucket = options.newBucket ?? bucket;
-  const call = retryingCall(deps, signal);
-  const { header } = deps;
-  const version = options.version === undefined ? {} : { version: options.version };
-  // A missing source is named as typed, with why it may be missing (another passphrase).
-  const missing = (err: unknown) => explainMissingObject({ call, header, rootKey: deps.rootKey }, bucket, oldKey, options.version, err);
-  if (newBucket === bucket && newKey === oldKey) {
-    // Onto itself: nothing to re-key.
-    const { object } = await call(Metainfo.GetObject, { header, bucket, encryptedKey: encryptPath(deps.rootKey, bucket, oldKey), ...version }).catch(missing);
-    return { bucket, key: newKey, object };
-  }
-  const rekey = rekeyObject(deps.rootKey, { bucket, path: oldKey }, { bucket: newBucket, path: newKey });
+  // Onto itself there is nothing to re-key: the flow only reports the object.
+  const rekey = newBucket === bucket && newKey === oldKey ? undefined : rekeyObject(deps.rootKey, { bucket, path: oldKey }, { bucket: newBucket, path: newKey });
+  const oldEncryptedKey = rekey?.oldEncryptedKey ?? encryptPath(deps.rootKey, bucket, oldKey);
+  const plan: MovePlan = {
+    mode,
+    header: deps.header,
+    bucket,
+    newBucket,
+    oldEncryptedKey,
+    newEncryptedKey: rekey?.newEncryptedKey ?? oldEncryptedKey,
+    version: options.version,
+    overwrite: options.overwrite === true,
+    chunkSize,
+  };
   try {
-    const begin = await call(mode === 'move' ? M.BeginMoveObject : M.BeginCopyObject, {
-      header,
-      bucket,
-      encryptedKey: rekey.oldEncryptedKey,
-      ...version,
-      ...(newBucket === bucket ? {} : { newBucket }),
-      newEncryptedKey: rekey.newEncryptedKey,
-      ...(options.overwrite ? { overwrite: true } : {}),
-      segmentLimit: chunkSize,
-    }).catch(missing);
-    const progress = (segmentsDone: number) => options.onProgress?.({ segmentsDone, segmentCount: begin.segmentCount });
-    let metadataKey: { encryptedMetadataKey: Uint8Array; encryptedMetadataKeyNonce: Uint8Array } | undefined;
-    let segmentKeys: Uint8Array | undefined;
-    try {
-      if (begin.metadataKey) metadataKey = rewrapMetadataKey(rekey, begin.metadataKey);
-      const first = unpackSegmentKeys(begin.segmentKeys);
-      if (begin.operationId === undefined) {
-        segmentKeys = await rewrapPage(rekey, first, signal);
-      } else {
-        await streamChunks(call, header, rekey, begin.operationId, first, begin.moreSegments, chunkSize, progress, signal);
-      }
-    } catch (err) {
-      // A key that does not open under the old path: a wrong root key — or keys another move
-      // re-wrapped while these were read. The second is this move losing a race; say so.
-      if (isHandoffError(err, 'Unauthenticated') && !(await stillThere(call, header, bucket, rekey.oldEncryptedKey, begin))) {
-        throw new FailedPreconditionError('object was changed during move', { cause: err });
-      }
-      throw err;
-    }
-    const { object } = await call(mode === 'move' ? M.FinishMoveObject : M.FinishCopyObject, {
-      header,
-      moveToken: begin.moveToken,
-      ...(metadataKey ? { metadataKey } : {}),
-      ...(segmentKeys ? { segmentKeys } : {}),
-    });
-    if (segmentKeys) progress(begin.segmentCount);
+    const object = await runMoveFlow(moveFlowHost(deps, rekey, { bucket, key: oldKey, version: options.version }, signal), plan, { signal, onProgress: options.onProgress });
     return { bucket: newBucket, key: newKey, object };
   } finally {
-    rekey.dispose();
+    rekey?.dispose();
   }
 }
 
-/** True when the stream Begin located is still the object's version `begin.version` at the source. */
-async function stillThere(call: Call, header: { apiKey: string }, bucket: string, encryptedKey: Uint8Array, begin: { streamId: Uint8Array; version: number }): Promise<boolean> {
-  try {
-    const { object } = await call(Metainfo.GetObject, { header, bucket, encryptedKey, version: begin.version });
-    return equalBytes(object.streamId, begin.streamId);
-  } catch (err) {
-    if (isHandoffError(err, 'NotFound')) return false;
-    throw err;
-  }
-}
-
-/** Page → re-wrap → put, with the next page and the previous put in flight while re-wrapping. */
-async function streamChunks(
-  call: Call,
-  header: { apiKey: string },
-  rekey: ObjectRekeying,
-  operationId: Uint8Array,
-  first: readonly SegmentKey[],
-  firstHasMore: boolean,
-  chunkSize: number,
-  progress: (done: number) => void,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  let keys = first;
-  let more = firstHasMore;
-  let done = 0;
-  let putting: Promise<void> | undefined;
-  while (keys.length > 0) {
-    const after = keys[keys.length - 1]!.position;
-    const next = more ? call(M.GetMoveSegments, { header, operationId, after, limit: chunkSize }) : undefined;
-    next?.catch(() => {}); // awaited below; this only keeps an early exit from leaving it unhandled
-    const count = keys.length;
-    const rewrapped = await rewrapPage(rekey, keys, signal);
-    if (putting) await putting;
-    putting = call(M.PutMoveKeys, { header, operationId, segmentKeys: rewrapped }).then(() => progress((done += count)));
-    putting.catch(() => {});
-    if (!next) break;
-    const page = await next;
-    keys = unpackSegmentKeys(page.segmentKeys);
-    more = page.moreSegments;
-  }
-  if (putting) await putting;
+/** The flow's host over an RPC client and the object's re-keying. */
+function moveFlowHost(deps: MoveClientDeps, rekey: ObjectRekeying | undefined, source: { bucket: string; key: string; version: number | undefined }, signal: AbortSignal | undefined): MoveFlowHost {
+  const clock = deps.clock ?? systemClock;
+  return {
+    clock,
+    call: (method, request, callSignal) => deps.client.call(method, request, { signal: callSignal }),
+    rewrap: (keys, rewrapSignal) => rewrapPage(rekey!, keys, rewrapSignal),
+    rewrapMetadata: (m) => {
+      const wrapped = rekey!.rewrap({ encryptedKey: m.encryptedMetadataKey, encryptedKeyNonce: m.encryptedMetadataKeyNonce });
+      return { encryptedMetadataKey: wrapped.encryptedKey, encryptedMetadataKeyNonce: wrapped.encryptedKeyNonce };
+    },
+    explainMissing: (error) => explainMissingObject({ call: retryingCall(deps, signal), header: deps.header, rootKey: deps.rootKey }, source.bucket, source.key, source.version, error),
+  };
 }
 
 /** Re-wraps keys into a packed page, returning to the event loop every few hundred keys. */
-async function rewrapPage(rekey: ObjectRekeying, keys: readonly SegmentKey[], signal: AbortSignal | undefined): Promise<Uint8Array> {
+async function rewrapPage(rekey: ObjectRekeying, keys: readonly SegmentKey[], signal: AbortSignal): Promise<Uint8Array> {
   // A fresh wrap is always a 48-byte key under a 24-byte nonce.
   const out = new Uint8Array(keys.length * (11 + WRAPPED_KEY_LENGTH + WRAP_NONCE_LENGTH));
   const view = new DataView(out.buffer);
@@ -218,28 +157,24 @@ async function rewrapPage(rekey: ObjectRekeying, keys: readonly SegmentKey[], si
   return out;
 }
 
-function rewrapMetadataKey(rekey: ObjectRekeying, m: { encryptedMetadataKey: Uint8Array; encryptedMetadataKeyNonce: Uint8Array }) {
-  const wrapped = rekey.rewrap({ encryptedKey: m.encryptedMetadataKey, encryptedKeyNonce: m.encryptedMetadataKeyNonce });
-  return { encryptedMetadataKey: wrapped.encryptedKey, encryptedMetadataKeyNonce: wrapped.encryptedKeyNonce };
-}
-
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
 /**
- * Calls that retry when the connection was lost. Every move call may repeat: Begin only reads
- * (or opens an operation that expires), a page is a read, a put replaces its own keys, and
- * Finish returns the move that already happened.
+ * Calls that retry when the connection was lost, as the move flow does (prefix moves list and
+ * look objects up with it). Waits on `deps.clock`.
  */
 export function retryingCall(deps: MoveClientDeps, signal: AbortSignal | undefined): Call {
+  const clock = deps.clock ?? systemClock;
+  const { retryAttempts, retryBackoffMs } = DEFAULT_MOVE_RETRY;
   return async (method, request) => {
     for (let attempt = 1; ; attempt++) {
       try {
         return await deps.client.call(method, request, signal ? { signal } : {});
       } catch (err) {
-        if (attempt >= RETRIES || !isHandoffError(err, 'Unavailable') || signal?.aborted) throw err;
-        await sleep(50 * attempt, signal);
+        if (attempt >= retryAttempts || !isHandoffError(err, 'Unavailable') || signal?.aborted) throw err;
+        await delay(clock, retryBackoffMs * attempt, signal);
       }
     }
   };
