@@ -6,12 +6,20 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** Parses `10GiB`, `512MiB`, `1e9` and plain byte counts. */
-export function parseSize(text: string): number {
-  const match = /^(\d+(?:\.\d+)?(?:e\d+)?)\s*(b|kib|mib|gib|tib|kb|mb|gb|tb)?$/i.exec(text.trim());
-  if (!match) throw new UsageError(`cannot read ${JSON.stringify(text)} as a size (try 10GiB)`);
-  const units: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
-  return Math.floor(Number(match[1]) * (units[(match[2] ?? 'b').toLowerCase()] ?? 1));
+/**
+ * Parses `10GiB`, `512 MiB`, `1.5TB`, `2e9B`: a number and its unit (B, kB/MB/GB/TB in powers of
+ * 1000, KiB/MiB/GiB/TiB in powers of 1024). The unit is required — a bare `10` is refused rather
+ * than read as 10 bytes — except for `0`. `flag` names the option in errors.
+ */
+export function parseSize(text: string, flag = 'size'): number {
+  const match = /^(\d+(?:\.\d+)?(?:e\d+)?)\s*(b|k|kb|mb|gb|tb|pb|kib|mib|gib|tib|pib)?$/i.exec(text.trim());
+  if (!match || (match[2] === undefined && Number(match[1]) !== 0)) {
+    throw new UsageError(`--${flag} is a size with its unit, like 10GB or 512MiB, got ${JSON.stringify(text)}`);
+  }
+  const units: Record<string, number> = { b: 1, k: 1e3, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, pb: 1e15, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40, pib: 2 ** 50 };
+  const bytes = Math.floor(Number(match[1]) * (units[(match[2] ?? 'b').toLowerCase()] ?? 1));
+  if (!Number.isSafeInteger(bytes)) throw new UsageError(`--${flag} is too large: ${JSON.stringify(text)}`);
+  return bytes;
 }
 
 /** `<node id>@<host:port>`, as `satellite run` prints it. */

@@ -1,16 +1,15 @@
 /**
  * The `handoff` command as an operator runs it: identities, then a satellite and a storage node
- * as separate processes that find each other over TCP. Runs the built CLI (npm test builds first).
+ * as separate processes that find each other over TCP. Runs the CLI's source through tsx (support/cli.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CLI_CWD, cliArgv } from './support/cli.js';
 
-const cli = fileURLToPath(new URL('../../dist/cli/index.js', import.meta.url));
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
 
@@ -27,7 +26,7 @@ function tempDir(): string {
 
 /** Starts the CLI and resolves with the first output line matching `ready`. */
 function start(args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, cliArgv(args), { cwd: CLI_CWD, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let output = '';
   return new Promise((resolve, reject) => {
@@ -42,7 +41,7 @@ function start(args: string[], ready: RegExp): Promise<{ child: ChildProcess; ma
 }
 
 function run(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, cliArgv(args), { cwd: CLI_CWD, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));

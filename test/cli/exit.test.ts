@@ -11,7 +11,6 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Identity } from '../../src/crypto/identity.js';
 import { NodeId } from '../../src/crypto/node-id.js';
@@ -21,8 +20,8 @@ import { TEST_KDF } from '../../src/testing/network.js';
 import { tcpTransport } from '../../src/transport/tcp.js';
 import { Uplink } from '../../src/uplink/uplink.js';
 import { patterned } from '../uplink/support/bytes.js';
+import { CLI_CWD, cliArgv } from './support/cli.js';
 
-const cli = fileURLToPath(new URL('../../dist/cli/index.js', import.meta.url));
 const hasScript = spawnSync('script', ['--version']).status === 0;
 const WAIT_MS = 90_000;
 
@@ -35,9 +34,9 @@ class Proc {
   constructor(args: string[], options: { tty?: boolean } = {}) {
     const command = options.tty ? 'script' : process.execPath;
     // A terminal 120 columns wide (a new pseudo-terminal has no size), then the CLI in it.
-    const shell = `stty cols 120 rows 40; exec ${[process.execPath, cli, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}`;
-    const argv = options.tty ? ['-qfec', shell, '/dev/null'] : [cli, ...args];
-    this.child = spawn(command, argv, { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    const shell = `stty cols 120 rows 40; cd '${CLI_CWD}' && exec ${[process.execPath, ...cliArgv(args)].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}`;
+    const argv = options.tty ? ['-qfec', shell, '/dev/null'] : cliArgv(args);
+    this.child = spawn(command, argv, { cwd: CLI_CWD, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     procs.push(this);
     const keep = (chunk: Buffer): void => void (this.output += chunk.toString());
     this.child.stdout!.on('data', keep);

@@ -10,7 +10,7 @@ import type { NodeAdminClient, StartExitResult } from '../../node/admin/client.j
 import type { ExitBandwidthChoice } from '../../exit/types.js';
 import { stillServes } from '../../node/admin/service.js';
 import { parseSize, required, UsageError } from '../args.js';
-import { parseFlags, type CliIo, type Command, type CommandContext } from '../command.js';
+import { defineCommand, type CliIo, type CommandContext } from '../command.js';
 import { formatBytes, formatPercent, table } from '../format.js';
 import { ProgressDisplay } from '../progress.js';
 import { disqualifiedLine, exitStatusJson, outcomeText, progressDetail, satelliteName } from './exit-view.js';
@@ -34,47 +34,45 @@ other nodes, and the node stays:
   - if it fails (pieces lost or not handed over, bad data sent), the satellite disqualifies this
     node and keeps its held amount, as for a full exit.`;
 
-export const nodeExitSatellite: Command = {
+interface Options {
+  dir?: string;
+  satellite?: string;
+  all: boolean;
+  yes: boolean;
+  detach: boolean;
+  json: boolean;
+  reduceBy?: string;
+  bandwidth?: string;
+}
+
+export const nodeExitSatellite = defineCommand<Options>({
   path: ['node', 'exit-satellite'],
   summary: 'leave one satellite (or all) gracefully: hand over every piece, get the held amount back',
-  usage: 'handoff node exit-satellite --dir <dir> [--satellite <id>|<host:port> [--reduce-by <size>] | --all] [--bandwidth exceed|wait] [--yes] [--detach] [--json]',
+  define: (cmd) =>
+    cmd
+      .usage('--dir <dir> [--satellite <id>|<host:port> [--reduce-by <size>] | --all] [options]')
+      .option('--dir <dir>', "the node's data directory (as given to handoff node run; required)")
+      .option('--satellite <id|addr>', 'the satellite to exit')
+      .option('--all', 'exit every satellite not exited yet', false)
+      .option('--reduce-by <size>', "a partial exit instead: move this much off the satellite and stay (the satellite picks the pieces; the node's allocation drops for good)")
+      .option('--bandwidth <exceed|wait>', "when the node's monthly bandwidth allocation cannot cover the exit: go past it, or transfer what fits and wait for the next month (asked at a terminal when needed)")
+      .option('--yes', 'do not ask (for scripts; needs --satellite or --all); without it a command whose standard input is not a terminal refuses to start', false)
+      .option('--detach', 'start, then return without watching', false)
+      .option('--json', "no bar; print the exits' status as JSON when done (or once started)", false),
   details: `Explains what a graceful exit means, lists the satellites the node running on <dir> has not
 exited (id, address, space used) and starts the exit once you type the satellite's id or address
 (or "all" with --all). It then shows the exit's progress until it ends; Ctrl-C only stops
 watching: the exit goes on in the node.
 
-  --dir <dir>             the node's data directory (as given to handoff node run)
-  --satellite <id|addr>   the satellite to exit
-  --all                   exit every satellite not exited yet
-  --reduce-by <size>      a partial exit instead: move this much off the satellite and stay
-                          (the satellite picks the pieces; the node's allocation drops for good)
-  --bandwidth exceed|wait when the node's monthly bandwidth allocation (node run --bandwidth)
-                          cannot cover the exit: go past it, or transfer what fits and wait for
-                          the next month. Asked at a terminal when needed
-  --yes                   do not ask (for scripts; needs --satellite or --all). Without it a
-                          command whose standard input is not a terminal refuses to start
-  --detach                start, then return without watching
-  --json                  no bar; print the exits' status as JSON when done (or once started)
-
 Exit status: 0 when every exit completed (or started, with --detach); 1 when one was refused or
 failed (the satellite disqualified the node); 130 when you stopped watching.`,
-  run: (argv, context) => exitSatellite(argv, context),
-};
+  run: ({ options }, context) => exitSatellite(options, context),
+});
 
-async function exitSatellite(argv: string[], { io, stop }: CommandContext): Promise<number> {
-  const { values } = parseFlags(argv, {
-    dir: { type: 'string' },
-    satellite: { type: 'string' },
-    all: { type: 'boolean', default: false },
-    yes: { type: 'boolean', default: false },
-    detach: { type: 'boolean', default: false },
-    json: { type: 'boolean', default: false },
-    'reduce-by': { type: 'string' },
-    bandwidth: { type: 'string' },
-  });
+async function exitSatellite(values: Options, { io, stop }: CommandContext): Promise<number> {
   const dir = required(values.dir, 'dir');
   if (values.all && values.satellite !== undefined) throw new UsageError('--satellite and --all exclude each other');
-  const reduceBy = values['reduce-by'] === undefined ? undefined : parseSize(values['reduce-by']);
+  const reduceBy = values.reduceBy === undefined ? undefined : parseSize(values.reduceBy, 'reduce-by');
   if (reduceBy !== undefined && (values.all || values.satellite === undefined)) throw new UsageError('--reduce-by is for one satellite: give --satellite <id>|<host:port>');
   if (reduceBy === 0) throw new UsageError('--reduce-by must be more than 0 bytes');
   let bandwidth = values.bandwidth === undefined ? undefined : bandwidthChoice(values.bandwidth);

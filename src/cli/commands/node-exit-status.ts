@@ -1,25 +1,24 @@
 /** `handoff node exit-status`: where each graceful exit of a running node stands. */
 import { required } from '../args.js';
-import { parseFlags, type Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { formatTime } from '../format.js';
 import { disqualifiedLine, exitStatusJson, exitStatusLines, satelliteName } from './exit-view.js';
 import { adminCall, reachNode } from './reach.js';
 
-export const nodeExitStatus: Command = {
+export const nodeExitStatus = defineCommand<{ dir?: string; json: boolean }>({
   path: ['node', 'exit-status'],
   summary: 'where each graceful exit of a running node stands (percent, transfers, result, receipt)',
-  usage: 'handoff node exit-status --dir <dir> [--json]',
-  details: `Asks the node running on <dir> (its admin endpoint) about every exit it started.
-
-  --dir <dir>   the node's data directory (as given to handoff node run)
-  --json        one JSON document: { nodeId, exits: [...], history: [...] }, times in ISO 8601,
-                the receipt in base64 (receipt) and hex (receiptHex); history holds exits archived
-                by a later exit or a rejoin
+  define: (cmd) =>
+    cmd
+      .usage('--dir <dir> [--json]')
+      .option('--dir <dir>', "the node's data directory (as given to handoff node run; required)")
+      .option('--json', 'one JSON document: { nodeId, exits: [...], history: [...] }, times in ISO 8601, the receipt in base64 (receipt) and hex (receiptHex)', false),
+  details: `Asks the node running on <dir> (its admin endpoint) about every exit it started; history
+holds exits archived by a later exit or a rejoin.
 
 Exit status: 0; 1 when a satellite disqualified the node (a failed exit), with the reason on
 stderr.`,
-  async run(argv, { io }) {
-    const { values } = parseFlags(argv, { dir: { type: 'string' }, json: { type: 'boolean', default: false } });
+  async run({ options: values }, { io }) {
     const dir = required(values.dir, 'dir');
     const { admin, identity } = await reachNode(dir);
     try {
@@ -44,4 +43,4 @@ stderr.`,
       await admin.close();
     }
   },
-};
+});

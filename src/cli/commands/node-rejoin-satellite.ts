@@ -1,7 +1,7 @@
 /** `handoff node rejoin-satellite`: come back to a satellite the node left gracefully. */
 import { NodeId } from '../../crypto/node-id.js';
 import { required } from '../args.js';
-import { parseFlags, type Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { ask, matchSatellite } from './prompt.js';
 import { adminCall, CommandError, reachNode } from './reach.js';
 
@@ -11,20 +11,19 @@ const CONSEQUENCES = `Rejoining a satellite this node left with a completed grac
   - the escrow (held amount) period starts over from today;
   - a node whose exit failed was disqualified: it cannot rejoin.`;
 
-export const nodeRejoinSatellite: Command = {
+export const nodeRejoinSatellite = defineCommand<{ dir?: string; satellite?: string; yes: boolean; json: boolean }>({
   path: ['node', 'rejoin-satellite'],
   summary: 'come back to a satellite this node exited gracefully (same id and reputation; escrow starts over)',
-  usage: 'handoff node rejoin-satellite --dir <dir> --satellite <id>|<host:port> [--yes] [--json]',
+  define: (cmd) =>
+    cmd
+      .usage('--dir <dir> --satellite <id>|<host:port> [options]')
+      .option('--dir <dir>', "the node's data directory (as given to handoff node run; required)")
+      .option('--satellite <id|addr>', 'the satellite to rejoin (required)')
+      .option('--yes', 'do not ask (for scripts); without it a command whose standard input is not a terminal refuses', false)
+      .option('--json', 'print { satelliteId, rejoinedAt } when done', false),
   details: `Asks the satellite to take the node running on <dir> back after a completed graceful exit,
-once you have typed the satellite's id or address again.
-
-  --dir <dir>             the node's data directory (as given to handoff node run)
-  --satellite <id|addr>   the satellite to rejoin
-  --yes                   do not ask (for scripts). Without it a command whose standard input is
-                          not a terminal refuses
-  --json                  print { satelliteId, rejoinedAt } when done`,
-  async run(argv, { io }) {
-    const { values } = parseFlags(argv, { dir: { type: 'string' }, satellite: { type: 'string' }, yes: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } });
+once you have typed the satellite's id or address again.`,
+  async run({ options: values }, { io }) {
     const dir = required(values.dir, 'dir');
     const named = required(values.satellite, 'satellite');
     if (!values.yes && io.stdin.isTTY !== true) throw new CommandError('refusing to rejoin without confirmation: standard input is not a terminal (add --yes)');
@@ -56,5 +55,4 @@ once you have typed the satellite's id or address again.
       await admin.close();
     }
   },
-};
-
+});

@@ -1,24 +1,32 @@
 /** `handoff satellite exits`: the nodes exiting a running satellite now. */
+import { join } from 'node:path';
 import { NodeId } from '../../crypto/node-id.js';
-import { parseFlags, type Command } from '../command.js';
+import { defineCommand, type Commander } from '../command.js';
 import { formatBytes, formatDuration, formatPercent, formatTime, isoTime as iso, table } from '../format.js';
 import { adminCall, reachSatellite } from './reach.js';
 
 export const SATELLITE_IDENTITY_DEFAULT = 'satellite-identity.pem';
 
-export const satelliteExits: Command = {
+/** `--dir` and `--identity`: how a command finds the running satellite it asks. */
+export function satelliteIdentityOptions(cmd: Commander): Commander {
+  return cmd
+    .option('--dir <dir>', 'the satellite\'s data directory, as given to handoff satellite run --dir')
+    .option('--identity <file>', `the satellite's identity, as given to handoff satellite run (default <dir>/identity.pem, else ${SATELLITE_IDENTITY_DEFAULT})`);
+}
+
+/** The identity file `--dir`/`--identity` name. */
+export function satelliteIdentity(options: { dir?: string | undefined; identity?: string | undefined }): string {
+  return options.identity ?? (options.dir === undefined ? SATELLITE_IDENTITY_DEFAULT : join(options.dir, 'identity.pem'));
+}
+
+export const satelliteExits = defineCommand<{ dir?: string; identity?: string; json: boolean }>({
   path: ['satellite', 'exits'],
   summary: 'the nodes gracefully exiting a running satellite: progress, queue, failures, age',
-  usage: 'handoff satellite exits [--identity <file>] [--json]',
+  define: (cmd) => satelliteIdentityOptions(cmd).option('--json', 'one JSON document: { exits: [...] }, times in ISO 8601', false),
   details: `Asks the running satellite (its admin endpoint, found beside its identity file) about every
-exit in progress, oldest first.
-
-  --identity <file>   the satellite's identity, as given to handoff satellite run
-                      (default ${SATELLITE_IDENTITY_DEFAULT})
-  --json              one JSON document: { exits: [...] }, times in ISO 8601`,
-  async run(argv, { io }) {
-    const { values } = parseFlags(argv, { identity: { type: 'string', default: SATELLITE_IDENTITY_DEFAULT }, json: { type: 'boolean', default: false } });
-    const admin = await reachSatellite(values.identity);
+exit in progress, oldest first.`,
+  async run({ options: values }, { io }) {
+    const admin = await reachSatellite(satelliteIdentity(values));
     try {
       const exits = await adminCall('the satellite', () => admin.exits());
       const now = Date.now();
@@ -48,7 +56,7 @@ exit in progress, oldest first.
       await admin.close();
     }
   },
-};
+});
 
 /** `full`, `partial (1.20 GiB)`, `full, time-based`: what kind of exit a row is. */
 export function exitKind(row: { readonly kind?: 'full' | 'partial'; readonly targetBytes?: number | null; readonly policy?: 'transfer' | 'time-based' }): string {

@@ -2,41 +2,36 @@
 import { NodeId } from '../../crypto/node-id.js';
 import { exitReportCsv } from '../../exit/report.js';
 import { parseDate, required, UsageError } from '../args.js';
-import { parseFlags, type Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { formatTime, isoTime as iso, table } from '../format.js';
 import { adminCall, reachSatellite } from './reach.js';
-import { exitKind, SATELLITE_IDENTITY_DEFAULT } from './satellite-exits.js';
+import { exitKind, satelliteIdentity, satelliteIdentityOptions } from './satellite-exits.js';
 
 const nodeText = (id: Uint8Array): string => NodeId.fromPublicKey(id).toString();
 
-export const satelliteReportGracefulExit: Command = {
+export const satelliteReportGracefulExit = defineCommand<{ from?: string; to?: string; csv: boolean; json: boolean; dir?: string; identity?: string }>({
   path: ['satellite', 'report', 'graceful-exit'],
   summary: 'every node that finished a graceful exit in a window: wallet, dates, GB transferred, result',
-  usage: 'handoff satellite report graceful-exit --from <date> --to <date> [--csv | --json] [--identity <file>]',
   details: `Lists every exit that finished in [--from, --to) on the running satellite: node id, wallet,
 joined, exit initiated, exit finished, GB transferred (the bytes really handed over, as the
 satellite verified them), kind (full or partial, by transfer or time-based), result (completed, or
 failed with its reason). What held amounts are paid from (a completed full exit) or kept for
-(failed); a completed partial exit pays nothing, the node stays.
-
-  --from <date>       start of the window, included: 2026-11-01 (midnight UTC) or ISO 8601
-  --to <date>         end of the window, excluded
-  --csv               CSV with a header row (GB in decimal gigabytes, 9 decimals)
-  --json              one JSON document: { from, to, rows: [...] }
-  --identity <file>   the satellite's identity (default ${SATELLITE_IDENTITY_DEFAULT})`,
-  async run(argv, { io }) {
-    const { values } = parseFlags(argv, {
-      from: { type: 'string' },
-      to: { type: 'string' },
-      csv: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      identity: { type: 'string', default: SATELLITE_IDENTITY_DEFAULT },
-    });
+(failed); a completed partial exit pays nothing, the node stays.`,
+  define: (cmd) =>
+    satelliteIdentityOptions(
+      cmd
+        .usage('--from <date> --to <date> [--csv | --json] [options]')
+        .option('--from <date>', 'start of the window, included: 2026-11-01 (midnight UTC) or ISO 8601 (required)')
+        .option('--to <date>', 'end of the window, excluded (required)')
+        .option('--csv', 'CSV with a header row (GB in decimal gigabytes, 9 decimals)', false)
+        .option('--json', 'one JSON document: { from, to, rows: [...] }', false),
+    ),
+  async run({ options: values }, { io }) {
     const from = parseDate(required(values.from, 'from'), 'from');
     const to = parseDate(required(values.to, 'to'), 'to');
     if (to <= from) throw new UsageError('--to must be after --from');
     if (values.csv && values.json) throw new UsageError('--csv and --json exclude each other');
-    const admin = await reachSatellite(values.identity);
+    const admin = await reachSatellite(satelliteIdentity(values));
     try {
       const rows = await adminCall('the satellite', () => admin.exitReport({ from, to }));
       if (values.csv) {
@@ -89,4 +84,4 @@ failed with its reason). What held amounts are paid from (a completed full exit)
       await admin.close();
     }
   },
-};
+});
