@@ -17,7 +17,7 @@ const FATAL = new Set(['PermissionDenied', 'Unauthenticated', 'NotFound', 'Faile
 export function classifyPushError(err: unknown): TransferInterruption {
   const message = err instanceof Error ? err.message : String(err);
   if (isHandoffError(err)) {
-    if (err.code === 'ResourceExhausted' && /space|quota/i.test(message)) return { kind: 'out-of-space', reason: `the destination is full: ${message}` };
+    if (err.code === 'ResourceExhausted' && /space|quota/i.test(message)) return { kind: 'out-of-space', reason: `the destination is out of space: ${message}` };
     if (err.code === 'PermissionDenied' || err.code === 'Unauthenticated') return { kind: 'fatal', reason: `the destination refused the task's key: ${message}` };
     if (FATAL.has(err.code)) return { kind: 'fatal', reason: message };
     return { kind: 'retryable', reason: message };

@@ -1,21 +1,19 @@
 /**
- * Two providers with real integration modules, rsync and a real sshd: "a" sends, "b" receives.
- * The core is an in-memory link that records what "a" reports; the client's part of the key
- * exchange is done by {@link World.startTransfer}.
+ * Two providers with real integration modules and a real transfer plugin: "a" sends, "b"
+ * receives. The plugin comes from a {@link PluginKit} (rsync over a real sshd, or the built-in
+ * plugin over TCP), so every plugin runs the same stories. The core is an in-memory link that
+ * records what "a" reports; the client's part of the key exchange is done by
+ * {@link World.startTransfer}.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync, lstatSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { AuthorizedKeysFile } from '../../../src/transfer/keys/authorized-keys-file.js';
-import { TransferKeyring } from '../../../src/transfer/keys/keyring.js';
 import { MemoryCoreLink, MemoryPeerNetwork } from '../../../src/transfer/integration/memory.js';
 import { ProviderIntegration } from '../../../src/transfer/integration/provider-integration.js';
 import { SqliteIntegrationStore } from '../../../src/transfer/integration/sqlite-store.js';
 import type { IntegrationPolicy } from '../../../src/transfer/integration/policy.js';
-import { rsyncPlugin } from '../../../src/transfer/rsync/plugin.js';
-import { rsyncReceiver } from '../../../src/transfer/rsync/receiver.js';
+import type { FileTransferPlugin, FileTransferReceiver } from '../../../src/transfer/plugin.js';
 import type { TaskId, TaskState } from '../../../src/transfer/types.js';
-import type { SshServer } from '../../../src/testing/sshd.js';
 
 export interface WorldOptions {
   readonly bandwidthLimitKiBps?: number;
@@ -25,6 +23,29 @@ export interface WorldOptions {
   readonly keyDirName?: string;
 }
 
+/** One plugin's two halves for one world, and what the shared stories ask of them. */
+export interface PluginSides {
+  /** A new source plugin instance (a module restart makes another one on the same folders). */
+  plugin(keyDir: string, options: { readonly bandwidthLimitKiBps?: number }): FileTransferPlugin;
+  readonly receiver: FileTransferReceiver;
+  /** True while the destination accepts the task's key. */
+  isKeyAuthorized(taskId: TaskId): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** A transfer plugin as the shared stories see it. */
+export interface PluginKit {
+  readonly name: string;
+  /** Wires the plugin for one world whose destination folders live under `destinationRoot`. */
+  open(dir: string, destinationRoot: string): Promise<PluginSides>;
+  /** True for a temporary or holding file of an unfinished transfer (relative to the destination). */
+  isPartial(relativePath: string): boolean;
+  /** Where an interrupted `name` in the folder `copy` is kept while task `taskId` is paused. */
+  partialPath(copy: string, name: string, taskId: TaskId): string;
+  /** Stops the running transfer from outside (a killed process, a dropped connection). */
+  interrupt(world: World, taskId: TaskId): Promise<void>;
+}
+
 export interface World {
   readonly dir: string;
   readonly sourceRoot: string;
@@ -32,7 +53,7 @@ export interface World {
   readonly keyDir: string;
   readonly core: MemoryCoreLink;
   readonly network: MemoryPeerNetwork;
-  readonly authorizedKeys: AuthorizedKeysFile;
+  readonly sides: PluginSides;
   a: ProviderIntegration;
   readonly b: ProviderIntegration;
   readonly errors: string[];
@@ -44,7 +65,7 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function createWorld(sshd: SshServer, dir: string, options: WorldOptions = {}): Promise<World> {
+export async function createWorld(kit: PluginKit, dir: string, options: WorldOptions = {}): Promise<World> {
   const sourceRoot = join(dir, 'a-data');
   const destinationRoot = join(dir, 'b-data');
   mkdirSync(join(destinationRoot, 'inbox'), { recursive: true });
@@ -55,17 +76,11 @@ export async function createWorld(sshd: SshServer, dir: string, options: WorldOp
   const network = new MemoryPeerNetwork();
   const errors: string[] = [];
   const onError = (err: unknown, context: string): void => void errors.push(`${context}: ${String(err)}`);
-  const authorizedKeys = new AuthorizedKeysFile(sshd.authorizedKeysPath);
+  const sides = await kit.open(dir, destinationRoot);
   const policy: Partial<IntegrationPolicy> = { retryInitialMs: 200, retryMaxMs: 1000, ...options.policy };
 
   const openA = async (): Promise<{ im: ProviderIntegration; store: SqliteIntegrationStore }> => {
-    const keyring = new TransferKeyring({ dir: keyDir });
-    const plugin = rsyncPlugin({
-      stateDir: join(keyDir, 'state'),
-      keyring,
-      ...(options.bandwidthLimitKiBps === undefined ? {} : { bandwidthLimitKiBps: options.bandwidthLimitKiBps }),
-      stopGraceMs: 3000,
-    });
+    const plugin = sides.plugin(keyDir, options.bandwidthLimitKiBps === undefined ? {} : { bandwidthLimitKiBps: options.bandwidthLimitKiBps });
     const store = SqliteIntegrationStore.open({ path: storePath });
     const im = await ProviderIntegration.open({
       providerId: 'a',
@@ -90,13 +105,7 @@ export async function createWorld(sshd: SshServer, dir: string, options: WorldOp
     store: bStore,
     core: new MemoryCoreLink(),
     peers: network.linkFor('b'),
-    receiver: rsyncReceiver({
-      authorizedKeys,
-      ssh: { host: sshd.host, port: sshd.port, user: sshd.user, hostKey: sshd.hostKey },
-      resolveDestination: (p) => join(destinationRoot, p),
-      sourceAddresses: () => ['127.0.0.1'],
-      rrsync: sshd.rrsync,
-    }),
+    receiver: sides.receiver,
     onError,
   });
   network.register('b', b);
@@ -108,7 +117,7 @@ export async function createWorld(sshd: SshServer, dir: string, options: WorldOp
     keyDir,
     core,
     network,
-    authorizedKeys,
+    sides,
     a: a.im,
     b,
     errors,
@@ -133,6 +142,7 @@ export async function createWorld(sshd: SshServer, dir: string, options: WorldOp
       a.store.close();
       await b.close();
       bStore.close();
+      await sides.close();
     },
   };
   return world;
