@@ -4,6 +4,7 @@
  * keeps going across broken streams and restarts until the satellite sends the final receipt.
  */
 
+import { toHex } from '../core/bytes.js';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import type { PieceStore } from '../piecestore/store.js';
 import type { RpcClient } from '../rpc/client.js';
@@ -63,6 +64,11 @@ export class ExitWorker {
   #keepAlive: TimerHandle | undefined;
   readonly #stopping = new AbortController();
   readonly #transfers = new Set<Promise<void>>();
+  /**
+   * Sizes of pieces sent and checked against their headers, by piece id (hex), until the
+   * satellite says to delete them: the delete then need not read the piece's header again.
+   */
+  readonly #sentSizes = new Map<string, number>();
   #resolveFinished!: () => void;
   /** Resolves once the exit has finished here (receipt stored, pieces removed) or the worker stopped. */
   readonly finished: Promise<void>;
@@ -172,6 +178,7 @@ export class ExitWorker {
           // A transfer that failed before sending (lost piece, unreachable replacement) used no bandwidth.
           const sent = report.type === 'transferFailed' && (report.error === 'NOT_FOUND' || report.error === 'STORAGE_NODE_UNAVAILABLE') ? 0 : message.limit.limitBytes;
           if (sent > 0) this.#options.onSent?.(sent);
+          if (report.type === 'transferSucceeded') this.#sentSizes.set(toHex(message.originalPieceId), report.originalPieceHash.pieceSize);
           this.#dispatch({ type: 'transferred', pieceId: message.originalPieceId, report });
         });
         this.#transfers.add(running);
@@ -179,8 +186,11 @@ export class ExitWorker {
         return;
       }
       case 'deletePiece': {
-        const size = await this.#options.pieces.header(satelliteId, effect.pieceId).then((h) => h.size, () => undefined);
-        if (size !== undefined && (await this.#options.pieces.delete(satelliteId, effect.pieceId))) {
+        const key = toHex(effect.pieceId);
+        const sent = this.#sentSizes.get(key);
+        this.#sentSizes.delete(key);
+        const size = sent ?? (await this.#options.pieces.header(satelliteId, effect.pieceId).then((h) => h.size, () => undefined));
+        if (size !== undefined && (await this.#options.pieces.delete(satelliteId, effect.pieceId, size))) {
           await store.addDeleted(satelliteId, size);
           await this.#progress();
         }
@@ -206,6 +216,7 @@ export class ExitWorker {
         if (!verifyExitReceipt(effect.receipt, satelliteId, { nodeId: this.#options.nodeId })) {
           this.#options.onError?.(new Error('the satellite sent an exit receipt that does not verify; kept anyway'), 'graceful exit worker');
         }
+        this.#sentSizes.clear();
         await store.finish(satelliteId, { state: effect.outcome, failureReason: effect.reason, receipt: encodeExitReceipt(effect.receipt), at: this.#clock.now() });
         const status = await store.get(satelliteId);
         if (status !== undefined) this.#options.onProgress?.(status);

@@ -10,7 +10,7 @@ import { verifyPieceHashSignature } from '../orders/piece-hash.js';
 import { pieceSigner } from '../orders/piece-key.js';
 import { uploadPiece } from '../piecestore/client.js';
 import { createPieceHasher } from '../piecestore/hasher.js';
-import type { PieceStore } from '../piecestore/store.js';
+import { readWholePiece, type PieceStore, type WholePiece } from '../piecestore/store.js';
 import type { RpcClient } from '../rpc/client.js';
 import type { NodeExitMessage } from './messages.js';
 import type { TransferPieceMessage } from './worker.js';
@@ -45,31 +45,23 @@ const failed = (originalPieceId: Uint8Array, error: 'NOT_FOUND' | 'STORAGE_NODE_
  */
 export async function transferPiece(deps: PieceTransferDeps, message: TransferPieceMessage): Promise<NodeExitMessage> {
   const pieceId = message.originalPieceId;
-  let header;
+  let piece: WholePiece;
   try {
-    header = await deps.pieces.header(deps.satelliteId, pieceId);
+    // One read of the whole piece with its proof (its header): it is sent whole anyway.
+    piece = await readWholePiece(deps.pieces, deps.satelliteId, pieceId, deps.signal ? { signal: deps.signal } : {});
   } catch (err) {
     if (isHandoffError(err, 'NotFound')) return failed(pieceId, 'NOT_FOUND', 'this node does not hold the piece');
     return failed(pieceId, 'UNKNOWN', `cannot read the piece: ${(err as Error).message}`);
   }
+  const { header, data } = piece;
   const original = header.uplinkPieceHash;
-  const data = new Uint8Array(header.size);
   const hasher = createPieceHasher();
-  try {
-    let at = 0;
-    for await (const chunk of deps.pieces.read(deps.satelliteId, pieceId, { offset: 0, length: header.size }, deps.signal ? { signal: deps.signal } : {})) {
-      data.set(chunk, at);
-      at += chunk.length;
-      hasher.update(chunk);
-    }
-  } catch (err) {
-    if (isHandoffError(err, 'NotFound')) return failed(pieceId, 'NOT_FOUND', 'the piece vanished while being read');
-    return failed(pieceId, 'UNKNOWN', `cannot read the piece: ${(err as Error).message}`);
-  }
+  hasher.update(data);
+  const sha256 = hasher.digest();
   // The piece must still be what the uplink signed: rotten data is reported lost, never passed on.
   const intact =
     original.pieceSize === header.size &&
-    equalBytes(hasher.digest(), original.hash) &&
+    equalBytes(sha256, original.hash) &&
     equalBytes(original.pieceId, pieceId) &&
     verifyPieceHashSignature(original, header.orderLimit.piecePublicKey);
   if (!intact) return failed(pieceId, 'NOT_FOUND', 'the stored piece no longer matches its signed hash');
@@ -81,6 +73,8 @@ export async function transferPiece(deps: PieceTransferDeps, message: TransferPi
       limit: message.limit,
       pieceKey: pieceSigner(message.piecePrivateKey),
       data,
+      // Just checked against the uplink's signed hash: the upload need not hash it again.
+      sha256,
       timeoutMs,
       ...(deps.signal ? { signal: deps.signal } : {}),
     });

@@ -12,7 +12,7 @@ import { signOrder } from '../orders/order.js';
 import { signPieceHash, verifyPieceHashSignature, type PieceHash } from '../orders/piece-hash.js';
 import type { CallOptions, RpcClient } from '../rpc/client.js';
 import type { ClientStream } from '../rpc/client-stream.js';
-import { createPieceHasher } from './hasher.js';
+import { createPieceHasher, type PieceHasher } from './hasher.js';
 import { MAX_UPLOAD_CHUNK_BYTES, PiecestoreDelete, PiecestoreDownload, PiecestoreUpload, type UploadRequest, type UploadResponse } from './methods.js';
 
 /** Upload chunk size unless told otherwise. */
@@ -36,6 +36,13 @@ export interface UploadPieceOptions extends CallOptions {
   readonly orderAheadBytes?: number;
   /** Timestamps the piece hash (default the system clock). */
   readonly clock?: Clock;
+  /**
+   * The SHA-256 of `data` (a `Uint8Array`) when the caller has just computed it — a graceful
+   * exit checks the stored piece against its signed hash before sending it — so the upload does
+   * not hash the same bytes again. A wrong one only gets the upload refused: the node hashes what
+   * arrives.
+   */
+  readonly sha256?: Uint8Array;
 }
 
 /**
@@ -59,7 +66,8 @@ export async function uploadPiece(client: RpcClient, options: UploadPieceOptions
   let uplinkHash: PieceHash;
   try {
     await send({ type: 'limit', limit });
-    const hasher = createPieceHasher();
+    const known = options.data instanceof Uint8Array ? options.sha256 : undefined;
+    const hasher: PieceHasher = known === undefined ? createPieceHasher() : { update: () => undefined, digest: () => known };
     const knownSize = options.data instanceof Uint8Array ? options.data.length : undefined;
     const ahead = knownSize === undefined ? 0 : Math.max(0, options.orderAheadBytes ?? DEFAULT_ORDER_AHEAD_BYTES);
     let size = 0;

@@ -25,10 +25,11 @@ import { fromHex, toHex } from '../core/bytes.js';
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '../core/errors.js';
 import { getCryptoProvider } from '../crypto/select.js';
 import { exists, isCode, pieceSize, readdirOrEmpty, readExactly, readTail, syncDir, writeAll } from './fs-io.js';
-import { encodeTrailer, parseHeader } from './piece-file.js';
+import { encodeTrailer, parseHeader, parseTail, PIECE_FILE_TAIL_BYTES } from './piece-file.js';
 import {
   checkChunkSize, checkId, checkPieceKey, checkTrashTime, SpaceUsage, checkRange,
   type PieceCommit, type PieceEntry, type PieceRange, type PieceReadOptions, type PieceStore, type PieceTrash, type PieceWriter, type StoredPieceHeader,
+  type WholePiece,
 } from './store.js';
 import { TrashUsage } from './trash-usage.js';
 
@@ -172,16 +173,36 @@ export class FsPieceStore implements PieceStore, PieceTrash {
     }
   }
 
+  /** One open, one stat and one read of the whole file (data, header and tail together). */
+  async readPiece(satelliteId: Uint8Array, pieceId: Uint8Array, options: { readonly signal?: AbortSignal } = {}): Promise<WholePiece> {
+    checkPieceKey(satelliteId, pieceId);
+    throwIfAborted(options.signal);
+    const handle = await this.#openPiece(satelliteId, pieceId);
+    try {
+      const { size: fileSize } = await handle.stat();
+      if (fileSize < PIECE_FILE_TAIL_BYTES) throw unreadable(pieceId);
+      // Not zeroed: every byte is read over at once.
+      const bytes = new Uint8Array(Buffer.allocUnsafeSlow(fileSize).buffer, 0, fileSize);
+      await readExactly(handle, bytes, 0);
+      const tail = parseTail(bytes.subarray(fileSize - PIECE_FILE_TAIL_BYTES), fileSize);
+      const header = tail && parseHeader(bytes.subarray(tail.size, tail.size + tail.headerLength), tail.size);
+      if (!tail || !header) throw unreadable(pieceId);
+      return { header, data: bytes.subarray(0, tail.size) };
+    } finally {
+      await handle.close();
+    }
+  }
+
   async has(satelliteId: Uint8Array, pieceId: Uint8Array): Promise<boolean> {
     checkPieceKey(satelliteId, pieceId);
     return exists(this.#path(toHex(satelliteId), toHex(pieceId)));
   }
 
-  async delete(satelliteId: Uint8Array, pieceId: Uint8Array): Promise<boolean> {
+  async delete(satelliteId: Uint8Array, pieceId: Uint8Array, knownSize?: number): Promise<boolean> {
     checkPieceKey(satelliteId, pieceId);
     const satellite = toHex(satelliteId);
     const path = this.#path(satellite, toHex(pieceId));
-    const size = await pieceSize(path);
+    const size = knownSize ?? (await pieceSize(path));
     try {
       await unlink(path);
     } catch (err) {
@@ -330,10 +351,13 @@ export class FsPieceStore implements PieceStore, PieceTrash {
   async #ensureDir(dir: string, satellite: string): Promise<void> {
     if (this.#dirs.has(dir)) return;
     const created = await mkdir(dir, { recursive: true });
-    // A new directory's entry lives in its parent: sync the parents so the rename survives too.
+    // A new directory's entry lives in its parent: sync the parents so the rename survives too —
+    // the root only when the satellite's directory is new as well (a fan-out directory alone
+    // lives in the satellite's).
     if (created !== undefined && this.#fsync) {
-      await syncDir(join(this.root, satellite));
-      await syncDir(this.root);
+      const satelliteDir = join(this.root, satellite);
+      await syncDir(satelliteDir);
+      if (created !== dir) await syncDir(this.root);
     }
     this.#dirs.add(dir);
   }

@@ -8,6 +8,7 @@ import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '../c
 import {
   checkChunkSize, checkPieceKey, checkRange, checkId, checkTrashTime, SpaceUsage,
   type PieceCommit, type PieceEntry, type PieceRange, type PieceReadOptions, type PieceStore, type PieceTrash, type PieceWriter, type StoredPieceHeader,
+  type WholePiece,
 } from './store.js';
 
 interface StoredPiece {
@@ -106,6 +107,13 @@ export class MemoryPieceStore implements PieceStore, PieceTrash {
   async header(satelliteId: Uint8Array, pieceId: Uint8Array): Promise<StoredPieceHeader> {
     checkPieceKey(satelliteId, pieceId);
     return this.#get(satelliteId, pieceId).header;
+  }
+
+  async readPiece(satelliteId: Uint8Array, pieceId: Uint8Array, options: { readonly signal?: AbortSignal } = {}): Promise<WholePiece> {
+    checkPieceKey(satelliteId, pieceId);
+    throwIfAborted(options.signal);
+    const stored = this.#get(satelliteId, pieceId);
+    return { header: stored.header, data: copyRange(stored.chunks, 0, stored.header.size) };
   }
 
   async has(satelliteId: Uint8Array, pieceId: Uint8Array): Promise<boolean> {

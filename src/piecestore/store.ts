@@ -23,6 +23,13 @@ export interface StoredPieceHeader {
   readonly storedAt: number;
 }
 
+/** A whole piece with its header, as {@link PieceStore.readPiece} returns it. */
+export interface WholePiece {
+  readonly header: StoredPieceHeader;
+  /** `header.size` bytes. */
+  readonly data: Uint8Array;
+}
+
 /** What `commit` records; the size is the number of bytes written. */
 export type PieceCommit = Omit<StoredPieceHeader, 'size'>;
 
@@ -90,13 +97,44 @@ export interface PieceStore {
   read(satelliteId: Uint8Array, pieceId: Uint8Array, range: PieceRange, options?: PieceReadOptions): AsyncIterable<Uint8Array>;
   /** The stored header; `NotFoundError` when there is no such (readable) piece. */
   header(satelliteId: Uint8Array, pieceId: Uint8Array): Promise<StoredPieceHeader>;
+  /**
+   * The whole piece and its header in one call, for callers that need both (a graceful exit sends
+   * whole pieces): the filesystem store opens and reads the file once instead of once per call.
+   * Optional — {@link readWholePiece} falls back to `header` and `read`. `NotFoundError` like `header`.
+   */
+  readPiece?(satelliteId: Uint8Array, pieceId: Uint8Array, options?: { readonly signal?: AbortSignal }): Promise<WholePiece>;
   has(satelliteId: Uint8Array, pieceId: Uint8Array): Promise<boolean>;
-  /** Removes a piece; true when there was one. */
-  delete(satelliteId: Uint8Array, pieceId: Uint8Array): Promise<boolean>;
+  /**
+   * Removes a piece; true when there was one. `size`, when the caller has just read the piece's
+   * header, spares the store reading it again for its space accounting (the filesystem store then
+   * only unlinks); a store that keeps sizes itself ignores it.
+   */
+  delete(satelliteId: Uint8Array, pieceId: Uint8Array, size?: number): Promise<boolean>;
   /** Every piece held for a satellite, in no particular order. */
   list(satelliteId: Uint8Array): AsyncIterable<PieceEntry>;
   /** Bytes of committed piece data, for one satellite or (without an argument) all of them. */
   usedBytes(satelliteId?: Uint8Array): number;
+}
+
+/**
+ * A whole piece and its header: {@link PieceStore.readPiece} when the store has it, else its
+ * header and then its bytes.
+ *
+ * @example
+ * ```ts
+ * const { header, data } = await readWholePiece(pieces, satelliteId, pieceId);
+ * ```
+ */
+export async function readWholePiece(store: PieceStore, satelliteId: Uint8Array, pieceId: Uint8Array, options: { readonly signal?: AbortSignal } = {}): Promise<WholePiece> {
+  if (store.readPiece !== undefined) return store.readPiece(satelliteId, pieceId, options);
+  const header = await store.header(satelliteId, pieceId);
+  const data = new Uint8Array(header.size);
+  let at = 0;
+  for await (const chunk of store.read(satelliteId, pieceId, { offset: 0, length: header.size }, options)) {
+    data.set(chunk, at);
+    at += chunk.length;
+  }
+  return { header, data };
 }
 
 /**

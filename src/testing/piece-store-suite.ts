@@ -216,6 +216,36 @@ export function pieceStoreSuite(setup: PieceStoreSuiteSetup): void {
       expect(await errorName(store.header(sat, pieceId))).toBe('NotFoundError');
     });
 
+    it('hands a whole piece over with its header in one call, when the store offers it', async () => {
+      const store = await setup.open();
+      if (store.readPiece === undefined) return;
+      const pieceId = random(32);
+      const data = pattern(70_000, 5);
+      const proof = await put(store, pieceId, data, 4_096);
+      const empty = random(32);
+      const emptyProof = await put(store, empty, new Uint8Array());
+      expect(await store.readPiece(sat, pieceId)).toEqual({ header: { ...proof, size: data.length }, data });
+      expect(await store.readPiece(sat, empty)).toEqual({ header: { ...emptyProof, size: 0 }, data: new Uint8Array() });
+      expect(await errorName(store.readPiece(sat, random(32)))).toBe('NotFoundError');
+      expect(await errorName(store.readPiece(sat, pieceId, { signal: AbortSignal.abort() }))).toBe('CanceledError');
+      expect(await errorName(store.readPiece(sat.subarray(1), pieceId))).toBe('InvalidArgumentError');
+      expect(await errorName(store.readPiece(random(32), pieceId))).toBe('NotFoundError');
+    });
+
+    it('deletes a piece whose size the caller gives, accounting exactly as without it', async () => {
+      const store = await setup.open();
+      const [a, b] = [random(32), random(32)];
+      await put(store, a, pattern(1_234));
+      await put(store, b, pattern(4_321, 2));
+      expect(await store.delete(sat, a, 1_234)).toBe(true);
+      expect(store.usedBytes(sat)).toBe(4_321);
+      expect(await store.delete(sat, a, 1_234)).toBe(false);
+      expect(store.usedBytes(sat)).toBe(4_321);
+      expect(await store.has(sat, a)).toBe(false);
+      expect(await store.delete(sat, b)).toBe(true);
+      expect(store.usedBytes(sat)).toBe(0);
+    });
+
     it('lists every piece of a satellite with its size', async () => {
       const store = await setup.open();
       const stored = new Map<string, number>();

@@ -85,6 +85,7 @@ describe('the filesystem piece store under failure', () => {
       await truncate(join(root, toHex(satelliteId), kept.slice(0, 2), kept), 50_000);
       const store = await FsPieceStore.open({ root });
       await expect(store.header(satelliteId, fromHex(kept))).rejects.toMatchObject({ name: 'NotFoundError' });
+      await expect(store.readPiece(satelliteId, fromHex(kept))).rejects.toMatchObject({ name: 'NotFoundError' });
       expect(store.usedBytes(satelliteId)).toBe(0);
     } finally {
       await rm(root, { recursive: true, force: true });

@@ -106,6 +106,23 @@ describe('Piecestore.Upload', () => {
     expect(await world.pieces.has(world.satellite.publicKey, empty.limit.pieceId)).toBe(true);
   });
 
+  it('signs the SHA-256 its caller already computed without hashing again; a wrong one gets the upload refused and nothing stored', async () => {
+    world = await startWorld();
+    const data = pieceData(300_000, 3);
+    const sha256 = getCryptoProvider().sha256(data);
+    const good = world.limit();
+    const receipt = await uploadPiece(world.client, { ...good, data, sha256 });
+    expect(receipt.hash).toEqual(sha256);
+    expect((await world.pieces.header(world.satellite.publicKey, good.limit.pieceId)).uplinkPieceHash.hash).toEqual(sha256);
+
+    const bad = world.limit();
+    const wrong = sha256.slice();
+    wrong[0]! ^= 1;
+    expect(await failure(uploadPiece(world.client, { ...bad, data, sha256: wrong }))).toBe('InvalidArgumentError');
+    expect(await world.pieces.has(world.satellite.publicKey, bad.limit.pieceId)).toBe(false);
+    expect(world.pieces.usedBytes(world.satellite.publicKey)).toBe(300_000);
+  });
+
   describe('refuses a bad order limit before burning its serial', () => {
     const cases: [string, string, (w: World) => ReturnType<World['limit']>][] = [
       ['from a satellite it does not trust', 'PermissionDeniedError', (w) => {
