@@ -25,6 +25,7 @@ export type RootKeySource =
 export type UplinkOptions = RootKeySource & {
   /** How to reach the satellite and the storage nodes. */
   readonly transport: Transport;
+  /** `host:port`, or `<id>@<host:port>` as `handoff satellite run` prints it (the id pins the satellite). */
   readonly satelliteAddress: string;
   /** Pin the satellite: a server with another id is refused. */
   readonly satelliteId?: NodeId | string;

@@ -54,6 +54,22 @@ function settingsOf(options: UplinkOptions): UplinkSettings {
 }
 
 /**
+ * Where the satellite is and who it must be: `satelliteAddress` may be `<id>@<host:port>` as
+ * `handoff satellite run` prints it (the id then pins the satellite, like `satelliteId`).
+ */
+function satelliteOf(options: Pick<UplinkOptions, 'satelliteAddress' | 'satelliteId'>): { address: string; pinned: NodeId | undefined } {
+  const text = options.satelliteAddress;
+  const at = typeof text === 'string' ? text.indexOf('@') : -1;
+  const address = at < 0 ? text : text.slice(at + 1);
+  const fromRef = at < 0 ? undefined : NodeId.parse(text.slice(0, at));
+  const given = typeof options.satelliteId === 'string' ? NodeId.parse(options.satelliteId) : options.satelliteId;
+  if (fromRef !== undefined && given !== undefined && !fromRef.equals(given)) {
+    throw new InvalidArgumentError('"satelliteAddress" names another satellite id than "satelliteId"');
+  }
+  return { address, pinned: given ?? fromRef };
+}
+
+/**
  * A connection to one satellite's project, with the key that encrypts everything in it.
  *
  * @example
@@ -81,13 +97,35 @@ export class Uplink {
    * `passphrase` with Argon2id salted by the project's salt (`Metainfo.GetProjectInfo`; about
    * 0.6 s at the default cost).
    */
+  /**
+   * The root key `passphrase` gives in the API key's project (Argon2id salted by the project's
+   * salt), without connecting an uplink — so a tool can derive it once and keep it (`rootKey`).
+   *
+   * @example
+   * ```ts
+   * const rootKey = await Uplink.deriveRootKey({ transport: tcpTransport(), satelliteAddress, apiKey, passphrase: 'correct horse battery staple' });
+   * const uplink = await Uplink.connect({ transport: tcpTransport(), satelliteAddress, apiKey, rootKey });
+   * ```
+   */
+  static async deriveRootKey(options: Pick<UplinkOptions, 'transport' | 'satelliteAddress' | 'satelliteId' | 'apiKey' | 'kdf' | 'identity'> & { readonly passphrase: string | Uint8Array }): Promise<Uint8Array> {
+    if (typeof options.apiKey !== 'string' || options.apiKey.length === 0) throw new InvalidArgumentError('"apiKey" expected a non-empty string');
+    const { address, pinned } = satelliteOf(options);
+    const satellite = new RpcClient({ transport: options.transport, address, identity: options.identity ?? Identity.generate(), ...(pinned ? { expectedPeer: pinned } : {}) });
+    try {
+      const info = await satellite.call(M.GetProjectInfo, { header: { apiKey: options.apiKey } });
+      return await deriveRootKey(options.passphrase, info.projectSalt, options.kdf ?? {});
+    } finally {
+      await satellite.close();
+    }
+  }
+
   static async connect(options: UplinkOptions): Promise<Uplink> {
     if (typeof options.apiKey !== 'string' || options.apiKey.length === 0) throw new InvalidArgumentError('"apiKey" expected a non-empty string');
     if (options.passphrase === undefined && options.rootKey === undefined) throw new InvalidArgumentError('give a "passphrase" or a "rootKey"');
     const settings = settingsOf(options);
     const identity = options.identity ?? Identity.generate();
-    const pinned = typeof options.satelliteId === 'string' ? NodeId.parse(options.satelliteId) : options.satelliteId;
-    const satellite = new RpcClient({ transport: options.transport, address: options.satelliteAddress, identity, ...(pinned ? { expectedPeer: pinned } : {}) });
+    const { address, pinned } = satelliteOf(options);
+    const satellite = new RpcClient({ transport: options.transport, address, identity, ...(pinned ? { expectedPeer: pinned } : {}) });
     try {
       const satelliteId = pinned ?? (await satellite.connect());
       let rootKey: Uint8Array;
