@@ -2,6 +2,7 @@
 import type { Clock } from '../core/clock.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Identity } from '../crypto/identity.js';
+import { getCryptoProvider } from '../crypto/select.js';
 import { ProjectScope, type ApiKeyAuthority } from '../metainfo/endpoint/context.js';
 import type { MetabaseStore } from '../metainfo/metabase/port.js';
 import type { SegmentRecord } from '../metainfo/metabase/types.js';
@@ -17,6 +18,8 @@ export interface MoveDeps {
   config?: Partial<MoveConfig>;
   /** Told about segments whose pieces an overwrite released, for deletion on nodes. */
   onSegmentsDeleted?: (segments: readonly SegmentRecord[]) => void;
+  /** Random bytes for operation and copy stream ids (default the crypto provider's). */
+  random?: (length: number) => Uint8Array;
 }
 
 export class MoveContext extends ProjectScope {
@@ -28,6 +31,12 @@ export class MoveContext extends ProjectScope {
     super(deps);
     this.config = moveConfig(deps.config);
     this.sealer = new MoveTokenSealer(deps.identity);
+  }
+
+  /** Fresh ids a Begin may use: the chunked operation's and the copy's stream id. */
+  newIds(): { operationId: Uint8Array; copyStreamId: Uint8Array } {
+    const random = this.deps.random ?? ((length: number) => getCryptoProvider().randomBytes(length));
+    return { operationId: random(16), copyStreamId: random(16) };
   }
 
   get metabase(): MetabaseStore {

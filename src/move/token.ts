@@ -48,6 +48,13 @@ export class MoveTokenSealer {
 
   /** The token's fields; InvalidArgument when it is not ours, FailedPrecondition once it expired. */
   open(token: Uint8Array, now: number): MoveTokenFields {
+    const fields = this.unseal(token);
+    if (fields.expiresAt <= now) throw new FailedPreconditionError('move expired: begin it again');
+    return fields;
+  }
+
+  /** The token's fields, whenever it expires; InvalidArgument when it is not ours (expiry is the caller's decision). */
+  unseal(token: Uint8Array): MoveTokenFields {
     if (token.length <= MAC_BYTES || token.length > MAX_TOKEN_BYTES) throw new InvalidArgumentError('"moveToken" is not a valid move token');
     const body = token.subarray(0, token.length - MAC_BYTES);
     if (!equalBytes(token.subarray(token.length - MAC_BYTES), this.#mac(body))) {
@@ -60,7 +67,6 @@ export class MoveTokenSealer {
       // Only a bug could produce a well-MAC'd token that does not parse; still, never crash.
       throw isHandoffError(err) ? new InvalidArgumentError('"moveToken" is malformed', { cause: err }) : err;
     }
-    if (fields.expiresAt <= now) throw new FailedPreconditionError('move expired: begin it again');
     return fields;
   }
 
