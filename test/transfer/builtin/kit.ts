@@ -19,12 +19,15 @@ export interface Relay {
   readonly address: string;
   /** Destroys every relayed connection (new ones still go through). */
   cut(): void;
+  /** Bytes relayed towards the target so far. */
+  readonly bytesToTarget: number;
   close(): Promise<void>;
 }
 
 export async function startRelay(target: string): Promise<Relay> {
   const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
   const sockets = new Set<Socket>();
+  let bytesToTarget = 0;
   const server: Server = createServer((inbound) => {
     const outbound = connect(port, host);
     for (const s of [inbound, outbound]) {
@@ -32,6 +35,7 @@ export async function startRelay(target: string): Promise<Relay> {
       s.on('close', () => sockets.delete(s));
       s.on('error', () => undefined);
     }
+    inbound.on('data', (chunk: Buffer) => void (bytesToTarget += chunk.length));
     inbound.pipe(outbound);
     outbound.pipe(inbound);
     inbound.on('close', () => outbound.destroy());
@@ -45,6 +49,9 @@ export async function startRelay(target: string): Promise<Relay> {
   return {
     address: `127.0.0.1:${relayPort}`,
     cut,
+    get bytesToTarget() {
+      return bytesToTarget;
+    },
     close: () => {
       cut();
       return new Promise((resolve) => server.close(() => resolve()));

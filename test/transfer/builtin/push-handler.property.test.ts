@@ -214,7 +214,7 @@ describe('the built-in push handler', () => {
               const bytes = Buffer.from(s.bytes);
               const sha = createHash('sha256').update(bytes).digest();
               if (s.good) verified.set(s.path, bytes);
-              else sha[0] ^= 1;
+              else sha[0] = sha[0]! ^ 1;
               messages.push({ type: 'file', path: s.path, size: bytes.length, mode: 0o644, mtimeMs: 0 });
               if (bytes.length > 0) messages.push({ type: 'data', bytes });
               messages.push({ type: 'end', sha256: sha });
