@@ -66,7 +66,19 @@ function collapsedPrefix(key: Uint8Array, from: number): Uint8Array | undefined 
   return at < 0 ? undefined : key.slice(0, at + 1);
 }
 
-/** Runs one page of `list` over `scan`. Validates `list` first. */
+/** Whether `key` starts with `prefix`. */
+function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
+  return key.length >= prefix.length && compareBytes(key.subarray(0, prefix.length), prefix) === 0;
+}
+
+/**
+ * Runs one page of `list` over `scan`. Validates `list` first.
+ *
+ * A folder's rows fold into its one entry, so the scan seeks past them (to the successor of the
+ * folder's prefix) rather than reading them. Row counts stay O(entries + folders): the first scan
+ * asks for a page, and each later one for twice the entries the previous scan produced (plus
+ * one), so a bucket of large folders costs one short scan per folder — not a page of rows each.
+ */
 export async function listObjectsPage(list: ListObjects, scan: ListScan): Promise<ListPage> {
   validateListObjects(list);
   const { prefix, limit } = list;
@@ -75,27 +87,33 @@ export async function listObjectsPage(list: ListObjects, scan: ListScan): Promis
   let start: ScanStart = cursor === undefined ? { mode: 'from', key: prefix } : { mode: 'after', key: cursor, version: list.cursorVersion };
   const entries: ListedEntry[] = [];
   const options = { end, includePending: list.includePending === true, allVersions: list.allVersions === true };
+  let batch = limit + 1;
 
   for (;;) {
     // One row more than the page needs tells whether anything follows.
-    const want = limit - entries.length + 1;
+    const want = Math.min(limit - entries.length + 1, batch);
     const rows = await scan({ ...options, start, limit: want });
-    let jumped = false;
+    const before = entries.length;
+    // The folder whose rows are being passed over, if the last row seen was inside one.
+    let folder: Uint8Array | undefined;
     for (const row of rows) {
+      if (folder !== undefined && startsWith(row.objectKey, folder)) continue;
+      folder = undefined;
       if (entries.length === limit) return page(entries, true);
       const collapsed = list.recursive ? undefined : collapsedPrefix(row.objectKey, prefix.length);
       if (collapsed !== undefined) {
         // A prefix the cursor is inside (or names) was listed on an earlier page.
         if (cursor === undefined || compareBytes(collapsed, cursor) > 0) entries.push({ kind: 'prefix', key: collapsed });
-        // Everything under it is folded into that one entry: continue past it.
-        start = { mode: 'from', key: prefixEnd(collapsed)! };
-        jumped = true;
-        break;
+        folder = collapsed;
+        continue;
       }
       entries.push({ kind: 'object', object: row });
       start = { mode: 'after', key: row.objectKey, version: { version: row.version, streamId: row.streamId } };
     }
-    if (!jumped && rows.length < want) return page(entries, false);
+    if (rows.length < want) return page(entries, false);
+    // A collapsed prefix ends in `/`, never 0xff, so its successor exists.
+    if (folder !== undefined) start = { mode: 'from', key: prefixEnd(folder)! };
+    batch = 2 * (entries.length - before) + 1;
   }
 }
 

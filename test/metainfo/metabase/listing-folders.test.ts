@@ -1,0 +1,136 @@
+/**
+ * A non-recursive listing of a bucket of folders reads O(folders + page) rows: after each folder
+ * the scan seeks past its contents instead of reading them (issue 18: one query of 1,001 rows per
+ * folder, 100 folders in 4 s). The listing runs over the real SQL scan of each dialect, with a
+ * scan that counts the queries it issues and the rows they return.
+ */
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromUtf8, utf8 } from '../../../src/core/bytes.js';
+import { listObjectsPage, type ListScan } from '../../../src/metainfo/metabase/listing.js';
+import type { ListObjects } from '../../../src/metainfo/metabase/port.js';
+import { PostgresMetabaseStore } from '../../../src/metainfo/metabase/postgres.js';
+import { objectFromRow, type Row } from '../../../src/metainfo/metabase/sql/rows.js';
+import { scanStep } from '../../../src/metainfo/metabase/sql/scan.js';
+import type { SqlDialect } from '../../../src/metainfo/metabase/sql/schema.js';
+import { SqliteMetabaseStore } from '../../../src/metainfo/metabase/sqlite.js';
+import { projectA } from '../../../src/testing/metabase-store/fixtures.js';
+import { bulkObjectStatements } from '../../support/bulk-objects.js';
+import { describeWith } from '../../support/env.js';
+import { createTestDatabase, postgresUnavailable, type TestDatabase } from '../../support/postgres.js';
+
+// Keys folder-0000/object-00000001 … folder-0100/object-00020000: 101 folders of up to 200 objects.
+const COUNT = 20_000;
+const FOLDER_SIZE = 200;
+const FOLDERS = Math.floor(COUNT / FOLDER_SIZE) + 1;
+const PAGE = 1000;
+const location = { projectId: projectA, bucket: 'photos' };
+const folderName = (n: number) => `folder-${String(n).padStart(4, '0')}/`;
+
+type Query = (text: string, params: readonly unknown[]) => Promise<Row[]>;
+
+/** The dialect's real scan, counting queries and rows returned. */
+function countingScan(dialect: SqlDialect, query: Query) {
+  const counts = { queries: 0, rows: 0 };
+  const scan: ListScan = async (q) => {
+    const { statement, params } = scanStep(location, q, dialect);
+    const rows = await query(statement.text, params);
+    counts.queries++;
+    counts.rows += rows.length;
+    return rows.map(objectFromRow);
+  };
+  return { scan, counts };
+}
+
+function story(dialect: SqlDialect, open: () => { query: Query }) {
+  const list = (o: Partial<ListObjects>): ListObjects => ({ ...location, prefix: new Uint8Array(), recursive: false, limit: PAGE, ...o });
+
+  it(`lists ${FOLDERS} folders in one page with one short query per folder`, async () => {
+    const { scan, counts } = countingScan(dialect, open().query);
+    const page = await listObjectsPage(list({}), scan);
+    expect(page.entries.map((e) => (e.kind === 'prefix' ? fromUtf8(e.key) : 'object'))).toEqual(Array.from({ length: FOLDERS }, (_, i) => folderName(i)));
+    expect(page.more).toBeUndefined();
+    // The first query asks for a page (it cannot know the bucket is all folders); then ≤ 3 rows a folder.
+    expect(counts.queries).toBeLessThanOrEqual(FOLDERS + 1);
+    expect(counts.rows).toBeLessThanOrEqual(PAGE + 1 + 3 * FOLDERS);
+  });
+
+  it('pages through the folders with small pages at the same cost per folder', async () => {
+    const { scan, counts } = countingScan(dialect, open().query);
+    const seen: string[] = [];
+    let cursor: Uint8Array | undefined;
+    for (let pages = 0; pages < FOLDERS; pages++) {
+      const page = await listObjectsPage(list({ limit: 7, cursor }), scan);
+      seen.push(...page.entries.map((e) => (e.kind === 'prefix' ? fromUtf8(e.key) : 'object')));
+      if (page.more === undefined) break;
+      cursor = page.more;
+    }
+    expect(seen).toEqual(Array.from({ length: FOLDERS }, (_, i) => folderName(i)));
+    const pages = Math.ceil(FOLDERS / 7);
+    expect(counts.rows).toBeLessThanOrEqual(pages * 8 + 3 * (FOLDERS + pages));
+  });
+
+  it('reads a page of objects inside a folder in one query', async () => {
+    const { scan, counts } = countingScan(dialect, open().query);
+    const page = await listObjectsPage(list({ prefix: utf8(folderName(3)), limit: 100 }), scan);
+    expect(page.entries).toHaveLength(100);
+    expect(page.entries.every((e) => e.kind === 'object')).toBe(true);
+    expect(counts).toEqual({ queries: 1, rows: 101 });
+  });
+}
+
+describe('folder listing (SQLite)', () => {
+  let dir: string;
+  let db: Database.Database;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'handoff-listing-folders-'));
+    const path = join(dir, 'metabase.db');
+    const store = await SqliteMetabaseStore.open({ path });
+    await store.createBucket({ ...location, name: location.bucket, createdAt: 0 });
+    await store.close();
+    db = new Database(path);
+    for (const text of bulkObjectStatements('sqlite', { count: COUNT, folderSize: FOLDER_SIZE })) {
+      db.prepare(named(text)).run({ p1: location.projectId, p2: utf8(location.bucket) });
+    }
+  });
+  afterAll(() => {
+    db?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  story('sqlite', () => ({
+    query: async (text, params) => db.prepare(named(text)).all(Object.fromEntries(params.map((p, i) => [`p${i + 1}`, p]))) as Row[],
+  }));
+});
+
+describeWith('PostgreSQL', postgresUnavailable, 'folder listing (PostgreSQL)', () => {
+  let db: TestDatabase;
+  let client: pg.Client;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const store = await PostgresMetabaseStore.open({ connectionString: db.url, maxConnections: 1 });
+    await store.createBucket({ ...location, name: location.bucket, createdAt: 0 });
+    await store.close();
+    client = new pg.Client({ connectionString: db.url });
+    client.on('error', () => {}); // the database is dropped WITH (FORCE) at the end
+    await client.connect();
+    for (const text of bulkObjectStatements('postgres', { count: COUNT, folderSize: FOLDER_SIZE })) {
+      await client.query(text, [location.projectId, utf8(location.bucket)]);
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await client?.end();
+    await db?.drop();
+  });
+
+  story('postgres', () => ({ query: async (text, params) => (await client.query(text, [...params])).rows as Row[] }));
+});
+
+/** The store's `$n` placeholders as better-sqlite3 named parameters `@pn`. */
+function named(text: string): string {
+  return text.replace(/\$(\d+)/g, '@p$1');
+}
