@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import { POSTGRES, SQLITE, type SqlDialect } from './dialect.js';
-import { inTransaction, type PoolHandle } from './postgres.js';
+import { inTransaction, retryStatement, type PoolHandle } from './postgres.js';
 import type { SqliteHandle } from './sqlite.js';
 
 /** One statement; `name` is unique per text across every store sharing a connection (PostgreSQL prepares it under that name). */
@@ -90,10 +90,12 @@ export function sqliteExecutor({ db, owned }: SqliteHandle): SqlExecutor {
 export function postgresExecutor({ pool, owned }: PoolHandle): SqlExecutor {
   const query = (client: pg.Pool | pg.PoolClient, statement: SqlStatement, values: readonly unknown[]) =>
     client.query({ name: statement.name, text: statement.text, values: [...values] });
+  // A statement alone is a transaction of its own: run again after a serialization failure.
+  const alone = (statement: SqlStatement, values: readonly unknown[]) => retryStatement(() => query(pool, statement, values));
   return {
     dialect: POSTGRES,
-    rows: async <R>(statement: SqlStatement, values: readonly unknown[]) => (await query(pool, statement, values)).rows as R[],
-    run: async (statement, values) => (await query(pool, statement, values)).rowCount ?? 0,
+    rows: async <R>(statement: SqlStatement, values: readonly unknown[]) => (await alone(statement, values)).rows as R[],
+    run: async (statement, values) => (await alone(statement, values)).rowCount ?? 0,
     transaction: <R>(steps: readonly SqlStep[]) =>
       inTransaction(pool, async (client) => {
         let rows: R[] = [];

@@ -6,9 +6,10 @@
 import pg from 'pg';
 import { toHex } from '../core/bytes.js';
 import { getCryptoProvider } from '../crypto/select.js';
+import { cockroachModePoolConfig, cockroachModeRequested } from './cockroach-mode.js';
 import { migratePostgres } from './migrations.js';
 
-export { hasSqlState, inTransaction, type TransactionOptions } from './transaction.js';
+export { AmbiguousCommitError, hasSqlState, inTransaction, retryStatement, type TransactionOptions } from './transaction.js';
 
 /** How a PostgreSQL store connects: its own pool from a URL, or a pool the host owns. */
 export type PostgresStoreOptions =
@@ -29,9 +30,14 @@ export interface PoolHandle {
   readonly owned: boolean;
 }
 
-/** A pool as every handoff store makes one: an idle connection that dies must not crash the host (the next query reports the problem). */
+/**
+ * A pool as every handoff store makes one: an idle connection that dies must not crash the host
+ * (the next query reports the problem). A URL with `handoff_mode=cockroachdb` gets CockroachDB
+ * mode (cockroach-mode.ts), PostgreSQL behaving as CockroachDB does, for tests.
+ */
 export function createPool(connectionString: string | undefined, maxConnections = 4): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max: maxConnections });
+  const mode = connectionString && cockroachModeRequested(connectionString) ? cockroachModePoolConfig(connectionString) : {};
+  const pool = new pg.Pool({ connectionString, max: maxConnections, ...mode });
   pool.on('error', () => {});
   return pool;
 }
@@ -76,17 +82,23 @@ export interface ScratchDatabase {
  */
 export async function createScratchDatabase(serverUrl: string, prefix: string): Promise<ScratchDatabase> {
   const name = `${prefix}_${process.pid}_${toHex(getCryptoProvider().randomBytes(6))}`;
-  const admin = async (text: string): Promise<void> => {
+  const admin = async (text: string): Promise<Record<string, unknown>[]> => {
     const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5000 });
     client.on('error', () => {}); // reported by the query itself
     await client.connect();
     try {
-      await client.query(text);
+      return (await client.query(text)).rows;
     } finally {
       await client.end();
     }
   };
   await admin(`CREATE DATABASE ${name}`);
+  // PostgreSQL drops a database others are connected to only WITH (FORCE); CockroachDB has no
+  // such clause and drops it anyway (CASCADE: with whatever tables it holds).
+  const drop = async (): Promise<void> => {
+    const cockroach = /cockroach/i.test(String((await admin('SELECT version() AS v'))[0]?.v));
+    await admin(cockroach ? `DROP DATABASE IF EXISTS ${name} CASCADE` : `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  };
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   let dropped = false;
@@ -96,7 +108,7 @@ export async function createScratchDatabase(serverUrl: string, prefix: string): 
     async drop() {
       if (dropped) return;
       dropped = true;
-      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await drop();
     },
   };
 }

@@ -13,7 +13,7 @@
 import type pg from 'pg';
 import { POSTGRES } from '../../sql/dialect.js';
 import type { SqlStatement, SqlStep } from '../../sql/executor.js';
-import { inTransaction, openMigratedPool, type PoolHandle, type PostgresStoreOptions } from '../../sql/postgres.js';
+import { inTransaction, openMigratedPool, retryStatement, type PoolHandle, type PostgresStoreOptions } from '../../sql/postgres.js';
 import {
   drivePlanAsync,
   EXIT_QUEUE_STORE_NAME,
@@ -38,7 +38,8 @@ async function execute(client: pg.Pool | pg.PoolClient, { statement, values }: S
 function postgresRunner({ pool, owned }: PoolHandle): ExitSqlRunner {
   return {
     dialect: POSTGRES,
-    query: (statement: SqlStatement, values: readonly unknown[]) => execute(pool, { statement, values }),
+    // A statement alone is a transaction of its own: run again after a serialization failure.
+    query: (statement: SqlStatement, values: readonly unknown[]) => retryStatement(() => execute(pool, { statement, values })),
     transact: <T>(plan: () => Plan<T>) => inTransaction(pool, (client) => drivePlanAsync(plan(), (step) => execute(client, step))),
     close: async () => {
       if (owned && !pool.ended) await pool.end();

@@ -1,11 +1,12 @@
 /**
  * The PostgreSQL metabase (pg), whose SQL also runs on CockroachDB: no functions, no advisory
  * locks, no sequences — transactions, row locks, `ON CONFLICT` and compare-and-swap updates.
- * Tables are `metabase_*` in the connection's schema; migrations run on open.
+ * Tables are `metabase_*` in the connection's schema; migrations run on open, recorded in
+ * `handoff_schema_versions` as every store's are.
  */
 import pg from 'pg';
-import { FailedPreconditionError } from '../../core/errors.js';
-import { PostgresRunner, withTransaction } from './sql/postgres-runner.js';
+import { migratePostgres, type LegacyVersions } from '../../sql/migrations.js';
+import { PostgresRunner, toPostgresError } from './sql/postgres-runner.js';
 import { migrations } from './sql/schema.js';
 import { SqlMetabaseStore } from './sql/store.js';
 import { createPool } from '../../sql/postgres.js';
@@ -27,9 +28,6 @@ export type PostgresMetabaseStoreOptions =
       /** A pool the host owns; `close()` leaves it open. */
       readonly pool: pg.Pool;
     };
-
-/** Codes a migrator that lost a race to another one sees; it retries and finds the work done. */
-const MIGRATION_RACE = new Set(['23505', '42P07', '42710', '40001', '40P01']);
 
 /**
  * @example
@@ -58,22 +56,16 @@ export class PostgresMetabaseStore extends SqlMetabaseStore {
   }
 }
 
+/** The metabase's row in `handoff_schema_versions`, like every other store's. */
+export const METABASE_STORE_NAME = 'metabase';
+
+/** Before `handoff_schema_versions`, the metabase kept one row per version in `metabase_migrations`; same step numbers. */
+const LEGACY: LegacyVersions = { table: 'metabase_migrations', adopt: (version) => version };
+
 async function migrate(pool: pg.Pool): Promise<void> {
-  await withTransaction(
-    pool,
-    async (client) => {
-      await client.query('CREATE TABLE IF NOT EXISTS metabase_migrations (version INT PRIMARY KEY)');
-      const { rows } = await client.query<{ version: number }>('SELECT COALESCE(MAX(version), 0)::INT AS version FROM metabase_migrations');
-      const version = rows[0]?.version ?? 0;
-      if (version > MIGRATIONS.length) {
-        throw new FailedPreconditionError(`metabase has schema version ${version}, newer than this code (${MIGRATIONS.length})`);
-      }
-      for (let next = version; next < MIGRATIONS.length; next++) {
-        await client.query(MIGRATIONS[next]!);
-        // A second migrator that got this far too fails here on the primary key, and retries.
-        await client.query('INSERT INTO metabase_migrations (version) VALUES ($1)', [next + 1]);
-      }
-    },
-    (err) => MIGRATION_RACE.has((err as { code?: string }).code ?? ''),
-  );
+  try {
+    await migratePostgres(pool, METABASE_STORE_NAME, MIGRATIONS, LEGACY);
+  } catch (err) {
+    throw toPostgresError(err);
+  }
 }

@@ -1,10 +1,10 @@
 /**
  * The PostgreSQL store's schema: its tables in `file_orchestrator` and the versioned migrations
- * that build them, run on open under an advisory lock so concurrent opens are safe.
+ * that build them, recorded in `handoff_schema_versions` as every store's are (src/sql/migrations.ts:
+ * a row lock, no advisory lock, so concurrent opens are safe on CockroachDB too).
  */
 import type pg from 'pg';
-import { FailedPreconditionError } from '../../core/errors.js';
-import { inTransaction } from '../../sql/transaction.js';
+import { migratePostgres, type LegacyVersions } from '../../sql/migrations.js';
 import { ACTIVE_STATES_SQL } from './sql.js';
 
 /** The schema every table of this store lives in. */
@@ -14,11 +14,23 @@ export const TASKS = `${POSTGRES_SCHEMA}.transfer_task`;
 /** @internal The idempotency-key claim table, schema-qualified. */
 export const REQUESTS = `${POSTGRES_SCHEMA}.transfer_request`;
 
-/** Each entry moves the schema one version up; never edit one that has shipped, append instead. */
+/** This store's row in `handoff_schema_versions`. */
+export const TRANSFER_TASK_STORE_NAME = 'transfer_tasks';
+
+/**
+ * Each entry moves the schema one version up; never change what one does once shipped, append
+ * instead. Step 1 was reworded for CockroachDB without changing what it builds on PostgreSQL:
+ * `bigserial` spelled out as the sequence PostgreSQL makes for it (on CockroachDB a serial is
+ * `unique_rowid()`, 64-bit ids no JavaScript number holds exactly), and no `fillfactor` (a
+ * storage parameter CockroachDB lacks; databases made before keep theirs). The shipped step 2
+ * added a column and filled it in one transaction, which CockroachDB cannot do: it is steps 2–4.
+ */
 const MIGRATIONS: readonly string[] = [
   `
+  CREATE SCHEMA IF NOT EXISTS ${POSTGRES_SCHEMA};
+  CREATE SEQUENCE ${TASKS}_id_seq;
   CREATE TABLE ${TASKS} (
-    id bigserial PRIMARY KEY,
+    id bigint PRIMARY KEY DEFAULT nextval('${TASKS}_id_seq'),
     provider_id text NOT NULL,
     initiated_by text NOT NULL,
     source_path text NOT NULL,
@@ -35,7 +47,8 @@ const MIGRATIONS: readonly string[] = [
     idempotency_key text,
     request_index integer,
     revision integer NOT NULL DEFAULT 0
-  ) WITH (fillfactor = 80);
+  );
+  ALTER SEQUENCE ${TASKS}_id_seq OWNED BY ${TASKS}.id;
   CREATE INDEX transfer_task_by_user ON ${TASKS} (initiated_by, id);
   CREATE UNIQUE INDEX transfer_task_active_route
     ON ${TASKS} (provider_id, destination_provider, md5(source_path), md5(destination_path))
@@ -53,10 +66,10 @@ const MIGRATIONS: readonly string[] = [
   `,
   // Idempotency keys expire: each keyed task records its key's claim time, so a key claimed anew
   // starts a fresh set of request items, and the sweeper finds old claims by time.
+  `ALTER TABLE ${TASKS} ADD COLUMN request_claimed_at timestamptz`,
+  `UPDATE ${TASKS} AS t SET request_claimed_at = r.created_at FROM ${REQUESTS} AS r
+    WHERE r.initiated_by = t.initiated_by AND r.idempotency_key = t.idempotency_key`,
   `
-  ALTER TABLE ${TASKS} ADD COLUMN request_claimed_at timestamptz;
-  UPDATE ${TASKS} AS t SET request_claimed_at = r.created_at FROM ${REQUESTS} AS r
-    WHERE r.initiated_by = t.initiated_by AND r.idempotency_key = t.idempotency_key;
   DROP INDEX ${POSTGRES_SCHEMA}.transfer_task_request_item;
   CREATE UNIQUE INDEX transfer_task_request_item
     ON ${TASKS} (initiated_by, idempotency_key, request_claimed_at, request_index)
@@ -68,24 +81,10 @@ const MIGRATIONS: readonly string[] = [
 /** The schema version this code writes. */
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
 
+/** Before `handoff_schema_versions` the store counted versions in its own table; its 1 is still 1, its 2 is step 4 now. */
+const LEGACY: LegacyVersions = { schema: POSTGRES_SCHEMA, table: 'transfer_task_migrations', adopt: (version) => (version <= 1 ? version : version + 2) };
+
 /** @internal Brings `file_orchestrator` up to {@link POSTGRES_SCHEMA_VERSION}; refuses a newer schema. */
 export function migrate(pool: pg.Pool): Promise<void> {
-  return inTransaction(pool, async (client) => {
-    // One migrator per database at a time; the lock ends with the transaction.
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext('handoff:${TASKS}'))`);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${POSTGRES_SCHEMA}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${POSTGRES_SCHEMA}.transfer_task_migrations (
-      version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await client.query<{ version: number }>(
-      `SELECT coalesce(max(version), 0)::int AS version FROM ${POSTGRES_SCHEMA}.transfer_task_migrations`,
-    );
-    const version = rows[0]?.version ?? 0;
-    if (version > MIGRATIONS.length) {
-      throw new FailedPreconditionError(`${POSTGRES_SCHEMA} has transfer task schema version ${version}, newer than this code (${MIGRATIONS.length})`);
-    }
-    for (let v = version; v < MIGRATIONS.length; v++) {
-      await client.query(MIGRATIONS[v]!);
-      await client.query(`INSERT INTO ${POSTGRES_SCHEMA}.transfer_task_migrations (version) VALUES ($1)`, [v + 1]);
-    }
-  });
+  return migratePostgres(pool, TRANSFER_TASK_STORE_NAME, MIGRATIONS, LEGACY);
 }

@@ -1,17 +1,20 @@
 /**
- * The PostgreSQL store (pg): the core at scale. Tables live in schema `file_orchestrator` as the
- * seed says; versioned migrations run on open under an advisory lock, so concurrent opens are safe.
+ * The PostgreSQL store (pg): the core at scale, also on CockroachDB. Tables live in schema
+ * `file_orchestrator` as the seed says; versioned migrations run on open (postgres-schema.ts).
+ * Every statement is retried on a serialization failure; an ambiguous commit (40003) is checked
+ * by reading back (updates), repeated (idempotent claims and sweeps) or reported (inserts).
  * Bulk updates are one statement (`UPDATE … FROM unnest(…)`) per call. The schema and its
  * migrations live in `postgres-schema.ts`.
  */
+import { isDeepStrictEqual } from 'node:util';
 import pg from 'pg';
-import { AbortedError, FailedPreconditionError, NotFoundError } from '../../core/errors.js';
+import { AbortedError, FailedPreconditionError, InternalError, isHandoffError, NotFoundError } from '../../core/errors.js';
 import type { NewTransferTask } from '../lifecycle.js';
 import type { TaskId, TaskState, TransferTask, UserId } from '../types.js';
 import { assertBatchLimit, assertDistinct, unclaimed, type BrowseQuery, type TaskChange, type TransferRoute, type TransferTaskStore } from './port.js';
 import { ACTIVE_STATES_SQL, browseSql, capabilitiesText, insertConflict } from './sql.js';
 import { migrate, REQUESTS, TASKS } from './postgres-schema.js';
-import { createPool } from '../../sql/postgres.js';
+import { createPool, retryStatement, type TransactionOptions } from '../../sql/postgres.js';
 
 export { POSTGRES_SCHEMA, POSTGRES_SCHEMA_VERSION } from './postgres-schema.js';
 
@@ -41,8 +44,8 @@ interface Row {
   capabilities: TransferTask['capabilities'];
   paused_by_user: boolean;
   idempotency_key: string | null;
-  request_index: number | null;
-  revision: number;
+  request_index: string | number | null;
+  revision: string | number;
 }
 
 const UPDATE_MANY = `
@@ -85,7 +88,7 @@ export class PostgresTransferTaskStore implements TransferTaskStore {
   async insert(task: NewTransferTask): Promise<TransferTask> {
     try {
       // A keyed task takes its key's claim time in the same statement; no claim, no row.
-      const { rows } = await this.#pool.query<Row>({
+      const { rows } = await this.#query<Row>({
         name: 'transfer_task_insert',
         text: `INSERT INTO ${TASKS} (provider_id, initiated_by, source_path, destination_path, state, progress, created_at,
           last_update, destination_provider, status, failure_reason, capabilities, paused_by_user, idempotency_key, request_index,
@@ -112,13 +115,13 @@ export class PostgresTransferTaskStore implements TransferTaskStore {
   }
 
   async get(id: TaskId): Promise<TransferTask | undefined> {
-    const { rows } = await this.#pool.query<Row>({ name: 'transfer_task_get', text: `SELECT * FROM ${TASKS} WHERE id = $1`, values: [id] });
+    const { rows } = await this.#query<Row>({ name: 'transfer_task_get', text: `SELECT * FROM ${TASKS} WHERE id = $1`, values: [id] });
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
   async getMany(ids: readonly TaskId[]): Promise<TransferTask[]> {
     if (ids.length === 0) return [];
-    const { rows } = await this.#pool.query<Row>({
+    const { rows } = await this.#query<Row>({
       name: 'transfer_task_get_many',
       text: `SELECT * FROM ${TASKS} WHERE id = ANY($1::bigint[])`,
       values: [[...new Set(ids)]],
@@ -138,22 +141,29 @@ export class PostgresTransferTaskStore implements TransferTaskStore {
     if (changes.length === 0) return [];
     assertDistinct(changes);
     const t = changes.map((c) => c.task);
-    const { rows } = await this.#pool.query<{ id: string }>({
-      name: 'transfer_task_update_many',
-      text: UPDATE_MANY,
-      values: [
-        t.map((x) => x.id), changes.map((c) => c.expectedRevision), t.map((x) => x.state), t.map((x) => x.progress),
-        t.map((x) => x.status), t.map((x) => x.failureReason), t.map(capabilitiesText), t.map((x) => x.pausedByUser),
-        t.map((x) => iso(x.lastUpdate)), t.map((x) => x.revision),
-      ],
-    });
-    const applied = new Set(rows.map((r) => Number(r.id)));
-    return t.map((x) => applied.has(x.id));
+    try {
+      const { rows } = await this.#query<{ id: string }>({
+        name: 'transfer_task_update_many',
+        text: UPDATE_MANY,
+        values: [
+          t.map((x) => x.id), changes.map((c) => c.expectedRevision), t.map((x) => x.state), t.map((x) => x.progress),
+          t.map((x) => x.status), t.map((x) => x.failureReason), t.map(capabilitiesText), t.map((x) => x.pausedByUser),
+          t.map((x) => iso(x.lastUpdate)), t.map((x) => x.revision),
+        ],
+      });
+      const applied = new Set(rows.map((r) => taskId(r.id)));
+      return t.map((x) => applied.has(x.id));
+    } catch (err) {
+      if (!isHandoffError(err) || err.name !== 'AmbiguousCommitError') throw err;
+      // The commit may or may not have happened: a task now exactly as written was written.
+      const now = new Map((await this.getMany(t.map((x) => x.id))).map((x) => [x.id, x]));
+      return t.map((x) => sameTask(now.get(x.id), x));
+    }
   }
 
   async findActive(route: TransferRoute): Promise<TransferTask | undefined> {
     // md5(...) = md5($n) lets the planner use the partial unique index; the plain comparison is the truth.
-    const { rows } = await this.#pool.query<Row>({
+    const { rows } = await this.#query<Row>({
       name: 'transfer_task_find_active',
       text: `SELECT * FROM ${TASKS} WHERE provider_id = $1 AND destination_provider = $3
         AND md5(source_path) = md5($2) AND md5(destination_path) = md5($4)
@@ -164,35 +174,36 @@ export class PostgresTransferTaskStore implements TransferTaskStore {
   }
 
   async findByIdempotencyKey(initiatedBy: UserId, key: string): Promise<TransferTask[]> {
-    const { rows } = await this.#pool.query<Row>(
-      `SELECT t.* FROM ${TASKS} AS t JOIN ${REQUESTS} AS claim
+    const { rows } = await this.#query<Row>({
+      text: `SELECT t.* FROM ${TASKS} AS t JOIN ${REQUESTS} AS claim
          ON claim.initiated_by = t.initiated_by AND claim.idempotency_key = t.idempotency_key AND claim.created_at = t.request_claimed_at
        WHERE t.initiated_by = $1 AND t.idempotency_key = $2 ORDER BY t.request_index`,
-      [initiatedBy, key],
-    );
+      values: [initiatedBy, key],
+    });
     return rows.map(fromRow);
   }
 
   async claimIdempotencyKey(initiatedBy: UserId, key: string, fingerprint: string, now: number, expiredBefore: number): Promise<string> {
     // Claim, replace an expired claim, or read the live one, in one statement. ON CONFLICT DO UPDATE
     // judges the latest committed claim; the second branch reads our snapshot, so it skips expired rows.
-    const { rows } = await this.#pool.query<{ fingerprint: string }>(
-      `WITH claimed AS (
+    // A repeat after an ambiguous commit finds its own claim and returns the same fingerprint.
+    const { rows } = await this.#query<{ fingerprint: string }>({
+      text: `WITH claimed AS (
          INSERT INTO ${REQUESTS} AS r (initiated_by, idempotency_key, fingerprint, created_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (initiated_by, idempotency_key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, created_at = EXCLUDED.created_at
            WHERE r.created_at < $5
          RETURNING fingerprint)
        SELECT fingerprint FROM claimed
        UNION ALL SELECT fingerprint FROM ${REQUESTS} WHERE initiated_by = $1 AND idempotency_key = $2 AND created_at >= $5`,
-      [initiatedBy, key, fingerprint, iso(now), iso(expiredBefore)],
-    );
+      values: [initiatedBy, key, fingerprint, iso(now), iso(expiredBefore)],
+    }, IDEMPOTENT);
     const stored = rows[0]?.fingerprint;
     if (stored !== undefined) return stored;
     // The live claim was committed after our snapshot began: read it now.
-    const again = await this.#pool.query<{ fingerprint: string }>(
-      `SELECT fingerprint FROM ${REQUESTS} WHERE initiated_by = $1 AND idempotency_key = $2`,
-      [initiatedBy, key],
-    );
+    const again = await this.#query<{ fingerprint: string }>({
+      text: `SELECT fingerprint FROM ${REQUESTS} WHERE initiated_by = $1 AND idempotency_key = $2`,
+      values: [initiatedBy, key],
+    });
     if (!again.rows[0]) throw new FailedPreconditionError(`idempotency key ${JSON.stringify(key)} vanished`);
     return again.rows[0].fingerprint;
   }
@@ -200,13 +211,14 @@ export class PostgresTransferTaskStore implements TransferTaskStore {
   async forgetIdempotencyKeys(claimedBefore: number, limit: number): Promise<number> {
     assertBatchLimit(limit);
     // SKIP LOCKED: two cores sweeping at once take different batches instead of queueing.
-    const { rowCount } = await this.#pool.query(
-      `DELETE FROM ${REQUESTS} AS r USING (
+    // Deleting again after an ambiguous commit deletes what is still old, which is what was asked.
+    const { rowCount } = await this.#query({
+      text: `DELETE FROM ${REQUESTS} AS r USING (
          SELECT initiated_by, idempotency_key FROM ${REQUESTS} WHERE created_at < $1
          ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED) AS old
        WHERE r.initiated_by = old.initiated_by AND r.idempotency_key = old.idempotency_key`,
-      [iso(claimedBefore), limit],
-    );
+      values: [iso(claimedBefore), limit],
+    }, IDEMPOTENT);
     return rowCount ?? 0;
   }
 
@@ -216,13 +228,40 @@ export class PostgresTransferTaskStore implements TransferTaskStore {
       values.push(kind === 'time' ? iso(value as number) : value);
       return kind === 'time' ? `$${values.length}::timestamptz` : `$${values.length}`;
     });
-    const { rows } = await this.#pool.query<Row>(text, values);
+    const { rows } = await this.#query<Row>({ text, values });
     return rows.map(fromRow);
   }
 
   async close(): Promise<void> {
     if (this.#ownsPool && !this.#pool.ended) await this.#pool.end();
   }
+
+  /** One statement, run again after a serialization failure (CockroachDB's SERIALIZABLE asks for that even of single statements). */
+  #query<R extends pg.QueryResultRow = pg.QueryResultRow>(config: pg.QueryConfig, options?: TransactionOptions): Promise<pg.QueryResult<R>> {
+    return retryStatement(() => this.#pool.query<R>(config), options);
+  }
+}
+
+/** For statements that may run again after they committed without changing the outcome. */
+const IDEMPOTENT: TransactionOptions = { idempotent: true };
+
+/** Whether `stored` holds exactly what `written` says, revision included. */
+function sameTask(stored: TransferTask | undefined, written: TransferTask): boolean {
+  return stored !== undefined && isDeepStrictEqual(stored, written);
+}
+
+/**
+ * A bigint column's value as a task id or count. pg hands bigints (every INT on CockroachDB)
+ * back as strings; one beyond 2^53 cannot become a number exactly, and is refused, not rounded.
+ */
+function taskId(value: string | number): number {
+  const id = Number(value);
+  if (!Number.isSafeInteger(id)) throw new InternalError(`transfer task store read ${String(value)}, not a safe integer`);
+  return id;
+}
+
+function optionalInt(value: string | number | null): number | null {
+  return value === null ? null : taskId(value);
 }
 
 function iso(ms: number): string {
@@ -231,7 +270,7 @@ function iso(ms: number): string {
 
 function fromRow(row: Row): TransferTask {
   return {
-    id: Number(row.id),
+    id: taskId(row.id),
     initiatedBy: row.initiated_by,
     sourceProvider: row.provider_id,
     sourcePath: row.source_path,
@@ -244,9 +283,9 @@ function fromRow(row: Row): TransferTask {
     capabilities: row.capabilities,
     pausedByUser: row.paused_by_user,
     idempotencyKey: row.idempotency_key,
-    requestIndex: row.request_index,
+    requestIndex: optionalInt(row.request_index),
     createdAt: row.created_at.getTime(),
     lastUpdate: row.last_update.getTime(),
-    revision: row.revision,
+    revision: taskId(row.revision),
   };
 }

@@ -9,7 +9,7 @@ import pg from 'pg';
 import {
   AbortedError, AlreadyExistsError, FailedPreconditionError, InternalError, isHandoffError, UnavailableError, type HandoffError,
 } from '../../../core/errors.js';
-import { inTransaction } from '../../../sql/transaction.js';
+import { inTransaction, retryStatement } from '../../../sql/transaction.js';
 import { driveAsync, type Plan, type PlanRunner, type Step, type StepResult } from './plan.js';
 import { COMMITTED_VERSION_INDEX } from './statements.js';
 
@@ -64,7 +64,8 @@ export class PostgresRunner implements PlanRunner {
 
   async run<T>(plan: () => Plan<T>): Promise<T> {
     try {
-      return await driveAsync(plan(), (step) => execute(this.#pool, step));
+      // Each statement alone is a transaction of its own: run again after a serialization failure.
+      return await driveAsync(plan(), (step) => retryStatement(() => execute(this.#pool, step)));
     } catch (err) {
       throw toPostgresError(err);
     }
