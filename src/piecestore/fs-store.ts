@@ -24,7 +24,7 @@ import { throwIfAborted } from '../core/abort.js';
 import { fromHex, toHex } from '../core/bytes.js';
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '../core/errors.js';
 import { getCryptoProvider } from '../crypto/select.js';
-import { exists, isCode, pieceSize, readdirOrEmpty, readExactly, readTail, syncDir, writeAll } from './fs-io.js';
+import { exists, isCode, pieceSize, readdirOrEmpty, readExactly, readTail, syncDir, writeAll, writeAllParts } from './fs-io.js';
 import { encodeTrailer, parseHeader, parseTail, PIECE_FILE_TAIL_BYTES } from './piece-file.js';
 import {
   checkChunkSize, checkId, checkPieceKey, checkTrashTime, SpaceUsage, checkRange,
@@ -93,12 +93,18 @@ export class FsPieceStore implements PieceStore, PieceTrash {
     const tmpPath = join(this.#tmp, `${toHex(getCryptoProvider().randomBytes(12))}.part`);
     const handle = await open(tmpPath, 'wx');
     let size = 0;
+    /**
+     * The latest chunk, not written yet: it goes out with the next chunk, or with the header at
+     * commit — one write fewer per piece (a piece is often a single chunk).
+     */
+    let held: Uint8Array | undefined;
     let state: 'open' | 'committing' | 'committed' | 'aborted' = 'open';
     const ensureOpen = (): void => {
       if (state !== 'open') throw new FailedPreconditionError(`piece writer is ${state}`);
     };
     const discard = async (): Promise<void> => {
       state = 'aborted';
+      held = undefined;
       await handle.close().catch(() => undefined);
       await unlink(tmpPath).catch(() => undefined);
     };
@@ -108,20 +114,25 @@ export class FsPieceStore implements PieceStore, PieceTrash {
       },
       write: async (chunk) => {
         ensureOpen();
+        const previous = held;
+        held = chunk;
+        size += chunk.length;
+        if (previous === undefined) return;
         try {
-          await writeAll(handle, chunk);
+          await writeAll(handle, previous);
         } catch (err) {
           await discard();
           throw err;
         }
-        size += chunk.length;
       },
       commit: async (commit: PieceCommit) => {
         ensureOpen();
         state = 'committing';
         try {
           const header: StoredPieceHeader = { orderLimit: commit.orderLimit, uplinkPieceHash: commit.uplinkPieceHash, size, storedAt: commit.storedAt };
-          await writeAll(handle, encodeTrailer(header));
+          const trailer = encodeTrailer(header);
+          await writeAllParts(handle, held === undefined ? [trailer] : [held, trailer]);
+          held = undefined;
           if (this.#fsync) await handle.sync();
           await handle.close();
           await this.#place(tmpPath, satellite, piece);
