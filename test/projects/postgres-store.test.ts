@@ -37,7 +37,8 @@ describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL project store', () =
       ]);
       await Promise.all(stores.map((s) => s.close()));
       const rows = await pool.query(`SELECT store, version FROM handoff_schema_versions ORDER BY store`);
-      expect(rows.rows).toEqual([
+      // Number(): on CockroachDB (and in CockroachDB mode) every INT comes back as a string.
+      expect(rows.rows.map((r) => ({ ...r, version: Number(r.version) }))).toEqual([
         { store: 'ledger', version: LEDGER_POSTGRES_SCHEMA_VERSION },
         { store: 'overlay', version: OVERLAY_POSTGRES_SCHEMA_VERSION },
         { store: 'projects', version: PROJECTS_POSTGRES_SCHEMA_VERSION },
