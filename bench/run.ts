@@ -22,6 +22,7 @@ const sections: Record<string, () => Promise<BenchSection>> = {
   'transfer-rsync': async () => (await import('./transfer-rsync.js')).benchRsync(),
   exit: async () => (await import('./exit.js')).benchExit(),
   repair: async () => (await import('./repair.js')).benchRepair(),
+  listing: async () => (await import('./listing.js')).benchListing(),
 };
 
 function render(section: BenchSection): string {
