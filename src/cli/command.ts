@@ -19,7 +19,9 @@ export interface CliIo {
   /** Where answers to prompts come from. */
   readonly stdin: Readable & { readonly isTTY?: boolean; setRawMode?(mode: boolean): unknown };
   /** Where prompts and progress bars go. */
-  readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean; readonly columns?: number };
+  readonly stdout: { write(chunk: string | Uint8Array): unknown; readonly isTTY?: boolean; readonly columns?: number };
+  /** Where live progress bars go (default: `stdout`), so results on stdout stay clean. */
+  readonly stderr?: { write(text: string): unknown; readonly isTTY?: boolean; readonly columns?: number };
 }
 
 export interface CommandContext {

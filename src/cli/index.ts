@@ -5,12 +5,14 @@
  * the commands; every command takes `--help`.
  */
 import { isHandoffError } from '../core/errors.js';
+import { AccessError } from './access/grant.js';
 import { UsageError } from './args.js';
 import type { CliIo } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { CommandError } from './commands/reach.js';
 import { configDirectory } from './config.js';
 import { DataDirectoryError } from './data-dir.js';
+import { INTERRUPTED, Interrupted } from './objects/session.js';
 import { runProgram } from './program.js';
 import { watchStopSignals, type StopRequest } from './stop.js';
 
@@ -19,6 +21,7 @@ const processIo: CliIo = {
   err: (line) => console.error(line),
   stdin: process.stdin,
   stdout: process.stdout,
+  stderr: process.stderr,
 };
 
 /** Where `main` finds the environment and the user's handoff directory (tests pass their own). */
@@ -43,7 +46,11 @@ export async function main(argv: string[], io: CliIo = processIo, stop: () => St
       io.err(`handoff: ${err.message}`);
       return 2;
     }
-    if (err instanceof CommandError || err instanceof DataDirectoryError) {
+    if (err instanceof Interrupted) {
+      io.err(`handoff: ${err.message}`);
+      return INTERRUPTED;
+    }
+    if (err instanceof CommandError || err instanceof DataDirectoryError || err instanceof AccessError) {
       io.err(`handoff: ${err.message}`);
       return 1;
     }

@@ -3,16 +3,46 @@
  * this folder exporting `defineCommand({...})`, and one line here.
  */
 import type { AnyCommand } from '../command.js';
+import { accessExport } from './access-export.js';
+import { accessImport } from './access-import.js';
+import { accessList } from './access-list.js';
+import { accessNew } from './access-new.js';
+import { accessRm } from './access-rm.js';
+import { accessShow } from './access-show.js';
+import { accessUse } from './access-use.js';
+import { cat } from './cat.js';
+import { cp } from './cp.js';
 import { identityNew, identityShow } from './identity.js';
+import { ls } from './ls.js';
+import { mb } from './mb.js';
+import { mv } from './mv.js';
 import { nodeExitSatellite } from './node-exit-satellite.js';
 import { nodeExitStatus } from './node-exit-status.js';
 import { nodeRejoinSatellite } from './node-rejoin-satellite.js';
 import { nodeRun } from './node-run.js';
+import { rb } from './rb.js';
+import { rm } from './rm.js';
 import { satelliteExits } from './satellite-exits.js';
 import { satelliteReportGracefulExit } from './satellite-report.js';
 import { satelliteRun } from './satellite-run.js';
+import { stat } from './stat.js';
 
 export const COMMANDS: readonly AnyCommand[] = [
+  accessNew,
+  accessList,
+  accessUse,
+  accessShow,
+  accessRm,
+  accessExport,
+  accessImport,
+  mb,
+  rb,
+  ls,
+  stat,
+  cat,
+  cp,
+  mv,
+  rm,
   identityNew,
   identityShow,
   satelliteRun,
