@@ -36,7 +36,8 @@ interface NetworkReady {
 /** The child: satellite, nodes and raw sinks, until its parent disconnects. */
 async function serveNetwork(): Promise<void> {
   const { Satellite, openSatelliteStore } = await import('../src/satellite/index.js');
-  const { StorageNode, NodeDatabase, MemoryPieceStore } = await import('../src/node/index.js');
+  const { StorageNode, MemoryPieceStore } = await import('../src/node/index.js');
+  const { NodeDatabase } = await import('../src/node/sqlite.js');
   const store = await openSatelliteStore({ kind: 'memory' });
   const satellite = await Satellite.start({ transport: tcpTransport(), address: '127.0.0.1:0', store, config: { metainfo: { redundancy: REDUNDANCY } } });
   for (let i = 0; i < NODES; i++) {

@@ -17,7 +17,6 @@ import { Identity } from '../src/crypto/identity.js';
 import { RpcServer } from '../src/rpc/server.js';
 import { tcpTransport } from '../src/transport/tcp.js';
 import {
-  AuthorizedKeysFile,
   InMemoryProviderDirectory,
   isTerminal,
   ProviderIntegration,
@@ -27,15 +26,13 @@ import {
   RpcCoreLink,
   RpcPeerProvider,
   RpcProviderGateway,
-  rsyncPlugin,
-  rsyncReceiver,
-  SqliteIntegrationStore,
-  SqliteTransferTaskStore,
   TransferClient,
   TransferCore,
-  TransferKeyring,
   type TransferTask,
 } from '../src/transfer/index.js';
+import { AuthorizedKeysFile, TransferKeyring } from '../src/transfer/keys/index.js';
+import { rsyncPlugin, rsyncReceiver } from '../src/transfer/rsync/index.js';
+import { SqliteIntegrationStore, SqliteTransferTaskStore } from '../src/transfer/sqlite.js';
 import { startSshd, sshUnavailableReason } from '../src/testing/sshd.js';
 
 export interface TransferDemoOptions {

@@ -1,4 +1,8 @@
-/** `handoff/satellite`: the satellite, its stores and its configuration. */
+/**
+ * `handoff/satellite`: the satellite, its stores and its configuration. `openSatelliteStore`
+ * loads the SQLite or PostgreSQL driver only when asked for one; the single stores on them are
+ * their own entry points, `handoff/satellite/sqlite` and `handoff/satellite/postgres`.
+ */
 export { Satellite, type SatelliteOptions, type SatelliteConfig } from './satellite.js';
 export { openSatelliteStore, type SatelliteStore, type SatelliteStoreOptions } from './store.js';
 export { Chore } from './chore.js';
@@ -10,8 +14,8 @@ export { metainfoConfig, DEFAULT_METAINFO_CONFIG, DEV_REDUNDANCY, type MetainfoC
 export * as metainfo from '../metainfo/methods.js';
 export type { RedundancyScheme, EncryptionParameters, SegmentPosition, ObjectRecord, SegmentRecord } from '../metainfo/metabase/types.js';
 export type { MetabaseStore } from '../metainfo/metabase/port.js';
-export { SqliteExitQueueStore, PostgresExitQueueStore, MemoryExitQueueStore } from '../exit/store/index.js';
-export { SqliteRepairQueueStore, PostgresRepairQueueStore, MemoryRepairQueueStore } from '../durability/repair/store/index.js';
+export { MemoryExitQueueStore } from '../exit/store/memory.js';
+export { MemoryRepairQueueStore } from '../durability/repair/store/memory.js';
 export {
   RepairService, DEFAULT_REPAIR_CONFIG, needsRepair, checkSegments, planRepair, fitUploads, checkPiece,
   type RepairConfig, type RepairOutcome, type CheckerStats, type RepairRunStats, type RepairPieceFailure, type RepairFailureReason,
@@ -35,6 +39,5 @@ export {
   AuditService, Auditor, stripeConsensus, correctableShares, classifyAuditError, Reservoir, MemoryContainmentStore, DEFAULT_AUDIT_CONFIG,
   type AuditServiceOptions, type ContainmentStore, type AuditConfig, type AuditVerdict, type PendingAudit, type NodeAuditResult, type SegmentAuditReport, type AuditRunStats,
 } from '../durability/audit/index.js';
-export { SqliteContainmentStore, PostgresContainmentStore } from '../durability/audit/store/index.js';
 export { startSatelliteAdmin, SatelliteAdminClient, type SatelliteAdminOptions } from './admin/index.js';
 export { adminAddressFile, AdminEndpointError } from '../admin/index.js';

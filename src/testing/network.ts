@@ -20,7 +20,6 @@ import { MemoryPieceStore } from '../piecestore/memory-store.js';
 import type { PieceStore } from '../piecestore/store.js';
 import { Satellite, type SatelliteConfig } from '../satellite/satellite.js';
 import { openSatelliteStore, type SatelliteStore, type SatelliteStoreOptions } from '../satellite/store.js';
-import { createScratchDatabase } from '../sql/postgres.js';
 import { memoryNetwork, type MemoryNetwork } from '../transport/memory.js';
 import { tcpTransport } from '../transport/tcp.js';
 import type { Transport } from '../transport/types.js';
@@ -207,6 +206,8 @@ async function openStore(storage: 'memory' | 'sqlite' | 'postgres', dir: string 
   else {
     const server = connectionString ?? process.env.HANDOFF_PG_URL;
     if (!server) throw new InvalidArgumentError('storage "postgres" needs "connectionString" or HANDOFF_PG_URL');
+    // pg loads only for a PostgreSQL network.
+    const { createScratchDatabase } = await import('../sql/postgres.js');
     const database = await createScratchDatabase(server, 'handoff_net');
     cleanups.push(database.drop);
     options = { kind: 'postgres', connectionString: database.url, maxConnections: 4 };

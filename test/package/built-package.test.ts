@@ -16,7 +16,7 @@ const run = promisify(execFile);
 const script = `
 import { Identity, NodeId, s } from 'handoff';
 import { RpcClient, RpcServer, memoryNetwork, unaryMethod } from 'handoff/transport';
-import { transportSuite } from 'handoff/testing';
+import { createTestNetwork } from 'handoff/testing';
 import pkg from 'handoff/package.json' with { type: 'json' };
 
 const Hello = unaryMethod('Package.Hello', s.object({ name: s.string() }), s.object({ greeting: s.string() }));
@@ -28,7 +28,7 @@ const client = new RpcClient({ transport: net, address: listener.address, expect
 const reply = await client.call(Hello, { name: 'dist' });
 await client.close();
 await server.close();
-console.log(JSON.stringify({ reply, name: pkg.name, suite: typeof transportSuite }));
+console.log(JSON.stringify({ reply, name: pkg.name, testing: typeof createTestNetwork }));
 `;
 
 describe('the built package', () => {
@@ -45,7 +45,7 @@ describe('the built package', () => {
     expect(JSON.parse(stdout.trim())).toEqual({
       reply: { greeting: 'hello dist from 58' },
       name: 'handoff',
-      suite: 'function',
+      testing: 'function',
     });
   });
 });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { transportSuite } from '../../src/testing/index.js';
+import { transportSuite } from '../../src/testing/suites.js';
 import { memoryNetwork, tcpTransport, webSocketTransport } from '../../src/transport/index.js';
 
 transportSuite('memory', {

@@ -2,7 +2,6 @@
  * The first steps of a transfer at the source provider: turning the core's forwarded request
  * into a stored task, and asking the destination which plugin and parameters to use.
  */
-import { posix } from 'node:path';
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { TransferParameters } from '../plugin.js';
 import type { ProviderId, ProviderTransferRequest } from '../types.js';
@@ -24,7 +23,7 @@ export function outgoingTaskFor(item: ProviderTransferRequest, context: ForwardC
     if (typeof item[field] !== 'string' || item[field].length === 0) throw new InvalidArgumentError(`"${field}" expected a non-empty string`);
   }
   if (item.destinationProvider === context.providerId) throw new InvalidArgumentError('source and destination are the same provider');
-  const entryName = posix.basename(item.sourcePath.replace(/\/+$/, ''));
+  const entryName = item.sourcePath.replace(/\/+$/, '').split('/').at(-1) ?? '';
   if (entryName === '' || entryName === '.' || entryName === '..') throw new InvalidArgumentError('"sourcePath" names no file or folder');
   return {
     taskId: item.taskId,

@@ -1,9 +1,8 @@
 /**
- * The provider integration module: {@link ProviderIntegration}, its SQLite store, its ports to
+ * The provider integration module: {@link ProviderIntegration}, its ports to
  * the core and to other providers, and in-memory implementations of those ports.
  */
 export { ProviderIntegration, type ProviderIntegrationOptions } from './provider-integration.js';
-export { SqliteIntegrationStore, type SqliteIntegrationStoreOptions } from './sqlite-store.js';
 export type { IntegrationStore, OutgoingTask, IncomingTask, PendingUpdate, PauseCause, OutgoingFilter } from './store.js';
 export type {
   CoreLink,

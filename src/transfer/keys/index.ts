@@ -1,7 +1,8 @@
 /**
- * Key exchange for provider-to-provider transfers (seed 004 "Exchange of keys"): the source
- * provider issues a per-task SSH key ({@link TransferKeyring}); the destination authorizes it for
- * that one transfer only ({@link AuthorizedKeysFile}) and revokes it when the task ends.
+ * `handoff/transfer/keys`: key exchange for provider-to-provider transfers (seed 004 "Exchange of
+ * keys"): the source provider issues a per-task SSH key ({@link TransferKeyring}); the destination
+ * authorizes it for that one transfer only ({@link AuthorizedKeysFile}) and revokes it when the
+ * task ends. Node only (it runs `ssh-keygen` and writes key files), hence its own entry point.
  */
 export { generateSshKeyPair, type GenerateKeyOptions, type SshKeyPair } from './keygen.js';
 export { TransferKeyring, transferKeyComment, type TransferKeyringOptions } from './keyring.js';
