@@ -6,7 +6,7 @@
  *
  * ```text
  * opened ──► refuse | notReady+end | resend final receipt+end | transferring
- * transferring: keep `transferWindow` pieces in flight (a sliding window, refilled as each ends)
+ * transferring: keep up to `transferWindow` pieces in flight (a sliding window, refilled once half of it is free)
  *   fetch ─► prepare (replacement + limit) ─► send TransferPiece ─► TransferSucceeded ─► verify ─► swap ─► DeletePiece
  *                                                              └─► TransferFailed / timeout ─► retry or fail the piece
  *   queue empty ─► completed, or failed when too many pieces failed
@@ -296,7 +296,8 @@ function succeeded(session: CoordinatorSession, message: Extract<NodeExitMessage
   const inflight = new Map(session.inflight).set(key, { ...flight, swapping: true });
   return {
     session: { ...session, inflight },
-    effects: [{ type: 'disarmTimer', pieceId: flight.item.pieceId }, { type: 'touch' }, { type: 'swap', item: flight.item, replacementNodeId: flight.replacementNodeId }],
+    // No touch here: the swap's finishItem records the node's activity (a 'retry' touches instead).
+    effects: [{ type: 'disarmTimer', pieceId: flight.item.pieceId }, { type: 'swap', item: flight.item, replacementNodeId: flight.replacementNodeId }],
   };
 }
 
@@ -315,7 +316,7 @@ function swapped(session: CoordinatorSession, pieceId: Uint8Array, result: 'swap
       ? [{ type: 'finishItem', pieceId, result: { kind: 'transferred', bytes: flight.item.pieceSize } }, deleteOriginal]
       : result === 'gone'
         ? [{ type: 'finishItem', pieceId, result: { kind: 'dropped' } }, unused, deleteOriginal]
-        : [unused, { type: 'recordFailure', pieceId, code: 'UNKNOWN', counts: false }];
+        : [unused, { type: 'touch' }, { type: 'recordFailure', pieceId, code: 'UNKNOWN', counts: false }];
   return { session: refill.session, effects: [...head, ...refill.effects] };
 }
 
@@ -342,7 +343,9 @@ function failed(session: CoordinatorSession, pieceId: Uint8Array, code: Transfer
       ? { type: 'finishItem', pieceId, result: { kind: 'failed' } }
       : { type: 'recordFailure', pieceId, code, counts: true };
   }
-  return { session: refill.session, effects: [{ type: 'disarmTimer', pieceId }, { type: 'touch' }, outcome, ...refill.effects] };
+  // finishItem records the node's activity itself; only a recorded failure needs a touch.
+  const touch: CoordinatorEffect[] = outcome.type === 'finishItem' ? [] : [{ type: 'touch' }];
+  return { session: refill.session, effects: [{ type: 'disarmTimer', pieceId }, ...touch, outcome, ...refill.effects] };
 }
 
 function drained(session: CoordinatorSession, exit: ExitRecord): CoordinatorStep {
@@ -359,12 +362,16 @@ function fail(session: CoordinatorSession, reason: ExitFailureReason, detail: st
   return { session: { ...session, phase: 'finishing' }, effects: [...disarmAll(session), { type: 'finishExit', outcome: 'failed', reason, detail }] };
 }
 
-/** Asks for more work when the window has room and no fetch is running. */
+/**
+ * Asks for more work when at least half the window is free and no fetch is running: one queue
+ * read then fills several slots instead of one read per finished piece. A slow piece holds one
+ * slot, never the others, so it still cannot stall the node.
+ */
 function refillEffects(session: CoordinatorSession): CoordinatorStep {
   if (session.phase !== 'transferring' || session.fetching) return { session, effects: [] };
   const busy = session.inflight.size + session.preparing.size;
   const room = session.config.transferWindow - busy;
-  if (room <= 0) return { session, effects: [] };
+  if (room <= 0 || room < Math.ceil(session.config.transferWindow / 2)) return { session, effects: [] };
   const exclude = [...session.inflight.values()].map((f) => f.item.pieceId);
   for (const key of [...session.preparing, ...session.parked]) exclude.push(fromHex(key));
   return { session: { ...session, fetching: true, fetchExcluded: exclude.length > 0 }, effects: [{ type: 'fetch', limit: room, exclude }] };

@@ -46,7 +46,7 @@ export type ExitPolicy = (typeof EXIT_POLICIES)[number];
 export interface ExitConfig {
   /** A node younger than this (since it first checked in) may not exit (default 0: any age; Storj: 6 months). */
   readonly minNodeAgeMs: number;
-  /** Transfers in flight per exiting node; refilled as each finishes (a sliding window, not batches). */
+  /** Transfers in flight per exiting node; refilled once half of it is free (a sliding window, not batches). */
   readonly transferWindow: number;
   /** Failed attempts (each to a different replacement node) before a piece counts as failed. */
   readonly maxFailuresPerPiece: number;
