@@ -11,6 +11,7 @@ import { accessRm } from './access-rm.js';
 import { accessShow } from './access-show.js';
 import { accessUse } from './access-use.js';
 import { cat } from './cat.js';
+import { coreRun } from './core-run.js';
 import { cp } from './cp.js';
 import { identityNew, identityShow } from './identity.js';
 import { ls } from './ls.js';
@@ -20,12 +21,16 @@ import { nodeExitSatellite } from './node-exit-satellite.js';
 import { nodeExitStatus } from './node-exit-status.js';
 import { nodeRejoinSatellite } from './node-rejoin-satellite.js';
 import { nodeRun } from './node-run.js';
+import { providerRun } from './provider-run.js';
 import { rb } from './rb.js';
 import { rm } from './rm.js';
 import { satelliteExits } from './satellite-exits.js';
 import { satelliteReportGracefulExit } from './satellite-report.js';
 import { satelliteRun } from './satellite-run.js';
 import { stat } from './stat.js';
+import { taskCancel, taskPause, taskResume } from './task.js';
+import { tasks } from './tasks.js';
+import { transfer } from './transfer.js';
 
 export const COMMANDS: readonly AnyCommand[] = [
   accessNew,
@@ -52,4 +57,11 @@ export const COMMANDS: readonly AnyCommand[] = [
   nodeExitSatellite,
   nodeExitStatus,
   nodeRejoinSatellite,
+  coreRun,
+  providerRun,
+  transfer,
+  tasks,
+  taskPause,
+  taskResume,
+  taskCancel,
 ];

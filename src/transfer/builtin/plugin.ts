@@ -140,6 +140,14 @@ export class BuiltinPlugin implements FileTransferPlugin {
     await this.#keys.discard(taskId);
   }
 
+  /**
+   * Stops every run of this process without deciding anything about the tasks: for a host that
+   * shuts down. The module's next start finds them RUNNING and resumes them inside their files.
+   */
+  async close(): Promise<void> {
+    await Promise.all([...this.#tasks.values()].map((entry) => this.#stopRun(entry)));
+  }
+
   async #prepare(task: PluginTask): Promise<Entry> {
     const target = parseTarget(task.parameters, this.#options.transport);
     await this.#keys.require(task.taskId);
