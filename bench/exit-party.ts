@@ -147,10 +147,21 @@ async function syncDir(dir: string): Promise<void> {
 
 const HEADER = 4 + 32;
 
+/** Writes every byte of `parts` with as few writev calls as the kernel allows. */
+async function writeParts(handle: FileHandle, parts: Buffer[]): Promise<void> {
+  let rest = parts;
+  while (rest.length > 0) {
+    let { bytesWritten } = await handle.writev(rest);
+    while (rest.length > 0 && bytesWritten >= rest[0]!.length) bytesWritten -= rest.shift()!.length;
+    if (bytesWritten > 0) rest[0] = rest[0]!.subarray(bytesWritten);
+  }
+}
+
 /**
  * Listeners that take frames `u32be length ‖ 32-byte piece id ‖ bytes`, write each piece as
  * FsPieceStore does (temp file, fsync, rename into a fan-out directory, directory fsync; a new
- * directory's parents synced once) and answer one byte when it is durable.
+ * directory's parent synced once) and answer one byte when it is durable. The bytes go to the
+ * file as the socket delivered them (one writev of its chunks), never copied.
  */
 async function rawReceivers(o: { dir: string; count: number; fsync: boolean }): Promise<Party> {
   const servers: net.Server[] = [];
@@ -164,11 +175,11 @@ async function rawReceivers(o: { dir: string; count: number; fsync: boolean }): 
     await mkdir(pieces, { recursive: true });
     const dirs = new Set<string>();
     let serial = 0;
-    const store = async (id: string, data: Uint8Array): Promise<void> => {
+    const store = async (id: string, parts: Buffer[]): Promise<void> => {
       const tmpPath = join(tmp, `${serial++}-${id.slice(0, 8)}.part`);
       const handle = await open(tmpPath, 'wx');
       try {
-        await handle.write(data);
+        await writeParts(handle, parts);
         if (o.fsync) await handle.sync();
       } finally {
         await handle.close();
@@ -184,25 +195,45 @@ async function rawReceivers(o: { dir: string; count: number; fsync: boolean }): 
     const server = net.createServer({ noDelay: true }, (socket) => {
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
-      let chunks: Buffer[] = [];
+      // The socket's chunks are kept as they came and written with one writev: no copy of a piece.
+      const chunks: Buffer[] = [];
       let buffered = 0;
+      let need = -1;
+      let id = '';
+      /** The next `n` buffered bytes, as slices of the socket's chunks. */
+      const take = (n: number): Buffer[] => {
+        const parts: Buffer[] = [];
+        while (n > 0) {
+          const chunk = chunks[0]!;
+          if (chunk.length <= n) {
+            parts.push(chunks.shift()!);
+            n -= chunk.length;
+          } else {
+            parts.push(chunk.subarray(0, n));
+            chunks[0] = chunk.subarray(n);
+            n = 0;
+          }
+        }
+        return parts;
+      };
       let busy = false;
       const pump = async (): Promise<void> => {
         if (busy) return;
         busy = true;
         try {
           for (;;) {
-            if (buffered < HEADER) return;
-            const head = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-            chunks = [head];
-            const length = head.readUInt32BE(0);
-            if (buffered < HEADER + length) return;
-            const id = head.subarray(4, HEADER).toString('hex');
-            const data = head.subarray(HEADER, HEADER + length);
-            const rest = head.subarray(HEADER + length);
-            chunks = rest.length > 0 ? [rest] : [];
-            buffered = rest.length;
-            await store(id, data);
+            if (need < 0) {
+              if (buffered < HEADER) return;
+              const head = Buffer.concat(take(HEADER)); // 36 bytes
+              buffered -= HEADER;
+              need = head.readUInt32BE(0);
+              id = head.subarray(4, HEADER).toString('hex');
+            }
+            if (buffered < need) return;
+            const parts = take(need);
+            buffered -= need;
+            need = -1;
+            await store(id, parts);
             socket.write(ACK);
           }
         } finally {
@@ -289,7 +320,7 @@ async function rawSender(o: { piecesRoot: string; satelliteId: string; ports: nu
               const i = next++;
               if (i >= files.length) return;
               const name = files[i]!;
-              const frame = new Uint8Array(HEADER + o.pieceSize);
+              const frame = new Uint8Array(Buffer.allocUnsafeSlow(HEADER + o.pieceSize).buffer, 0, HEADER + o.pieceSize); // every byte is set below
               const view = new DataView(frame.buffer);
               view.setUint32(0, o.pieceSize);
               frame.set(fromHex(name.slice(name.indexOf('/') + 1)), 4);
