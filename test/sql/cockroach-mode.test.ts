@@ -7,9 +7,11 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { PostgresMetabaseStore } from '../../src/metainfo/metabase/postgres.js';
 import { PostgresLedgerStore } from '../../src/orders/ledger/store/postgres.js';
 import { COCKROACH_MODE_PARAMETER, withCockroachMode } from '../../src/sql/cockroach-mode.js';
 import { createPool, inTransaction, retryStatement } from '../../src/sql/postgres.js';
+import { at, buckets, commit, pending, segment } from '../../src/testing/metabase-store/fixtures.js';
 import { newTask } from '../../src/transfer/lifecycle.js';
 import { PostgresTransferTaskStore } from '../../src/transfer/store/postgres.js';
 import { describeWith } from '../support/env.js';
@@ -184,6 +186,29 @@ describeWith('PostgreSQL', postgresUnavailable, 'CockroachDB mode on PostgreSQL'
       expect(answers[0]).toMatch(/^fp-[0-7]$/);
     } finally {
       await store.close();
+    }
+  });
+
+  it('never leaves a segment uncounted when it commits while its object does, with FOR SHARE dropped', async () => {
+    const metabase = await PostgresMetabaseStore.open({ connectionString: url, maxConnections: 6 });
+    try {
+      await buckets(metabase, ['photos']);
+      for (let round = 0; round < 12; round++) {
+        const location = at(`race-${round}`);
+        const streamId = await pending(metabase, location);
+        await metabase.commitSegment(segment(location, streamId, { part: 0, index: 0 }));
+        // The object's commit counts segments; a segment landing after the count would be lost to it.
+        const [late, committed] = await Promise.allSettled([
+          metabase.commitSegment(segment(location, streamId, { part: 0, index: 1 })),
+          metabase.commitObject(commit(location, streamId)),
+        ]);
+        if (committed.status === 'rejected') throw committed.reason;
+        const stored = await metabase.listSegments(streamId, { limit: 10 });
+        expect(committed.value.segmentCount).toBe(stored.length);
+        expect(stored.length).toBe(late.status === 'fulfilled' ? 2 : 1);
+      }
+    } finally {
+      await metabase.close();
     }
   });
 
