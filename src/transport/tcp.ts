@@ -1,11 +1,14 @@
 import type net from 'node:net';
 import type tls from 'node:tls';
 import { raceAbort, throwIfAborted } from '../core/abort.js';
-import { ResourceExhaustedError, UnavailableError, isHandoffError } from '../core/errors.js';
+import { InvalidArgumentError, ResourceExhaustedError, UnavailableError, isHandoffError } from '../core/errors.js';
 import { FrameConnection } from './frame-connection.js';
 import { FrameParser, PeerResetSignal, RESET_MARKER, frameHeader } from './frame-parser.js';
 import { ReadInput } from './read-input.js';
 import { DEFAULT_MAX_FRAME_BYTES, type Connection, type DialOptions, type FrameLimits, type Listener, type Transport } from './types.js';
+import { DEFAULT_WEBSOCKET_PATH } from './websocket-connection.js';
+import { webSocketUpgrades } from './websocket-upgrade.js';
+import { formatHostPort, parseHostPort } from './host-port.js';
 
 /** TLS material for {@link tcpTransport}. Certificates need not be CA-signed: identities are
  * proven by the handoff handshake, which signs the TLS exported keying material. */
@@ -21,6 +24,12 @@ export interface TcpTransportOptions extends FrameLimits {
   tls?: TcpTlsOptions;
   /** Dial timeout in milliseconds (default 10 s). */
   connectTimeoutMs?: number;
+  /**
+   * Listeners also accept WebSocket clients on the same port (browsers dial `ws://host:port/handoff`,
+   * or `path`), told apart from TCP by their first byte; dialing is unchanged. Not with `tls`:
+   * browsers need a certificate they trust, so put a TLS-terminating proxy in front instead.
+   */
+  acceptWebSocket?: boolean | { readonly path?: string };
 }
 
 /** Label and length for TLS keying material export (RFC 5705) that the handshake signs. */
@@ -41,12 +50,7 @@ export function tcpTransport(options: TcpTransportOptions = {}): Transport {
   return new TcpTransport(options);
 }
 
-export function parseHostPort(address: string): { host: string; port: number } {
-  const match = /^\[?([^\]]*)\]?:(\d{1,5})$/.exec(address.replace(/^tcp:\/\//, ''));
-  const port = match ? Number(match[2]) : NaN;
-  if (!match || port > 65535) throw new UnavailableError(`invalid address ${JSON.stringify(address)}: expected host:port`);
-  return { host: match[1]!, port };
-}
+export { parseHostPort };
 
 /** node:net and node:tls, as the values a TCP transport calls. */
 interface SocketModules {
@@ -67,16 +71,13 @@ function socketModules(): SocketModules {
   return { net: proc.getBuiltinModule('node:net') as typeof net, tls: proc.getBuiltinModule('node:tls') as typeof tls };
 }
 
-function formatHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 class TcpTransport implements Transport {
   readonly name: string;
   readonly #options: TcpTransportOptions;
   readonly #sockets: SocketModules;
 
   constructor(options: TcpTransportOptions) {
+    if (options.acceptWebSocket && options.tls) throw new InvalidArgumentError('"acceptWebSocket" cannot be combined with "tls"');
     this.#options = options;
     this.#sockets = socketModules();
     this.name = options.tls ? 'tls' : 'tcp';
@@ -91,8 +92,20 @@ class TcpTransport implements Transport {
     const tlsOptions = this.#options.tls;
     const secureContext = tlsOptions ? this.#sockets.tls.createSecureContext({ cert: toPem(tlsOptions.cert), key: toPem(tlsOptions.key) }) : undefined;
     const limits = this.#options;
+    let listening = '';
+    const webSocket = this.#options.acceptWebSocket;
+    const upgrades = webSocket
+      ? await webSocketUpgrades({
+          ...limits,
+          path: (typeof webSocket === 'object' ? webSocket.path : undefined) ?? DEFAULT_WEBSOCKET_PATH,
+          timeoutMs: this.#options.connectTimeoutMs ?? 10_000,
+          localAddress: () => listening,
+          onConnection,
+        })
+      : undefined;
     const accept = async (raw: net.Socket): Promise<void> => {
       raw.setNoDelay(true);
+      if (upgrades !== undefined && (await upgrades.claim(raw))) return;
       let socket: net.Socket = raw;
       if (secureContext) {
         // Wrap the TCP socket ourselves so a reset can still send an RST on the raw socket.
@@ -127,8 +140,9 @@ class TcpTransport implements Transport {
     });
     server.on('error', () => {});
     const bound = server.address() as net.AddressInfo;
+    listening = formatHostPort(host, bound.port);
     return {
-      address: formatHostPort(host, bound.port),
+      address: listening,
       async close() {
         closing = true;
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -136,7 +150,7 @@ class TcpTransport implements Transport {
         // keeps the process alive after the caller thinks everything stopped.
         const handshaking = [...handshakes].map(([secure, ended]) => (secure.destroy(), ended));
         const serving = [...sockets].map((connection) => (connection.reset(new UnavailableError('listener closed')), connection.done));
-        await Promise.all([closed, ...handshaking, ...serving]);
+        await Promise.all([closed, ...handshaking, ...serving, upgrades?.close()]);
       },
     };
   }

@@ -8,6 +8,9 @@ import { ResourceExhaustedError, UnavailableError } from '../core/errors.js';
 import { FrameConnection } from './frame-connection.js';
 import type { FrameLimits } from './types.js';
 
+/** The path a WebSocket listener serves and a dialer requests unless told otherwise. */
+export const DEFAULT_WEBSOCKET_PATH = '/handoff';
+
 const CLOSE_NORMAL = 1000;
 const CLOSE_TOO_BIG = 1009;
 const OPEN = 1;

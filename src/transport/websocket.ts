@@ -7,9 +7,9 @@ import type { IncomingMessage } from 'node:http';
 import type { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
 import { throwIfAborted } from '../core/abort.js';
 import { UnavailableError } from '../core/errors.js';
-import { parseHostPort } from './tcp.js';
+import { formatHostPort, parseHostPort } from './host-port.js';
 import { DEFAULT_MAX_FRAME_BYTES, type Connection, type DialOptions, type FrameLimits, type Listener, type Transport } from './types.js';
-import { WsConnection, type WebSocketLike } from './websocket-connection.js';
+import { DEFAULT_WEBSOCKET_PATH, WsConnection, type WebSocketLike } from './websocket-connection.js';
 import { openWebSocket } from './websocket-open.js';
 import { platformWebSocket } from './websocket-platform.js';
 
@@ -20,8 +20,7 @@ export interface WebSocketTransportOptions extends FrameLimits {
   connectTimeoutMs?: number;
 }
 
-/** The path a WebSocket listener serves unless told otherwise. */
-export const DEFAULT_WEBSOCKET_PATH = '/handoff';
+export { DEFAULT_WEBSOCKET_PATH };
 
 /**
  * One frame per binary WebSocket message. Listening uses `ws` (Node only); dialing uses `ws` on
@@ -84,7 +83,7 @@ class WebSocketTransport implements Transport {
     });
     const bound = (server.address() as { port: number }).port;
     return {
-      address: host.includes(':') ? `[${host}]:${bound}` : `${host}:${bound}`,
+      address: formatHostPort(host, bound),
       async close() {
         const closing = [...connections].map((connection) => (connection.reset(new UnavailableError('listener closed')), connection.done));
         await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), ...closing]);
