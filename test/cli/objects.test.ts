@@ -1,0 +1,166 @@
+/**
+ * The network from a terminal, every party a process of its own: a satellite and six storage
+ * nodes started with `handoff`, an access made from a passphrase, a folder of mixed files copied
+ * up and back down and compared byte for byte, a prefix moved on the satellite and removed — and
+ * the one-line errors and exit statuses of a wrong passphrase, a missing bucket, an unreachable
+ * satellite, and a copy cancelled with Ctrl-C.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CliProcesses } from './support/procs.js';
+
+let dir: string;
+let procs: CliProcesses;
+let satelliteRef: string;
+let apiKey: string;
+
+/** Every file under `root`, relative path to bytes. */
+function tree(root: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  const walk = (at: string): void => {
+    for (const entry of readdirSync(at, { withFileTypes: true })) {
+      const path = join(at, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else files.set(relative(root, path), readFileSync(path));
+    }
+  };
+  walk(root);
+  return files;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'handoff-cli-objects-'));
+  procs = new CliProcesses({ HANDOFF_CONFIG_DIR: join(dir, 'config'), HANDOFF_PASSPHRASE: '' });
+  const satellite = procs.start(['satellite', 'run', '--dir', join(dir, 'satellite'), '--address', '127.0.0.1:0', '--project', 'photos']);
+  satelliteRef = (await satellite.waitFor(/satellite (\S+@\S+) is running/))[1]!;
+  apiKey = (await satellite.waitFor(/its API key: (hk1_\S+)/))[1]!;
+  const nodes = [0, 1, 2, 3, 4, 5].map((i) => procs.start(['node', 'run', '--dir', join(dir, `node-${i}`), '--satellite', satelliteRef, '--capacity', '1GB']));
+  await Promise.all(nodes.map((node) => node.waitFor(/storage node \S+ is serving/)));
+  writeFileSync(join(dir, 'passphrase'), 'correct horse battery staple\n');
+}, 120_000);
+
+afterAll(async () => {
+  await procs.killAll();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('handoff from the command line', () => {
+  it('stores a folder of mixed files and reads it back byte for byte, moves it as a prefix, and removes it', async () => {
+    const made = await procs.run(['access', 'new', 'main', '--satellite', satelliteRef, '--api-key', apiKey, '--passphrase-file', join(dir, 'passphrase')]);
+    expect(made.code, made.stderr).toBe(0);
+    const accesses = join(dir, 'config', 'accesses.json');
+    expect(statSync(accesses).mode & 0o777).toBe(0o600);
+    expect(readFileSync(accesses, 'utf8')).not.toContain('correct horse'); // the key, never the passphrase
+
+    expect((await procs.run(['mb', 'hf://photos'])).code).toBe(0);
+
+    const up = join(dir, 'up');
+    mkdirSync(join(up, 'deep', 'er'), { recursive: true });
+    writeFileSync(join(up, 'empty'), '');
+    writeFileSync(join(up, 'hello.txt'), 'hello, network\n');
+    writeFileSync(join(up, 'deep', 'noise.bin'), randomBytes(3 * 1024 * 1024 + 17)); // several segments, not inline
+    writeFileSync(join(up, 'deep', 'er', 'ünïcode name.json'), JSON.stringify({ a: [1, 2, 3] }));
+    for (let i = 0; i < 6; i++) writeFileSync(join(up, 'deep', `small-${i}`), randomBytes(100 + i * 1000));
+
+    const copiedUp = await procs.run(['cp', '--recursive', '--parallel', '3', up, 'hf://photos/2024/']);
+    expect(copiedUp.code, copiedUp.stderr).toBe(0);
+    expect(copiedUp.stdout).toContain('10 of 10 file(s) copied');
+
+    const listed = await procs.run(['ls', '--recursive', '--json', 'hf://photos/2024/']);
+    expect(listed.code).toBe(0);
+    const entries = listed.stdout.trim().split('\n').map((line) => JSON.parse(line) as { kind: string; key: string; size: number });
+    expect(entries.map((e) => e.key).sort()).toEqual([...tree(up).keys()].map((k) => `2024/${k.split('\\').join('/')}`).sort());
+    expect(entries.find((e) => e.key === '2024/deep/noise.bin')?.size).toBe(3 * 1024 * 1024 + 17);
+
+    const down = join(dir, 'down');
+    const copiedDown = await procs.run(['cp', '-r', 'hf://photos/2024', down]);
+    expect(copiedDown.code, copiedDown.stderr).toBe(0);
+    expect(tree(down)).toEqual(tree(up));
+    expect(readdirSync(join(down, 'deep')).some((name) => name.includes('handoff-partial'))).toBe(false);
+
+    const cat = await procs.run(['cat', 'hf://photos/2024/hello.txt']);
+    expect(cat.stdout).toBe('hello, network\n');
+
+    const moved = await procs.run(['mv', 'hf://photos/2024/deep/', 'hf://photos/archive/']);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stdout).toContain('8 moved, 0 already there, 0 failed');
+    const after = await procs.run(['ls', '-r', '--json', 'hf://photos']);
+    const keys = after.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { key: string }).key);
+    expect(keys.filter((k) => k.startsWith('2024/deep/'))).toEqual([]);
+    expect(keys.filter((k) => k.startsWith('archive/')).sort()).toEqual([...tree(join(up, 'deep')).keys()].map((k) => `archive/${k}`).sort());
+    // A moved object reads back the same bytes under its new name.
+    const noise = await procs.run(['cp', 'hf://photos/archive/noise.bin', join(dir, 'noise-again.bin')]);
+    expect(noise.code, noise.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'noise-again.bin')).equals(readFileSync(join(up, 'deep', 'noise.bin')))).toBe(true);
+
+    const removed = await procs.run(['rm', '--recursive', 'hf://photos/archive/']);
+    expect(removed.code, removed.stderr).toBe(0);
+    const left = await procs.run(['ls', '-r', '--json', 'hf://photos']);
+    expect(left.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { key: string }).key).sort()).toEqual(['2024/empty', '2024/hello.txt']);
+  }, 180_000);
+
+  it('says in one line, with status 1, that a passphrase is not the one the data was stored under', async () => {
+    const made = await procs.run(['access', 'new', 'typo', '--satellite', satelliteRef, '--api-key', apiKey], { HANDOFF_PASSPHRASE: 'correct horse battery stapel' });
+    expect(made.code, made.stderr).toBe(0);
+    const listed = await procs.run(['ls', '--access', 'typo', 'hf://photos']);
+    expect(listed.code).toBe(1);
+    expect(listed.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^handoff: \d+ name\(s\) here cannot be decrypted with this access's key: they were written under another passphrase/)]);
+    const read = await procs.run(['cat', '--access', 'typo', 'hf://photos/2024/hello.txt']);
+    expect(read.code).toBe(1);
+    expect(read.stdout).toBe('');
+    expect(read.stderr.trim().split('\n')).toHaveLength(1);
+    expect(read.stderr).toMatch(/^handoff: object "2024\/hello.txt" not found .* different passphrase/);
+  }, 60_000);
+
+  it('names a missing bucket and how to make it, with status 1', async () => {
+    const file = join(dir, 'one.txt');
+    writeFileSync(file, 'one');
+    const copied = await procs.run(['cp', file, 'hf://no-such-bucket/one.txt']);
+    expect(copied.code).toBe(1);
+    expect(copied.stderr.trim()).toBe(`handoff: ${file} -> hf://no-such-bucket/one.txt: bucket "no-such-bucket" not found (handoff ls lists the buckets; handoff mb hf://no-such-bucket makes it)`);
+    const listed = await procs.run(['ls', 'hf://no-such-bucket']);
+    expect(listed.code).toBe(1);
+    expect(listed.stderr.trim()).toBe('handoff: bucket "no-such-bucket" not found (handoff ls lists the buckets; handoff mb hf://no-such-bucket makes it)');
+  }, 60_000);
+
+  it('says a satellite cannot be reached, with status 1, and saves no access for it', async () => {
+    const satelliteId = satelliteRef.split('@')[0]!;
+    const made = await procs.run(['access', 'new', 'nowhere', '--satellite', `${satelliteId}@127.0.0.1:1`, '--api-key', apiKey, '--passphrase-file', join(dir, 'passphrase')]);
+    expect(made.code).toBe(1);
+    expect(made.stderr.trim()).toMatch(/^handoff: cannot reach the satellite at 127\.0\.0\.1:1 \(.*\); is it running, and is the address right\?$/);
+    expect((await procs.run(['access', 'list', '--json'])).stdout).not.toContain('nowhere');
+  }, 60_000);
+
+  it('refuses a command line it cannot read with status 2 and the usage, on stderr', async () => {
+    const result = await procs.run(['cp', 'only-one-argument']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain("missing required argument 'dst'");
+    expect(result.stderr).toContain('usage: handoff cp');
+    const local = await procs.run(['cp', 'a', 'b']);
+    expect(local.code).toBe(2);
+    expect(local.stderr).toContain('one of SRC and DST must be in the network');
+  }, 60_000);
+
+  it('cancels a copy on Ctrl-C: says so, exits 130, and commits no half object', async () => {
+    const many = join(dir, 'many');
+    mkdirSync(many);
+    for (let i = 0; i < 40; i++) writeFileSync(join(many, `f-${String(i).padStart(2, '0')}`), randomBytes(64 * 1024));
+    const copy = procs.start(['cp', '-r', '--parallel', '1', many, 'hf://photos/many/']);
+    await copy.waitFor(/f-00 \(/);
+    copy.child.kill('SIGINT');
+    expect(await copy.exited).toBe(130);
+    expect(copy.stderr).toMatch(/handoff: cancelled: (\d+) of 40 file\(s\) copied; nothing half-written is left/);
+    const done = Number(/cancelled: (\d+) of 40/.exec(copy.stderr)![1]);
+    expect(done).toBeLessThan(40);
+    const listed = await procs.run(['ls', '--json', 'hf://photos/many/']);
+    const objects = listed.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { key: string; size: number });
+    // Every object there is whole: the copies that finished, nothing from the one in flight.
+    expect(objects.length).toBe(done);
+    for (const object of objects) expect(object.size).toBe(64 * 1024);
+    expect(existsSync(join(dir, 'config', 'accesses.json'))).toBe(true);
+  }, 90_000);
+});
