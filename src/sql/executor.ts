@@ -7,7 +7,9 @@
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import { POSTGRES, SQLITE, type SqlDialect } from './dialect.js';
-import { inTransaction, retryStatement, type PoolHandle } from './postgres.js';
+// transaction.ts, not postgres.js: the executor serves SQLite stores too, which must not load pg.
+import type { PoolHandle } from './postgres.js';
+import { inTransaction, retryStatement } from './transaction.js';
 import type { SqliteHandle } from './sqlite.js';
 
 /** One statement; `name` is unique per text across every store sharing a connection (PostgreSQL prepares it under that name). */
