@@ -37,7 +37,11 @@ export const TEST_KDF = Object.freeze({ memoryKiB: 64, iterations: 1, parallelis
 export interface TestNetworkOptions {
   /** Storage nodes to start (default 5; at least `redundancy.success` for uploads to work). */
   readonly nodes?: number;
-  readonly transport?: 'memory' | 'tcp' | 'websocket';
+  /**
+   * How the parties talk (default memory). `tcp+websocket`: TCP, with every listener also taking
+   * WebSocket clients on its port, as a browser uplink needs (it dials `ws://<address>/handoff`).
+   */
+  readonly transport?: 'memory' | 'tcp' | 'tcp+websocket' | 'websocket';
   /** memory: everything in memory; sqlite: SQLite + piece files in `dir`; postgres: the satellite in a fresh database, nodes as for sqlite. */
   readonly storage?: 'memory' | 'sqlite' | 'postgres';
   /** Where files go (default: a temporary directory, removed by `close`). */
@@ -103,7 +107,8 @@ export async function createTestNetwork(options: TestNetworkOptions = {}): Promi
   const kind = options.transport ?? 'memory';
   const storage = options.storage ?? 'memory';
   const net = kind === 'memory' ? memoryNetwork() : undefined;
-  const transportFor = (host: string): Transport => (net ? net.transport({ host }) : kind === 'tcp' ? tcpTransport() : webSocketTransport());
+  const transportFor = (host: string): Transport =>
+    net ? net.transport({ host }) : kind === 'websocket' ? webSocketTransport() : tcpTransport({ acceptWebSocket: kind === 'tcp+websocket' });
   const addressFor = (host: string): string => (net ? `${host}:0` : '127.0.0.1:0');
   const cleanups: Array<() => Promise<void> | void> = [];
   const close = async (): Promise<void> => {
