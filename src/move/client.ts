@@ -130,7 +130,7 @@ function moveFlowHost(deps: MoveClientDeps, rekey: ObjectRekeying | undefined, s
   return {
     clock,
     call: (method, request, callSignal) => deps.client.call(method, request, { signal: callSignal }),
-    rewrap: (keys, rewrapSignal) => rewrapPage(rekey!, keys, rewrapSignal),
+    rewrap: (keys, rewrapSignal) => rewrapKeyPage(rekey!, keys, rewrapSignal),
     rewrapMetadata: (m) => {
       const wrapped = rekey!.rewrap({ encryptedKey: m.encryptedMetadataKey, encryptedKeyNonce: m.encryptedMetadataKeyNonce });
       return { encryptedMetadataKey: wrapped.encryptedKey, encryptedMetadataKeyNonce: wrapped.encryptedKeyNonce };
@@ -139,8 +139,16 @@ function moveFlowHost(deps: MoveClientDeps, rekey: ObjectRekeying | undefined, s
   };
 }
 
-/** Re-wraps keys into a packed page, returning to the event loop every few hundred keys. */
-async function rewrapPage(rekey: ObjectRekeying, keys: readonly SegmentKey[], signal: AbortSignal): Promise<Uint8Array> {
+/**
+ * Re-wraps keys for the new path into a packed page (what a `rewrap` effect of the move flow
+ * asks for), returning to the event loop every thousand keys so a pending page travels meanwhile.
+ *
+ * @example
+ * ```ts
+ * const page = await rewrapKeyPage(rekey, effect.keys, signal);
+ * ```
+ */
+export async function rewrapKeyPage(rekey: ObjectRekeying, keys: readonly SegmentKey[], signal?: AbortSignal): Promise<Uint8Array> {
   // A fresh wrap is always a 48-byte key under a 24-byte nonce.
   const out = new Uint8Array(keys.length * (11 + WRAPPED_KEY_LENGTH + WRAP_NONCE_LENGTH));
   const view = new DataView(out.buffer);

@@ -121,7 +121,16 @@ export function initialMoveRequest(config: MoveConfig): MoveRequestState {
   return { config, phase: 'idle' };
 }
 
-/** Decides what `event` does to the request in `state`; after the reply or refusal nothing changes. */
+/**
+ * Decides what `event` does to the request in `state`; after the reply or refusal nothing changes.
+ *
+ * @example
+ * ```ts
+ * let step = moveRequestTransition(initialMoveRequest(config), { type: 'put', request, now });
+ * step = moveRequestTransition(step.state, { type: 'authorized', projectId }); // → putMoveKeys
+ * step = moveRequestTransition(step.state, { type: 'stored' }); // → reply {}
+ * ```
+ */
 export function moveRequestTransition(state: MoveRequestState, event: MoveRequestEvent): MoveRequestStep {
   if (state.phase === 'replied' || state.phase === 'refused') return { state, effects: [] };
   switch (event.type) {

@@ -28,7 +28,7 @@ export const MOVE_FLOW_METHODS: Readonly<Record<MoveMethodName, UnaryMethod<any,
 export interface MoveFlowHost {
   /** Makes one call; rejects with the typed error the satellite or the transport gave. */
   call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, signal: AbortSignal): Promise<Res>;
-  /** Re-wraps `keys` for the new path under fresh nonces, packed as a key page (see `rewrapKeyPage`). */
+  /** Re-wraps `keys` for the new path under fresh nonces, packed as a key page (`rewrapKeyPage` does it with an `ObjectRekeying`). */
   rewrap(keys: readonly SegmentKey[], signal: AbortSignal): Promise<Uint8Array>;
   rewrapMetadata(metadataKey: MetadataKey): MetadataKey;
   /** Resolves or rejects with the error to report for a missing object (e.g. `explainMissingObject`). */

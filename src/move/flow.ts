@@ -198,6 +198,13 @@ const TERMINAL: readonly MoveFlowPhase[] = ['done', 'failed'];
 /**
  * Decides what `event` does to a move in `state`. Events that no longer apply (the answer of a
  * call the flow stopped waiting for, anything after the end) change nothing.
+ *
+ * @example
+ * ```ts
+ * let { state, effects } = moveFlowTransition(initialMoveFlow(plan), { type: 'start' });
+ * // effects: [{ type: 'call', call: { step: 'begin', method: 'Metainfo.BeginMoveObject', request }, attempt: 1 }]
+ * ({ state, effects } = moveFlowTransition(state, { type: 'answered', step: 'begin', response }));
+ * ```
  */
 export function moveFlowTransition(state: MoveFlowState, event: MoveFlowEvent): MoveFlowStep {
   if (TERMINAL.includes(state.phase)) return same(state);

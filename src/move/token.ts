@@ -16,6 +16,7 @@ const MAC_BYTES = 32;
 const TAG = 'handoff/move-token/v1';
 const MAX_TOKEN_BYTES = 16 * 1024;
 
+/** What a move token holds: the source Begin located, the destination, the mode, and the ids Finish needs. */
 export const MoveTokenFields = s.object({
   mode: s.enum(['move', 'copy'] as const),
   projectId: s.bytes({ length: 16 }),
@@ -32,6 +33,15 @@ export const MoveTokenFields = s.object({
 });
 export type MoveTokenFields = Infer<typeof MoveTokenFields>;
 
+/**
+ * Seals and opens move tokens with a key derived from the satellite's identity.
+ *
+ * @example
+ * ```ts
+ * const sealer = new MoveTokenSealer(identity);
+ * const fields = sealer.open(sealer.seal(token), clock.now());
+ * ```
+ */
 export class MoveTokenSealer {
   readonly #key: Uint8Array;
 

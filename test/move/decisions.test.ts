@@ -220,6 +220,8 @@ describe('pages and puts of a chunked move', () => {
     expect(last(full.effects)).toEqual({ type: 'reply', reply: { call: 'page', response: { segmentKeys: packSegmentKeys(keysAt(5, 2)), moreSegments: true } } });
     const end = drive(page(2, after), authorized, { type: 'operation', operation: operation() }, { type: 'keys', keys: keysAt(5, 2) });
     expect(last(end.effects)).toMatchObject({ reply: { response: { moreSegments: false } } });
+    const bad = [{ position: { part: 0, index: 5 }, encryptedKey: bytes(48, 0), encryptedKeyNonce: new Uint8Array() }];
+    expect(refusal(drive(page(2, after), authorized, { type: 'operation', operation: operation() }, { type: 'keys', keys: bad }).effects).name).toBe('InvalidArgumentError');
   });
 
   it('a put: the page must parse (after authorization), then the store keeps it', () => {
