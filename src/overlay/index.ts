@@ -14,3 +14,4 @@ export {
   DEFAULT_ONLINE_WINDOW_MS,
   type OverlayServiceOptions,
 } from './service.js';
+export { SelectionCachedOverlay, DEFAULT_SELECTION_REFRESH_MS, type SelectionCacheOptions } from './selection-cache.js';
