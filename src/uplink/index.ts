@@ -20,5 +20,18 @@ export {
   type UplinkOptions,
   type UploadOptions,
 } from './options.js';
-export * from './encryption/index.js';
-export * from './erasure/index.js';
+export {
+  DEFAULT_ROOT_KEY_KDF, deriveRootKey, projectSalt, rootKeyFromBytes, CIPHER_SUITE, deriveBucketKey, deriveKey, KEY_LENGTH, LABELS,
+  COMPONENT_ALPHABET, decryptPath, decryptPrefix, encryptedPathLength, encryptPath, encryptPrefix, maxPathLength, pathContentKey,
+  blockRangeFor, DEFAULT_BLOCK_SIZE, encryptedSizeFor, MAX_BLOCK_SIZE, decryptSegment, decryptSegmentRange, encryptSegment,
+  newContentKey, openSegmentStream, sealSegmentStream, SegmentOpener, SegmentSealer, rewrapKey, rewrapKeys, unwrapKey,
+  WRAP_NONCE_LENGTH, WRAPPED_KEY_LENGTH, wrapKey, decryptMetadata, encryptMetadata, MAX_METADATA_SIZE, rewrapMetadataKey,
+  ObjectRekeying, rekeyObject, CANNOT_DECRYPT,
+  type RootKeyKdfParams, type BlockRange, type ContentOptions, type SegmentPosition, type SegmentOpenerOptions, type WrappedKey,
+  type EncryptedMetadata, type ObjectMetadata, type ObjectPath,
+} from './encryption/index.js';
+export {
+  createErasureCoder, CorruptPieceError, pieceHash, verifyPiece, gfDiv, gfInv, gfMul, gfPow,
+  type DecodeOptions, type DecodeStripesOptions, type ErasureCoder, type PieceCheck, type PieceInput,
+  type EncodeStreamOptions, type SegmentDecoder, type StreamOptions,
+} from './erasure/index.js';
