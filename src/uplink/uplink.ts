@@ -274,7 +274,7 @@ export class Uplink {
 
   async #moveDeps(): Promise<MoveClientDeps> {
     const maxKeyLength = await this.#ctx.maxKeyLength();
-    return { client: this.#ctx.satellite, header: this.#ctx.header, rootKey: this.#ctx.rootKey, ...(maxKeyLength === undefined ? {} : { maxKeyLength }) };
+    return { client: this.#ctx.satellite, header: this.#ctx.header, rootKey: this.#ctx.rootKey, clock: this.#ctx.settings.clock, ...(maxKeyLength === undefined ? {} : { maxKeyLength }) };
   }
 
   #info(bucket: string, key: string, wire: Parameters<typeof objectInfoFrom>[0]): ObjectInfo {
