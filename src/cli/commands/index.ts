@@ -21,10 +21,14 @@ import { nodeExitSatellite } from './node-exit-satellite.js';
 import { nodeExitStatus } from './node-exit-status.js';
 import { nodeRejoinSatellite } from './node-rejoin-satellite.js';
 import { nodeRun } from './node-run.js';
+import { nodeStatus } from './node-status.js';
 import { providerRun } from './provider-run.js';
 import { rb } from './rb.js';
 import { rm } from './rm.js';
 import { satelliteExits } from './satellite-exits.js';
+import { satelliteKeysCreate, satelliteKeysList, satelliteKeysRevoke } from './satellite-keys.js';
+import { satelliteNodes } from './satellite-nodes.js';
+import { satelliteProjectsCreate, satelliteProjectsList } from './satellite-projects.js';
 import { satelliteReportGracefulExit } from './satellite-report.js';
 import { satelliteRun } from './satellite-run.js';
 import { stat } from './stat.js';
@@ -51,9 +55,16 @@ export const COMMANDS: readonly AnyCommand[] = [
   identityNew,
   identityShow,
   satelliteRun,
+  satelliteProjectsList,
+  satelliteProjectsCreate,
+  satelliteKeysList,
+  satelliteKeysCreate,
+  satelliteKeysRevoke,
+  satelliteNodes,
   satelliteExits,
   satelliteReportGracefulExit,
   nodeRun,
+  nodeStatus,
   nodeExitSatellite,
   nodeExitStatus,
   nodeRejoinSatellite,
