@@ -6,8 +6,9 @@
  */
 import { equalBytes } from '../core/bytes.js';
 import { isHandoffError } from '../core/errors.js';
+import { getCryptoProvider } from '../crypto/select.js';
+import type { Signer } from '../crypto/signing.js';
 import { verifyPieceHashSignature } from '../orders/piece-hash.js';
-import { pieceSigner } from '../orders/piece-key.js';
 import { uploadPiece } from '../piecestore/client.js';
 import { createPieceHasher } from '../piecestore/hasher.js';
 import { readWholePiece, type PieceStore, type WholePiece } from '../piecestore/store.js';
@@ -33,6 +34,14 @@ const failed = (originalPieceId: Uint8Array, error: 'NOT_FOUND' | 'STORAGE_NODE_
   error,
   detail: detail.slice(0, 512),
 });
+
+/**
+ * Signs with a piece private key as it is: the transfer never needs the key's public half, which
+ * an `Identity` derives (a key export) before it can sign.
+ */
+function keySigner(privateKey: Uint8Array): Signer {
+  return { sign: (message) => getCryptoProvider().ed25519Sign(privateKey, message) };
+}
 
 /**
  * Runs one transfer and returns what to report; never throws for a transfer that went wrong.
@@ -71,7 +80,7 @@ export async function transferPiece(deps: PieceTransferDeps, message: TransferPi
     const client = deps.dialNode(message.address, message.limit.storageNodeId);
     const receipt = await uploadPiece(client, {
       limit: message.limit,
-      pieceKey: pieceSigner(message.piecePrivateKey),
+      pieceKey: keySigner(message.piecePrivateKey),
       data,
       // Just checked against the uplink's signed hash: the upload need not hash it again.
       sha256,
