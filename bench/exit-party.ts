@@ -4,7 +4,7 @@
  * one JSON line each:
  *
  * - `mark`  — remember CPU usage now; `{}`
- * - `stats` — `{ cpuMs, maxRssKiB }`: CPU (user + system) since the mark, lifetime peak RSS
+ * - `stats` — `{ cpuMs, systemMs, maxRssKiB }`: CPU (user + system; and the system part) since the mark, lifetime peak RSS
  * - `go`    — (exiting, raw-sender) run the measured work; `{ ms, ... }`
  * - `exit`  — close everything and exit
  *
@@ -415,7 +415,7 @@ for await (const line of createInterface({ input: process.stdin })) {
     reply({});
   } else if (line === 'stats') {
     const used = process.cpuUsage(mark);
-    reply({ cpuMs: (used.user + used.system) / 1000, maxRssKiB: process.resourceUsage().maxRSS, errors });
+    reply({ cpuMs: (used.user + used.system) / 1000, systemMs: used.system / 1000, maxRssKiB: process.resourceUsage().maxRSS, errors });
   } else if (line === 'go') {
     reply(await party.go!());
   } else if (line === 'exit') break;
