@@ -2,7 +2,8 @@
  * A transfer between two providers, on this machine, the way it runs between sites: a core and
  * two providers ("hippo" sends, "aau" receives), each its own RPC server with its own key on
  * loopback TCP, a user's client, the key exchange in sessions the core grants, and rsync over a
- * real (private, temporary) sshd. The demo makes a folder of large and small files, transfers
+ * real (private, temporary) sshd — or, with `plugin: 'builtin'`, the built-in plugin, which
+ * needs nothing outside the package. The demo makes a folder of large and small files, transfers
  * it with a live progress bar, pauses at about 30 %, resumes, checks every byte and says what
  * happened. Everything it starts or writes is removed at the end.
  *
@@ -32,13 +33,16 @@ import {
 } from '../src/transfer/index.js';
 import { AuthorizedKeysFile, TransferKeyring } from '../src/transfer/keys/index.js';
 import { rsyncPlugin, rsyncReceiver } from '../src/transfer/rsync/index.js';
+import { builtinPlugin, builtinReceiver } from '../src/transfer/builtin.js';
 import { SqliteIntegrationStore, SqliteTransferTaskStore } from '../src/transfer/sqlite.js';
 import { startSshd, sshUnavailableReason } from '../src/testing/sshd.js';
 
 export interface TransferDemoOptions {
   /** Size of each of the two large files (default 32 MiB). */
   readonly largeFileMiB?: number;
-  /** rsync's bandwidth limit, so the transfer lasts long enough to watch (default 8 MiB/s). */
+  /** rsync over a private sshd (the default), or the built-in plugin, which needs neither. */
+  readonly plugin?: 'rsync' | 'builtin';
+  /** The plugin's bandwidth limit, so the transfer lasts long enough to watch (default 8 MiB/s). */
   readonly bandwidthLimitKiBps?: number;
   /** Where the progress bar goes (default stderr). */
   readonly progress?: { write(text: string): unknown };
@@ -69,7 +73,8 @@ export interface TransferDemoResult {
  * ```
  */
 export async function runTransferDemo(log: (line: string) => void, options: TransferDemoOptions = {}): Promise<TransferDemoResult | undefined> {
-  const missing = sshUnavailableReason();
+  const builtin = options.plugin === 'builtin';
+  const missing = builtin ? undefined : sshUnavailableReason();
   if (missing !== undefined) {
     log(`This demo needs rsync and an OpenSSH server on this machine, and cannot run here: ${missing}.`);
     return undefined;
@@ -80,8 +85,8 @@ export async function runTransferDemo(log: (line: string) => void, options: Tran
   const dir = mkdtempSync(join(tmpdir(), 'handoff-transfer-demo-'));
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
   try {
-    const sshd = await startSshd();
-    cleanup.push(() => sshd.stop());
+    const sshd = builtin ? undefined : await startSshd();
+    cleanup.push(() => sshd?.stop());
     const tcp = tcpTransport();
     const keys = { core: Identity.generate(), hippo: Identity.generate(), aau: Identity.generate(), alice: Identity.generate() };
 
@@ -96,7 +101,7 @@ export async function runTransferDemo(log: (line: string) => void, options: Tran
     const providers = new ProviderRegistry()
       .add({ provider: 'hippo', nodeId: keys.hippo.id, address: address.hippo })
       .add({ provider: 'aau', nodeId: keys.aau.id, address: address.aau });
-    log(`A core listens on ${address.core}; provider hippo on ${address.hippo}; provider aau on ${address.aau}, with its sshd on port ${sshd.port}.`);
+    log(`A core listens on ${address.core}; provider hippo on ${address.hippo}; provider aau on ${address.aau}${sshd ? `, with its sshd on port ${sshd.port}` : ''}.`);
 
     // The core: who may do what, the task store, and the way to reach providers.
     const world = new InMemoryProviderDirectory()
@@ -130,21 +135,29 @@ export async function runTransferDemo(log: (line: string) => void, options: Tran
       registerProviderService(servers[name], im, { core: keys.core.id, providers });
       return im;
     };
-    const keyring = new TransferKeyring({ dir: join(dir, 'hippo-keys') });
+    const bandwidthLimitKiBps = options.bandwidthLimitKiBps ?? 8192;
     await openModule('hippo', {
-      plugin: rsyncPlugin({ stateDir: join(dir, 'hippo-rsync'), keyring, bandwidthLimitKiBps: options.bandwidthLimitKiBps ?? 8192 }),
+      plugin: sshd
+        ? rsyncPlugin({ stateDir: join(dir, 'hippo-rsync'), keyring: new TransferKeyring({ dir: join(dir, 'hippo-keys') }), bandwidthLimitKiBps })
+        : builtinPlugin({ stateDir: join(dir, 'hippo-builtin'), transport: tcp, bandwidthLimitKiBps }),
       resolveSource: (path) => join(hippoRoot, path),
     });
-    const authorizedKeys = new AuthorizedKeysFile(sshd.authorizedKeysPath);
+    const authorizedKeys = sshd ? new AuthorizedKeysFile(sshd.authorizedKeysPath) : undefined;
+    const builtinIn = sshd
+      ? undefined
+      : builtinReceiver({ stateDir: join(dir, 'aau-builtin'), resolveDestination: (path) => join(aauRoot, path), endpoint: { address: address.aau, nodeId: keys.aau.id } }).serve(servers.aau);
     await openModule('aau', {
-      receiver: rsyncReceiver({
-        authorizedKeys,
-        ssh: { host: sshd.host, port: sshd.port, user: sshd.user, hostKey: sshd.hostKey },
-        resolveDestination: (path) => join(aauRoot, path),
-        sourceAddresses: () => ['127.0.0.1'],
-        rrsync: sshd.rrsync,
-      }),
+      receiver:
+        builtinIn ??
+        rsyncReceiver({
+          authorizedKeys: authorizedKeys!,
+          ssh: { host: sshd!.host, port: sshd!.port, user: sshd!.user, hostKey: sshd!.hostKey },
+          resolveDestination: (path) => join(aauRoot, path),
+          sourceAddresses: () => ['127.0.0.1'],
+          rrsync: sshd!.rrsync,
+        }),
     });
+    const mover = sshd ? { stopped: 'hippo stopped rsync and ssh', picked: 'rsync picked up where it stopped', over: 'over SSH' } : { stopped: 'hippo closed its push stream', picked: 'the built-in plugin continued inside the half-sent file', over: "over handoff's own RPC" };
 
     const source = join(hippoRoot, '4123', 'results');
     const { files, bytes } = makeTree(source, options.largeFileMiB ?? 32);
@@ -165,7 +178,7 @@ export async function runTransferDemo(log: (line: string) => void, options: Tran
 
     const exchange = await alice.exchangeKeys(taskId);
     log(
-      `Key exchange: in sessions the core granted, hippo generated an ${exchange.publicKey.split(' ')[0]} key pair for task ${taskId} and gave Alice its public key, ` +
+      `Key exchange: in sessions the core granted, hippo generated a key pair (${exchange.publicKey.split(' ')[0]}) for task ${taskId} and gave Alice its public key, ` +
         'and aau authorized that key to write into /5243/inbox only, from hippo only, until the task ends. The core never saw a key.',
     );
 
@@ -188,14 +201,14 @@ export async function runTransferDemo(log: (line: string) => void, options: Tran
     log(
       pausedAt === undefined
         ? `The transfer finished before it could be paused; the task ended in ${last.state}.`
-        : `Alice paused the transfer through the core at ${pausedAt.toFixed(1)} % (hippo stopped rsync and ssh), resumed it a second later (rsync picked up where it stopped), and the task ended in ${last.state}.`,
+        : `Alice paused the transfer through the core at ${pausedAt.toFixed(1)} % (${mover.stopped}), resumed it a second later (${mover.picked}), and the task ended in ${last.state}.`,
     );
 
     const identical = last.state === 'SUCCESS' && sameTree(source, join(aauRoot, '5243', 'inbox', 'results'));
-    const keyRevoked = (await authorizedKeys.find(taskId)) === undefined;
+    const keyRevoked = authorizedKeys ? (await authorizedKeys.find(taskId)) === undefined : !(await builtinIn!.isAuthorized(taskId));
     log(
       identical
-        ? `All ${files} files arrived at aau byte for byte (${mib(bytes)}), straight from hippo over SSH; the core only heard the progress.`
+        ? `All ${files} files arrived at aau byte for byte (${mib(bytes)}), straight from hippo ${mover.over}; the core only heard the progress.`
         : `The files at aau do not match the source.`,
     );
     log(keyRevoked ? `aau revoked the task's key once the task ended, and hippo deleted its private key.` : `The task's key is still authorized at aau.`);

@@ -90,6 +90,11 @@ export class BuiltinReceiver implements FileTransferReceiver {
     });
   }
 
+  /** True while the task's key is authorized here (until release, expiry or sweep). */
+  async isAuthorized(taskId: TaskId): Promise<boolean> {
+    return (await this.#authorizations.get(taskId)) !== undefined;
+  }
+
   async prepare(request: ReceiveRequest): Promise<ReceivePreparation> {
     checkEntryName(request.entryName);
     const auth = await this.#authorizations.get(request.taskId);

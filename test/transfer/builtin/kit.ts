@@ -3,7 +3,6 @@
  * RPC server over TCP; "a" reaches it through a loopback TCP relay that a story can cut, which is
  * what a dropped connection looks like from both ends.
  */
-import { existsSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Identity } from '../../../src/crypto/identity.js';
@@ -80,13 +79,12 @@ export function builtinKit(): PluginKit & { readonly opened: BuiltinSides[] } {
         resolveDestination: (p) => join(destinationRoot, p),
         endpoint: { address: relay.address, nodeId: identity.id },
       }).serve(server);
-      const authorizations = join(dir, 'b-builtin');
       const sides: BuiltinSides = {
         relay,
         server,
         plugin: (keyDir, options) => builtinPlugin({ stateDir: join(keyDir, 'state'), transport: tcp, ...options }),
         receiver,
-        isKeyAuthorized: async (taskId) => existsSync(join(authorizations, `task-${taskId}.json`)),
+        isKeyAuthorized: (taskId) => receiver.isAuthorized(taskId),
         async close() {
           await relay.close();
           await server.close();
