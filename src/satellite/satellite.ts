@@ -11,6 +11,8 @@ import { registerMetainfo } from '../metainfo/service.js';
 import { registerMove } from '../move/service.js';
 import type { MoveConfig } from '../move/config.js';
 import { registerSettlement } from '../orders/ledger/service.js';
+import type { OverlayStore } from '../overlay/port.js';
+import { DEFAULT_SELECTION_REFRESH_MS, SelectionCachedOverlay } from '../overlay/selection-cache.js';
 import { registerOverlay } from '../overlay/service.js';
 import type { CreatedProject } from '../projects/types.js';
 import { RpcServer } from '../rpc/server.js';
@@ -53,6 +55,12 @@ export interface SatelliteConfig {
   audit: Partial<AuditConfig>;
   /** Contact and uptime (docs/durability.md): how often nodes are dialed, when absence suspends and disqualifies. */
   contact: Partial<ContactConfig>;
+  /**
+   * How often the node-selection cache reloads the selectable nodes from the store (default 60 s).
+   * Uploads, repair and exits pick nodes from it in memory; 0 queries the store for every segment
+   * instead. Changes other processes make reach it at the next reload (docs/scaling.md).
+   */
+  selectionRefreshMs: number;
 }
 
 export interface SatelliteOptions {
@@ -94,8 +102,9 @@ export class Satellite {
   readonly #listener: Listener;
   readonly #deleter: PieceDeleter;
   readonly #clock: Clock;
+  readonly #selection: SelectionCachedOverlay | undefined;
 
-  private constructor(parts: { identity: Identity; server: RpcServer; store: SatelliteStore; metainfo: MetainfoContext; listener: Listener; deleter: PieceDeleter; chores: Satellite['chores']; exits: ExitCoordinator; clock: Clock; gc: GarbageCollector; repair: RepairService; audit: AuditService; contact: ContactService }) {
+  private constructor(parts: { identity: Identity; server: RpcServer; store: SatelliteStore; metainfo: MetainfoContext; listener: Listener; deleter: PieceDeleter; chores: Satellite['chores']; exits: ExitCoordinator; clock: Clock; gc: GarbageCollector; repair: RepairService; audit: AuditService; contact: ContactService; selection: SelectionCachedOverlay | undefined }) {
     this.identity = parts.identity;
     this.server = parts.server;
     this.store = parts.store;
@@ -103,6 +112,7 @@ export class Satellite {
     this.#listener = parts.listener;
     this.#deleter = parts.deleter;
     this.#clock = parts.clock;
+    this.#selection = parts.selection;
     this.chores = parts.chores;
     this.contact = parts.contact;
     this.exits = parts.exits;
@@ -127,9 +137,15 @@ export class Satellite {
       repair: {},
       audit: {},
       contact: {},
+      selectionRefreshMs: DEFAULT_SELECTION_REFRESH_MS,
       ...options.config,
     };
-    const { store } = options;
+    // Every part of the satellite reaches the overlay through the cache, so every change this
+    // process makes to a node patches what uploads select from.
+    const selection = config.selectionRefreshMs > 0
+      ? new SelectionCachedOverlay(options.store.overlay, { clock, refreshMs: config.selectionRefreshMs, onError: (err) => options.onError?.(err, 'node selection cache') })
+      : undefined;
+    const store = selection ? withOverlay(options.store, selection) : options.store;
     const server = new RpcServer({ identity, onError: (err, method) => options.onError?.(err, method) });
     const deleter = new PieceDeleter({ identity, overlay: store.overlay, transport: options.transport, clock });
     const metainfo = registerMetainfo(server, {
@@ -206,9 +222,11 @@ export class Satellite {
       contact: chore('contact', contact.config.intervalMs, () => contact.runOnce()),
     };
     const listener = await server.listen(options.transport, options.address);
-    const satellite = new Satellite({ identity, server, store, metainfo, listener, deleter, chores, exits, clock, gc, repair, audit, contact });
+    const satellite = new Satellite({ identity, server, store, metainfo, listener, deleter, chores, exits, clock, gc, repair, audit, contact, selection });
     for (const each of Object.values(chores)) each.start();
     try {
+      // Until the first load completes, selection asks the store.
+      await selection?.start();
       await exits.start();
     } catch (err) {
       await satellite.close(); // a failed start leaves nothing listening
@@ -253,5 +271,20 @@ export class Satellite {
     await this.exits.close();
     await this.server.close();
     await this.#deleter.close();
+    await this.#selection?.stop();
   }
+}
+
+/** `store` with its overlay replaced (the other stores and close() are the same). */
+function withOverlay(store: SatelliteStore, overlay: OverlayStore): SatelliteStore {
+  return {
+    metabase: store.metabase,
+    overlay,
+    projects: store.projects,
+    ledger: store.ledger,
+    exits: store.exits,
+    repairQueue: store.repairQueue,
+    containment: store.containment,
+    close: () => store.close(),
+  };
 }
