@@ -26,7 +26,13 @@ export function parseSize(text: string, flag = 'size'): number {
 export function parseSatelliteRef(text: string): { id: NodeId; address: string } {
   const at = text.indexOf('@');
   if (at < 0) throw new UsageError(`a satellite is <id>@<host:port>, got ${JSON.stringify(text)}`);
-  return { id: NodeId.parse(text.slice(0, at)), address: text.slice(at + 1) };
+  let id: NodeId;
+  try {
+    id = NodeId.parse(text.slice(0, at));
+  } catch (err) {
+    throw new UsageError(`${JSON.stringify(text.slice(0, at))} is not a satellite id (copy the <id>@<host:port> satellite run prints)`, { cause: err });
+  }
+  return { id, address: text.slice(at + 1) };
 }
 
 export function required(value: string | undefined, flag: string): string {

@@ -10,12 +10,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CliProcesses } from './support/procs.js';
+import { CliProcesses, type CliProcess } from './support/procs.js';
 
 let dir: string;
 let procs: CliProcesses;
 let satelliteRef: string;
 let apiKey: string;
+let satellite: CliProcess;
 
 /** Every file under `root`, relative path to bytes. */
 function tree(root: string): Map<string, Buffer> {
@@ -34,7 +35,7 @@ function tree(root: string): Map<string, Buffer> {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'handoff-cli-objects-'));
   procs = new CliProcesses({ HANDOFF_CONFIG_DIR: join(dir, 'config'), HANDOFF_PASSPHRASE: '' });
-  const satellite = procs.start(['satellite', 'run', '--dir', join(dir, 'satellite'), '--address', '127.0.0.1:0', '--project', 'photos']);
+  satellite = procs.start(['satellite', 'run', '--dir', join(dir, 'satellite'), '--address', '127.0.0.1:0', '--project', 'photos']);
   satelliteRef = (await satellite.waitFor(/satellite (\S+@\S+) is running/))[1]!;
   apiKey = (await satellite.waitFor(/its API key: (hk1_\S+)/))[1]!;
   const nodes = [0, 1, 2, 3, 4, 5].map((i) => procs.start(['node', 'run', '--dir', join(dir, `node-${i}`), '--satellite', satelliteRef, '--capacity', '1GB']));
@@ -144,6 +145,41 @@ describe('handoff from the command line', () => {
     expect(local.code).toBe(2);
     expect(local.stderr).toContain('one of SRC and DST must be in the network');
   }, 60_000);
+
+  it("shows the satellite's projects, keys and nodes and a node's status; a revoked key's access is refused", async () => {
+    const satelliteDir = join(dir, 'satellite');
+    // Restarted as the README does it, with --project photos again: the project is reused, not doubled.
+    satellite.child.kill('SIGINT');
+    expect(await satellite.exited).toBe(0);
+    satellite = procs.start(['satellite', 'run', '--dir', satelliteDir, '--address', satelliteRef.split('@')[1]!, '--project', 'photos']);
+    await satellite.waitFor(/project "photos" exists/);
+    const nodes = await procs.run(['satellite', 'nodes', '--dir', satelliteDir, '--json']);
+    expect(nodes.code, nodes.stderr).toBe(0);
+    const rows = nodes.stdout.trim().split('\n').map((line) => JSON.parse(line) as { state: string; address: string });
+    expect(rows).toHaveLength(6);
+    expect(rows.every((r) => r.state === 'online')).toBe(true);
+
+    const status = await procs.run(['node', 'status', '--dir', join(dir, 'node-0'), '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    const node = JSON.parse(status.stdout) as { satellites: Array<{ id: string; state: string }>; allocatedBytes: number };
+    expect(node.allocatedBytes).toBe(1e9);
+    expect(node.satellites).toEqual([expect.objectContaining({ id: satelliteRef.split('@')[0], state: 'serving' })]);
+
+    const projects = JSON.parse((await procs.run(['satellite', 'projects', 'list', '--dir', satelliteDir, '--json'])).stdout) as { projects: Array<{ name: string }> };
+    expect(projects.projects.map((p) => p.name)).toEqual(['photos']);
+
+    const created = JSON.parse((await procs.run(['satellite', 'keys', 'create', 'photos', '--dir', satelliteDir, '--json'])).stdout) as { apiKey: string };
+    const made = await procs.run(['access', 'new', 'second-key', '--satellite', satelliteRef, '--api-key', created.apiKey, '--passphrase-file', join(dir, 'passphrase')]);
+    expect(made.code, made.stderr).toBe(0);
+    expect((await procs.run(['ls', '--access', 'second-key', 'hf://photos'])).code).toBe(0);
+    const shown = JSON.parse((await procs.run(['access', 'show', 'second-key', '--json'])).stdout) as { apiKeyId: string; apiKey?: string };
+    expect(shown.apiKey).toBeUndefined(); // no secret unless --secrets
+    const revoked = await procs.run(['satellite', 'keys', 'revoke', shown.apiKeyId, '--dir', satelliteDir]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    const refused = await procs.run(['ls', '--access', 'second-key', 'hf://photos']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim()).toMatch(/^handoff: the satellite refused this access's API key .*revoked/);
+  }, 90_000);
 
   it('cancels a copy on Ctrl-C: says so, exits 130, and commits no half object', async () => {
     const many = join(dir, 'many');
