@@ -308,15 +308,18 @@ function swapped(session: CoordinatorSession, pieceId: Uint8Array, result: 'swap
   const inflight = new Map(session.inflight);
   inflight.delete(key);
   const refill = refillEffects({ ...session, inflight });
+  const deleteOriginal: CoordinatorEffect = { type: 'send', message: { type: 'deletePiece', originalPieceId: pieceId } };
+  if (result === 'swapped') {
+    const finish: CoordinatorEffect = { type: 'finishItem', pieceId, result: { kind: 'transferred', bytes: flight.item.pieceSize } };
+    return { session: refill.session, effects: [finish, deleteOriginal, ...refill.effects] };
+  }
+  // The replacement's copy is of no use: derived (an HMAC) only now, not for every swap that worked.
   const replacementPieceId = derivePieceId(flight.item.rootPieceId, flight.replacementNodeId, flight.item.pieceNumber);
   const unused: CoordinatorEffect = { type: 'deleteReplacement', nodeId: flight.replacementNodeId, pieceId: replacementPieceId };
-  const deleteOriginal: CoordinatorEffect = { type: 'send', message: { type: 'deletePiece', originalPieceId: pieceId } };
   const head: CoordinatorEffect[] =
-    result === 'swapped'
-      ? [{ type: 'finishItem', pieceId, result: { kind: 'transferred', bytes: flight.item.pieceSize } }, deleteOriginal]
-      : result === 'gone'
-        ? [{ type: 'finishItem', pieceId, result: { kind: 'dropped' } }, unused, deleteOriginal]
-        : [unused, { type: 'touch' }, { type: 'recordFailure', pieceId, code: 'UNKNOWN', counts: false }];
+    result === 'gone'
+      ? [{ type: 'finishItem', pieceId, result: { kind: 'dropped' } }, unused, deleteOriginal]
+      : [unused, { type: 'touch' }, { type: 'recordFailure', pieceId, code: 'UNKNOWN', counts: false }];
   return { session: refill.session, effects: [...head, ...refill.effects] };
 }
 
