@@ -67,6 +67,12 @@ export class FsPieceStore implements PieceStore, PieceTrash {
   readonly #dirs = new Set<string>();
   /** Keys whose commit is in progress: two writers of one piece cannot both win. */
   readonly #committing = new Set<string>();
+  /**
+   * Temp files are named `<prefix>-<serial>`: unique within this store's life (one process owns
+   * a root, and opening it clears tmp), without random bytes drawn for every piece.
+   */
+  readonly #tmpPrefix = toHex(getCryptoProvider().randomBytes(6));
+  #tmpSerial = 0;
 
   private constructor(options: FsPieceStoreOptions) {
     this.root = options.root;
@@ -90,7 +96,7 @@ export class FsPieceStore implements PieceStore, PieceTrash {
     checkPieceKey(satelliteId, pieceId);
     const satellite = toHex(satelliteId);
     const piece = toHex(pieceId);
-    const tmpPath = join(this.#tmp, `${toHex(getCryptoProvider().randomBytes(12))}.part`);
+    const tmpPath = join(this.#tmp, `${this.#tmpPrefix}-${(this.#tmpSerial++).toString(36)}.part`);
     const handle = await open(tmpPath, 'wx');
     let size = 0;
     /**
