@@ -1,0 +1,203 @@
+/**
+ * Transfers between providers as people run them from a terminal, every party a process of its
+ * own: `handoff core run`, two `handoff provider run`s (the built-in plugin, nothing outside the
+ * package), then `handoff transfer`, `handoff tasks`, `handoff task pause|resume|cancel` and
+ * `handoff tasks --watch` until the task has finished — and the files compared byte for byte.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Identity } from '../../src/crypto/identity.js';
+import { CLI_CWD, cliArgv } from './support/cli.js';
+
+const WAIT_MS = 60_000;
+
+/** A CLI process in its own process group, its output kept. */
+class Proc {
+  output = '';
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+
+  constructor(args: string[], env: Record<string, string>) {
+    this.child = spawn(process.execPath, cliArgv(args), { cwd: CLI_CWD, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    procs.push(this);
+    const keep = (chunk: Buffer): void => void (this.output += chunk.toString());
+    this.child.stdout!.on('data', keep);
+    this.child.stderr!.on('data', keep);
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+  }
+
+  async waitFor(pattern: RegExp, ms = WAIT_MS): Promise<RegExpMatchArray> {
+    const until = Date.now() + ms;
+    for (;;) {
+      const match = pattern.exec(this.output);
+      if (match) return match;
+      if (this.child.exitCode !== null) throw new Error(`ended before printing ${pattern}:\n${this.output}`);
+      if (Date.now() > until) throw new Error(`no ${pattern} within ${ms / 1000} s:\n${this.output}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    try {
+      process.kill(-this.child.pid!, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+const procs: Proc[] = [];
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+function digest(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const full = join(d, e.name);
+      if (e.isDirectory()) walk(full);
+      else out[relative(dir, full)] = createHash('sha256').update(readFileSync(full)).digest('hex');
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return out;
+}
+
+function makeTree(dir: string, largeMiB: number): void {
+  mkdirSync(join(dir, 'raw'), { recursive: true });
+  writeFileSync(join(dir, 'raw', 'scan.bin'), randomBytes(largeMiB * 1024 * 1024));
+  for (let i = 0; i < 5; i++) writeFileSync(join(dir, `note-${i}.txt`), `note ${i}\n`.repeat(100 * (i + 1)));
+}
+
+describe('transfers from the command line', () => {
+  let root: string;
+  let env: Record<string, string>;
+  let core: Proc;
+  let providers: Proc[];
+  const files = { hippo: '', aau: '' };
+
+  /** Runs a client command to its end. */
+  async function run(args: string[]): Promise<{ code: number | null; output: string }> {
+    const proc = new Proc(args, env);
+    const code = await proc.exited;
+    return { code, output: proc.output };
+  }
+
+  async function taskJson(id: number): Promise<{ state: string; progress: number }> {
+    const { code, output } = await run(['tasks', '--json']);
+    expect(code, output).toBe(0);
+    const task = output.trim().split('\n').map((l) => JSON.parse(l) as { id: number; state: string; progress: number }).find((t) => t.id === id);
+    if (!task) throw new Error(`task ${id} not listed:\n${output}`);
+    return task;
+  }
+
+  async function until(id: number, ok: (t: { state: string; progress: number }) => boolean, what: string): Promise<void> {
+    const deadline = Date.now() + WAIT_MS;
+    let last: unknown;
+    while (Date.now() < deadline) {
+      const task = await taskJson(id);
+      if (ok(task)) return;
+      last = task;
+    }
+    throw new Error(`task ${id} never reached ${what}; last ${JSON.stringify(last)}`);
+  }
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'handoff-cli-transfer-'));
+    const keys = { core: Identity.generate(), hippo: Identity.generate(), aau: Identity.generate(), alice: Identity.generate() };
+    for (const party of ['core', 'hippo', 'aau'] as const) {
+      mkdirSync(join(root, party));
+      await keys[party].save(join(root, party, 'identity.pem'));
+    }
+    await keys.alice.save(join(root, 'alice.pem'));
+    const port = { core: await freePort(), hippo: await freePort(), aau: await freePort() };
+    const address = (p: keyof typeof port): string => `127.0.0.1:${port[p]}`;
+    const ref = (p: 'hippo' | 'aau'): string => `${p}=${keys[p].id}@${address(p)}`;
+    env = { HANDOFF_CONFIG_DIR: join(root, 'config'), HANDOFF_CORE: `${keys.core.id}@${address('core')}`, HANDOFF_IDENTITY: join(root, 'alice.pem') };
+    files.hippo = join(root, 'hippo-files');
+    files.aau = join(root, 'aau-files');
+    mkdirSync(join(files.hippo, '4123'), { recursive: true });
+    mkdirSync(join(files.aau, '5243', 'inbox'), { recursive: true });
+
+    core = new Proc(
+      ['core', 'run', '--dir', join(root, 'core'), '--address', address('core'), '--provider', ref('hippo'), '--provider', ref('aau'),
+        '--drive', '4123=hippo', '--drive', '5243=aau', '--user', `alice=${keys.alice.id}`, '--grant', 'alice:4123:read', '--grant', 'alice:5243:read+edit'],
+      env,
+    );
+    providers = (['hippo', 'aau'] as const).map(
+      (p) =>
+        new Proc(
+          ['provider', 'run', '--dir', join(root, p), '--id', p, '--core', env.HANDOFF_CORE!, '--root', files[p], '--address', address(p),
+            '--peer', ref(p === 'hippo' ? 'aau' : 'hippo'), '--bandwidth-limit', '1024'],
+          env,
+        ),
+    );
+    await core.waitFor(/transfer core \S+@\S+ is serving 2 provider\(s\) and 1 user\(s\) \(store: sqlite\)/);
+    for (const p of providers) await p.waitFor(/provider \w+ \S+@\S+ is serving files under .* with the builtin plugin/);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const proc of procs) proc.kill();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('transfers a folder, pauses and resumes it, and watches it to the end', async () => {
+    makeTree(join(files.hippo, '4123', 'results'), 24);
+
+    const submitted = await run(['transfer', '/4123/results', '/9999/nowhere', '/5243/inbox']);
+    expect(submitted.code, submitted.output).toBe(1); // one of the two sources was refused
+    const id = Number(/task (\d+) {2}\/4123\/results → \/5243\/inbox/.exec(submitted.output)?.[1]);
+    expect(id).toBeGreaterThan(0);
+    expect(submitted.output).toMatch(/refused {2}\/9999\/nowhere: .*drive/);
+
+    await until(id, (t) => t.state === 'RUNNING' && t.progress > 0, 'progress');
+    const paused = await run(['task', 'pause', String(id)]);
+    expect(paused.code, paused.output).toBe(0);
+    expect(paused.output).toMatch(new RegExp(`task ${id} is (RUNNING|PAUSED)`));
+    await until(id, (t) => t.state === 'PAUSED', 'PAUSED');
+    const listed = await run(['tasks', '--state', 'paused']);
+    expect(listed.output).toMatch(new RegExp(`^${id} +PAUSED +\\d+\\.\\d % +hippo:/4123/results → aau:/5243/inbox`, 'm'));
+    // Nothing half-sent under a final name while paused.
+    expect(existsSync(join(files.aau, '5243', 'inbox', 'results', 'raw', 'scan.bin'))).toBe(false);
+
+    expect((await run(['task', 'resume', String(id)])).code).toBe(0);
+    const watch = await run(['tasks', '--watch', '--interval', '200ms']);
+    expect(watch.code, watch.output).toBe(0);
+    expect(watch.output).toMatch(new RegExp(`task ${id} +SUCCESS +100\\.0 %`));
+    expect(digest(join(files.aau, '5243', 'inbox', 'results'))).toEqual(digest(join(files.hippo, '4123', 'results')));
+  }, 180_000);
+
+  it('cancels a transfer: HALTED, and no half file left at the destination', async () => {
+    makeTree(join(files.hippo, '4123', 'second'), 24);
+    const submitted = await run(['transfer', '--json', '/4123/second', '/5243/inbox']);
+    expect(submitted.code, submitted.output).toBe(0);
+    const { taskId } = JSON.parse(submitted.output.trim()) as { taskId: number };
+
+    await until(taskId, (t) => t.state === 'RUNNING' && t.progress > 0, 'progress');
+    const canceled = await run(['task', 'cancel', String(taskId)]);
+    expect(canceled.output).toMatch(new RegExp(`task ${taskId} is HALTED at .*: canceled by the user`));
+    const watch = await run(['tasks', '--watch', '--state', 'halted', '--interval', '200ms']);
+    expect(watch.code, watch.output).toBe(1); // a halted task is not a success
+    const left = Object.keys(digest(join(files.aau, '5243', 'inbox', 'second')));
+    expect(left.filter((p) => p.endsWith('.part'))).toEqual([]);
+    expect(left).not.toContain('raw/scan.bin');
+  }, 120_000);
+
+  it('stops the core and the providers cleanly on SIGTERM', async () => {
+    for (const proc of [...providers, core]) proc.kill('SIGTERM');
+    for (const proc of [...providers, core]) expect(await proc.exited).toBe(0);
+    expect(core.output).toMatch(/transfer core stopped/);
+    for (const p of providers) expect(p.output).toMatch(/provider stopped/);
+  }, 60_000);
+});
