@@ -3,7 +3,10 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { transportSuite } from '../../src/testing/suites.js';
 import { transportRpcSuite } from '../../src/testing/transport-rpc-suite.js';
-import { tcpTransport, webSocketTransport, type Connection, type Listener } from '../../src/transport/index.js';
+import { s } from '../../src/codec/index.js';
+import { Identity } from '../../src/crypto/identity.js';
+import { RpcClient, RpcServer, tcpTransport, unaryMethod, webSocketTransport, type Connection, type Listener } from '../../src/transport/index.js';
+import { expectNothingLeftSince, resourceBaseline } from '../support/resources.js';
 
 // One port, two protocols. A WebSocket client of the listener gets the whole transport contract.
 transportSuite('tcp listener accepting websocket, dialed over websocket', {
@@ -115,5 +118,30 @@ describe('a TCP listener that accepts WebSocket clients', () => {
     const payload = new Uint8Array([9, 8, 7]);
     expect(await roundTrip(tcpTransport(), address, payload)).toEqual(payload);
     expect(await roundTrip(webSocketTransport(), address, payload)).toEqual(payload);
+  });
+
+  it('leaves nothing running after close: WebSocket and TCP calls in flight, a half-sent upgrade, a silent socket', async () => {
+    const baseline = resourceBaseline();
+    const Hold = unaryMethod('SharedPort.Hold', s.object({}), s.object({}));
+    const server = new RpcServer({ identity: Identity.generate() });
+    let held = 0;
+    let entered!: () => void;
+    const bothHeld = new Promise<void>((resolve) => (entered = () => ++held === 2 && resolve()));
+    server.unary(Hold, (_request, ctx) => {
+      entered();
+      return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true }));
+    });
+    const own = await server.listen(tcpTransport({ acceptWebSocket: true }), '127.0.0.1:0');
+    const clients = [webSocketTransport(), tcpTransport()].map((transport) => new RpcClient({ transport, address: own.address, identity: Identity.generate() }));
+    const calls = clients.map((client) => client.call(Hold, {}).catch((err: Error) => err.name));
+    await bothHeld;
+    const halfUpgrade = rawExchange(own.address, 'GET /handoff HTTP/1.1\r\nHost: x\r\n');
+    const silent = rawExchange(own.address, new Uint8Array(0));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await server.close();
+    expect(await Promise.all([halfUpgrade, silent])).toEqual(['', '']);
+    expect((await Promise.all(calls)).every((name) => typeof name === 'string')).toBe(true);
+    await Promise.all(clients.map((client) => client.close()));
+    await expectNothingLeftSince(baseline);
   });
 });
