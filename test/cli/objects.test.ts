@@ -41,7 +41,7 @@ beforeAll(async () => {
   const nodes = [0, 1, 2, 3, 4, 5].map((i) => procs.start(['node', 'run', '--dir', join(dir, `node-${i}`), '--satellite', satelliteRef, '--capacity', '1GB']));
   await Promise.all(nodes.map((node) => node.waitFor(/storage node \S+ is serving/)));
   writeFileSync(join(dir, 'passphrase'), 'correct horse battery staple\n');
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await procs.killAll();
@@ -101,7 +101,7 @@ describe('handoff from the command line', () => {
     expect(removed.code, removed.stderr).toBe(0);
     const left = await procs.run(['ls', '-r', '--json', 'hf://photos']);
     expect(left.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { key: string }).key).sort()).toEqual(['2024/empty', '2024/hello.txt']);
-  }, 180_000);
+  }, 400_000);
 
   it('says in one line, with status 1, that a passphrase is not the one the data was stored under', async () => {
     const made = await procs.run(['access', 'new', 'typo', '--satellite', satelliteRef, '--api-key', apiKey], { HANDOFF_PASSPHRASE: 'correct horse battery stapel' });
@@ -114,7 +114,7 @@ describe('handoff from the command line', () => {
     expect(read.stdout).toBe('');
     expect(read.stderr.trim().split('\n')).toHaveLength(1);
     expect(read.stderr).toMatch(/^handoff: object "2024\/hello.txt" not found .* different passphrase/);
-  }, 60_000);
+  }, 120_000);
 
   it('names a missing bucket and how to make it, with status 1', async () => {
     const file = join(dir, 'one.txt');
@@ -125,7 +125,7 @@ describe('handoff from the command line', () => {
     const listed = await procs.run(['ls', 'hf://no-such-bucket']);
     expect(listed.code).toBe(1);
     expect(listed.stderr.trim()).toBe('handoff: bucket "no-such-bucket" not found (handoff ls lists the buckets; handoff mb hf://no-such-bucket makes it)');
-  }, 60_000);
+  }, 120_000);
 
   it('says a satellite cannot be reached, with status 1, and saves no access for it', async () => {
     const satelliteId = satelliteRef.split('@')[0]!;
@@ -133,7 +133,7 @@ describe('handoff from the command line', () => {
     expect(made.code).toBe(1);
     expect(made.stderr.trim()).toMatch(/^handoff: cannot reach the satellite at 127\.0\.0\.1:1 \(.*\); is it running, and is the address right\?$/);
     expect((await procs.run(['access', 'list', '--json'])).stdout).not.toContain('nowhere');
-  }, 60_000);
+  }, 120_000);
 
   it('refuses a command line it cannot read with status 2 and the usage, on stderr', async () => {
     const result = await procs.run(['cp', 'only-one-argument']);
@@ -144,7 +144,7 @@ describe('handoff from the command line', () => {
     const local = await procs.run(['cp', 'a', 'b']);
     expect(local.code).toBe(2);
     expect(local.stderr).toContain('one of SRC and DST must be in the network');
-  }, 60_000);
+  }, 120_000);
 
   it("shows the satellite's projects, keys and nodes and a node's status; a revoked key's access is refused", async () => {
     const satelliteDir = join(dir, 'satellite');
@@ -179,7 +179,7 @@ describe('handoff from the command line', () => {
     const refused = await procs.run(['ls', '--access', 'second-key', 'hf://photos']);
     expect(refused.code).toBe(1);
     expect(refused.stderr.trim()).toMatch(/^handoff: the satellite refused this access's API key .*revoked/);
-  }, 90_000);
+  }, 240_000);
 
   it('cancels a copy on Ctrl-C: says so, exits 130, and commits no half object', async () => {
     const many = join(dir, 'many');
@@ -198,5 +198,5 @@ describe('handoff from the command line', () => {
     expect(objects.length).toBe(done);
     for (const object of objects) expect(object.size).toBe(64 * 1024);
     expect(existsSync(join(dir, 'config', 'accesses.json'))).toBe(true);
-  }, 90_000);
+  }, 120_000);
 });
