@@ -120,6 +120,35 @@ describe('reading frames straight into chosen buffers (TCP onread)', () => {
   });
 });
 
+describe('frames from socket chunks (accepted TCP connections)', () => {
+  it('yields exactly the frames sent as plain Uint8Arrays, however the chunks are cut — frames joined from several chunks in memory of their own', () => {
+    fc.assert(
+      fc.property(fc.array(body, { maxLength: 10 }), fc.array(fc.integer({ min: 1, max: 70_000 }), { minLength: 1, maxLength: 8 }), (bodies, cuts) => {
+        const parser = new FrameParser(1 << 20);
+        const stream = framed(bodies);
+        const chunks: Uint8Array[] = [];
+        const frames: Uint8Array[] = [];
+        for (let at = 0, i = 0; at < stream.length; i++) {
+          // Node hands socket chunks in as Buffers; what comes out must never be one.
+          const chunk = Buffer.from(stream.subarray(at, at + cuts[i % cuts.length]!));
+          chunks.push(chunk);
+          frames.push(...parser.push(chunk));
+          at += chunk.length;
+        }
+        expect(frames.length).toBe(bodies.length);
+        expect(parser.buffered).toBe(0);
+        frames.forEach((frame, i) => {
+          expect(frame.constructor).toBe(Uint8Array);
+          expect(Buffer.from(frame).equals(Buffer.from(bodies[i]!))).toBe(true);
+          // A frame copied together owns its memory: no chunk shares it.
+          if (!chunks.some((chunk) => chunk.buffer === frame.buffer)) expect(frame.buffer.byteLength).toBe(frame.length);
+        });
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
 describe('bytes from a peer that has not authenticated (a 1 KiB limit)', () => {
   const LIMIT = 1024;
 
