@@ -103,7 +103,7 @@ class MoveFlowRunner {
     switch (effect.type) {
       case 'call': {
         const { step, method, request } = effect.call;
-        host.call(MOVE_FLOW_METHODS[method], request, this.#stop.signal).then(
+        attempt(() => host.call(MOVE_FLOW_METHODS[method], request, this.#stop.signal)).then(
           (response) => this.#dispatch({ type: 'answered', step, response } as MoveAnswer),
           (error: unknown) => this.#dispatch({ type: 'callFailed', step, error }),
         );
@@ -120,7 +120,7 @@ class MoveFlowRunner {
         this.#clearTimer(effect.step);
         return;
       case 'rewrap':
-        host.rewrap(effect.keys, this.#stop.signal).then(
+        attempt(() => host.rewrap(effect.keys, this.#stop.signal)).then(
           (page) => this.#dispatch({ type: 'rewrapped', page, count: effect.keys.length }),
           (error: unknown) => this.#dispatch({ type: 'rewrapFailed', error }),
         );
@@ -141,7 +141,7 @@ class MoveFlowRunner {
         }
         return;
       case 'explainMissing':
-        host.explainMissing(effect.error).then(
+        attempt(() => host.explainMissing(effect.error)).then(
           (error) => this.#dispatch({ type: 'explained', error }),
           (error: unknown) => this.#dispatch({ type: 'explained', error }),
         );
@@ -167,6 +167,15 @@ class MoveFlowRunner {
     this.options.signal?.removeEventListener('abort', this.#onAbort);
     for (const step of [...this.#timers.keys()]) this.#clearTimer(step);
     this.#stop.abort();
+  }
+}
+
+/** The promise `start` returns, or its synchronous throw as a rejection (a host's call may throw before it returns). */
+function attempt<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return start();
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
 

@@ -112,6 +112,12 @@ describe('running a move flow', () => {
     expect(pageSignal?.aborted).toBe(true);
   });
 
+  it('a host whose call throws instead of rejecting fails the move with that error', async () => {
+    const { host: h } = host(new ManualClock(0), {});
+    const broken = new Error('no transport');
+    await expect(runMoveFlow({ ...h, call: () => { throw broken; } }, plan)).rejects.toBe(broken);
+  });
+
   it('a progress callback that throws fails the move with its error', async () => {
     const clock = new ManualClock(0);
     const { host: h } = host(clock, {

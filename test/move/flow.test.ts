@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, UnauthenticatedError, UnavailableError,
+  isHandoffError, FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, UnauthenticatedError, UnavailableError,
 } from '../../src/core/errors.js';
 import type { SegmentKey } from '../../src/metainfo/metabase/move.js';
 import type { ObjectInfo } from '../../src/metainfo/schemas.js';
@@ -350,6 +350,9 @@ describe('any sequence of events', () => {
     fc.record({ keys: fc.integer({ min: 0, max: 5 }), more: fc.boolean(), chunked: fc.boolean(), meta: fc.boolean() }).map(({ keys, more, chunked, meta }) =>
       answer('begin', begin({ keys: keysAt(0, keys), segmentCount: keys + (more ? 3 : 0), moreSegments: more, ...(chunked ? { operationId } : {}), ...(meta ? { metadataKey } : {}) }))),
     fc.record({ keys: fc.integer({ min: 0, max: 3 }), more: fc.boolean() }).map(({ keys, more }) => answer('page', { segmentKeys: packSegmentKeys(keysAt(10, keys)), moreSegments: more })),
+    // Whatever bytes a satellite sends as a page: keys or a typed refusal, never a throw.
+    fc.record({ page: fc.uint8Array({ maxLength: 80 }), more: fc.boolean() }).map(({ page, more }) => answer('page', { segmentKeys: page, moreSegments: more })),
+    fc.uint8Array({ maxLength: 80 }).map((page) => answer('begin', { ...begin(), segmentKeys: page, operationId })),
     fc.constant(answer('put', {})),
     fc.constant(answer('finish', { object: object() })),
     fc.constant(answer('check', { object: object() })),
@@ -360,7 +363,7 @@ describe('any sequence of events', () => {
     fc.constant({ type: 'explained', error: new NotFoundError('x') } as const),
   );
 
-  it('never throws, ends at most once, and is silent after its end', () => {
+  it('never throws (malformed pages included), ends at most once, and is silent after its end', () => {
     fc.assert(
       fc.property(fc.boolean(), fc.array(event, { maxLength: 40 }), (onto, events) => {
         let state = initialMoveFlow(onto ? { ...plan, newEncryptedKey: plan.oldEncryptedKey } : plan);
@@ -374,6 +377,7 @@ describe('any sequence of events', () => {
         }
         expect(ends).toBeLessThanOrEqual(1);
         expect(ends === 1).toBe(state.phase === 'done' || state.phase === 'failed');
+        if (state.phase === 'failed') expect(isHandoffError(state.error) || state.error instanceof Error).toBe(true);
       }),
       { numRuns: 500 },
     );
