@@ -23,6 +23,7 @@ const sections: Record<string, () => Promise<BenchSection>> = {
   exit: async () => (await import('./exit.js')).benchExit(),
   repair: async () => (await import('./repair.js')).benchRepair(),
   listing: async () => (await import('./listing.js')).benchListing(),
+  'cockroach-mode': async () => (await import('./cockroach-mode.js')).benchCockroachMode(),
 };
 
 function render(section: BenchSection): string {

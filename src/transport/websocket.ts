@@ -11,13 +11,18 @@ import { formatHostPort, parseHostPort } from './host-port.js';
 import { DEFAULT_MAX_FRAME_BYTES, type Connection, type DialOptions, type FrameLimits, type Listener, type Transport } from './types.js';
 import { DEFAULT_WEBSOCKET_PATH, WsConnection, type WebSocketLike } from './websocket-connection.js';
 import { openWebSocket } from './websocket-open.js';
-import { platformWebSocket } from './websocket-platform.js';
+import { platformWebSocket, type PlatformWebSocketClass } from './websocket-platform.js';
 
 export interface WebSocketTransportOptions extends FrameLimits {
   /** URL path the listener serves and the dialer requests (default `/handoff`). */
   path?: string;
   /** Dial timeout in milliseconds (default 10 s). */
   connectTimeoutMs?: number;
+  /**
+   * Dial with this standard (WHATWG) `WebSocket` class, as in a browser: a polyfill, or a
+   * runtime's own. Default: `ws` on Node, the platform's `WebSocket` elsewhere.
+   */
+  webSocketClass?: PlatformWebSocketClass;
 }
 
 export { DEFAULT_WEBSOCKET_PATH };
@@ -94,14 +99,14 @@ class WebSocketTransport implements Transport {
   async dial(address: string, options: DialOptions = {}): Promise<Connection> {
     throwIfAborted(options.signal);
     const url = webSocketUrl(address, this.#path);
-    const onNode = isNode();
+    const onNode = this.#options.webSocketClass === undefined && isNode();
     let socket: WebSocketLike;
     if (onNode) {
       const { WebSocket } = await import('ws');
       const maxPayload = this.#options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
       socket = new WebSocket(url, { perMessageDeflate: false, maxPayload }) as unknown as WebSocketLike;
     } else {
-      socket = platformWebSocket(url);
+      socket = platformWebSocket(url, this.#options.webSocketClass);
     }
     socket.binaryType = 'arraybuffer';
     await openWebSocket(socket, url, this.#options.connectTimeoutMs ?? 10_000, options.signal);
