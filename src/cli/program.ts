@@ -67,12 +67,24 @@ function fillFromSources(cmd: Commander, scope: string | undefined, env: Program
   }
 }
 
+/** What each group is for, in `handoff help` (a group not listed is "the <name> commands"). */
+const GROUP_SUMMARIES: Readonly<Record<string, string>> = {
+  access: 'save, choose and share the accesses the object commands use',
+  identity: 'make and read the identities nodes and satellites are',
+  satellite: 'run a satellite and operate it: projects, API keys, nodes, exits',
+  'satellite projects': "a running satellite's projects",
+  'satellite keys': "the API keys of a running satellite's projects",
+  'satellite report': 'reports of a running satellite',
+  node: 'run a storage node and operate it: status, graceful exits',
+};
+
 /** The group command `words` names under `root`, created (as a help-only group) when missing. */
 function group(root: Commander, words: readonly string[]): Commander {
   let at = root;
-  for (const word of words) {
-    at = at.commands.find((c) => c.name() === word) ?? at.command(word).description(`the ${[...words.slice(0, words.indexOf(word)), word].join(' ')} commands`);
-  }
+  words.forEach((word, i) => {
+    const path = words.slice(0, i + 1).join(' ');
+    at = at.commands.find((c) => c.name() === word) ?? at.command(word).description(GROUP_SUMMARIES[path] ?? `the ${path} commands`);
+  });
   return at;
 }
 

@@ -4,6 +4,7 @@
  * the command line, else the environment, else the config file — and the small fixes a new user
  * asked for (units on sizes, no identity overwritten by surprise, no password echoed).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,5 +145,18 @@ describe('the handoff command line', () => {
     expect(quiet.err[0]).toMatch(/^handoff: cannot reach the satellite at 127\.0\.0\.1:1/);
     const loud = await run(['--log-level', 'debug', 'ls'], {}, configDir);
     expect(loud.err).toEqual([`using access main (satellite ${satellite})`, quiet.err[0]]);
+  });
+
+  it.runIf(spawnSync('bash', ['--version']).status === 0)('prints a bash completion that completes commands, sub-commands and options', async () => {
+    const { code, out } = await run(['completion', 'bash']);
+    expect(code).toBe(0);
+    const complete = (words: string[]): string => {
+      const script = `${out.join('\n')}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _handoff; echo "\${COMPREPLY[@]}"`;
+      return spawnSync('bash', ['-c', script], { encoding: 'utf8' }).stdout.trim();
+    };
+    expect(complete(['handoff', 'sat'])).toBe('satellite');
+    expect(complete(['handoff', 'satellite', 'keys', '']).split(' ').sort()).toEqual(['create', 'list', 'revoke']);
+    expect(complete(['handoff', 'cp', '--rec'])).toBe('--recursive');
+    expect(complete(['handoff', 'access', 'new', '--api'])).toBe('--api-key');
   });
 });

@@ -11,6 +11,7 @@ import { accessRm } from './access-rm.js';
 import { accessShow } from './access-show.js';
 import { accessUse } from './access-use.js';
 import { cat } from './cat.js';
+import { completion } from './completion.js';
 import { coreRun } from './core-run.js';
 import { cp } from './cp.js';
 import { identityNew, identityShow } from './identity.js';
@@ -75,4 +76,5 @@ export const COMMANDS: readonly AnyCommand[] = [
   taskPause,
   taskResume,
   taskCancel,
+  completion,
 ];
