@@ -139,8 +139,32 @@ class CockroachModeClient extends pg.Client {
       }
       args[0] = typeof config === 'string' ? checked : { ...(config as object), text: checked };
     }
-    return (super.query as (...a: unknown[]) => never)(...args);
+    const callbackAt = args.findIndex((a) => typeof a === 'function');
+    if (callbackAt >= 0) {
+      const callback = args[callbackAt] as (err: unknown, result: unknown) => void;
+      args[callbackAt] = (err: unknown, result: unknown) => {
+        countConflict(err);
+        callback(err, result);
+      };
+    }
+    const result = (super.query as (...a: unknown[]) => unknown)(...args);
+    if (result instanceof Promise) result.then(undefined, countConflict);
+    return result as never;
   }
+}
+
+let conflicts = 0;
+
+function countConflict(err: unknown): void {
+  if ((err as { code?: unknown } | null)?.code === '40001') conflicts++;
+}
+
+/**
+ * How many statements have failed with a serialization failure (40001) on CockroachDB-mode
+ * connections in this process: what the retry loops had to absorb (for benchmarks and tests).
+ */
+export function serializationFailuresSeen(): number {
+  return conflicts;
 }
 
 /**

@@ -17,9 +17,10 @@ import { HandoffError, type HandoffErrorOptions } from '../core/errors.js';
 export const SERIALIZATION_FAILURES: ReadonlySet<string> = new Set(['40001', '40P01']);
 /** statement_completion_unknown: CockroachDB cannot tell whether the commit happened. */
 export const AMBIGUOUS_COMMIT = '40003';
-// Contended rows under SERIALIZABLE: each round has one winner, so allow a few rounds.
-const DEFAULT_ATTEMPTS = 10;
-const MAX_PAUSE_MS = 50;
+// A row many writers want under SERIALIZABLE: each round has one winner and the others start
+// over, so a writer may lose many rounds in a row; full-jitter exponential backoff spreads them.
+const DEFAULT_ATTEMPTS = 20;
+const MAX_PAUSE_MS = 100;
 
 /**
  * A write whose commit may or may not have happened (SQLSTATE 40003): read back before trying
@@ -36,7 +37,7 @@ export class AmbiguousCommitError extends HandoffError {
 export interface TransactionOptions {
   /** Whether a failure is worth another attempt (default: serialization failure or deadlock). */
   readonly retryable?: (err: unknown) => boolean;
-  /** Attempts in all, the first included (default 10). */
+  /** Attempts in all, the first included (default 20). */
   readonly attempts?: number;
   /**
    * The body may run again after it committed without changing the outcome (it re-reads what

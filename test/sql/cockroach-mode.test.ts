@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PostgresMetabaseStore } from '../../src/metainfo/metabase/postgres.js';
 import { PostgresLedgerStore } from '../../src/orders/ledger/store/postgres.js';
-import { COCKROACH_MODE_PARAMETER, withCockroachMode } from '../../src/sql/cockroach-mode.js';
+import { COCKROACH_MODE_PARAMETER, serializationFailuresSeen, withCockroachMode } from '../../src/sql/cockroach-mode.js';
 import { createPool, inTransaction, retryStatement } from '../../src/sql/postgres.js';
 import { at, buckets, commit, pending, segment } from '../../src/testing/metabase-store/fixtures.js';
 import { newTask } from '../../src/transfer/lifecycle.js';
@@ -117,6 +117,7 @@ describeWith('PostgreSQL', postgresUnavailable, 'CockroachDB mode on PostgreSQL'
     await reset();
     const holder = await pool.connect();
     const failures: string[] = [];
+    const seenBefore = serializationFailuresSeen();
     try {
       await holder.query('BEGIN');
       await holder.query('UPDATE counters SET n = n + 1 WHERE id = 1');
@@ -135,6 +136,7 @@ describeWith('PostgreSQL', postgresUnavailable, 'CockroachDB mode on PostgreSQL'
       holder.release();
     }
     expect(failures).toEqual(['40001']);
+    expect(serializationFailuresSeen() - seenBefore).toBe(1);
     expect((await pool.query('SELECT n FROM counters')).rows).toEqual([{ n: '2' }]);
   });
 
