@@ -2,11 +2,11 @@
  * What CockroachDB's SERIALIZABLE isolation costs the stores, measured on PostgreSQL in
  * CockroachDB mode (src/sql/cockroach-mode.ts) against plain PostgreSQL (READ COMMITTED) on the
  * same server in the same run (issue 18). Three workloads of 8 concurrent writers each:
- * uploads racing to one key (the metabase's hottest conflict), settlement batches racing on one
- * node's bandwidth hour (one upsert row), and compare-and-swap updates of distinct transfer tasks
- * (no conflict: the isolation's own overhead). The mode counts the serialization failures its
- * retry loops absorbed. Not CockroachDB's own performance: its latencies and contention handling
- * differ (docs/scaling.md).
+ * uploads racing to one key (the metabase's hottest conflict, by design), settlement batches of
+ * 8 nodes in the same hour (upserts of 8 rollup rows), and compare-and-swap updates of distinct
+ * transfer tasks (no conflict in the data: what the isolation itself costs). The mode counts the
+ * serialization failures its retry loops absorbed. Not CockroachDB's own performance: its
+ * latencies and contention handling differ (docs/scaling.md).
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -52,13 +52,14 @@ const workloads: Workload[] = [
     },
   },
   {
-    name: "settlement batches racing on one node's hour",
+    name: 'settlement batches of 8 nodes in one hour',
     unit: 'orders/s',
     async open(url) {
       const store = await PostgresLedgerStore.open({ connectionString: url, maxConnections: WRITERS });
-      const nodeId = new Uint8Array(32).fill(9);
+      const nodes = Array.from({ length: WRITERS }, (_, w) => new Uint8Array(32).fill(w + 1));
       return {
         async run(writer, i) {
+          const nodeId = nodes[writer]!;
           const batch = Array.from({ length: 10 }, (_, n) => {
             const serialNumber = new Uint8Array(16);
             const view = new DataView(serialNumber.buffer);
@@ -71,8 +72,8 @@ const workloads: Workload[] = [
           return batch.length;
         },
         async lost(total) {
-          const [counted] = await store.bandwidth({ from: T0 - 3_600_000, to: T0 + 3_600_000 });
-          return counted?.bytes === total * 100 ? undefined : `${counted?.bytes} bytes counted of ${total * 100}`;
+          const counted = (await store.bandwidth({ from: T0 - 3_600_000, to: T0 + 3_600_000 })).reduce((sum, t) => sum + t.bytes, 0);
+          return counted === total * 100 ? undefined : `${counted} bytes counted of ${total * 100}`;
         },
         close: () => store.close(),
       };
@@ -170,6 +171,7 @@ export async function benchCockroachMode(): Promise<BenchSection> {
   }
   notes.push(
     `Serialization failures (40001) retried in CockroachDB mode, warm-up included: ${conflicts.join('; ')}. Every run is checked afterwards: every upload has its own version, every settled byte is counted, every update's revision is stored.`,
+    'PostgreSQL\'s SERIALIZABLE is stricter than CockroachDB\'s where rows are contended: a writer that waited for a row lock always fails when the holder commits (CockroachDB queues it and refreshes), and on a small table its predicate locks cover the whole relation, so writers of distinct tasks conflict (CockroachDB tracks the keys read). 8 writers settling the same node\'s hour without pause exhausted 20 attempts within seconds here; a node settles its own orders one batch at a time, so that row is not hot in practice.',
     `PostgreSQL ${(await serverVersion(plainUrl.toString())) ?? '?'}, one process, ${MS / 1000} s per measure; load average ${fmt(loadBefore, 2)} → ${fmt(os.loadavg()[0]!, 2)} (the machine is shared).`,
   );
   return { title: 'CockroachDB mode: the cost of SERIALIZABLE and its retries (issue 18)', rows, notes };
