@@ -107,7 +107,6 @@ function usageLines(cmd: Commander): string {
 export async function runProgram(commands: readonly AnyCommand[], argv: string[], deps: ProgramDeps): Promise<number> {
   const { io } = deps;
   let status = 0;
-  let config: ConfigFile | undefined;
   let running: Commander | undefined;
   const toOut = (text: string): void => void io.out(text.replace(/\n$/, ''));
   const toErr = (text: string): void => void io.err(text.replace(/\n$/, ''));
@@ -132,14 +131,14 @@ export async function runProgram(commands: readonly AnyCommand[], argv: string[]
     cmd.action(async () => {
       const globals = program.opts<{ logLevel: LogLevel }>();
       const context: CommandContext = { ...deps, log: logger(globals.logLevel, io.err) };
-      running = cmd;
       const args = (cmd.processedArgs as unknown[]).flatMap((a) => (a === undefined ? [] : Array.isArray(a) ? a.map(String) : [String(a)]));
       status = await spec.run({ args, options: cmd.opts() as never }, context);
     });
   }
   program.hook('preAction', (_root, action) => {
+    running = action;
     const globals = program.opts<{ config?: string }>();
-    config = loadConfigFile(globals.config ?? deps.env.HANDOFF_CONFIG, deps.configDir)?.values;
+    const config = loadConfigFile(globals.config ?? deps.env.HANDOFF_CONFIG, deps.configDir)?.values;
     fillFromSources(program, undefined, deps.env, config);
     const spec = specs.get(action);
     if (spec !== undefined) fillFromSources(action, optionScope(spec.path), deps.env, config);
