@@ -13,6 +13,7 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 /** Deepest nesting of arrays and maps {@link encode} writes and {@link decode} accepts by default. */
 export const DEFAULT_MAX_DEPTH = 64;
 
+/** Limits for decoding one message. */
 export interface DecodeOptions {
   /** Largest accepted input in bytes, checked before any byte is parsed. Default 4 MiB. */
   readonly maxBytes?: number;

@@ -18,6 +18,7 @@
 import { array, map, nullable, object, optional, variant } from './schema-compounds.js';
 import { bool, bytes, enumOf, float, i64, int, literal, string, u64 } from './schema-scalars.js';
 
+/** Schema builders for wire messages: `s.object({ name: s.string({ max: 63 }) })`; each schema validates what it decodes. */
 export const s = {
   bytes,
   string,

@@ -7,6 +7,7 @@ import {
 } from './schema.js';
 import { string } from './schema-scalars.js';
 
+/** Length bounds of `s.array()`. */
 export interface ArrayOptions {
   readonly min?: number;
   readonly max?: number;
@@ -109,6 +110,7 @@ export function variant<const Tag extends string, const C extends VariantCases>(
   });
 }
 
+/** Size bound of `s.map()`. */
 export interface MapOptions {
   /** Most keys; checked before any key or value is. Default unlimited (the message cap applies). */
   readonly maxKeys?: number;

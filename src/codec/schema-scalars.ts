@@ -7,6 +7,7 @@ import {
   checkBounds, defineSchema, describeValue, fail, rangeText,
 } from './schema.js';
 
+/** Length bounds of `s.bytes()`. */
 export interface LengthOptions {
   /** Exact length; same as `min` = `max`. */
   readonly length?: number;
@@ -27,6 +28,7 @@ export function bytes(options: LengthOptions = {}): Schema<Uint8Array> & { reado
   });
 }
 
+/** Length bounds (UTF-8 bytes) and pattern of `s.string()`. */
 export interface StringOptions {
   /** Fewest UTF-8 bytes. */
   readonly min?: number;
@@ -78,6 +80,7 @@ export function utf8Length(text: string): number {
   return length;
 }
 
+/** Bounds of `s.int()`. */
 export interface IntOptions {
   readonly min?: number;
   readonly max?: number;
@@ -110,6 +113,7 @@ export function int(options: IntOptions = {}): Schema<number> & { readonly def: 
   });
 }
 
+/** Bounds of `s.u64()` / `s.i64()`. */
 export interface BigIntOptions {
   readonly min?: bigint;
   readonly max?: bigint;
@@ -144,6 +148,7 @@ export function i64(options: BigIntOptions = {}): Schema<bigint> & { readonly de
   return bigIntSchema('i64', I64_MIN, I64_MAX, options);
 }
 
+/** Bounds of `s.float()`. */
 export interface FloatOptions {
   readonly min?: number;
   readonly max?: number;

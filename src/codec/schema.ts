@@ -26,20 +26,33 @@ export type Infer<S> = S extends Schema<infer T> ? T : never;
 /** A value a literal schema can hold. */
 export type LiteralValue = string | number | boolean | null;
 
+/** How a byte-string schema describes itself. */
 export interface BytesDef { readonly kind: 'bytes'; readonly min: number; readonly max: number }
 /** `min`/`max` count UTF-8 bytes, as on the wire. */
 export interface StringDef { readonly kind: 'string'; readonly min: number; readonly max: number; readonly pattern: RegExp | undefined }
+/** How a safe-integer schema describes itself. */
 export interface IntDef { readonly kind: 'int'; readonly min: number; readonly max: number }
+/** How a 64-bit integer schema describes itself. */
 export interface BigIntDef { readonly kind: 'u64' | 'i64'; readonly min: bigint; readonly max: bigint }
+/** How a floating-point schema describes itself. */
 export interface FloatDef { readonly kind: 'float'; readonly min: number; readonly max: number }
+/** How a boolean schema describes itself. */
 export interface BoolDef { readonly kind: 'bool' }
+/** How a literal schema describes itself. */
 export interface LiteralDef { readonly kind: 'literal'; readonly value: LiteralValue }
+/** How a string-enum schema describes itself. */
 export interface EnumDef { readonly kind: 'enum'; readonly values: readonly string[] }
+/** How an array schema describes itself. */
 export interface ArrayDef { readonly kind: 'array'; readonly item: Schema<unknown>; readonly min: number; readonly max: number }
+/** How an object schema describes itself. */
 export interface ObjectDef { readonly kind: 'object'; readonly fields: Shape }
+/** How an optional field's schema describes itself. */
 export interface OptionalDef { readonly kind: 'optional'; readonly inner: Schema<unknown> }
+/** How a nullable schema describes itself. */
 export interface NullableDef { readonly kind: 'nullable'; readonly inner: Schema<unknown> }
+/** How a tagged-union schema describes itself. */
 export interface VariantDef { readonly kind: 'variant'; readonly tag: string; readonly cases: VariantCases }
+/** How a string-keyed map schema describes itself. */
 export interface MapDef { readonly kind: 'map'; readonly key: Schema<string>; readonly value: Schema<unknown>; readonly maxKeys: number }
 
 /** Every kind of schema, for code that walks schemas (`switch (schema.def.kind)`). */

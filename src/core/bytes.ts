@@ -33,12 +33,14 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
+/** Lowercase hexadecimal of `bytes`. */
 export function toHex(bytes: Uint8Array): string {
   let out = '';
   for (const b of bytes) out += HEX[b];
   return out;
 }
 
+/** The bytes of a hexadecimal string; odd length or a non-hex digit is an `InvalidArgumentError`. */
 export function fromHex(hex: string): Uint8Array {
   if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new TypeError('invalid hex string');
   const out = new Uint8Array(hex.length / 2);
@@ -90,10 +92,12 @@ export function fromBase32(text: string): Uint8Array {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/** The UTF-8 encoding of `text`. */
 export function utf8(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
+/** The text of UTF-8 `bytes`. */
 export function fromUtf8(bytes: Uint8Array): string {
   return decoder.decode(bytes);
 }

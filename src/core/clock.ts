@@ -9,6 +9,7 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
+/** What `Clock.setTimeout` returns, to pass back to `Clock.clearTimeout`. */
 export type TimerHandle = { readonly __timer: unique symbol } | number | object;
 
 /** The longest delay Node's timers honour. */

@@ -27,8 +27,10 @@ export const ERROR_CODES = [
   'Unavailable',
   'Internal',
 ] as const;
+/** One of {@link ERROR_CODES}: the `code` an error crosses the wire with. */
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/** What a {@link HandoffError} may carry besides its message. */
 export interface HandoffErrorOptions {
   cause?: unknown;
   /** Details for logs; never sent over the wire. */
@@ -69,10 +71,13 @@ export type InvalidArgumentError = InstanceType<typeof InvalidArgumentError>;
 /** The deadline passed before the operation finished. */
 export const DeadlineExceededError = errorClass('DeadlineExceeded', 'DeadlineExceededError');
 export type DeadlineExceededError = InstanceType<typeof DeadlineExceededError>;
+/** The thing asked for does not exist (an object, a bucket, a node, a task). */
 export const NotFoundError = errorClass('NotFound', 'NotFoundError');
 export type NotFoundError = InstanceType<typeof NotFoundError>;
+/** What was to be created exists already. */
 export const AlreadyExistsError = errorClass('AlreadyExists', 'AlreadyExistsError');
 export type AlreadyExistsError = InstanceType<typeof AlreadyExistsError>;
+/** The caller is known but may not do this. */
 export const PermissionDeniedError = errorClass('PermissionDenied', 'PermissionDeniedError');
 export type PermissionDeniedError = InstanceType<typeof PermissionDeniedError>;
 /** The peer could not prove who it is (handshake, signature or API key failure). */

@@ -14,6 +14,7 @@ export interface IncrementalHash {
   digest(): Uint8Array;
 }
 
+/** The primitives the SDK uses (hashes, HMAC, AEAD, Ed25519, randomness), as one interface with a node:crypto and a @noble implementation. */
 export interface CryptoProvider {
   /** `'node'` or `'noble'`. */
   readonly name: 'node' | 'noble' | (string & {});

@@ -35,8 +35,10 @@ export interface InFlight {
   readonly swapping: boolean;
 }
 
+/** Where a coordinator session is. */
 export type SessionPhase = 'opening' | 'transferring' | 'finishing' | 'closed';
 
+/** One exiting node's `GracefulExit.Process` session, as the coordinator's machine sees it. */
 export interface CoordinatorSession {
   readonly satelliteId: Uint8Array;
   readonly nodeId: Uint8Array;
@@ -56,6 +58,7 @@ export interface CoordinatorSession {
   readonly fetchExcluded: boolean;
 }
 
+/** What happens to a coordinator session: a node message, a store answer, a timeout. */
 export type CoordinatorEvent =
   /**
    * The stream opened: the node as the overlay knows it and its exit record, if any; for an
@@ -83,6 +86,7 @@ export type CoordinatorEvent =
   /** The stream ended (the node went away, or the server is closing). */
   | { readonly type: 'ended'; readonly now: number };
 
+/** What the coordinator's machine asks its runner to do: send, persist, verify, close. */
 export type CoordinatorEffect =
   /** End the stream with this error (the node is not allowed to exit, or not now). */
   | { readonly type: 'refuse'; readonly error: HandoffError }
@@ -113,6 +117,7 @@ export type CoordinatorEffect =
   /** Send the stored final message again and end. */
   | { readonly type: 'resendFinal'; readonly exit: ExitRecord };
 
+/** One step of the coordinator's machine: the next session and the effects to run. */
 export interface CoordinatorStep {
   readonly session: CoordinatorSession;
   readonly effects: readonly CoordinatorEffect[];

@@ -32,6 +32,7 @@ import { decideInitiate, decideKeepAlive, decideRejoin, type ExitRequest } from 
 import { judgeTimeBased, timeBasedDueAt } from './time-based.js';
 import { DEFAULT_EXIT_CONFIG, type ExitConfig, type ExitFailureReason, type ExitOutcome, type ExitRecord } from './types.js';
 
+/** The ports and rules of an {@link ExitCoordinator}. */
 export interface ExitCoordinatorOptions {
   readonly identity: Identity;
   readonly store: ExitQueueStore;

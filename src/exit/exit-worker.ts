@@ -16,6 +16,7 @@ import { encodeExitReceipt, verifyExitReceipt } from './receipt.js';
 import { DEFAULT_EXIT_CONFIG, needsWipe, type NodeExitStatus } from './types.js';
 import { initialWorkerState, workerTransition, type WorkerConfig, type WorkerEffect, type WorkerEvent, type WorkerState } from './worker.js';
 
+/** The ports and settings of an {@link ExitWorker}. */
 export interface ExitWorkerOptions {
   readonly satelliteId: Uint8Array;
   /** This node's id (receipts must name it). */

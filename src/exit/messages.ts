@@ -22,6 +22,7 @@ import { EXIT_FAILURE_REASONS, EXIT_KINDS, EXIT_POLICIES, TRANSFER_ERRORS } from
 /** An encoded receipt is small; anything larger is refused before decoding. */
 export const MAX_RECEIPT_BYTES = 1024;
 
+/** The wire form of a signed exit receipt. */
 export const ExitReceiptSchema = s.object({
   nodeId: s.bytes({ length: 32 }),
   satelliteId: s.bytes({ length: 32 }),
@@ -37,8 +38,10 @@ export const ExitReceiptSchema = s.object({
   kind: s.optional(s.enum(['partial'])),
   signature: s.bytes({ length: 64 }),
 });
+/** The satellite's signed statement of how a node's exit ended. */
 export type ExitReceipt = Infer<typeof ExitReceiptSchema>;
 
+/** What an exiting node sends on `GracefulExit.Process`. */
 export const NodeExitMessage = s.variant('type', {
   transferSucceeded: s.object({
     originalPieceId: s.bytes({ length: 32 }),
@@ -58,6 +61,7 @@ export const NodeExitMessage = s.variant('type', {
 });
 export type NodeExitMessage = Infer<typeof NodeExitMessage>;
 
+/** What the satellite sends on `GracefulExit.Process`. */
 export const SatelliteExitMessage = s.variant('type', {
   notReady: s.object({ retryAfterMs: s.int({ min: 0 }) }),
   transferPiece: s.object({
@@ -75,6 +79,7 @@ export const SatelliteExitMessage = s.variant('type', {
 });
 export type SatelliteExitMessage = Infer<typeof SatelliteExitMessage>;
 
+/** The `GracefulExit.Process` stream: the exiting node and the satellite trade transfer orders and proofs. */
 export const GracefulExitProcess = streamMethod('GracefulExit.Process', NodeExitMessage, SatelliteExitMessage);
 
 /**
@@ -97,7 +102,9 @@ export const GracefulExitInitiate = unaryMethod(
     dueAt: s.optional(s.int({ min: 0 })),
   }),
 );
+/** A node's request to start an exit. */
 export type ExitInitiateRequest = Infer<typeof GracefulExitInitiate.request>;
+/** The satellite's answer to an exit request. */
 export type ExitInitiateResponse = Infer<typeof GracefulExitInitiate.response>;
 
 /**

@@ -27,6 +27,7 @@ export interface NodeExitFinish {
   readonly at: number;
 }
 
+/** The storage node's port for its own exits: status, progress and receipts per satellite. */
 export interface NodeExitStore {
   /**
    * Records the start of an exit from `satelliteId` with the bytes held for it now, unless one is

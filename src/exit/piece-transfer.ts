@@ -16,6 +16,7 @@ import type { RpcClient } from '../rpc/client.js';
 import type { NodeExitMessage } from './messages.js';
 import type { TransferPieceMessage } from './worker.js';
 
+/** What {@link transferPiece} needs: the piece store, a transport, the node's identity. */
 export interface PieceTransferDeps {
   readonly satelliteId: Uint8Array;
   readonly pieces: PieceStore;

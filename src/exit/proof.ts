@@ -9,6 +9,7 @@ import { verifyPieceHashSignature } from '../orders/piece-hash.js';
 import { derivePieceId } from '../orders/piece-id.js';
 import type { NodeExitMessage } from './messages.js';
 
+/** An exiting node's report of one finished transfer, with its proof. */
 export type TransferSucceeded = Extract<NodeExitMessage, { type: 'transferSucceeded' }>;
 
 /** What the satellite knows about the transfer it asked for. */
@@ -21,6 +22,7 @@ export interface ExpectedTransfer {
   readonly replacementNodeId: Uint8Array;
 }
 
+/** The verdict on a transfer's proof: the piece size, or what is wrong. */
 export type ProofCheck = { readonly ok: true; readonly pieceSize: number } | { readonly ok: false; readonly detail: string };
 
 /**

@@ -58,6 +58,7 @@ export interface ListExits {
   readonly finishedTo?: number;
 }
 
+/** The satellite's storage port for exits: each exiting node and its queue of pieces. */
 export interface ExitQueueStore {
   /**
    * Records the start of a node's exit at `at`, unless it has one already. Returns the record

@@ -15,6 +15,7 @@ import type { ExitFailureReason, ExitKind, ExitOutcome } from './types.js';
 
 const RECEIPT_TAG = 'handoff/exit-receipt/v1';
 
+/** An exit receipt before the satellite signs it. */
 export type UnsignedExitReceipt = Omit<ExitReceipt, 'signature'>;
 
 function receiptFields(r: UnsignedExitReceipt) {

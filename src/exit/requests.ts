@@ -16,6 +16,7 @@ export interface ExitRequest {
   readonly targetBytes?: number;
 }
 
+/** Whether the satellite accepts an exit request, and if not, the rule that refused it. */
 export type InitiateDecision =
   | { readonly type: 'refuse'; readonly error: HandoffError }
   /** The same exit is in progress already: answer with it (the call is idempotent). */
@@ -59,6 +60,7 @@ export function decideInitiate(input: { readonly node: NodeRecord | undefined; r
   return { type: 'start', exit: { kind: request.kind, targetBytes: target, policy }, archive: exit !== undefined };
 }
 
+/** What the satellite answers to a paused exit's keep-alive. */
 export type KeepAliveDecision =
   | { readonly type: 'refuse'; readonly error: HandoffError }
   /** Record activity now; the exit goes on. */
@@ -73,6 +75,7 @@ export function decideKeepAlive(exit: ExitRecord | undefined): KeepAliveDecision
   return { type: 'touch' };
 }
 
+/** Whether a node that exited may rejoin. */
 export type RejoinDecision =
   | { readonly type: 'refuse'; readonly error: HandoffError }
   /**

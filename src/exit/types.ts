@@ -6,6 +6,7 @@
 
 /** Why one transfer failed, as the exiting node reports it. */
 export const TRANSFER_ERRORS = ['NOT_FOUND', 'STORAGE_NODE_UNAVAILABLE', 'HASH_VERIFICATION', 'UNKNOWN'] as const;
+/** Why one piece transfer failed; one of {@link TRANSFER_ERRORS}. */
 export type TransferError = (typeof TRANSFER_ERRORS)[number];
 
 /** Why a whole exit failed; persisted with the exit and re-sent unchanged on every reconnect. */
@@ -25,6 +26,7 @@ export const EXIT_FAILURE_REASONS = [
    */
   'ONLINE_SCORE_TOO_LOW',
 ] as const;
+/** Why an exit failed; one of {@link EXIT_FAILURE_REASONS}. */
 export type ExitFailureReason = (typeof EXIT_FAILURE_REASONS)[number];
 
 /** How an exit ended. */
@@ -32,6 +34,7 @@ export type ExitOutcome = 'completed' | 'failed';
 
 /** A `full` exit leaves the satellite; a `partial` one moves some bytes off and the node stays. */
 export const EXIT_KINDS = ['full', 'partial'] as const;
+/** A full or a partial exit; one of {@link EXIT_KINDS}. */
 export type ExitKind = (typeof EXIT_KINDS)[number];
 
 /**
@@ -40,6 +43,7 @@ export type ExitKind = (typeof EXIT_KINDS)[number];
  * moves data as needed (what Storj moved to in 2023). A partial exit always transfers.
  */
 export const EXIT_POLICIES = ['transfer', 'time-based'] as const;
+/** How an exit is judged; one of {@link EXIT_POLICIES}. */
 export type ExitPolicy = (typeof EXIT_POLICIES)[number];
 
 /** Tunables of the exit rules; every field has a default in {@link DEFAULT_EXIT_CONFIG}. */
@@ -74,6 +78,7 @@ export interface ExitConfig {
   readonly timeBasedMinOnlineScore: number;
 }
 
+/** The satellite's exit rules by default: failure budgets, timeouts, minimum node age. */
 export const DEFAULT_EXIT_CONFIG: ExitConfig = Object.freeze({
   minNodeAgeMs: 0,
   transferWindow: 10,

@@ -17,8 +17,10 @@ import { toHex } from '../core/bytes.js';
 import type { ExitReceipt, NodeExitMessage, SatelliteExitMessage } from './messages.js';
 import type { ExitFailureReason } from './types.js';
 
+/** The satellite's order to transfer one piece to a replacement node. */
 export type TransferPieceMessage = Extract<SatelliteExitMessage, { type: 'transferPiece' }>;
 
+/** Settings of the exit worker: concurrency and backoff. */
 export interface WorkerConfig {
   /** Transfers run at once (default 5, as Storj). */
   readonly concurrency: number;
@@ -33,6 +35,7 @@ export interface WorkerConfig {
   readonly keepAliveIntervalMs: number;
 }
 
+/** The exit worker's defaults: concurrency, backoff, keep-alive. */
 export const DEFAULT_WORKER_CONFIG: WorkerConfig = Object.freeze({ concurrency: 5, minBackoffMs: 1_000, maxBackoffMs: 5 * 60_000, keepAliveIntervalMs: 24 * 3_600_000 });
 
 /**
@@ -41,6 +44,7 @@ export const DEFAULT_WORKER_CONFIG: WorkerConfig = Object.freeze({ concurrency: 
  */
 export type WorkerPhase = 'idle' | 'connecting' | 'streaming' | 'draining' | 'waiting' | 'paused' | 'finishing' | 'finished';
 
+/** The exit worker's machine between two events. */
 export interface WorkerState {
   readonly config: WorkerConfig;
   readonly phase: WorkerPhase;
@@ -62,6 +66,7 @@ export interface WorkerState {
   readonly remainingBytes: number | null;
 }
 
+/** What happens to the exit worker: a satellite message, a transfer outcome, a timer. */
 export type WorkerEvent =
   | { readonly type: 'start' }
   /** What is left of the bandwidth allocation this period (null: no limit after all), read before connecting. */
@@ -82,6 +87,7 @@ export type WorkerEvent =
   /** The node is shutting down. */
   | { readonly type: 'stop' };
 
+/** What the exit worker's machine asks its runner to do: transfer, send, delete, wait. */
 export type WorkerEffect =
   | { readonly type: 'connect' }
   /** Read what is left of the bandwidth allocation; answer with a `budget` event. */
@@ -104,6 +110,7 @@ export type WorkerEffect =
   | { readonly type: 'finish'; readonly outcome: 'completed' | 'failed'; readonly reason: ExitFailureReason | null; readonly receipt: ExitReceipt }
   | { readonly type: 'report'; readonly error: unknown };
 
+/** One step of the exit worker's machine: the next state and the effects to run. */
 export interface WorkerStep {
   readonly state: WorkerState;
   readonly effects: readonly WorkerEffect[];

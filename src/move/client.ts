@@ -36,12 +36,14 @@ export interface MoveClientDeps {
   readonly clock?: Clock;
 }
 
+/** How far a move or copy is, for `onProgress`. */
 export interface MoveProgress {
   /** Segment keys re-wrapped and accepted by the satellite so far. */
   readonly segmentsDone: number;
   readonly segmentCount: number;
 }
 
+/** Options of a move or copy: destination bucket, overwrite, cancellation, progress. */
 export interface MoveObjectOptions {
   /** Another bucket of the same project (default: the same bucket). */
   readonly newBucket?: string;

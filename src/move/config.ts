@@ -14,6 +14,7 @@ export interface MoveConfig {
   maxKeyLength: number;
 }
 
+/** The move service's defaults: chunk size, how long an operation id lives, the key length limit. */
 export const DEFAULT_MOVE_CONFIG: MoveConfig = { chunkSegments: MAX_MOVE_CHUNK, operationTtlMs: 3600_000, maxKeyLength: 1024 };
 
 /** The defaults with `overrides` applied, checked. */

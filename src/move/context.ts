@@ -9,6 +9,7 @@ import type { SegmentRecord } from '../metainfo/metabase/types.js';
 import { moveConfig, type MoveConfig } from './config.js';
 import { MoveTokenSealer } from './token.js';
 
+/** The ports the satellite's move service runs on. */
 export interface MoveDeps {
   /** The satellite's identity: move tokens are sealed with a key derived from it. */
   identity: Identity;
@@ -22,6 +23,7 @@ export interface MoveDeps {
   random?: (length: number) => Uint8Array;
 }
 
+/** What the move service needs per call: the project, the metabase and the config. */
 export class MoveContext extends ProjectScope {
   declare readonly deps: MoveDeps;
   readonly config: MoveConfig;

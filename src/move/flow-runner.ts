@@ -36,6 +36,7 @@ export interface MoveFlowHost {
   readonly clock: Clock;
 }
 
+/** Options of running the move flow over RPC: cancellation, progress, retries. */
 export interface RunMoveFlowOptions {
   readonly signal?: AbortSignal | undefined;
   readonly onProgress?: ((progress: { readonly segmentsDone: number; readonly segmentCount: number }) => void) | undefined;

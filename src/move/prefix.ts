@@ -12,6 +12,7 @@ import type { ObjectInfo } from '../metainfo/schemas.js';
 import { decryptPath, encryptPath, encryptPrefix } from '../uplink/encryption/path-cipher.js';
 import { moveObject, retryingCall, type MoveClientDeps } from './client.js';
 
+/** What happened to one object of a prefix move. */
 export type PrefixMoveStatus = 'moved' | 'skipped' | 'failed' | 'planned';
 
 /** What happened to one object. */
@@ -25,6 +26,7 @@ export interface PrefixMoveEntry {
   readonly error?: Error;
 }
 
+/** Options of a prefix move: concurrency, overwrite, resume, cancellation. */
 export interface MoveObjectsOptions {
   /** Move into another bucket of the project (default: the same one). */
   readonly newBucket?: string;
@@ -40,6 +42,7 @@ export interface MoveObjectsOptions {
   readonly chunkSize?: number;
 }
 
+/** What a prefix move did, object by object. */
 export interface PrefixMoveReport {
   readonly moved: number;
   readonly skipped: number;

@@ -17,6 +17,7 @@ export interface PieceExpirationIndex {
   deletePieceExpiration(satelliteId: Uint8Array, pieceId: Uint8Array): boolean | Promise<boolean>;
 }
 
+/** Options of {@link collectExpiredPieces}: when "now" is and how many per batch. */
 export interface CollectExpiredPiecesOptions {
   readonly db: PieceExpirationIndex;
   readonly storage: Pick<PieceStore, 'delete'>;

@@ -30,6 +30,7 @@ export interface SatelliteEntry {
   address: string;
 }
 
+/** What {@link StorageNode.start} needs: transport, address, satellites, piece storage, database, wallet, capacity. */
 export interface StorageNodeOptions {
   transport: Transport;
   /** Where to listen, e.g. `127.0.0.1:0`. */
@@ -70,6 +71,7 @@ export interface StorageNodeOptions {
   onError?: (error: unknown, where: string) => void;
 }
 
+/** The storage node's version, as it reports it at check-in. */
 export const NODE_VERSION = '0.1.0';
 
 /** What to do when the node's bandwidth allocation cannot cover an exit (see {@link StorageNodeOptions.bandwidthAllocation}). */

@@ -33,6 +33,7 @@ import {
 } from './store.js';
 import { TrashUsage } from './trash-usage.js';
 
+/** Options of {@link FsPieceStore.open}: its root directory, and whether to fsync. */
 export interface FsPieceStoreOptions {
   /** The directory that holds everything; created if missing. */
   readonly root: string;

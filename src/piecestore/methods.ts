@@ -69,6 +69,9 @@ export const DeleteResponse = s.object({
 });
 export type DeleteResponse = Infer<typeof DeleteResponse>;
 
+/** The `Piecestore.Upload` stream: an order limit, then chunks and orders, answered with the node's signed hash. */
 export const PiecestoreUpload = streamMethod('Piecestore.Upload', UploadRequest, UploadResponse);
+/** The `Piecestore.Download` stream: an order limit and orders, answered with chunks. */
 export const PiecestoreDownload = streamMethod('Piecestore.Download', DownloadRequest, DownloadResponse);
+/** The `Piecestore.Delete` method: a satellite-signed limit to delete one piece. */
 export const PiecestoreDelete = unaryMethod('Piecestore.Delete', DeleteRequest, DeleteResponse);

@@ -22,6 +22,7 @@ export interface PiecestoreDatabase extends SerialLedger {
   addPieceExpiration(satelliteId: Uint8Array, pieceId: Uint8Array, expiresAt: number): void | Promise<void>;
 }
 
+/** What the Piecestore service needs: the node's identity, piece store, database and clock. */
 export interface PiecestoreDeps {
   /** The node's identity: its public key is the node id limits must name; it signs receipts. */
   readonly identity: Signer & { readonly publicKey: Uint8Array };

@@ -60,6 +60,7 @@ export interface PieceRange {
   readonly length: number;
 }
 
+/** Which part of a piece to read, and cancellation. */
 export interface PieceReadOptions {
   /** Largest chunk yielded (default {@link DEFAULT_READ_CHUNK_BYTES}). */
   readonly chunkSize?: number;

@@ -9,6 +9,7 @@ import { clientHandshake } from './handshake.js';
 import type { StreamMethod, UnaryMethod } from './method.js';
 import { ClientStream } from './client-stream.js';
 
+/** Options of {@link RpcClient}: where to dial, whom to expect there, and limits. */
 export interface RpcClientOptions {
   transport: Transport;
   /** The server's address on that transport. */
@@ -33,6 +34,7 @@ export interface RpcClientOptions {
   maxMessageBytes?: number;
 }
 
+/** Per-call options: cancellation and a deadline. */
 export interface CallOptions {
   signal?: AbortSignal;
   /** Abandon the call (on both sides) after this many milliseconds: `DeadlineExceededError`. */

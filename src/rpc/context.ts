@@ -20,5 +20,7 @@ export interface ServerStream<Req, Res> extends AsyncIterable<Req> {
   send(message: Res): Promise<void>;
 }
 
+/** Serves one unary call: the request in, the response out. */
 export type UnaryHandler<Req, Res> = (request: Req, context: CallContext) => Res | Promise<Res>;
+/** Serves one stream: reads and writes `stream` until the call ends. */
 export type StreamHandler<Req, Res> = (stream: ServerStream<Req, Res>, context: CallContext) => Promise<void>;

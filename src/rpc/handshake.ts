@@ -19,6 +19,7 @@ import { signStructure, verifyStructure } from '../crypto/signing.js';
 import type { Connection } from '../transport/types.js';
 import { Kind, decodeEnvelope, encodeEnvelope, type Envelope } from './frames.js';
 
+/** Version of the identity handshake; both ends must speak the same one. */
 export const HANDSHAKE_VERSION = 1;
 const TRANSCRIPT_TAG = 'handoff/handshake/v1';
 /**

@@ -18,6 +18,7 @@ export interface StreamMethod<Req, Res> {
   readonly response: Schema<Res>;
 }
 
+/** Any declared method, unary or stream. */
 export type Method = UnaryMethod<any, any> | StreamMethod<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const METHOD_NAME = /^[A-Z][A-Za-z0-9]{0,63}\.[A-Z][A-Za-z0-9]{0,63}$/;

@@ -10,6 +10,7 @@ import { HANDSHAKE_FRAME_LIMIT, serverHandshake } from './handshake.js';
 import type { StreamMethod, UnaryMethod } from './method.js';
 import { ServerCall, connectionLost } from './server-call.js';
 
+/** Options of {@link RpcServer}: its identity and limits. */
 export interface RpcServerOptions {
   /** The server's identity, proven to every client in the handshake. */
   identity: Identity;

@@ -31,6 +31,7 @@ import { Chore } from './chore.js';
 import { PieceDeleter } from './piece-deleter.js';
 import type { SatelliteStore } from './store.js';
 
+/** The satellite's configuration, service by service; each part has defaults. */
 export interface SatelliteConfig {
   metainfo: Partial<MetainfoConfig>;
   /** Server-side move and copy (docs/move.md). */
@@ -63,6 +64,7 @@ export interface SatelliteConfig {
   selectionRefreshMs: number;
 }
 
+/** What {@link Satellite.start} needs: a transport, an address, a store, and optionally an identity and configuration. */
 export interface SatelliteOptions {
   transport: Transport;
   /** Where to listen, e.g. `127.0.0.1:7777` (`:0` picks a free port). */

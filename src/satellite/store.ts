@@ -18,6 +18,7 @@ import { MemoryOverlayStore } from '../overlay/store/memory.js';
 import type { ProjectStore } from '../projects/port.js';
 import { MemoryProjectStore } from '../projects/store/memory.js';
 
+/** Every store of a satellite, opened together by {@link openSatelliteStore}. */
 export interface SatelliteStore {
   readonly metabase: MetabaseStore;
   readonly overlay: OverlayStore;
@@ -32,6 +33,7 @@ export interface SatelliteStore {
   close(): Promise<void>;
 }
 
+/** Where a satellite keeps its data: memory, one SQLite file, or PostgreSQL / CockroachDB. */
 export type SatelliteStoreOptions =
   | { readonly kind: 'memory' }
   /** One SQLite file, `satellite.db`, in `dir` (created if missing). */

@@ -16,6 +16,7 @@ import { getCryptoProvider } from '../crypto/select.js';
 import type { ContainmentStore } from '../durability/audit/containment-store.js';
 import type { PendingAudit } from '../durability/audit/types.js';
 
+/** How {@link containmentStoreSuite} opens the store under test. */
 export interface ContainmentStoreSuiteSetup {
   /** Names the `describe` block, e.g. `'SQLite'`. */
   readonly name: string;

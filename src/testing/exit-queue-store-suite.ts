@@ -26,6 +26,7 @@ import type { SegmentCursor } from '../metainfo/metabase/types.js';
 import type { ExitQueueStore, FinishedItem, FinishExit, NewExitQueueItem } from '../exit/queue-store.js';
 import type { ExitQueueItem, ExitRecord } from '../exit/types.js';
 
+/** How {@link exitQueueStoreSuite} opens the store under test. */
 export interface ExitQueueStoreSuiteSetup {
   /** Names the `describe` block, e.g. `'SQLite'`. */
   readonly name: string;

@@ -17,6 +17,7 @@ import { getCryptoProvider } from '../crypto/select.js';
 import type { LedgerStore } from '../orders/ledger/port.js';
 import type { BandwidthTotal, SettledOrder } from '../orders/ledger/types.js';
 
+/** How {@link ledgerStoreSuite} opens the store under test. */
 export interface LedgerStoreSuiteSetup {
   /** Names the `describe` block, e.g. `'SQLite'`. */
   readonly name: string;

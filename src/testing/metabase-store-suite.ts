@@ -31,6 +31,7 @@ import { segmentTests } from './metabase-store/segments.js';
 import type { SuiteContext } from './metabase-store/context.js';
 import { uploadTests } from './metabase-store/uploads.js';
 
+/** How {@link metabaseStoreSuite} opens the store under test. */
 export interface MetabaseStoreSuiteSetup {
   /** Names the `describe` block, e.g. `'SQLite'`. */
   readonly name: string;

@@ -34,6 +34,7 @@ export const TEST_SEGMENT_SIZE = 64 * 1024;
 /** Argon2id at a token cost: tests derive many keys. Never use it for real data. */
 export const TEST_KDF = Object.freeze({ memoryKiB: 64, iterations: 1, parallelism: 1 });
 
+/** What {@link createTestNetwork} starts: how many nodes, which transport and storage, and settings. */
 export interface TestNetworkOptions {
   /** Storage nodes to start (default 5; at least `redundancy.success` for uploads to work). */
   readonly nodes?: number;
@@ -77,6 +78,7 @@ export interface TestNetworkOptions {
   readonly nodeGc?: Partial<RetainConfig>;
 }
 
+/** A running test network: its satellite and nodes, uplinks on demand, and `close()`. */
 export interface TestNetwork {
   readonly satellite: Satellite;
   readonly nodes: StorageNode[];

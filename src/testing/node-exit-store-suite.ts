@@ -23,6 +23,7 @@ import { getCryptoProvider } from '../crypto/select.js';
 import type { NodeExitFinish, NodeExitStore } from '../exit/node-store.js';
 import type { NodeExitStatus } from '../exit/types.js';
 
+/** How {@link nodeExitStoreSuite} opens the store under test. */
 export interface NodeExitStoreSuiteSetup {
   /** Names the `describe` block, e.g. `'SQLite'`. */
   readonly name: string;

@@ -23,6 +23,7 @@ import { getCryptoProvider } from '../crypto/select.js';
 import type { OverlayStore } from '../overlay/port.js';
 import { applyReputationUpdate, NEW_NODE_STATE, type NodeContact, type NodeRecord, type ReputationUpdate } from '../overlay/types.js';
 
+/** How {@link overlayStoreSuite} opens the store under test. */
 export interface OverlayStoreSuiteSetup {
   /** Names the `describe` block, e.g. `'SQLite'`. */
   readonly name: string;

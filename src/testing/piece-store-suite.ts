@@ -24,6 +24,7 @@ import { signOrderLimit, type OrderLimit } from '../orders/order-limit.js';
 import { signPieceHash, type PieceHash } from '../orders/piece-hash.js';
 import { hasTrash, type PieceCommit, type PieceStore, type PieceTrash } from '../piecestore/store.js';
 
+/** How {@link pieceStoreSuite} opens the store under test. */
 export interface PieceStoreSuiteSetup {
   /** Names the `describe` block, e.g. `'filesystem'`. */
   readonly name: string;

@@ -15,6 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { apiKeyId, generateApiKey } from '../projects/api-key.js';
 import type { ProjectStore } from '../projects/port.js';
 
+/** How {@link projectStoreSuite} opens the store under test. */
 export interface ProjectStoreSuiteSetup {
   /** Names the `describe` block, e.g. `'SQLite'`. */
   readonly name: string;

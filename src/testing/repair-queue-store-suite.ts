@@ -23,6 +23,7 @@ import { getCryptoProvider } from '../crypto/select.js';
 import type { SegmentPosition } from '../metainfo/metabase/types.js';
 import type { NewRepairItem, RepairQueueItem, RepairQueueStore } from '../durability/repair/queue-store.js';
 
+/** How {@link repairQueueStoreSuite} opens the store under test. */
 export interface RepairQueueStoreSuiteSetup {
   /** Names the `describe` block, e.g. `'SQLite'`. */
   readonly name: string;

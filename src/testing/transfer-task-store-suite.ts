@@ -24,6 +24,7 @@ import { newTask, type NewTransferTask, type TaskDraft } from '../transfer/lifec
 import type { TaskChange, TransferTaskStore } from '../transfer/store/port.js';
 import { TERMINAL_STATES, type ProviderTransferRequest, type TaskState, type TransferTask } from '../transfer/types.js';
 
+/** How {@link transferTaskStoreSuite} opens the store under test. */
 export interface TransferTaskStoreSuiteSetup {
   /** Names the `describe` block, e.g. `'SQLite'`. */
   readonly name: string;

@@ -22,6 +22,7 @@ import type { Connection, FrameLimits, Listener, Transport } from '../transport/
 import { transportLimitsSuite } from './transport-limits-suite.js';
 import { transportRpcSuite } from './transport-rpc-suite.js';
 
+/** A transport to test: a listening and a dialing side, and addresses to use. */
 export interface TransportUnderTest {
   /** Transport used to listen. */
   listener: Transport;
@@ -35,6 +36,7 @@ export interface TransportUnderTest {
   teardown?(): Promise<void>;
 }
 
+/** How {@link transportSuite} gets the transport under test. */
 export interface TransportSuiteOptions {
   /** Builds a fresh transport pair honouring `limits` (frame limit, receive high-water mark). */
   setup(limits: FrameLimits): Promise<TransportUnderTest>;
@@ -64,6 +66,7 @@ function expectSameBytes(actual: Uint8Array | undefined, expected: Uint8Array): 
   expect(equalBytes(actual!, expected), 'frame bytes differ').toBe(true);
 }
 
+/** Declares the transport compliance suite (vitest tests): framing, limits, backpressure, close and reset, and the whole RPC stack over the transport under test. */
 export function transportSuite(name: string, options: TransportSuiteOptions): void {
   describe(`transport compliance: ${name}`, () => {
     const cleanups: Array<() => Promise<void>> = [];

@@ -12,8 +12,10 @@
  */
 export type TaskState = 'INITIATED' | 'RUNNING' | 'PAUSED' | 'SUCCESS' | 'FAILURE' | 'HALTED';
 
+/** The states a transfer task never leaves. */
 export const TERMINAL_STATES: readonly TaskState[] = ['SUCCESS', 'FAILURE', 'HALTED'];
 
+/** True for a state a transfer task never leaves (success, failure, halted). */
 export function isTerminal(state: TaskState): boolean {
   return TERMINAL_STATES.includes(state);
 }

@@ -19,6 +19,7 @@ export interface TcpTlsOptions {
   key?: string | Uint8Array;
 }
 
+/** Options of {@link tcpTransport}: frame limits, TLS, dial timeout. */
 export interface TcpTransportOptions extends FrameLimits {
   /** Wrap connections in TLS. */
   tls?: TcpTlsOptions;

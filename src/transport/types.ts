@@ -59,6 +59,7 @@ export interface Listener {
   close(): Promise<void>;
 }
 
+/** How to dial: cancellation, and the limits of the connection. */
 export interface DialOptions {
   signal?: AbortSignal;
 }

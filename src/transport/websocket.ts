@@ -13,6 +13,7 @@ import { DEFAULT_WEBSOCKET_PATH, WsConnection, type WebSocketLike } from './webs
 import { openWebSocket } from './websocket-open.js';
 import { platformWebSocket, type PlatformWebSocketClass } from './websocket-platform.js';
 
+/** Options of {@link webSocketTransport}: frame limits and how to reach or serve the socket. */
 export interface WebSocketTransportOptions extends FrameLimits {
   /** URL path the listener serves and the dialer requests (default `/handoff`). */
   path?: string;

@@ -6,6 +6,7 @@
 import type { SegmentPosition, StreamId } from '../../metainfo/metabase/types.js';
 import type { PendingAudit } from './types.js';
 
+/** The satellite's storage port for pending audits of contained nodes. */
 export interface ContainmentStore {
   /** Records `pending` unless that node already has one for that segment (its count is kept). Returns whether it was added. */
   contain(pending: PendingAudit): Promise<boolean>;

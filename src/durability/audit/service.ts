@@ -20,6 +20,7 @@ import { DEFAULT_AUDIT_CONFIG, type AuditConfig, type AuditRunStats, type Segmen
 /** Pending audits re-verified per round, at most. */
 const REVERIFY_PER_RUN = 100;
 
+/** The ports and settings of the satellite's audit service. */
 export interface AuditServiceOptions {
   readonly identity: Identity;
   readonly metabase: MetabaseStore;

@@ -1,6 +1,7 @@
 /** The audit service's settings, outcomes and records (docs/durability.md, "Audits"). */
 import type { SegmentPosition, StreamId } from '../../metainfo/metabase/types.js';
 
+/** Settings of the satellite's audits. */
 export interface AuditConfig {
   /** How often the chore runs a round (default 30 s). */
   readonly intervalMs: number;
@@ -18,6 +19,7 @@ export interface AuditConfig {
   readonly orderTtlMs: number;
 }
 
+/** Audits' defaults: how often, how many segments, timeouts. */
 export const DEFAULT_AUDIT_CONFIG: AuditConfig = Object.freeze({
   intervalMs: 30_000,
   segmentsPerRun: 4,

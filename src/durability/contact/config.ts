@@ -1,6 +1,7 @@
 /** The contact service's settings and their defaults (docs/durability.md, "Contact and uptime"). */
 import { InvalidArgumentError } from '../../core/errors.js';
 
+/** Settings of the satellite's contact (uptime) checks. */
 export interface ContactConfig {
   /** Every node is dialed this often (default 5 min): a node that stops answering leaves selection within about this long. */
   readonly intervalMs: number;
@@ -29,6 +30,7 @@ export interface ContactConfig {
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
+/** Contact checks' defaults: how often, timeouts, when an absent node is suspended. */
 export const DEFAULT_CONTACT_CONFIG: ContactConfig = Object.freeze({
   intervalMs: 5 * MINUTE,
   concurrency: 10,

@@ -51,6 +51,7 @@ export interface NodeFilter {
   pieces: number;
 }
 
+/** The bloom filters of one round, one per node. */
 export interface RetainFilters {
   /** When the iteration began (satellite time). */
   readonly startedAt: number;

@@ -29,4 +29,5 @@ export const RetainResponse = s.object({
 });
 export type RetainResponse = Infer<typeof RetainResponse>;
 
+/** The `Piecestore.Retain` method: the satellite sends a node the bloom filter of pieces it must keep. */
 export const PiecestoreRetain = unaryMethod('Piecestore.Retain', RetainRequest, RetainResponse);

@@ -30,6 +30,7 @@ export interface RetainConfig {
   readonly maxFilterBytes: number;
 }
 
+/** The node's garbage-collection defaults: time skew allowed, batch sizes. */
 export const DEFAULT_RETAIN_CONFIG: RetainConfig = {
   timeSkewMs: 72 * 3600_000,
   trashRetentionMs: 7 * 24 * 3600_000,
@@ -37,6 +38,7 @@ export const DEFAULT_RETAIN_CONFIG: RetainConfig = {
   maxFilterBytes: DEFAULT_MAX_BLOOM_FILTER_BYTES,
 };
 
+/** The ports and settings of a node's {@link RetainService}. */
 export interface RetainServiceOptions {
   readonly pieces: PieceStore;
   /** Whether the node serves this satellite. */

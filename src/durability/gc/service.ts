@@ -17,6 +17,7 @@ import type { Transport } from '../../transport/types.js';
 import { buildRetainFilters, DEFAULT_FILTER_CONFIG, type FilterConfig, type GcMetabase } from './filters.js';
 import { PiecestoreRetain, type RetainRequest } from './messages.js';
 
+/** Settings of the satellite's garbage collection. */
 export interface GcConfig extends FilterConfig {
   /** Runs this often (default 24 h). */
   readonly intervalMs: number;
@@ -26,6 +27,7 @@ export interface GcConfig extends FilterConfig {
   readonly sendTimeoutMs: number;
 }
 
+/** Garbage collection's defaults: filter size, false-positive rate, how often. */
 export const DEFAULT_GC_CONFIG: GcConfig = {
   ...DEFAULT_FILTER_CONFIG,
   intervalMs: 24 * 3600_000,
@@ -50,6 +52,7 @@ export interface GcNodeReport {
   readonly reason?: string;
 }
 
+/** What one garbage-collection round sent, node by node. */
 export interface GcReport {
   /** When the segment iteration began. */
   readonly startedAt: number;

@@ -34,6 +34,7 @@ export interface NewRepairItem {
   readonly healthy: number;
 }
 
+/** The satellite's storage port for segments waiting for repair. */
 export interface RepairQueueStore {
   /**
    * Queues `items` at `at`: a segment not queued yet gets a row (`insertedAt` = `updatedAt` =

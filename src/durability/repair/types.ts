@@ -5,6 +5,7 @@
  */
 import type { SegmentPosition, StreamId } from '../../metainfo/metabase/types.js';
 
+/** Settings of the satellite's repair checker and repairer. */
 export interface RepairConfig {
   /** How often the checker walks every segment (default 5 min). */
   readonly checkIntervalMs: number;
@@ -31,6 +32,7 @@ export interface RepairConfig {
   readonly orderTtlMs: number;
 }
 
+/** Repair's defaults: how often to check, batch sizes, concurrency. */
 export const DEFAULT_REPAIR_CONFIG: RepairConfig = Object.freeze({
   checkIntervalMs: 5 * 60_000,
   repairIntervalMs: 60_000,

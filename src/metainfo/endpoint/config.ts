@@ -26,6 +26,7 @@ export interface MetainfoConfig {
 /** Storj's development scheme: 4 of 10, repair below 6, success at 8, 256-byte shares. */
 export const DEV_REDUNDANCY: RedundancyScheme = { algorithm: 'reed-solomon', shareSize: 256, required: 4, repair: 6, success: 8, total: 10 };
 
+/** The metainfo defaults: redundancy, segment and inline limits. */
 export const DEFAULT_METAINFO_CONFIG: MetainfoConfig = {
   redundancy: DEV_REDUNDANCY,
   maxSegmentSize: 64 * 1024 * 1024,
@@ -38,6 +39,7 @@ export const DEFAULT_METAINFO_CONFIG: MetainfoConfig = {
   onlineWindowMs: 4 * 3600_000,
 };
 
+/** The metainfo configuration: the defaults with `overrides` applied and checked. */
 export function metainfoConfig(overrides: Partial<MetainfoConfig> = {}): MetainfoConfig {
   const config = { ...DEFAULT_METAINFO_CONFIG, ...overrides };
   checkRedundancy(config.redundancy, 'config.redundancy');

@@ -9,6 +9,7 @@ export type ProjectId = Uint8Array;
 /** 16 random bytes, one per upload. */
 export type StreamId = Uint8Array;
 
+/** How segments are erasure-coded: `required` of `total` pieces rebuild one; `repair` and `success` thresholds. */
 export interface RedundancyScheme {
   readonly algorithm: 'reed-solomon';
   /** Bytes per erasure share; a multiple of 256. */
@@ -23,6 +24,7 @@ export interface RedundancyScheme {
   readonly total: number;
 }
 
+/** How an object is encrypted: cipher suite and block size. */
 export interface EncryptionParameters {
   /** e.g. `'aes-256-gcm'`; `'none'` only in tests. */
   readonly cipherSuite: string;
@@ -82,6 +84,7 @@ export interface Piece {
   readonly nodeId: Uint8Array;
 }
 
+/** One segment in the metabase: its position, keys, and pieces (or inline data). */
 export interface SegmentRecord {
   readonly streamId: StreamId;
   readonly position: SegmentPosition;

@@ -7,6 +7,7 @@ import type { StorageNode } from '../storage-node.js';
 import type { ExitProgressFeed } from './progress-feed.js';
 import { registerNodeAdmin } from './service.js';
 
+/** Options of {@link startNodeAdmin}: the node and where its admin address file goes. */
 export interface NodeAdminOptions {
   readonly node: StorageNode;
   /** Fed by the node's `onExitProgress`. */

@@ -18,6 +18,7 @@ import { bandwidthPeriod } from '../bandwidth.js';
 import { migrate } from './migrations.js';
 import { openSqliteFile } from '../../sql/sqlite.js';
 
+/** Where the node's database lives. */
 export interface NodeDatabaseOptions {
   /** A file path, or `':memory:'`. */
   readonly path: string;

@@ -59,6 +59,7 @@ export function registerSatelliteAdmin(admin: OwnerOnlyRegistry, satellite: Pick
   });
 }
 
+/** Options of {@link startSatelliteAdmin}: the satellite and where its admin address file goes. */
 export interface SatelliteAdminOptions {
   readonly satellite: Satellite;
   /** Where its address is written (`adminAddressFile(identityPath)`); removed on close. */

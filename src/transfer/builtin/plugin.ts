@@ -22,6 +22,7 @@ import { listTree, type TreeEntry } from './tree.js';
 /** The plugin type both providers must run. */
 export const BUILTIN_PLUGIN_TYPE = 'builtin';
 
+/** Options of {@link builtinPlugin}. */
 export interface BuiltinPluginOptions {
   /** Per-task keys and working files; one 0700 subfolder per task. */
   readonly stateDir: string;

@@ -19,6 +19,7 @@ import { BUILTIN_PLUGIN_TYPE } from './plugin.js';
 import { servePush, type ActivePushes } from './receive-session.js';
 import { parseTaskPublicKey } from './task-key.js';
 
+/** Options of {@link builtinReceiver}. */
 export interface BuiltinReceiverOptions {
   /** Where the authorizations are kept (one 0700 folder). */
   readonly stateDir: string;

@@ -19,6 +19,7 @@ export interface IntegrationPolicy {
   readonly maxAttemptsWithoutProgress: number;
 }
 
+/** The integration module's defaults: retry backoff, update batching, pause handling. */
 export const DEFAULT_POLICY: IntegrationPolicy = {
   retryInitialMs: 4_000,
   retryMaxMs: 300_000,

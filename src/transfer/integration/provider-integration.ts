@@ -16,6 +16,7 @@ import type { CoreLink, PeerHandler, PeerNegotiationRequest, PeerNegotiationResp
 import { SourceSide } from './source-side.js';
 import type { IntegrationStore, OutgoingTask } from './store.js';
 
+/** The ports and plugins of a {@link ProviderIntegration}. */
 export interface ProviderIntegrationOptions {
   readonly providerId: ProviderId;
   readonly store: IntegrationStore;

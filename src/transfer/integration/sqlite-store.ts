@@ -92,6 +92,7 @@ const COLUMNS = [
   'next_attempt_at', 'last_error', 'release_pending', 'created_at', 'updated_at',
 ] as const;
 
+/** Where the SQLite integration store keeps its data. */
 export interface SqliteIntegrationStoreOptions {
   /** A file path, or `':memory:'`. */
   readonly path: string;

@@ -15,6 +15,7 @@ export interface SshKeyPair {
   readonly publicKey: string;
 }
 
+/** Options of {@link generateSshKeyPair}. */
 export interface GenerateKeyOptions {
   /** Directory to hold `key` and `key.pub`; created with mode 0700 when missing. */
   readonly dir: string;

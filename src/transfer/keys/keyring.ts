@@ -14,6 +14,7 @@ export function transferKeyComment(taskId: TaskId): string {
   return `handoff-task-${checkTaskId(taskId)}`;
 }
 
+/** Options of {@link TransferKeyring}: where keys live and how long they last. */
 export interface TransferKeyringOptions {
   /** Directory for the keys (e.g. `/var/lib/handoff/keys`); one subdirectory (0700) per task. */
   readonly dir: string;

@@ -13,6 +13,7 @@ import type { CoreLink, UpdateOutcome } from '../integration/ports.js';
 import type { TransferTaskUpdate } from '../types.js';
 import { UpdateTransferTask, updateItemSchema } from './core-methods.js';
 
+/** Options of {@link RpcCoreLink}: where the core is and who it is. */
 export interface RpcCoreLinkOptions {
   readonly transport: Transport;
   /** This provider's identity: the key the core's registry knows it by. */

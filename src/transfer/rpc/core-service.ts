@@ -18,6 +18,7 @@ import { clipText, taskToWire } from './fields.js';
 import type { ProviderContact, ProviderRegistry } from './registry.js';
 import { InMemoryUserDirectory, type UserDirectory } from './users.js';
 
+/** Options of the core's RPC service: the provider registry and the user directory. */
 export interface TransferCoreServiceOptions<U extends UserDirectory = InMemoryUserDirectory> {
   /** The providers this core works with: who may push updates, and where sessions lead. */
   readonly providers: ProviderRegistry;

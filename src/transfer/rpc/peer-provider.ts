@@ -9,6 +9,7 @@ import { parametersFromWire } from './parameters.js';
 import { ProviderClients, type ProviderClientsOptions } from './provider-clients.js';
 import { NegotiateTransfer, ReleaseTransfer } from './provider-methods.js';
 
+/** Options of {@link RpcPeerProvider}: the provider's identity and its peers' addresses. */
 export interface RpcPeerProviderOptions extends ProviderClientsOptions {
   /** Longest wait for another provider's answer (default 30 s). */
   readonly callTimeoutMs?: number;

@@ -8,6 +8,7 @@ import type { ProviderId, ProviderTransferRequest, ProviderTransferResponse, Tas
 import { ProviderClients, type ProviderClientsOptions } from './provider-clients.js';
 import { ControlTransfer, TransferFilesForProvider } from './provider-methods.js';
 
+/** Options of {@link RpcProviderGateway}: the core's identity and the providers' addresses. */
 export interface RpcProviderGatewayOptions extends ProviderClientsOptions {
   /**
    * Longest wait for a provider's answer (default 60 s). A control waits for the provider to stop

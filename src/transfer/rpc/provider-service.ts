@@ -26,6 +26,7 @@ export type ProviderServiceModule = Pick<
   'providerId' | 'acceptTransfers' | 'control' | 'issueTransferKey' | 'authorizeTransferKey' | 'handlePeerNegotiation' | 'handlePeerRelease' | 'getTask'
 >;
 
+/** Options of a provider's RPC service: who the core is and how to reach peers. */
 export interface ProviderServiceOptions {
   /** The core's node id: the only caller of `FilesProvider.*`, and the only signer of session grants. */
   readonly core: NodeId;

@@ -20,6 +20,7 @@ import { measureTree } from './scan.js';
 /** The plugin type both providers must run. */
 export const RSYNC_PLUGIN_TYPE = 'rsync';
 
+/** Options of {@link rsyncPlugin}: its state directory, keyring and limits. */
 export interface RsyncPluginOptions {
   /** Directory for per-task working files (known_hosts, rsync output); one 0700 subdirectory per task. */
   readonly stateDir: string;

@@ -17,6 +17,7 @@ import { RSYNC_PLUGIN_TYPE } from './plugin.js';
 /** rsync's holding directory for `--delay-updates` (and, with `--partial`, interrupted files). */
 export const RSYNC_HOLDING_DIR = '.~tmp~';
 
+/** Options of {@link rsyncReceiver}: authorized keys, how sources reach this host, where files land. */
 export interface RsyncReceiverOptions {
   /** The `authorized_keys` file of `ssh.user` that this receiver manages. */
   readonly authorizedKeys: AuthorizedKeysFile;

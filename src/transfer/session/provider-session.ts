@@ -21,6 +21,7 @@ export interface SessionOffer {
   readonly grant: SessionGrant;
 }
 
+/** Options of a {@link ProviderSession}: the provider, the core and the grant checks. */
 export interface ProviderSessionOptions {
   readonly transport: Transport;
   /** The client's identity: the key the grant names. */

@@ -15,6 +15,7 @@ import type { ProviderId, TaskControl, TaskId, TransferTask } from '../types.js'
 import { grantFromWire } from './grant.js';
 import { ProviderSession } from './provider-session.js';
 
+/** Options of {@link TransferClient}: the user's identity and where the core is. */
 export interface TransferClientOptions {
   readonly transport: Transport;
   readonly coreAddress: string;

@@ -15,6 +15,7 @@ import { createSegmentDecoder, decodeStream, encodeStream, type EncodeStreamOpti
 /** Segment bytes coded per batch of stripes. */
 const BATCH_BYTES = 128 * 1024;
 
+/** Options of decoding a segment from its pieces. */
 export interface DecodeOptions {
   /**
    * Compare the pieces beyond the `k` used for decoding with a re-encoding and throw
@@ -24,6 +25,7 @@ export interface DecodeOptions {
   readonly verify?: boolean;
 }
 
+/** Options of decoding several stripes at once. */
 export interface DecodeStripesOptions extends DecodeOptions {
   /**
    * Write the stripes here (it must be long enough) and return a view of it, instead of a new

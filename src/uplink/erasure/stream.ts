@@ -12,11 +12,13 @@ import type { PieceInput } from './pieces.js';
 /** Segment bytes per batch when `chunkStripes` is not given. */
 const DEFAULT_BATCH_BYTES = 256 * 1024;
 
+/** Options of decoding a segment from streams of pieces. */
 export interface StreamOptions extends DecodeOptions {
   /** Stops the stream with a `CanceledError` between chunks. */
   readonly signal?: AbortSignal;
 }
 
+/** Options of encoding a segment as a stream of pieces. */
 export interface EncodeStreamOptions {
   /** Stripes per yielded batch; default: as many as fit in 256 KiB of segment bytes. */
   readonly chunkStripes?: number;
