@@ -6,7 +6,8 @@
  * - `ExitCoordinator` (satellite) and `ExitWorker` (storage node): runners over injected ports.
  * - `transition` / `workerTransition`: their pure machines, for hosts that drive them their own way.
  * - `ExitQueueStore` / `NodeExitStore`: the storage ports (memory implementations here; SQLite and
- *   PostgreSQL through `handoff/satellite` and `handoff/node`).
+ *   PostgreSQL in `handoff/satellite/sqlite`, `handoff/satellite/postgres`, `handoff/node/sqlite`
+ *   and `handoff/node/postgres`). Nothing here loads a driver or a Node built-in: browser-safe.
  * - `verifyExitReceipt`: checks a receipt offline.
  * - Beyond the first version (docs/exit.md, "More than the MVP"): partial exits, rejoins, the
  *   time-based policy, pausing for bandwidth — decided by `decideInitiate`, `decideRejoin`,
