@@ -219,7 +219,7 @@ describe('a chunked object', () => {
           const [event] = pending.splice(choices[c++ % Math.max(1, choices.length)]! % pending.length, 1);
           ({ state, effects } = drive(state, event!));
           const held = (state.ready ? 1 : 0) + (state.rewrapping !== undefined ? 1 : 0) + (state.rewrapped ? 1 : 0) + (state.putting !== undefined ? 1 : 0) + (state.calls.page ? 1 : 0);
-          expect(held).toBeLessThanOrEqual(count > chunk ? 4 : 1);
+          expect(held).toBeLessThanOrEqual(count > chunk ? 3 : 1);
           expect(state.ready && state.calls.page).toBeFalsy();
           absorb(effects);
         }
