@@ -137,7 +137,12 @@ class CockroachModeClient extends pg.Client {
         }
         return Promise.reject(checked) as never;
       }
-      args[0] = typeof config === 'string' ? checked : { ...(config as object), text: checked };
+      if (checked !== text) {
+        // A submittable (a cursor, a prepared Query) keeps its prototype: its text is changed in place.
+        if (typeof config === 'string') args[0] = checked;
+        else if (typeof (config as { submit?: unknown }).submit === 'function') (config as { text: string }).text = checked;
+        else args[0] = { ...(config as object), text: checked };
+      }
     }
     const callbackAt = args.findIndex((a) => typeof a === 'function');
     if (callbackAt >= 0) {
