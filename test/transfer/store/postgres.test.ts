@@ -61,6 +61,23 @@ describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL transfer task store'
     }
   });
 
+  it('adopts a version-2 database from its old migration table without running a step again', async () => {
+    const old = await createTestDatabase();
+    try {
+      // The schema version 2 of the old numbering built is what steps 1–4 build now.
+      await (await PostgresTransferTaskStore.open({ connectionString: old.url })).close();
+      await sql(old.url, `DROP TABLE handoff_schema_versions;
+        CREATE TABLE file_orchestrator.transfer_task_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
+        INSERT INTO file_orchestrator.transfer_task_migrations (version) VALUES (1), (2)`);
+      // Step 2 again would fail: request_claimed_at exists.
+      const store = await PostgresTransferTaskStore.open({ connectionString: old.url });
+      await store.close();
+      expect(await sql(old.url, 'SELECT store, version FROM handoff_schema_versions')).toEqual([{ store: 'transfer_tasks', version: POSTGRES_SCHEMA_VERSION }]);
+    } finally {
+      await old.drop();
+    }
+  });
+
   it('uses a pool the host owns without ending it', async () => {
     const pool = createPool(db.url, 2);
     pool.on('error', () => {}); // the test database is dropped WITH (FORCE) at the end
