@@ -24,6 +24,7 @@ const sections: Record<string, () => Promise<BenchSection>> = {
   repair: async () => (await import('./repair.js')).benchRepair(),
   listing: async () => (await import('./listing.js')).benchListing(),
   'cockroach-mode': async () => (await import('./cockroach-mode.js')).benchCockroachMode(),
+  selection: async () => (await import('./selection.js')).benchSelection(),
   browser: async () => (await import('./browser.js')).benchBrowser(),
 };
 

@@ -20,6 +20,8 @@ export function isSelectable(node: NodeRecord): boolean {
 export class SelectionSnapshot {
   /** Selectable nodes in no particular order (selection shuffles it in place). */
   readonly #nodes: NodeRecord[] = [];
+  /** The hex id of each node in #nodes, at the same position (no hex encoding while selecting). */
+  readonly #keys: string[] = [];
   /** Node id (hex) → position in #nodes. */
   readonly #at = new Map<string, number>();
 
@@ -51,6 +53,7 @@ export class SelectionSnapshot {
     }
     this.#at.set(key, this.#nodes.length);
     this.#nodes.push(node);
+    this.#keys.push(key);
   }
 
   delete(id: Uint8Array): void {
@@ -58,10 +61,12 @@ export class SelectionSnapshot {
     const at = this.#at.get(key);
     if (at === undefined) return;
     const last = this.#nodes.pop()!;
+    const lastKey = this.#keys.pop()!;
     this.#at.delete(key);
     if (at < this.#nodes.length) {
       this.#nodes[at] = last;
-      this.#at.set(toHex(last.id), at);
+      this.#keys[at] = lastKey;
+      this.#at.set(lastKey, at);
     }
   }
 
@@ -75,17 +80,21 @@ export class SelectionSnapshot {
     const since = selection.now - selection.onlineWindowMs;
     const picked: NodeRecord[] = [];
     const nodes = this.#nodes;
+    const keys = this.#keys;
     for (let i = 0; i < nodes.length && picked.length < selection.count; i++) {
       // Slot i gets a uniform pick among the nodes not visited yet.
       const j = Math.min(nodes.length - 1, i + Math.floor(random() * (nodes.length - i)));
       const node = nodes[j]!;
+      const key = keys[j]!;
       if (j !== i) {
         nodes[j] = nodes[i]!;
+        keys[j] = keys[i]!;
         nodes[i] = node;
-        this.#at.set(toHex(nodes[j].id), j);
-        this.#at.set(toHex(node.id), i);
+        keys[i] = key;
+        this.#at.set(keys[j], j);
+        this.#at.set(key, i);
       }
-      if (node.lastContactAt < since || node.freeBytes < selection.minFreeBytes || excluded.has(toHex(node.id))) continue;
+      if (node.lastContactAt < since || node.freeBytes < selection.minFreeBytes || excluded.has(key)) continue;
       picked.push(node);
     }
     return picked;
