@@ -6,10 +6,13 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkAllowed, decodeAccess, encodeAccess, MAX_ACCESS_LENGTH, type Access } from '../../src/cli/access/grant.js';
+import { readHidden, readPassphrase } from '../../src/cli/access/passphrase.js';
 import { AccessStore } from '../../src/cli/access/store.js';
+import type { CliIo } from '../../src/cli/command.js';
 import { Identity } from '../../src/crypto/identity.js';
 import { generateApiKey } from '../../src/projects/api-key.js';
 
@@ -144,3 +147,50 @@ describe('the accesses file', () => {
     expect(() => store.save('../evil', a)).toThrow(/an access name is/);
   });
 });
+
+describe('a passphrase typed at a terminal', () => {
+  function terminal(): { io: CliIo; input: PassThrough; shown: string[]; rawModes: boolean[] } {
+    const input = new PassThrough() as PassThrough & { isTTY: boolean; setRawMode(mode: boolean): void };
+    const shown: string[] = [];
+    const rawModes: boolean[] = [];
+    input.isTTY = true;
+    input.setRawMode = (mode: boolean) => {
+      rawModes.push(mode);
+      shown.push(`<raw ${mode}>`);
+    };
+    const io: CliIo = { out: () => {}, err: () => {}, stdin: input, stdout: { write: (t) => shown.push(String(t)), isTTY: true } };
+    return { io, input, shown, rawModes };
+  }
+
+  it('is read in raw mode from before the first prompt to after the last answer, keys typed ahead included, never shown', async () => {
+    const { io, input, shown, rawModes } = terminal();
+    const answers = readHidden(io, ['Passphrase: ', 'Passphrase again: ']);
+    input.write('secreX\u007ft\rsecret\r'); // a correction, and the second answer typed ahead
+    expect(await answers).toEqual(['secret', 'secret']);
+    expect(rawModes).toEqual([true, false]);
+    expect(shown[0]).toBe('<raw true>');
+    expect(shown.join('')).not.toContain('secre');
+  });
+
+  it('Ctrl-C cancels', async () => {
+    const { io, input } = terminal();
+    const answers = readHidden(io, ['Passphrase: ']);
+    input.write('abc\u0003');
+    await expect(answers).rejects.toMatchObject({ name: 'PromptCancelled' });
+  });
+
+  it('a new access needs the same passphrase twice, and never an empty one', async () => {
+    for (const [typed, message] of [
+      ['one\rtwo\r', 'the two passphrases differ: nothing was saved'],
+      ['\r\r', 'the passphrase is empty: nothing was saved'],
+    ] as const) {
+      const { io, input } = terminal();
+      const read = readPassphrase({ env: {}, io, confirm: true });
+      input.write(typed);
+      await expect(read).rejects.toThrow(message);
+    }
+    const { io } = terminal();
+    expect(await readPassphrase({ env: { HANDOFF_PASSPHRASE: 'from env' }, io, confirm: true })).toBe('from env');
+  });
+});
+

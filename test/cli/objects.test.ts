@@ -5,11 +5,13 @@
  * the one-line errors and exit statuses of a wrong passphrase, a missing bucket, an unreachable
  * satellite, and a copy cancelled with Ctrl-C.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeAccess } from '../../src/cli/access/grant.js';
 import { CliProcesses, type CliProcess } from './support/procs.js';
 
 let dir: string;
@@ -179,6 +181,35 @@ describe('handoff from the command line', () => {
     const refused = await procs.run(['ls', '--access', 'second-key', 'hf://photos']);
     expect(refused.code).toBe(1);
     expect(refused.stderr.trim()).toMatch(/^handoff: the satellite refused this access's API key .*revoked/);
+  }, 240_000);
+
+  it.runIf(spawnSync('script', ['--version']).status === 0)('at a terminal: asks for the passphrase twice without echoing it, derives the same key, and draws a live bar', async () => {
+    const typed = procs.start(['access', 'new', 'typed', '--satellite', satelliteRef, '--api-key', apiKey], {}, true);
+    await typed.waitFor(/Passphrase: /);
+    typed.type('correct horse battery staple\r');
+    await typed.waitFor(/Passphrase again: /);
+    typed.type('correct horse battery staple\r');
+    expect(await typed.exited).toBe(0);
+    expect(typed.output).toContain('access typed saved');
+    expect(typed.output).not.toContain('correct horse');
+    // The same passphrase in the same project gives the same key as the one read from a file.
+    const keyOf = async (name: string): Promise<string> => Buffer.from(decodeAccess((JSON.parse((await procs.run(['access', 'show', name, '--secrets', '--json'])).stdout) as { access: string }).access).rootKey).toString('hex');
+    expect(await keyOf('typed')).toBe(await keyOf('main'));
+
+    const mistyped = procs.start(['access', 'new', 'mistyped', '--satellite', satelliteRef, '--api-key', apiKey], {}, true);
+    await mistyped.waitFor(/Passphrase: /);
+    mistyped.type('one\r');
+    await mistyped.waitFor(/Passphrase again: /);
+    mistyped.type('two\r');
+    expect(await mistyped.exited).toBe(1);
+    expect(mistyped.output).toContain('handoff: the two passphrases differ: nothing was saved');
+
+    const file = join(dir, 'bar.bin');
+    writeFileSync(file, randomBytes(2 * 1024 * 1024));
+    const copy = procs.start(['cp', file, 'hf://photos/bar.bin'], {}, true);
+    expect(await copy.exited).toBe(0);
+    expect(copy.output).toMatch(/ETA \d+ s \| \d\/1 files/); // the live bar, drawn in place
+    expect(copy.output).not.toContain('bar.bin -> hf://'); // no per-file lines tearing it
   }, 240_000);
 
   it('cancels a copy on Ctrl-C: says so, exits 130, and commits no half object', async () => {

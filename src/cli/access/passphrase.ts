@@ -13,37 +13,47 @@ export class PromptCancelled extends Error {
 }
 
 /**
- * Reads one line from a terminal without echoing it. Backspace edits; Enter ends; Ctrl-C
- * rejects with `PromptCancelled`; Ctrl-D (end of input) ends the line.
+ * Reads one line per prompt from a terminal without echoing them. The terminal is put in raw
+ * mode before the first prompt is shown and left only after the last answer, so keys typed as
+ * soon as a prompt appears — or ahead of the next one — are never echoed. Backspace edits; Enter
+ * ends a line; Ctrl-C rejects with `PromptCancelled`; Ctrl-D (end of input) ends the line.
  */
-export function readHidden(io: CliIo, prompt: string): Promise<string> {
+export function readHidden(io: CliIo, prompts: readonly string[]): Promise<string[]> {
   const stdin = io.stdin;
-  io.stdout.write(prompt);
+  const wasRaw = (stdin as { isRaw?: boolean }).isRaw === true;
+  stdin.setRawMode?.(true);
+  stdin.resume();
+  io.stdout.write(prompts[0] ?? '');
   return new Promise((resolve, reject) => {
+    const answers: string[] = [];
     let typed = '';
-    const wasRaw = (stdin as { isRaw?: boolean }).isRaw === true;
-    stdin.setRawMode?.(true);
-    stdin.resume();
     const done = (): void => {
       stdin.off('data', onData);
       stdin.setRawMode?.(wasRaw);
       stdin.pause();
-      io.stdout.write('\n');
     };
     const onData = (chunk: Buffer | string): void => {
       for (const ch of chunk.toString('utf8')) {
         if (ch === '\r' || ch === '\n' || ch === '\u0004') {
-          done();
-          resolve(typed);
-          return;
-        }
-        if (ch === '\u0003') {
+          io.stdout.write('\n');
+          answers.push(typed);
+          typed = '';
+          if (answers.length === prompts.length) {
+            done();
+            resolve(answers);
+            return;
+          }
+          io.stdout.write(prompts[answers.length]!);
+        } else if (ch === '\u0003') {
+          io.stdout.write('\n');
           done();
           reject(new PromptCancelled('cancelled'));
           return;
+        } else if (ch === '\u007f' || ch === '\b') {
+          typed = typed.slice(0, -1);
+        } else if (ch >= ' ') {
+          typed += ch;
         }
-        if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
-        else if (ch >= ' ') typed += ch;
       }
     };
     stdin.on('data', onData);
@@ -77,13 +87,10 @@ export async function readPassphrase(sources: PassphraseSources): Promise<string
     throw new CommandError('no passphrase: standard input is not a terminal; give --passphrase-file <file> or set HANDOFF_PASSPHRASE');
   }
   try {
-    const first = await readHidden(sources.io, 'Passphrase: ');
+    const [first, again] = await readHidden(sources.io, sources.confirm ? ['Passphrase: ', 'Passphrase again: '] : ['Passphrase: ']);
     if (first === '') throw new CommandError('the passphrase is empty: nothing was saved');
-    if (sources.confirm) {
-      const again = await readHidden(sources.io, 'Passphrase again: ');
-      if (again !== first) throw new CommandError('the two passphrases differ: nothing was saved');
-    }
-    return first;
+    if (sources.confirm && again !== first) throw new CommandError('the two passphrases differ: nothing was saved');
+    return first!;
   } catch (err) {
     if (err instanceof PromptCancelled) throw new CommandError('cancelled: nothing was saved', { cause: err });
     throw err;

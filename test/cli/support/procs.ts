@@ -14,11 +14,20 @@ export class CliProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
 
-  constructor(args: readonly string[], env: Readonly<Record<string, string>>) {
-    this.child = spawn(process.execPath, cliArgv(args), { cwd: CLI_CWD, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `terminal`: run it in a pseudo-terminal (`script`), as a person at a terminal would, its keys typed with `type`. */
+  constructor(args: readonly string[], env: Readonly<Record<string, string>>, terminal = false) {
+    const quoted = [process.execPath, ...cliArgv(args)].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    this.child = terminal
+      ? spawn('script', ['-qfec', `stty cols 120 rows 40; exec ${quoted}`, '/dev/null'], { cwd: CLI_CWD, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
+      : spawn(process.execPath, cliArgv(args), { cwd: CLI_CWD, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (c: Buffer) => void (this.stdout += c.toString()));
     this.child.stderr!.on('data', (c: Buffer) => void (this.stderr += c.toString()));
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+  }
+
+  /** Keys typed at its terminal. */
+  type(text: string): void {
+    this.child.stdin!.write(text);
   }
 
   get output(): string {
@@ -58,8 +67,8 @@ export class CliProcesses {
     this.env = env;
   }
 
-  start(args: readonly string[], env: Readonly<Record<string, string>> = {}): CliProcess {
-    const proc = new CliProcess(args, { ...this.env, ...env });
+  start(args: readonly string[], env: Readonly<Record<string, string>> = {}, terminal = false): CliProcess {
+    const proc = new CliProcess(args, { ...this.env, ...env }, terminal);
     this.#all.push(proc);
     return proc;
   }
