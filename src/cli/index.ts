@@ -64,4 +64,11 @@ export async function main(argv: string[], io: CliIo = processIo, stop: () => St
 }
 
 const invokedDirectly = process.argv[1] !== undefined && /(?:^|[\\/])(?:cli[\\/]index\.[jt]s|handoff)$/.test(process.argv[1]);
-if (invokedDirectly) process.exitCode = await main(process.argv.slice(2));
+if (invokedDirectly) {
+  // `handoff cat … | head`: the reader left; that ends the command, it is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+  process.exitCode = await main(process.argv.slice(2));
+}
