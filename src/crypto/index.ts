@@ -5,4 +5,4 @@ export { nobleCryptoProvider } from './noble.js';
 export { getCryptoProvider, setCryptoProvider } from './select.js';
 export { NodeId } from './node-id.js';
 export { Identity, verifySignature, type SaveIdentityOptions } from './identity.js';
-export * from './signing.js';
+export { isDomainTag, assertDomainTag, signingBytes, signStructure, verifyStructure, type Signer, DOMAIN_TAG_PATTERN } from './signing.js';

@@ -2,7 +2,14 @@
  * The overlay: the satellite's registry of storage nodes (check-in, status, selection for
  * uploads and downloads). Storage adapters are in `./store/index.js`.
  */
-export * from './types.js';
+export {
+  contactWindowStart, canChangeStatus, assertStatusChange, applyStatusChange, applyRejoin, assertNodeId,
+  applyContact, applyReputationUpdate, applySuspension, assertContactAttempt, assertReputationUpdate,
+  assertSuspension, assertNodePage, assertTime, assertContact, assertSelection, NODE_STATUSES, type NodeStatus,
+  type NodeRecord, NEW_NODE_STATE, type ContactAttempt, CONTACT_WINDOW_MS, type ReputationUpdate,
+  type Suspension, type NodePage, type NodeContact, type StatusChange, type UploadSelection, UPLOAD_STATUSES,
+  DOWNLOAD_STATUSES
+} from './types.js';
 export type { OverlayStore } from './port.js';
 export { checkNodeAddress, MAX_NODE_ADDRESS_LENGTH } from './address.js';
 export { CheckIn, CheckInRequest, CheckInResponse } from './checkin.js';
