@@ -112,6 +112,9 @@ export function transportRpcSuite(context: SuiteContext): void {
     it('a deadline reaches the handler and comes back as DeadlineExceededError', async () => {
       const { client, aborted, sleeping, stop } = await start();
       try {
+        // Dial and handshake first: a call's deadline covers them, and on a busy machine they can
+        // outlast 50 ms, so the call would expire before the handler it is meant to reach.
+        await client.connect();
         await expect(client.call(Sleep, { ms: 5_000 }, { timeoutMs: 50 })).rejects.toMatchObject({ name: 'DeadlineExceededError' });
         expect(await sleeping.ended).toBe(true);
         expect(aborted).toEqual(['Suite.Sleep']);
