@@ -62,7 +62,7 @@ async function browserUplink(network: TestNetwork, bucket: string): Promise<{ ti
     write: false,
     logLevel: 'silent',
   });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
   try {
     const page = await browser.newPage();
     await page.addScriptTag({ content: bundle.outputFiles[0]!.text });

@@ -36,8 +36,8 @@ describeWith('chromium', existsSync(CHROMIUM) ? undefined : `${CHROMIUM} not fou
       segmentSize: TEST_SEGMENT_SIZE,
       bucket: 'browser-bucket',
     };
-    // Root runs CI, and Chromium's sandbox refuses to start as root.
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    // CI runs as root, where Chromium's sandbox refuses to start; containers often have a tiny /dev/shm.
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
     page = await browser.newPage();
     page.on('pageerror', (err) => pageErrors.push(err.message));
     page.on('console', (message) => message.type() === 'error' && pageErrors.push(message.text()));
