@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tcpTransport } from '../../src/transport/tcp.js';
 import { BROWSER_SUBPATHS, DRIVERS, isNodeBuiltin, packageOf, pkg, requireBuilt, root, staticImports, subpath, subpaths } from './exports.js';
 
 beforeAll(requireBuilt);
@@ -84,5 +85,20 @@ describe('what the subpaths export', () => {
   it('declares vitest an optional peer, since only handoff/testing/suites needs it', () => {
     expect(pkg.peerDependencies?.vitest).toBeDefined();
     expect(pkg.dependencies.vitest).toBeUndefined();
+  });
+});
+
+describe('TCP, loaded only when asked for', () => {
+  it('is there on Node, and where Node is not, tcpTransport() says so with a typed error instead of failing on import', () => {
+    expect(tcpTransport().name).toBe('tcp');
+    const proc = process as { getBuiltinModule?: unknown };
+    const getBuiltinModule = proc.getBuiltinModule;
+    proc.getBuiltinModule = undefined; // as in a browser, where handoff/transport is bundled without node:net
+    try {
+      expect(() => tcpTransport()).toThrow(expect.objectContaining({ name: 'UnavailableError', message: expect.stringMatching(/webSocketTransport/) }));
+    } finally {
+      proc.getBuiltinModule = getBuiltinModule;
+    }
+    expect(tcpTransport({ tls: {} }).name).toBe('tls');
   });
 });
