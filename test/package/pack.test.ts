@@ -102,12 +102,12 @@ beforeAll(async () => {
     publint: outcome(bin('publint'), ['run', tarball, '--strict'], work),
     attw: outcome(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'table-flipped'], work),
   };
-}, 60_000);
+}, SLOW);
 
 afterAll(async () => {
   if (checks) await Promise.allSettled(Object.values(checks));
   if (work) rmSync(work, { recursive: true, force: true });
-});
+}, SLOW);
 
 describe('the packed package', () => {
   it('holds the build of every subpath, the README and package.json, and no sources or tests', () => {
