@@ -212,6 +212,28 @@ describe('handoff from the command line', () => {
     expect(copy.output).not.toContain('bar.bin -> hf://'); // no per-file lines tearing it
   }, 240_000);
 
+  it('exports an access as one string and imports it; a restricted one reads only its prefix and writes nothing', async () => {
+    const exported = await procs.run(['access', 'export', 'main', '--read-only', '--only', 'hf://photos/2024/']);
+    expect(exported.code, exported.stderr).toBe(0);
+    const text = exported.stdout.trim();
+    expect(text).toMatch(/^hfa1[A-Za-z0-9_-]+$/);
+    const imported = await procs.run(['access', 'import', 'shared', text]);
+    expect(imported.code, imported.stderr).toBe(0);
+    const shown = await procs.run(['access', 'show', 'shared']);
+    expect(shown.stdout).toMatch(/restrictions\s+read-only, only hf:\/\/photos\/2024\/ — checked by handoff, not by the satellite/);
+
+    const read = await procs.run(['cat', '--access', 'shared', 'hf://photos/2024/hello.txt']);
+    expect(read.stdout).toBe('hello, network\n');
+    const file = join(dir, 'nope.txt');
+    writeFileSync(file, 'nope');
+    const write = await procs.run(['cp', '--access', 'shared', file, 'hf://photos/2024/nope.txt']);
+    expect(write.code).toBe(1);
+    expect(write.stderr.trim()).toBe('handoff: this access is read-only');
+    const outside = await procs.run(['cat', '--access', text, 'hf://photos/elsewhere.txt']); // the string itself works as --access
+    expect(outside.code).toBe(1);
+    expect(outside.stderr.trim()).toBe('handoff: this access is restricted to hf://photos/2024/');
+  }, 120_000);
+
   it('cancels a copy on Ctrl-C: says so, exits 130, and commits no half object', async () => {
     const many = join(dir, 'many');
     mkdirSync(many);
