@@ -13,9 +13,8 @@ import type { AuditConfig } from '../durability/audit/types.js';
 import type { RepairConfig } from '../durability/repair/types.js';
 import type { RetainConfig } from '../durability/gc/retain-service.js';
 import type { RedundancyScheme } from '../metainfo/metabase/types.js';
-import { NodeDatabase } from '../node/db/database.js';
+import type { NodeDatabase } from '../node/db/database.js';
 import { StorageNode } from '../node/storage-node.js';
-import { FsPieceStore } from '../piecestore/fs-store.js';
 import { MemoryPieceStore } from '../piecestore/memory-store.js';
 import type { PieceStore } from '../piecestore/store.js';
 import { Satellite, type SatelliteConfig } from '../satellite/satellite.js';
@@ -146,11 +145,15 @@ export async function createTestNetwork(options: TestNetworkOptions = {}): Promi
       const host = `node-${index}`;
       let pieces: PieceStore;
       let db: NodeDatabase;
+      // The native SQLite module and the piece files load when a node starts, not on import, so
+      // the rest of handoff/testing (memoryNetwork, ManualClock) costs neither.
+      const { NodeDatabase } = await import('../node/db/database.js');
       if (dir === undefined) {
         pieces = new MemoryPieceStore();
         db = await NodeDatabase.open({ path: ':memory:' });
       } else {
         const nodeDir = join(dir, host);
+        const { FsPieceStore } = await import('../piecestore/fs-store.js');
         pieces = await FsPieceStore.open({ root: join(nodeDir, 'pieces'), fsync: false });
         db = await NodeDatabase.open({ path: join(nodeDir, 'node.db') });
       }

@@ -20,7 +20,7 @@ function forbidden(name: string): { readonly test: (specifier: string) => boolea
     return { test: (s) => isNodeBuiltin(s) || driver(s) || packageOf(s) === 'vitest', what: 'a Node built-in, a driver or vitest' };
   }
   if (name === 'handoff/testing/suites') return { test: (s) => packageOf(s) === 'pg', what: 'pg' };
-  if (name === 'handoff/testing') return { test: (s) => packageOf(s) === 'pg' || packageOf(s) === 'vitest', what: 'pg or vitest' };
+  if (name === 'handoff/testing') return { test: (s) => driver(s) || packageOf(s) === 'vitest', what: 'a database driver or vitest' };
   if (name === 'handoff/satellite' || name === 'handoff/node') return { test: driver, what: 'a database driver' };
   // Adapter entry points load their own driver and nothing else of the kind.
   if (name.endsWith('/sqlite')) return { test: (s) => packageOf(s) === 'pg' || packageOf(s) === 'vitest', what: 'pg or vitest' };
