@@ -157,6 +157,20 @@ describe('the packed package', () => {
     expect(suites.output).toMatch(/Cannot find package 'vitest'/);
   }, SLOW);
 
+  it('loads every subpath there with only its declared dependencies (the suites, which need vitest, aside)', async () => {
+    const names = subpaths.map((s) => s.name).filter((name) => !name.endsWith('/suites'));
+    const script = `for (const name of ${JSON.stringify(names)}) { const m = await import(name); if (Object.keys(m).length === 0) throw new Error(name + ' exports nothing'); }`;
+    const { code, output } = await outcome(process.execPath, ['--input-type=module', '-e', script], project);
+    expect(code, output).toBe(0);
+  }, SLOW);
+
+  it('runs its command there: `handoff help` lists the commands', async () => {
+    const { code, output } = await outcome(process.execPath, ['node_modules/handoff/dist/cli/index.js', 'help'], project);
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/Usage: handoff/);
+    expect(output).toMatch(/^\s+satellite\b/m);
+  }, SLOW);
+
   it('passes publint --strict', async () => {
     const { code, output } = await checks.publint;
     expect(code, output).toBe(0);
