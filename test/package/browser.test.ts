@@ -7,10 +7,11 @@
  */
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { BROWSER_SUBPATHS, DRIVERS, isNodeBuiltin, packageOf, requireBuilt, root, subpath } from './exports.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BROWSER_SUBPATHS, DRIVERS, isNodeBuiltin, packageOf, requireBuilt, root, stopBundler, subpath } from './exports.js';
 
 beforeAll(requireBuilt);
+afterAll(stopBundler);
 
 interface Bundle {
   /** Node built-ins and native modules asked for, each with the file that asked. */

@@ -105,3 +105,8 @@ export async function staticImports(file: string): Promise<Map<string, string>> 
   }
   return reached;
 }
+
+/** Ends esbuild's service process, which the bundling helpers start (nothing a test starts outlives it). */
+export async function stopBundler(): Promise<void> {
+  await esbuild.stop();
+}

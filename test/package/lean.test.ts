@@ -7,11 +7,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tcpTransport } from '../../src/transport/tcp.js';
-import { BROWSER_SUBPATHS, DRIVERS, isNodeBuiltin, packageOf, pkg, requireBuilt, root, staticImports, subpath, subpaths } from './exports.js';
+import { BROWSER_SUBPATHS, DRIVERS, isNodeBuiltin, packageOf, pkg, requireBuilt, root, staticImports, stopBundler, subpath, subpaths } from './exports.js';
 
 beforeAll(requireBuilt);
+afterAll(stopBundler);
 
 /** What each kind of subpath must not load on import, and why. */
 function forbidden(name: string): { readonly test: (specifier: string) => boolean; readonly what: string } {
