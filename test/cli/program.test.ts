@@ -14,7 +14,9 @@ import { AccessStore } from '../../src/cli/access/store.js';
 import { parseSize } from '../../src/cli/args.js';
 import type { CliIo } from '../../src/cli/command.js';
 import { envName } from '../../src/cli/config.js';
+import { COMMANDS } from '../../src/cli/commands/index.js';
 import { main } from '../../src/cli/index.js';
+import { runProgram } from '../../src/cli/program.js';
 import { redactStore } from '../../src/cli/servers.js';
 import type { StopRequest } from '../../src/cli/stop.js';
 import { Identity } from '../../src/crypto/identity.js';
@@ -159,4 +161,26 @@ describe('the handoff command line', () => {
     expect(complete(['handoff', 'cp', '--rec'])).toBe('--recursive');
     expect(complete(['handoff', 'access', 'new', '--api'])).toBe('--api-key');
   });
+
+  it("accepts every handoff command line the README and docs/cli.md show", async () => {
+    // The commands with their work replaced by nothing: only the command line is judged here.
+    const parsed = COMMANDS.map((spec) => ({ ...spec, run: async () => 0 }));
+    const satellite = Identity.generate().id.toString();
+    const lines = ['README.md', 'docs/cli.md'].flatMap((file) => {
+      const text = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
+      return [...text.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((block) => block[1]!.split('\n'));
+    });
+    const commandLines = lines
+      .map((line) => line.replace(/^for .*; do (handoff .*) & done$/, '$1').replace(/\s+#.*$/, '').trim())
+      .filter((line) => line.startsWith('handoff '))
+      .map((line) => line.replace(/<id>/g, satellite).replace(/hk1_…/g, `hk1_${'a'.repeat(52)}`).replace(/\$i/g, '1').replace(/ \[--json\]/g, ' --json'));
+    expect(commandLines.length).toBeGreaterThan(20);
+    for (const line of commandLines) {
+      const err: string[] = [];
+      const io: CliIo = { out: () => {}, err: (l) => err.push(l), stdin: Readable.from([]), stdout: { write: () => true } };
+      const code = await runProgram(parsed, line.split(' ').slice(1), { io, stop: never, env: {}, configDir: tempDir() });
+      expect({ line, code, err }).toEqual({ line, code: 0, err: [] });
+    }
+  });
 });
+
