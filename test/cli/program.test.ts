@@ -178,7 +178,8 @@ describe('the handoff command line', () => {
     for (const line of commandLines) {
       const err: string[] = [];
       const io: CliIo = { out: () => {}, err: (l) => err.push(l), stdin: Readable.from([]), stdout: { write: () => true } };
-      const code = await runProgram(parsed, line.split(' ').slice(1), { io, stop: never, env: {}, configDir: tempDir() });
+      const words = [...line.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!); // a shell's quoting, simply
+      const code = await runProgram(parsed, words.slice(1), { io, stop: never, env: {}, configDir: tempDir() });
       expect({ line, code, err }).toEqual({ line, code: 0, err: [] });
     }
   });
