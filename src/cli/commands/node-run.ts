@@ -39,7 +39,7 @@ export const nodeRun = defineCommand<Options>({
       .option('--wallet <addr>', 'payout address reported to satellites', '')
       .option('--bandwidth <size>', 'bandwidth allowed per calendar month, ingress and egress (default: unlimited)')
       .option('--shutdown-after-exits', 'stop by itself (status 0) once it has exited every satellite', false),
-  async run({ options }, { io, stop }) {
+  async run({ options }, { io, stop, log }) {
     const dir = required(options.dir, 'dir');
     const satellites = options.satellite.map(parseSatelliteRef);
     if (satellites.length === 0) throw new UsageError('--satellite <id>@<host:port> is required (repeat it for several)');
@@ -67,11 +67,11 @@ export const nodeRun = defineCommand<Options>({
           ...(bandwidthAllocation === undefined ? {} : { bandwidthAllocation }),
           shutdownAfterExits: options.shutdownAfterExits,
           onExitProgress: progress.publish,
-          onError: (err, where) => io.err(`error in ${where}: ${String(err)}`),
+          onError: (err, where) => log.error(`error in ${where}: ${String(err)}`),
         });
         closers.push(() => node.close());
         // Local commands (exit-satellite, exit-status, status) reach it here, as the node itself.
-        const admin = await startNodeAdmin({ node, progress, addressFile: adminAddressFile(identityPath), onError: (err, method) => io.err(`error in ${method}: ${String(err)}`) });
+        const admin = await startNodeAdmin({ node, progress, addressFile: adminAddressFile(identityPath), onError: (err, method) => log.error(`error in ${method}: ${String(err)}`) });
         closers.push(() => admin.close());
         out(`storage node ${node.id} is serving at ${node.address} for ${satellites.length} satellite(s)`);
         const ended = await Promise.race([stopRequest.requested.then(() => 'stop' as const), node.stopped.then((s) => s.reason)]);

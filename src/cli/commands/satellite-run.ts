@@ -52,7 +52,7 @@ export const satelliteRun = defineCommand<Options>({
 data, so nothing is written into the current directory by surprise. The usual start is
   handoff satellite run --dir ./satellite --project photos
 The address printed as <id>@<host:port> is what node run --satellite and access new --satellite take.`,
-  async run({ options }, { io, stop }) {
+  async run({ options }, { io, stop, log }) {
     const redundancy = parseRedundancy(options.redundancy);
     const exit = {
       ...(options.exitNotReadyRetry === undefined ? {} : { notReadyRetryMs: parseDuration(options.exitNotReadyRetry) }),
@@ -69,11 +69,12 @@ The address printed as <id>@<host:port> is what node run --satellite and access 
       const store = await openSatelliteStore(storeOptions);
       closers.push(() => store.close());
       const config = { metainfo: { redundancy }, ...(Object.keys(exit).length === 0 ? {} : { exit }) };
-      const satellite = await Satellite.start({ transport: tcpTransport(), address: options.address, identity, store, config, onError: (err, where) => io.err(`error in ${where}: ${String(err)}`) });
+      const satellite = await Satellite.start({ transport: tcpTransport(), address: options.address, identity, store, config, onError: (err, where) => log.error(`error in ${where}: ${String(err)}`) });
       closers.push(() => satellite.close());
       // Local commands (satellite exits, projects, nodes) reach it here, as the satellite itself.
-      const admin = await startSatelliteAdmin({ satellite, addressFile: adminAddressFile(places.identity), onError: (err, method) => io.err(`error in ${method}: ${String(err)}`) });
+      const admin = await startSatelliteAdmin({ satellite, addressFile: adminAddressFile(places.identity), onError: (err, method) => log.error(`error in ${method}: ${String(err)}`) });
       closers.push(() => admin.close());
+      log.debug(`admin endpoint at ${admin.address} (recorded in ${adminAddressFile(places.identity)})`);
       out(`satellite ${satellite.id}@${satellite.address} is running (store: ${redactStore(places.store)}; redundancy ${options.redundancy}, so at least ${redundancy.total} nodes)`);
       if (options.project !== undefined) {
         const existing = (await store.projects.listProjects()).find((p) => p.name === options.project);
