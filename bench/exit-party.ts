@@ -430,7 +430,7 @@ for await (const line of createInterface({ input: process.stdin })) {
     reply({});
   } else if (line === 'stats') {
     const used = process.cpuUsage(mark);
-    reply({ cpuMs: (used.user + used.system) / 1000, systemMs: used.system / 1000, gc: { ...gc }, maxRssKiB: process.resourceUsage().maxRSS, errors });
+    reply({ cpuMs: (used.user + used.system) / 1000, systemMs: used.system / 1000, gc: { ...gc }, heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20), maxRssKiB: process.resourceUsage().maxRSS, errors });
   } else if (line === 'go') {
     reply(await party.go!());
   } else if (line === 'exit') break;

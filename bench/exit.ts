@@ -63,6 +63,8 @@ interface Stats {
   readonly systemMs: number;
   /** Garbage collections since the mark, with their pause time. */
   readonly gc: { readonly minor: number; readonly minorMs: number; readonly major: number; readonly majorMs: number };
+  /** The JavaScript heap in use when the stats were read. */
+  readonly heapUsedMiB: number;
   readonly maxRssKiB: number;
   readonly errors: string[];
 }
@@ -266,7 +268,7 @@ async function benchThroughput(rows: BenchRow[], notes: string[]): Promise<void>
     const raw = raws.reduce((a, b) => (b.ms < a.ms ? b : a));
     const run = await exitOverTcp(seeded, join(dir, 'nodes'), { concurrency }, { transferWindow });
     log(`exit ${fmt(run.ms)} ms (with process start-up ${fmt(performance.now() - at)} ms)`);
-    const gcOf = (s: Stats): string => `${s.gc.minor} minor ${fmt(s.gc.minorMs)} ms + ${s.gc.major} major ${fmt(s.gc.majorMs)} ms`;
+    const gcOf = (s: Stats): string => `${s.gc.minor} minor ${fmt(s.gc.minorMs)} ms + ${s.gc.major} major ${fmt(s.gc.majorMs)} ms, heap ${s.heapUsedMiB} MiB`;
     log(`GC: satellite ${gcOf(run.satellite)}; exiting ${gcOf(run.exiting)}; destinations ${gcOf(run.destinations)}; raw sender ${gcOf(raw.sender)}; raw receivers ${gcOf(raw.receivers)}`);
     const bytes = PIECES * PIECE;
     const exitRate = mbps(bytes, run.ms);
