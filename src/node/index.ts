@@ -12,8 +12,9 @@ export {
   type CollectExpiredPiecesOptions, type CollectResult, type PieceExpirationIndex,
 } from './collector.js';
 export {
-  DEFAULT_READ_CHUNK_BYTES, hasTrash,
+  DEFAULT_READ_CHUNK_BYTES, hasTrash, readWholePiece,
   type PieceCommit, type PieceEntry, type PieceRange, type PieceReadOptions, type PieceStore, type PieceWriter, type StoredPieceHeader, type PieceTrash,
+  type WholePiece,
 } from '../piecestore/store.js';
 export { MemoryPieceStore } from '../piecestore/memory-store.js';
 export {

@@ -3,8 +3,8 @@
  * helpers for it.
  */
 export {
-  DEFAULT_READ_CHUNK_BYTES,
-  type PieceCommit, type PieceEntry, type PieceRange, type PieceReadOptions, type PieceStore, type PieceWriter, type StoredPieceHeader,
+  DEFAULT_READ_CHUNK_BYTES, readWholePiece,
+  type PieceCommit, type PieceEntry, type PieceRange, type PieceReadOptions, type PieceStore, type PieceWriter, type StoredPieceHeader, type WholePiece,
 } from './store.js';
 export { MemoryPieceStore } from './memory-store.js';
 export { FsPieceStore, type FsPieceStoreOptions } from './fs-store.js';
