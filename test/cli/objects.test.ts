@@ -234,6 +234,31 @@ describe('handoff from the command line', () => {
     expect(outside.stderr.trim()).toBe('handoff: this access is restricted to hf://photos/2024/');
   }, 120_000);
 
+  it('a prefix move stopped with Ctrl-C says so, and the same command run again moves the rest', async () => {
+    const folder = join(dir, 'to-move');
+    mkdirSync(folder);
+    for (let i = 0; i < 30; i++) writeFileSync(join(folder, `m-${String(i).padStart(2, '0')}`), `object ${i}`);
+    expect((await procs.run(['cp', '-r', '-p', '8', '-q', folder, 'hf://photos/to-move/'])).code).toBe(0);
+    const first = procs.start(['mv', '--parallel', '1', 'hf://photos/to-move/', 'hf://photos/moved/']);
+    await first.waitFor(/-> hf:\/\/photos\/moved\//);
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(130);
+    const stoppedAfter = Number(/cancelled after moving at least (\d+) object\(s\); run the same command again to move the rest/.exec(first.stderr)?.[1]);
+    expect(stoppedAfter).toBeGreaterThan(0);
+    expect(stoppedAfter).toBeLessThan(30);
+    const again = await procs.run(['mv', 'hf://photos/to-move/', 'hf://photos/moved/', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    const report = JSON.parse(again.stdout) as { moved: number; skipped: number; failed: number };
+    expect(report.failed).toBe(0);
+    // The one move in flight at the stop (--parallel 1) may have finished on the satellite.
+    expect(report.moved + report.skipped).toBeLessThanOrEqual(30 - stoppedAfter);
+    expect(report.moved + report.skipped).toBeGreaterThanOrEqual(30 - stoppedAfter - 1);
+    const keys = (await procs.run(['ls', '-r', '--json', 'hf://photos'])).stdout.trim().split('\n').map((l) => (JSON.parse(l) as { key: string }).key);
+    expect(keys.filter((k) => k.startsWith('to-move/'))).toEqual([]);
+    expect(keys.filter((k) => k.startsWith('moved/'))).toHaveLength(30);
+    expect((await procs.run(['cat', 'hf://photos/moved/m-29'])).stdout).toBe('object 29');
+  }, 180_000);
+
   it('cancels a copy on Ctrl-C: says so, exits 130, and commits no half object', async () => {
     const many = join(dir, 'many');
     mkdirSync(many);

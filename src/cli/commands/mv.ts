@@ -49,18 +49,30 @@ Exit status: 0; 1 when an object could not be moved; 130 when cancelled.`,
       const newPrefix = asFolder(to.key);
       allow({ write: true, bucket: from.bucket, key: oldPrefix });
       allow({ write: true, bucket: to.bucket, key: newPrefix });
-      const report = await uplink.moveObjects(from.bucket, oldPrefix, newPrefix, {
-        ...(to.bucket === from.bucket ? {} : { newBucket: to.bucket }),
-        concurrency,
-        signal,
-        onObject: (entry) => {
-          if (!options.json && entry.status === 'moved') io.out(`${formatObjectUrl(from.bucket, entry.key)} -> ${formatObjectUrl(to.bucket, entry.newKey)}`);
-        },
-      });
-      if (signal.aborted) {
-        io.err(`handoff: cancelled after ${report.moved} object(s); run the same command again to move the rest`);
+      let movedSoFar = 0;
+      const cancelled = (): number => {
+        // A move in flight when stopped may still have finished on the satellite: hence "at least".
+        io.err(`handoff: cancelled after moving at least ${movedSoFar} object(s); run the same command again to move the rest`);
         return INTERRUPTED;
+      };
+      let report: Awaited<ReturnType<typeof uplink.moveObjects>>;
+      try {
+        report = await uplink.moveObjects(from.bucket, oldPrefix, newPrefix, {
+          ...(to.bucket === from.bucket ? {} : { newBucket: to.bucket }),
+          concurrency,
+          signal,
+          onObject: (entry) => {
+            if (entry.status !== 'moved') return;
+            movedSoFar++;
+            if (!options.json) io.out(`${formatObjectUrl(from.bucket, entry.key)} -> ${formatObjectUrl(to.bucket, entry.newKey)}`);
+          },
+        });
+      } catch (err) {
+        // Each object moves whole or not at all: what is left is moved by running it again.
+        if (signal.aborted) return cancelled();
+        throw err;
       }
+      if (signal.aborted) return cancelled();
       for (const failure of report.failures) io.err(`handoff: ${formatObjectUrl(from.bucket, failure.key)}: ${failure.error?.message ?? 'not moved'}`);
       if (options.json) {
         io.out(JSON.stringify({ moved: report.moved, skipped: report.skipped, failed: report.failed, failures: report.failures.map((f) => ({ key: f.key, newKey: f.newKey, error: f.error?.message ?? null })) }));
