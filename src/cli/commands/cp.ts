@@ -70,7 +70,8 @@ Exit status: 0; 1 when a file failed (each on stderr); 130 when cancelled.`,
         progress.stop();
       }
       if (signal.aborted) {
-        io.err(`handoff: cancelled: ${copied.length} of ${items.length} file(s) copied; nothing half-written is left`);
+        // An upload whose commit was on its way when stopped may still have landed, whole: "at least".
+        io.err(`handoff: cancelled after copying at least ${copied.length} of ${items.length} file(s); nothing half-written is left`);
         return INTERRUPTED;
       }
       for (const { item, error } of failed) {
