@@ -48,12 +48,15 @@ const onError = (error: unknown, where: string): void => {
 };
 let mark = process.cpuUsage();
 /** Garbage collections since the mark: scavenges (young generation) and the rest (mark-compact, incremental), with their pause time. */
-const gc = { minor: 0, minorMs: 0, major: 0, majorMs: 0 };
+const gc = { minor: 0, minorMs: 0, major: 0, majorMs: 0, kinds: {} as Record<string, number> };
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
-    const minor = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR;
-    if (minor) (gc.minor++, (gc.minorMs += entry.duration));
+    const detail = (entry as PerformanceEntry & { detail?: { kind?: number; flags?: number } }).detail;
+    if (detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) (gc.minor++, (gc.minorMs += entry.duration));
     else (gc.major++, (gc.majorMs += entry.duration));
+    // kind/flags, e.g. "4/32": a mark-compact V8 started for external memory (ArrayBuffers).
+    const key = `${detail?.kind ?? '?'}/${detail?.flags ?? '?'}`;
+    gc.kinds[key] = (gc.kinds[key] ?? 0) + 1;
   }
 }).observe({ entryTypes: ['gc'] });
 const reply = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value)}\n`);
@@ -426,11 +429,11 @@ reply(party.ready);
 for await (const line of createInterface({ input: process.stdin })) {
   if (line === 'mark') {
     mark = process.cpuUsage();
-    Object.assign(gc, { minor: 0, minorMs: 0, major: 0, majorMs: 0 });
+    Object.assign(gc, { minor: 0, minorMs: 0, major: 0, majorMs: 0, kinds: {} });
     reply({});
   } else if (line === 'stats') {
     const used = process.cpuUsage(mark);
-    reply({ cpuMs: (used.user + used.system) / 1000, systemMs: used.system / 1000, gc: { ...gc }, heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20), maxRssKiB: process.resourceUsage().maxRSS, errors });
+    reply({ cpuMs: (used.user + used.system) / 1000, systemMs: used.system / 1000, gc: { ...gc, kinds: { ...gc.kinds } }, heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20), maxRssKiB: process.resourceUsage().maxRSS, errors });
   } else if (line === 'go') {
     reply(await party.go!());
   } else if (line === 'exit') break;

@@ -62,7 +62,7 @@ interface Stats {
   /** The kernel's part of `cpuMs` (system calls: file and socket work). */
   readonly systemMs: number;
   /** Garbage collections since the mark, with their pause time. */
-  readonly gc: { readonly minor: number; readonly minorMs: number; readonly major: number; readonly majorMs: number };
+  readonly gc: { readonly minor: number; readonly minorMs: number; readonly major: number; readonly majorMs: number; readonly kinds: Readonly<Record<string, number>> };
   /** The JavaScript heap in use when the stats were read. */
   readonly heapUsedMiB: number;
   readonly maxRssKiB: number;
@@ -268,7 +268,7 @@ async function benchThroughput(rows: BenchRow[], notes: string[]): Promise<void>
     const raw = raws.reduce((a, b) => (b.ms < a.ms ? b : a));
     const run = await exitOverTcp(seeded, join(dir, 'nodes'), { concurrency }, { transferWindow });
     log(`exit ${fmt(run.ms)} ms (with process start-up ${fmt(performance.now() - at)} ms)`);
-    const gcOf = (s: Stats): string => `${s.gc.minor} minor ${fmt(s.gc.minorMs)} ms + ${s.gc.major} major ${fmt(s.gc.majorMs)} ms, heap ${s.heapUsedMiB} MiB`;
+    const gcOf = (s: Stats): string => `${s.gc.minor} minor ${fmt(s.gc.minorMs)} ms + ${s.gc.major} major ${fmt(s.gc.majorMs)} ms, heap ${s.heapUsedMiB} MiB (kind/flags ${JSON.stringify(s.gc.kinds)})`;
     log(`GC: satellite ${gcOf(run.satellite)}; exiting ${gcOf(run.exiting)}; destinations ${gcOf(run.destinations)}; raw sender ${gcOf(raw.sender)}; raw receivers ${gcOf(raw.receivers)}`);
     const bytes = PIECES * PIECE;
     const exitRate = mbps(bytes, run.ms);
