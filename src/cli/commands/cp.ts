@@ -42,10 +42,14 @@ Exit status: 0; 1 when a file failed (each on stderr); 130 when cancelled.`,
       for (const item of items) {
         if (item.kind === 'upload') allow({ write: true, bucket: item.bucket, key: item.key });
         else if (item.kind === 'download') allow({ write: false, bucket: item.bucket, key: item.key });
-        else allow({ write: true, bucket: item.toBucket, key: item.toKey }), allow({ write: false, bucket: item.bucket, key: item.key });
+        else {
+          allow({ write: false, bucket: item.bucket, key: item.key });
+          allow({ write: true, bucket: item.toBucket, key: item.toKey });
+        }
       }
       if (items.length === 0) {
         io.err(`handoff: nothing to copy: ${src} is empty`);
+        if (options.json) io.out(JSON.stringify({ copied: [], failed: [] }));
         return 0;
       }
       const progress = transferProgress(io.stderr ?? io.stdout, io.out, options.json || options.quiet);
