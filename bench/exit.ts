@@ -84,6 +84,8 @@ class Party {
     // HANDOFF_BENCH_EXIT_PROF=<dir>: every party writes a CPU profile there (node --cpu-prof).
     const prof = process.env.HANDOFF_BENCH_EXIT_PROF;
     const flags = prof ? ['--cpu-prof', '--cpu-prof-dir', join(prof, role)] : [];
+    // HANDOFF_BENCH_EXIT_NODE_FLAGS="--flag ...": extra node/V8 flags for every party (to try a runtime setting).
+    flags.push(...(process.env.HANDOFF_BENCH_EXIT_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? []));
     const child = spawn(process.execPath, [...flags, '--import', 'tsx', script, role, JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
