@@ -20,6 +20,7 @@ const sections: Record<string, () => Promise<BenchSection>> = {
   'move-reupload': async () => (await import('./move-reupload.js')).benchMoveVsReupload(),
   'transfer-core': async () => (await import('./transfer-core.js')).benchTransferCore(),
   'transfer-rsync': async () => (await import('./transfer-rsync.js')).benchRsync(),
+  'transfer-builtin': async () => (await import('./transfer-builtin.js')).benchBuiltinTransfer(),
   exit: async () => (await import('./exit.js')).benchExit(),
   repair: async () => (await import('./repair.js')).benchRepair(),
   listing: async () => (await import('./listing.js')).benchListing(),

@@ -71,7 +71,8 @@ export async function benchRsync(options: RsyncBenchOptions = {}): Promise<Bench
   }
 }
 
-function makeTree(root: string, totalMiB: number, files: number): number {
+/** `files` equal random files, 16 folders, `totalMiB` in all; returns the bytes written. */
+export function makeTree(root: string, totalMiB: number, files: number): number {
   mkdirSync(root, { recursive: true });
   const size = Math.floor((totalMiB * 1024 * 1024) / files);
   for (let i = 0; i < files; i++) {
@@ -111,7 +112,8 @@ function timeRaw(raw: RawSetup, source: string, destination: string): Promise<nu
   });
 }
 
-async function timePlugin(sshd: SshServer, dir: string, round: number, taskId: number): Promise<number> {
+/** One transfer of `<dir>/src/tree` through two modules and the rsync plugin; milliseconds until SUCCESS. */
+export async function timePlugin(sshd: SshServer, dir: string, round: number, taskId: number): Promise<number> {
   const destinationRoot = join(dir, `dst-${round}`);
   mkdirSync(join(destinationRoot, 'inbox'), { recursive: true });
   const network = new MemoryPeerNetwork();
