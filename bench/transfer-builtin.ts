@@ -42,9 +42,9 @@ export async function benchBuiltinTransfer(options: BuiltinBenchOptions = {}): P
     let rsyncMs = Infinity;
     let builtinMs = Infinity;
     for (let round = 0; round < rounds; round++) {
-      console.error("rsync round", Date.now()); rsyncMs = Math.min(rsyncMs, await timePlugin(sshd, dir, round, 9000 + round));
+      rsyncMs = Math.min(rsyncMs, await timePlugin(sshd, dir, round, 9000 + round));
       rmSync(join(dir, `dst-${round}`), { recursive: true, force: true });
-      console.error("builtin round", Date.now()); builtinMs = Math.min(builtinMs, await timeBuiltin(dir, round, 9100 + round));
+      builtinMs = Math.min(builtinMs, await timeBuiltin(dir, round, 9100 + round));
       rmSync(join(dir, `builtin-dst-${round}`), { recursive: true, force: true });
     }
     const subject = mbps(bytes, builtinMs);
@@ -106,7 +106,7 @@ async function timeBuiltin(dir: string, round: number, taskId: number): Promise<
   try {
     const start = performance.now();
     await a.acceptTransfers([{ taskId, sourcePath: '/tree', destinationPath: '/inbox', destinationProvider: 'b' }]);
-    console.error("accepted"); const publicKey = await a.issueTransferKey(taskId); console.error("issued");
+    const publicKey = await a.issueTransferKey(taskId);
     await b.authorizeTransferKey({ taskId, publicKey, sourceProvider: 'a', destinationPath: '/inbox' });
     for (;;) {
       const state = a.getTask(taskId)?.state;
