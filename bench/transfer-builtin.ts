@@ -5,16 +5,17 @@
  * fsync per file, rsync over a local sshd with a forced rrsync. Raw `rsync -a` over the same sshd
  * is shown as the floor both are judged by.
  */
+import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startSshd } from '../src/testing/sshd.js';
 import { tcpTransport } from '../src/transport/tcp.js';
 import { builtinPlugin } from '../src/transfer/builtin/plugin.js';
-import { builtinReceiver } from '../src/transfer/builtin/receiver.js';
-import { Identity } from '../src/crypto/identity.js';
-import { RpcServer } from '../src/rpc/server.js';
+import { BUILTIN_PLUGIN_TYPE } from '../src/transfer/builtin/plugin.js';
+import type { FileTransferReceiver } from '../src/transfer/plugin.js';
 import { MemoryCoreLink, MemoryPeerNetwork } from '../src/transfer/integration/memory.js';
 import { ProviderIntegration } from '../src/transfer/integration/provider-integration.js';
 import { SqliteIntegrationStore } from '../src/transfer/integration/sqlite-store.js';
@@ -62,7 +63,7 @@ export async function benchBuiltinTransfer(options: BuiltinBenchOptions = {}): P
       ],
       notes: [
         `best of ${rounds} runs each, alternating; ${cpus().length} CPUs; load average ${fmt(loadBefore, 2)} before, ${fmt(loadavg()[0]!, 2)} after (the machine is shared); the source tree is in the page cache for both sides`,
-        "built-in side: both providers in this one process, so the source's reading and hashing and the destination's hashing and writing share one event loop (rsync's sender, ssh, sshd and receiver are four processes); 1 MiB messages on one RPC stream per run, SHA-256 of every file at both ends, each file fsynced before its rename and its folder fsynced after; rsync side: --partial --delay-updates, no fsync",
+        "built-in side: the destination's receiver in a process of its own, as at another provider (rsync's sender, ssh, sshd and receiver are four processes); 1 MiB messages on one RPC stream per run, SHA-256 of every file at both ends, each file fsynced before its rename and its folder fsynced after; rsync side: --partial --delay-updates, no fsync",
       ],
     };
   } finally {
@@ -71,13 +72,52 @@ export async function benchBuiltinTransfer(options: BuiltinBenchOptions = {}): P
   }
 }
 
+/**
+ * The destination's receiver in a process of its own (its hashing and writing off the source's
+ * event loop, as at another provider; rsync's sender and receiver are processes of their own
+ * too), and a stand-in that forwards the module's calls to it.
+ */
+async function receiverProcess(stateDir: string, destinationRoot: string): Promise<{ receiver: FileTransferReceiver; close(): Promise<void> }> {
+  const child = fork(fileURLToPath(new URL('./transfer-builtin-receiver.ts', import.meta.url)), [stateDir, destinationRoot], { execArgv: ['--import', 'tsx'] });
+  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let next = 1;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const ready = new Promise<void>((resolve, reject) => {
+    waiting.set(0, { resolve: () => resolve(), reject });
+    child.once('exit', (code) => reject(new Error(`the receiver process exited (${code}) before it was ready`)));
+  });
+  child.on('message', (m: { id: number; result?: unknown; error?: string }) => {
+    const w = waiting.get(m.id);
+    waiting.delete(m.id);
+    if (m.error !== undefined) w?.reject(new Error(m.error));
+    else w?.resolve(m.result);
+  });
+  await ready;
+  const call = (method: string, ...args: unknown[]): Promise<never> =>
+    new Promise((resolve, reject) => {
+      const id = next++;
+      waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      child.send({ id, method, args });
+    });
+  return {
+    receiver: {
+      type: BUILTIN_PLUGIN_TYPE,
+      authorizeTransferKey: (grant) => call('authorizeTransferKey', grant),
+      prepare: (request) => call('prepare', request),
+      release: (taskId, outcome, target) => call('release', taskId, outcome, target),
+    },
+    async close() {
+      await call('close').catch(() => undefined);
+      await exited;
+    },
+  };
+}
+
 async function timeBuiltin(dir: string, round: number, taskId: number): Promise<number> {
   const destinationRoot = join(dir, `builtin-dst-${round}`);
   mkdirSync(join(destinationRoot, 'inbox'), { recursive: true });
   const tcp = tcpTransport();
-  const identityB = Identity.generate();
-  const server = new RpcServer({ identity: identityB });
-  const listener = await server.listen(tcp, '127.0.0.1:0');
+  const receiver = await receiverProcess(join(dir, `builtin-b-${round}`), destinationRoot);
   const network = new MemoryPeerNetwork();
   const storeA = SqliteIntegrationStore.open({ path: ':memory:' });
   const storeB = SqliteIntegrationStore.open({ path: ':memory:' });
@@ -95,11 +135,7 @@ async function timeBuiltin(dir: string, round: number, taskId: number): Promise<
     store: storeB,
     core: new MemoryCoreLink(),
     peers: network.linkFor('b'),
-    receiver: builtinReceiver({
-      stateDir: join(dir, `builtin-b-${round}`),
-      resolveDestination: (p) => join(destinationRoot, p),
-      endpoint: { address: listener.address, nodeId: identityB.id },
-    }).serve(server),
+    receiver: receiver.receiver,
   });
   network.register('a', a);
   network.register('b', b);
@@ -118,7 +154,7 @@ async function timeBuiltin(dir: string, round: number, taskId: number): Promise<
   } finally {
     await a.close();
     await b.close();
-    await server.close();
+    await receiver.close();
     storeA.close();
     storeB.close();
   }
