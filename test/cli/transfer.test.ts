@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Identity } from '../../src/crypto/identity.js';
+import { startSshd, sshUnavailableReason, type SshServer } from '../../src/testing/sshd.js';
+import { describeWith } from '../support/env.js';
 import { CLI_CWD, cliArgv } from './support/cli.js';
 
 const WAIT_MS = 60_000;
@@ -200,4 +202,63 @@ describe('transfers from the command line', () => {
     expect(core.output).toMatch(/transfer core stopped/);
     for (const p of providers) expect(p.output).toMatch(/provider stopped/);
   }, 60_000);
+});
+
+describeWith('sshd, rsync and rrsync', sshUnavailableReason(), 'transfers from the command line with the rsync plugin', () => {
+  let root: string;
+  let sshd: SshServer;
+  let env: Record<string, string>;
+  const started: Proc[] = [];
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'handoff-cli-rsync-'));
+    sshd = await startSshd();
+  });
+  afterAll(async () => {
+    for (const proc of started) proc.kill();
+    await sshd?.stop();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('provider run --plugin rsync takes its sshd from options and moves a folder byte for byte', async () => {
+    const keys = { core: Identity.generate(), hippo: Identity.generate(), aau: Identity.generate(), alice: Identity.generate() };
+    for (const party of ['core', 'hippo', 'aau'] as const) {
+      mkdirSync(join(root, party));
+      await keys[party].save(join(root, party, 'identity.pem'));
+    }
+    await keys.alice.save(join(root, 'alice.pem'));
+    const port = { core: await freePort(), hippo: await freePort(), aau: await freePort() };
+    const address = (p: keyof typeof port): string => `127.0.0.1:${port[p]}`;
+    const ref = (p: 'hippo' | 'aau'): string => `${p}=${keys[p].id}@${address(p)}`;
+    env = { HANDOFF_CONFIG_DIR: join(root, 'config'), HANDOFF_CORE: `${keys.core.id}@${address('core')}`, HANDOFF_IDENTITY: join(root, 'alice.pem') };
+    const files = { hippo: join(root, 'hippo-files'), aau: join(root, 'aau-files') };
+    makeTree(join(files.hippo, '4123', 'results'), 4);
+    mkdirSync(join(files.aau, '5243', 'inbox'), { recursive: true });
+
+    const core = new Proc(
+      ['core', 'run', '--dir', join(root, 'core'), '--address', address('core'), '--provider', ref('hippo'), '--provider', ref('aau'),
+        '--drive', '4123=hippo', '--drive', '5243=aau', '--user', `alice=${keys.alice.id}`, '--grant', 'alice:4123:read', '--grant', 'alice:5243:read+edit'],
+      env,
+    );
+    started.push(core);
+    for (const p of ['hippo', 'aau'] as const) {
+      started.push(
+        new Proc(
+          ['provider', 'run', '--dir', join(root, p), '--id', p, '--core', env.HANDOFF_CORE!, '--root', files[p], '--address', address(p),
+            '--peer', ref(p === 'hippo' ? 'aau' : 'hippo'), '--plugin', 'rsync', '--ssh', `${sshd.user}@${sshd.host}:${sshd.port}`,
+            '--ssh-host-key', sshd.hostKey, '--authorized-keys', sshd.authorizedKeysPath, '--source-address', '127.0.0.1', '--rrsync', sshd.rrsync],
+          env,
+        ),
+      );
+    }
+    await core.waitFor(/transfer core .* is serving/);
+    for (const p of started.slice(1)) await p.waitFor(/with the rsync plugin/);
+
+    const submitted = new Proc(['transfer', '/4123/results', '/5243/inbox'], env);
+    expect(await submitted.exited, submitted.output).toBe(0);
+    const watch = new Proc(['tasks', '--watch', '--interval', '200ms'], env);
+    expect(await watch.exited, watch.output).toBe(0);
+    expect(watch.output).toMatch(/SUCCESS +100\.0 %/);
+    expect(digest(join(files.aau, '5243', 'inbox', 'results'))).toEqual(digest(join(files.hippo, '4123', 'results')));
+  }, 120_000);
 });
