@@ -191,6 +191,8 @@ describe('transfers from the command line', () => {
     expect(canceled.output).toMatch(new RegExp(`task ${taskId} is HALTED at .*: canceled by the user`));
     const watch = await run(['tasks', '--watch', '--state', 'halted', '--interval', '200ms']);
     expect(watch.code, watch.output).toBe(1); // a halted task is not a success
+    const recent = await run(['tasks', '--since', '1h', '--state', 'halted', '--json']);
+    expect(recent.output.trim().split('\n').map((l) => (JSON.parse(l) as { id: number; state: string }).id)).toEqual([taskId]);
     const left = Object.keys(digest(join(files.aau, '5243', 'inbox', 'second')));
     expect(left.filter((p) => p.endsWith('.part'))).toEqual([]);
     expect(left).not.toContain('raw/scan.bin');
