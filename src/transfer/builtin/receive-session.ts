@@ -62,9 +62,14 @@ export async function servePush(stream: ServerStream<PushMessage, PushReply>, ct
   const session = new PushSession(auth);
   try {
     await stream.send({ type: 'ready' });
+    // A newer push of the task, or its release, ends this one even while it waits for a message
+    // from a source that went silent.
+    const takenOver = new Promise<never>((_, reject) =>
+      stopper.signal.addEventListener('abort', () => reject(new FailedPreconditionError(`push of task ${auth.taskId} stopped: a newer push took over or the task ended`)), { once: true }),
+    );
+    takenOver.catch(() => undefined);
     for (;;) {
-      if (stopper.signal.aborted) throw new FailedPreconditionError(`a newer push of task ${auth.taskId} took over`);
-      const message = await stream.receive();
+      const message = await Promise.race([stream.receive(), takenOver]);
       if (message === undefined) return;
       const reply = await session.handle(message).catch(mapFsError);
       if (reply) await stream.send(reply);

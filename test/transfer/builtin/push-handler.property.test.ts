@@ -242,6 +242,19 @@ describe('the built-in push handler', () => {
     );
   });
 
+  it('a newer push of the task takes over from one whose source went silent', async () => {
+    const { taskId, key } = await authorizedTask();
+    const silent = await clientAs(key).stream(RawPush);
+    await silent.send({ type: 'begin', taskId });
+    expect(await silent.receive()).toEqual({ type: 'ready' });
+
+    const newer = await clientAs(key).stream(RawPush);
+    await newer.send({ type: 'begin', taskId });
+    expect(await newer.receive()).toEqual({ type: 'ready' });
+    await expect(silent.receive()).rejects.toMatchObject({ name: 'FailedPreconditionError' });
+    newer.cancel();
+  });
+
   it('still serves a well-formed push afterwards', async () => {
     const { taskId, key, entry } = await authorizedTask();
     const content = Buffer.from('fine');
