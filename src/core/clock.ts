@@ -28,6 +28,17 @@ export const systemClock: Clock = {
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
+/**
+ * Lets a timer from {@link systemClock} keep the process alive while it is pending. Timers are
+ * unref'd by default so chores never hold a process open; a wait that someone is awaiting (a retry
+ * after a dropped connection, with no socket left open) must, or Node exits mid-operation.
+ * A no-op for other clocks' handles.
+ */
+export function holdProcess(handle: TimerHandle): TimerHandle {
+  (handle as { ref?: () => void }).ref?.();
+  return handle;
+}
+
 interface ManualTimer {
   at: number;
   seq: number;

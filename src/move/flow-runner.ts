@@ -4,7 +4,7 @@
  * satellite, a re-wrap, a retry timer — feeding each outcome back as an event. It decides nothing.
  */
 import { abortReason } from '../core/abort.js';
-import type { Clock, TimerHandle } from '../core/clock.js';
+import { holdProcess, type Clock, type TimerHandle } from '../core/clock.js';
 import type { MetadataKey, SegmentKey } from '../metainfo/metabase/move.js';
 import * as Metainfo from '../metainfo/methods.js';
 import type { ObjectInfo } from '../metainfo/schemas.js';
@@ -112,10 +112,11 @@ class MoveFlowRunner {
       }
       case 'scheduleRetry':
         this.#clearTimer(effect.step);
-        this.#timers.set(effect.step, host.clock.setTimeout(() => {
+        // The move is awaited: its retry wait holds the process even when no socket is left open.
+        this.#timers.set(effect.step, holdProcess(host.clock.setTimeout(() => {
           this.#timers.delete(effect.step);
           this.#dispatch({ type: 'retryDue', step: effect.step });
-        }, effect.afterMs));
+        }, effect.afterMs)));
         return;
       case 'cancelRetry':
         this.#clearTimer(effect.step);
@@ -188,10 +189,10 @@ export function delay(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
       clock.clearTimeout(timer);
       reject(abortReason(signal!));
     };
-    const timer = clock.setTimeout(() => {
+    const timer = holdProcess(clock.setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    }, ms));
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

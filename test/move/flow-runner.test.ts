@@ -128,3 +128,18 @@ describe('running a move flow', () => {
     await expect(runMoveFlow(h, plan, { onProgress: () => { throw oops; } })).rejects.toBe(oops);
   });
 });
+
+describe('a retry wait on the real clock', () => {
+  it('keeps a process alive with nothing else open, so a CLI move is not cut off mid-retry', async () => {
+    // The system clock unrefs its timers (chores must not hold a process); an awaited retry must.
+    const { execFileSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const runner = fileURLToPath(new URL('../../src/move/flow-runner.ts', import.meta.url));
+    const clock = fileURLToPath(new URL('../../src/core/clock.ts', import.meta.url));
+    const script = `const { delay } = await import(${JSON.stringify(runner)});
+      const { systemClock } = await import(${JSON.stringify(clock)});
+      await delay(systemClock, 150); console.log('waited');`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(out.trim()).toBe('waited');
+  }, 30_000);
+});
