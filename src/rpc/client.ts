@@ -1,4 +1,5 @@
 import { abortReason, throwIfAborted } from '../core/abort.js';
+import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import { DeadlineExceededError, DecodeError, UnavailableError, errorFromCode, isHandoffError } from '../core/errors.js';
 import { Identity } from '../crypto/identity.js';
 import type { NodeId } from '../crypto/node-id.js';
@@ -18,10 +19,16 @@ export interface RpcClientOptions {
   identity?: Identity;
   /** Refuse a server that is not this node (pinning). */
   expectedPeer?: NodeId;
-  /** Idle connections kept for reuse (default 4). */
+  /**
+   * Idle connections kept for reuse however few calls ran lately (default 4). After a burst the
+   * pool keeps as many as the burst had in use at once, so the next burst dials nothing; each is
+   * closed once idle for {@link idleTimeoutMs}.
+   */
   maxIdleConnections?: number;
-  /** An idle pooled connection is closed after this long (default 60 s). */
+  /** An idle pooled connection is closed after this long (default 60 s); also how long a burst's demand is remembered. */
   idleTimeoutMs?: number;
+  /** Time for idle timeouts (default the system clock); tests pass a `ManualClock`. */
+  clock?: Clock;
   /**
    * Authenticated connections to keep ready beyond those in use (default 0). Each time a call
    * takes a connection, a spare is dialed in the background if the pool has fewer: the next
@@ -82,10 +89,15 @@ export class RpcClient {
   #peer: NodeId | undefined;
   #closed = false;
   #sparesDialing = 0;
-  #sweeper: ReturnType<typeof setInterval> | undefined;
+  #sweeper: TimerHandle | undefined;
+  readonly #clock: Clock;
+  /** Most connections in use at once lately, and when that was last reached (ms). */
+  #demand = 0;
+  #demandAt = 0;
 
   constructor(options: RpcClientOptions) {
     this.#options = options;
+    this.#clock = options.clock ?? systemClock;
     this.identity = options.identity ?? Identity.generate();
     this.#maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_FRAME_BYTES;
   }
@@ -188,12 +200,35 @@ export class RpcClient {
     const connection = pooled.connection;
     this.#active.delete(connection);
     this.#streams.delete(connection);
-    if (this.#closed || connection.closed || this.#idle.length >= (this.#options.maxIdleConnections ?? 4)) {
+    if (this.#closed || connection.closed || this.#idle.length >= this.#kept()) {
       void connection.close().catch(() => undefined);
       return;
     }
-    this.#idle.push({ pooled, since: Date.now() });
+    this.#idle.push({ pooled, since: this.#clock.now() });
     this.#startSweeper();
+  }
+
+  /**
+   * How many idle connections to keep: the floor, or the recent demand when higher. Closing all
+   * but 4 after a burst of 64 calls made the next burst dial 60 again, each with a handshake
+   * (and under TLS a TLS handshake too), which cost more than the calls.
+   */
+  #kept(): number {
+    // The connection being released has just left #active: it was in use too.
+    this.#noteDemand(this.#active.size + 1);
+    return Math.max(this.#options.maxIdleConnections ?? 4, this.#demand);
+  }
+
+  /** Notes `inUse` connections in use at once now; a peak older than the idle timeout is forgotten. */
+  #noteDemand(inUse: number): void {
+    const now = this.#clock.now();
+    if (inUse < this.#demand && now - this.#demandAt <= this.#idleMs) return;
+    this.#demand = inUse;
+    this.#demandAt = now;
+  }
+
+  get #idleMs(): number {
+    return this.#options.idleTimeoutMs ?? 60_000;
   }
 
   /** @internal Drops a connection after a failed or abandoned call. */
@@ -208,44 +243,48 @@ export class RpcClient {
     }
   }
 
-  /** Closes idle connections older than the idle timeout; runs while any are pooled. */
+  /**
+   * Closes idle connections older than the idle timeout; armed while any are pooled, for when the
+   * oldest (first: calls reuse the newest) expires.
+   */
   #startSweeper(): void {
-    if (this.#sweeper !== undefined) return;
-    const idleMs = this.#options.idleTimeoutMs ?? 60_000;
-    this.#sweeper = setInterval(() => {
-      const cutoff = Date.now() - idleMs;
+    if (this.#sweeper !== undefined || this.#idle.length === 0) return;
+    const due = this.#idle[0]!.since + this.#idleMs - this.#clock.now();
+    this.#sweeper = this.#clock.setTimeout(() => {
+      this.#sweeper = undefined;
+      const cutoff = this.#clock.now() - this.#idleMs;
       for (let i = this.#idle.length - 1; i >= 0; i--) {
         const entry = this.#idle[i]!;
         if (entry.since > cutoff && !entry.pooled.connection.closed) continue;
         this.#idle.splice(i, 1);
         void entry.pooled.connection.close().catch(() => undefined);
       }
-      if (this.#idle.length === 0) this.#stopSweeper();
-    }, Math.max(1000, idleMs / 2));
-    this.#sweeper.unref?.();
+      this.#startSweeper();
+    }, Math.max(0, due) + 1);
   }
 
   #stopSweeper(): void {
-    if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    if (this.#sweeper !== undefined) this.#clock.clearTimeout(this.#sweeper);
     this.#sweeper = undefined;
   }
 
   async #acquire(signal: AbortSignal | undefined): Promise<PooledConnection> {
     throwIfAborted(signal);
     if (this.#closed) throw new UnavailableError('client is closed');
-    const idleMs = this.#options.idleTimeoutMs ?? 60_000;
     for (let entry = this.#idle.pop(); entry; entry = this.#idle.pop()) {
       // The server closes idle connections too; one it closed (or that broke) is never reused.
-      if (entry.pooled.connection.closed || Date.now() - entry.since > idleMs) {
+      if (entry.pooled.connection.closed || this.#clock.now() - entry.since > this.#idleMs) {
         void entry.pooled.connection.close().catch(() => undefined);
         continue;
       }
       this.#active.add(entry.pooled.connection);
+      this.#noteDemand(this.#active.size);
       this.#topUpSpares();
       return entry.pooled;
     }
     const pooled = await this.#dial(signal);
     this.#active.add(pooled.connection);
+    this.#noteDemand(this.#active.size);
     this.#topUpSpares();
     return pooled;
   }
