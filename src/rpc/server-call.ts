@@ -128,9 +128,20 @@ export class ServerCall {
   #maybeFinish(): void {
     if (this.#finished || !this.#clientDone || !this.#serverDone) return;
     this.#finished = true;
-    if (!this.controller.signal.aborted) this.controller.abort(new CanceledError('call finished'));
+    if (!this.controller.signal.aborted) this.controller.abort(callFinished());
     this.hooks.onFinished();
   }
+}
+
+let finishedReason: CanceledError | undefined;
+
+/**
+ * The reason a finished call's signal gives: one error made on first use and shared. A fresh
+ * error per call captured a stack trace for every call served, most never looked at (about
+ * 0.3 s of a node's profile in an exit run).
+ */
+function callFinished(): CanceledError {
+  return (finishedReason ??= new CanceledError('call finished'));
 }
 
 export const connectionLost = (): UnavailableError => new UnavailableError('connection lost');
