@@ -4,6 +4,8 @@
  * the drives, users and rights it authorizes transfers by, all from options.
  */
 import { join } from 'node:path';
+import { consoleAssetsDir } from '../../console/assets.js';
+import { serveConsole } from '../../console/server.js';
 import { NodeId } from '../../crypto/node-id.js';
 import { RpcServer } from '../../rpc/server.js';
 import { tcpTransport } from '../../transport/tcp.js';
@@ -28,6 +30,7 @@ interface Options {
   drive: string[];
   user: string[];
   grant: string[];
+  console?: string;
 }
 
 /** `hippo=<node id>@host:port`: a provider's id, key and RPC address. */
@@ -99,7 +102,8 @@ export const coreRun = defineCommand<Options>({
       .option('--provider <id=key@host:port>', 'a provider, as provider run prints it (repeat it)', collect, [])
       .option('--drive <drive=provider>', 'a drive (the first folder of a path, /<drive>/…) and the provider storing it (repeat it)', collect, [])
       .option('--user <name=key>', "a user and the node id of the user's key (handoff identity new; repeat it)", collect, [])
-      .option('--grant <user:drive:rights>', 'read, edit or read+edit on a drive; it also allocates the user at the drive\'s provider (repeat it)', collect, []),
+      .option('--grant <user:drive:rights>', 'read, edit or read+edit on a drive; it also allocates the user at the drive\'s provider (repeat it)', collect, [])
+      .option('--console <host:port>', 'also serve the web console (static files; it talks to the core over WebSocket on --address)'),
   details: `A transfer goes from a drive the user may read to a folder on a drive the user may edit, at
 another provider. Every path on a known drive counts as a folder: the command-line core keeps no
 file catalogue, so a missing source fails at its provider.`,
@@ -122,7 +126,8 @@ file catalogue, so a missing source fails at its provider.`,
         const identity = await loadOrCreate(join(dir, 'identity.pem'), io.out);
         const store = await openStore(options.store, dir);
         closers.push(() => store.close());
-        const transport = tcpTransport();
+        // Browsers (the web console) reach the same RPC service as WebSocket clients on --address.
+        const transport = tcpTransport({ acceptWebSocket: true });
         const gateway = new RpcProviderGateway({ transport, identity, providers });
         closers.push(() => gateway.close());
         const core = new TransferCore({ store, drives: world, permissions: world, allocations: world, files: catalogueFree(world), gateway });
@@ -134,6 +139,13 @@ file catalogue, so a missing source fails at its provider.`,
         for (const { name, key } of userKeys) users.add(key, name);
         const listener = await server.listen(transport, options.address);
         io.out(`transfer core ${identity.id}@${listener.address} is serving ${contacts.length} provider(s) and ${userKeys.length} user(s) (store: ${redactStore(options.store)})`);
+        if (options.console !== undefined) {
+          const assetsDir = consoleAssetsDir();
+          if (assetsDir === undefined) throw new UsageError('--console: this build of handoff has no console (npm run build makes dist/console)');
+          const site = await serveConsole({ address: options.console, assetsDir, config: { coreId: identity.id.toString(), coreAddress: listener.address } });
+          closers.push(() => site.close());
+          io.out(`web console at ${site.url} (sign in with a --user's identity file)`);
+        }
         await stopRequest.requested;
       });
     } finally {

@@ -1,0 +1,85 @@
+/**
+ * The console's test world: the console built by Vite into a scratch directory, a real transfer
+ * network over TCP (core, provider "a" with the built-in plugin, provider "b" with its receiver)
+ * whose core also takes WebSocket clients, the console's static server, and headless Chromium.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { serveConsole, type ConsoleServer } from '../../src/console/server.js';
+import { tcpTransport } from '../../src/transport/tcp.js';
+import { builtinKit } from '../transfer/builtin/kit.js';
+import type { PluginSides } from '../transfer/integration/world.js';
+import { createTransferNetwork, type TransferNetwork } from '../transfer/rpc/network.js';
+
+export const CHROMIUM = process.env.HANDOFF_CHROMIUM ?? '/usr/bin/chromium';
+export const chromiumMissing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} not found (apt-get install chromium)`;
+
+/** Builds the console (vite.config.ts) into `outDir`. */
+export async function buildConsole(outDir: string): Promise<void> {
+  await build({ configFile: join(process.cwd(), 'vite.config.ts'), build: { outDir, emptyOutDir: true, sourcemap: false }, logLevel: 'error' });
+}
+
+export interface ConsoleWorld {
+  readonly dir: string;
+  readonly network: TransferNetwork;
+  readonly sides: PluginSides;
+  readonly site: ConsoleServer;
+  readonly browser: Browser;
+  /** Errors the page threw or logged. */
+  readonly pageErrors: string[];
+  newPage(): Promise<Page>;
+  close(): Promise<void>;
+}
+
+export async function openConsoleWorld(options: { bandwidthLimitKiBps: number }): Promise<ConsoleWorld> {
+  const dir = mkdtempSync(join(tmpdir(), 'handoff-console-'));
+  const closers: (() => Promise<unknown>)[] = [async () => rmSync(dir, { recursive: true, force: true })];
+  const close = async () => {
+    for (const closer of closers.splice(0).reverse()) await closer();
+  };
+  try {
+    const assets = join(dir, 'console');
+    await buildConsole(assets);
+    mkdirSync(join(dir, 'b', '2002', 'inbox'), { recursive: true });
+    const kit = builtinKit();
+    const sides = await kit.open(dir, join(dir, 'b'));
+    closers.push(() => sides.close());
+    const tcp = tcpTransport({ acceptWebSocket: true });
+    const network = await createTransferNetwork({
+      transportFor: () => tcp,
+      listenAddress: () => '127.0.0.1:0',
+      plugin: sides.plugin(join(dir, 'a-keys'), { bandwidthLimitKiBps: options.bandwidthLimitKiBps }),
+      receiver: sides.receiver,
+      resolveSource: (p) => join(dir, 'a', p),
+      pollIntervalMs: 100,
+    });
+    closers.push(() => network.close());
+    const site = await serveConsole({ address: '127.0.0.1:0', assetsDir: assets, config: { coreId: network.identities.core.id.toString(), coreAddress: network.addresses.core } });
+    closers.push(() => site.close());
+    // CI runs as root, where Chromium's sandbox refuses to start; containers often have a tiny /dev/shm.
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    closers.push(() => browser.close());
+    const pageErrors: string[] = [];
+    return {
+      dir,
+      network,
+      sides,
+      site,
+      browser,
+      pageErrors,
+      async newPage() {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+        page.on('pageerror', (err) => pageErrors.push(err.message));
+        page.on('console', (message) => message.type() === 'error' && pageErrors.push(message.text()));
+        return page;
+      },
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
