@@ -5,7 +5,7 @@ import { defineCommand } from '../command.js';
 import { formatBytes } from '../format.js';
 import { describe, planCopy, runCopy } from '../objects/copy.js';
 import { INTERRUPTED, withAccess } from '../objects/session.js';
-import { transferProgress } from '../objects/transfer-progress.js';
+import { transferProgress } from '../progress.js';
 
 interface Options {
   access?: string;

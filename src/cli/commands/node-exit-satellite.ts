@@ -198,7 +198,8 @@ async function askBandwidth(io: CliIo, short: readonly StartExitResult[]): Promi
 
 /** Shows the exits' progress until they end or the operator stops watching. */
 async function watch(io: CliIo, admin: NodeAdminClient, what: string, ids: string[], options: { json: boolean; nodeId: NodeId; dir: string; stop: CommandContext['stop'] }): Promise<number> {
-  const display = options.json ? undefined : new ProgressDisplay(io.stdout);
+  // Bars where cp draws its bar (stderr), so stdout keeps the results; plain lines on stdout.
+  const display = options.json ? undefined : new ProgressDisplay(io.stderr ?? io.stdout, { out: io.out });
   const last = new Map<string, AdminExitStatus>();
   const watching = new AbortController();
   const signals = options.stop();

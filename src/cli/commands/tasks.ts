@@ -91,7 +91,7 @@ async function watch(
   const stopRequest = stop();
   let stopped = false;
   void stopRequest.requested.then(() => (stopped = true));
-  const bars = io.stdout.isTTY && !json ? new ProgressDisplay(io.stdout) : undefined;
+  const bars = io.stdout.isTTY && !json ? new ProgressDisplay(io.stderr ?? io.stdout, { out: io.out }) : undefined;
   const seen = new Map<number, string>();
   try {
     for (;;) {
