@@ -6,8 +6,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The built console's directory, or undefined when the package was built without it. */
+/**
+ * The built console's directory, or undefined when the package was built without it.
+ * `HANDOFF_CONSOLE_ASSETS` names another build (a development build, a test's scratch build).
+ */
 export function consoleAssetsDir(from: string = fileURLToPath(import.meta.url)): string | undefined {
+  const override = process.env.HANDOFF_CONSOLE_ASSETS;
+  if (override) return existsSync(join(override, 'index.html')) ? override : undefined;
   for (let dir = dirname(from); ; dir = dirname(dir)) {
     const manifest = join(dir, 'package.json');
     if (existsSync(manifest) && isHandoff(manifest)) {
