@@ -168,7 +168,7 @@ describe('the handoff command line', () => {
     const satellite = Identity.generate().id.toString();
     const lines = ['README.md', 'docs/cli.md'].flatMap((file) => {
       const text = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
-      return [...text.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((block) => block[1]!.split('\n'));
+      return [...text.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((block) => block[1]!.replace(/\\\n\s*/g, ' ').split('\n')); // a line ending in \ continues
     });
     const commandLines = lines
       .map((line) => line.replace(/^for .*; do (handoff .*) & done$/, '$1').replace(/\s+#.*$/, '').trim())
