@@ -19,7 +19,7 @@ import { FailedPreconditionError, PermissionDeniedError, type HandoffError } fro
 import type { NodeRecord } from '../overlay/types.js';
 import { derivePieceId } from '../orders/piece-id.js';
 import type { NodeExitMessage, SatelliteExitMessage } from './messages.js';
-import { verifyTransferProof } from './proof.js';
+import { verifyTransferProof, type SatelliteSigner } from './proof.js';
 import { days, tooYoungToExit } from './requests.js';
 import type { FinishedItem } from './queue-store.js';
 import { judgeTimeBased } from './time-based.js';
@@ -41,6 +41,11 @@ export type SessionPhase = 'opening' | 'transferring' | 'finishing' | 'closed';
 /** One exiting node's `GracefulExit.Process` session, as the coordinator's machine sees it. */
 export interface CoordinatorSession {
   readonly satelliteId: Uint8Array;
+  /**
+   * The satellite's own signer, when the session has it: its limits in a proof are then checked by
+   * signing them again (a third of a verification's cost; see `verifyTransferProof`).
+   */
+  readonly satellite?: SatelliteSigner | undefined;
   readonly nodeId: Uint8Array;
   readonly config: ExitConfig;
   readonly phase: SessionPhase;
@@ -123,9 +128,9 @@ export interface CoordinatorStep {
   readonly effects: readonly CoordinatorEffect[];
 }
 
-/** A fresh session for the authenticated node `nodeId`. */
-export function openSession(satelliteId: Uint8Array, nodeId: Uint8Array, config: ExitConfig): CoordinatorSession {
-  return { satelliteId, nodeId, config, phase: 'opening', inflight: new Map(), preparing: new Set(), parked: new Set(), fetching: false, fetchExcluded: false };
+/** A fresh session for the authenticated node `nodeId`; `satellite` is this satellite's signer (optional: it only makes proofs cheaper to check). */
+export function openSession(satelliteId: Uint8Array, nodeId: Uint8Array, config: ExitConfig, satellite?: SatelliteSigner): CoordinatorSession {
+  return { satelliteId, satellite, nodeId, config, phase: 'opening', inflight: new Map(), preparing: new Set(), parked: new Set(), fetching: false, fetchExcluded: false };
 }
 
 /** How long the node has to answer a transfer of `pieceSize` bytes. */
@@ -294,7 +299,7 @@ function succeeded(session: CoordinatorSession, message: Extract<NodeExitMessage
   // A late answer to an earlier limit for this piece (it timed out and went elsewhere): not a forgery, and not this transfer.
   if (answersEarlierLimit(flight, message)) return { session, effects: [] };
   const check = verifyTransferProof(
-    { satelliteId: session.satelliteId, exitingNodeId: session.nodeId, rootPieceId: flight.item.rootPieceId, pieceNumber: flight.item.pieceNumber, replacementNodeId: flight.replacementNodeId },
+    { satelliteId: session.satelliteId, satellite: session.satellite, exitingNodeId: session.nodeId, rootPieceId: flight.item.rootPieceId, pieceNumber: flight.item.pieceNumber, replacementNodeId: flight.replacementNodeId },
     message,
   );
   if (!check.ok) return fail(session, 'VERIFICATION_FAILED', check.detail);

@@ -98,7 +98,7 @@ export class ExitCoordinator {
       const nodeId = ctx.peer.bytes;
       const key = toHex(nodeId);
       if (this.#sessions.has(key)) throw new FailedPreconditionError('this node already has a graceful exit stream open; one at a time');
-      const runner = new CoordinatorSessionRunner(openSession(this.#options.identity.publicKey, nodeId, this.config), this.#ports, stream);
+      const runner = new CoordinatorSessionRunner(openSession(this.#options.identity.publicKey, nodeId, this.config, this.#options.identity), this.#ports, stream);
       this.#sessions.set(key, runner);
       const onAbort = () => runner.close();
       ctx.signal.addEventListener('abort', onAbort, { once: true });

@@ -1,4 +1,5 @@
 import { Identity } from '../crypto/identity.js';
+import { getCryptoProvider } from '../crypto/select.js';
 
 /**
  * A segment's piece key pair, made fresh by the satellite for each segment upload: the public
@@ -11,8 +12,11 @@ export interface PieceKeyPair {
 }
 
 export function generatePieceKey(): PieceKeyPair {
-  const identity = Identity.generate();
-  return { publicKey: identity.publicKey, privateKey: identity.exportPrivateKey() };
+  // Straight from the provider: an `Identity` would copy both halves and build a node id the
+  // caller never uses — one of these per segment upload, audit, repair and exit transfer.
+  const provider = getCryptoProvider();
+  const privateKey = provider.randomBytes(32);
+  return { publicKey: provider.ed25519PublicKey(privateKey), privateKey };
 }
 
 /** A signer for a piece private key, for the uplink side. */
