@@ -5,6 +5,7 @@
  */
 export { transportSuite, type TransportSuiteOptions, type TransportUnderTest } from './transport-suite.js';
 export { transferTaskStoreSuite, type TransferTaskStoreSuiteSetup } from './transfer-task-store-suite.js';
+export { integrationStoreSuite, type IntegrationStoreSuiteSetup } from './integration-store-suite.js';
 export { metabaseStoreSuite, type MetabaseStoreSuiteSetup } from './metabase-store-suite.js';
 export { overlayStoreSuite, type OverlayStoreSuiteSetup } from './overlay-store-suite.js';
 export { projectStoreSuite, type ProjectStoreSuiteSetup } from './project-store-suite.js';

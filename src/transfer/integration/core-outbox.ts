@@ -48,6 +48,13 @@ export class CoreOutbox {
     const { store, core, clock } = this.#o;
     if (clock.now() < this.#retryAt) return;
     for (;;) {
+      // The core must never see a state the store could lose in a crash.
+      try {
+        await store.flush?.();
+      } catch (err) {
+        this.#o.onError(err, 'the store could not make its updates durable; not pushing them');
+        return;
+      }
       const batch = store.pendingUpdates(this.#o.batchSize);
       const last = batch.at(-1);
       if (!last) return;

@@ -50,6 +50,7 @@ export class DestinationSide {
         createdAt: this.#clock.now(),
         releasedAt: null,
       });
+      await this.#store.flush?.();
     }
     await receiver.authorizeTransferKey(grant);
   }
@@ -79,6 +80,7 @@ export class DestinationSide {
       createdAt: known?.createdAt ?? this.#clock.now(),
       releasedAt: null,
     });
+    await this.#store.flush?.();
     const prepared = await receiver.prepare({ taskId: request.taskId, sourceProvider: caller, destinationPath: request.destinationPath, entryName: request.entryName });
     return prepared.ready
       ? { ok: true, pluginType: receiver.type, parameters: prepared.parameters }
@@ -94,6 +96,7 @@ export class DestinationSide {
     if (known.releasedAt !== null) return;
     await this.#receiver.release(request.taskId, request.outcome, { destinationPath: known.destinationPath, entryName: known.entryName });
     this.#store.putIncoming({ ...known, releasedAt: this.#clock.now() });
+    await this.#store.flush?.();
   }
 
   async sweep(now: number): Promise<void> {

@@ -106,7 +106,10 @@ export class ProviderIntegration implements PeerHandler {
   async acceptTransfers(items: readonly ProviderTransferRequest[]): Promise<ProviderTransferResponse[]> {
     // No immediate round: the client is exchanging keys now; the next poll negotiates.
     const source = this.#source;
-    return items.map((item) => (source ? source.accept(item) : { ok: false, reason: this.#noPlugin() }));
+    const responses = items.map((item): ProviderTransferResponse => (source ? source.accept(item) : { ok: false, reason: this.#noPlugin() }));
+    // An accepted task must outlive a crash before the core hears it was accepted.
+    await this.#store.flush?.();
+    return responses;
   }
 
   /** Core → source provider: a user's cancel, pause or resume. Resolves once it has taken effect. */

@@ -66,7 +66,9 @@ export interface PendingUpdate {
 export type OutgoingFilter = 'active' | 'release-pending' | 'all';
 
 /**
- * The integration module's store. Synchronous: it is an embedded database owned by one module.
+ * The integration module's store. Synchronous: the module reads it in the middle of its state
+ * machine; a store over an asynchronous database keeps an image in memory and writes behind
+ * (see {@link IntegrationStore.flush}). One running module owns a store's data.
  *
  * @example
  * ```ts
@@ -91,5 +93,12 @@ export interface IntegrationStore {
   acknowledgeUpdates(seq: number): void;
   putIncoming(task: IncomingTask): void;
   getIncoming(taskId: TaskId): IncomingTask | undefined;
-  close(): void;
+  /**
+   * Resolves once everything written so far is durable. A store whose writes are durable when
+   * the call returns (SQLite) has none; one that writes behind (PostgreSQL, whose driver is
+   * asynchronous) has it, and the module awaits it before it tells the core, a peer or a
+   * receiver anything, so what was announced survives a crash.
+   */
+  flush?(): Promise<void>;
+  close(): void | Promise<void>;
 }
