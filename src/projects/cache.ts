@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { toHex } from '../core/bytes.js';
 import { apiKeyHash, isWellFormedApiKey, keyIdHash } from './api-key.js';
 import type { ProjectStore } from './port.js';
-import type { ApiKeyInfo, CreatedProject, Project, ProjectId } from './types.js';
+import type { ApiKeyInfo, ApiKeyRecord, CreatedProject, Project, ProjectId } from './types.js';
 
 export interface ProjectCacheOptions {
   /** Keys remembered at most; the least recently used goes first (default 1024). */
@@ -20,6 +20,8 @@ export interface ProjectCacheOptions {
 
 interface Entry {
   projectId: ProjectId;
+  /** Unknown until a restricted key asks (an `authenticate` hit does not read it). */
+  caveatSecret?: Uint8Array | null;
   until: number;
 }
 
@@ -57,9 +59,31 @@ export class CachingProjectStore implements ProjectStore {
     }
     const projectId = await this.#inner.authenticate(apiKey);
     if (projectId === undefined) return undefined;
-    this.#entries.set(id, { projectId: projectId.slice(), until: now + this.#ttlMs });
-    while (this.#entries.size > this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
+    this.#remember(id, { projectId: projectId.slice(), until: now + this.#ttlMs });
     return projectId;
+  }
+
+  #remember(id: string, entry: Entry): void {
+    this.#entries.delete(id);
+    this.#entries.set(id, entry);
+    while (this.#entries.size > this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
+  }
+
+  async lookupApiKey(keyHash: Uint8Array): Promise<ApiKeyRecord | undefined> {
+    if (!(keyHash instanceof Uint8Array) || keyHash.length !== 32) return undefined;
+    const id = toHex(keyHash);
+    const now = this.#clock.now();
+    const hit = this.#entries.get(id);
+    // A key older than restricted keys gets its secret on first use: do not cache its absence.
+    if (hit && hit.until > now && hit.caveatSecret) {
+      this.#entries.delete(id);
+      this.#entries.set(id, hit);
+      return { projectId: hit.projectId.slice(), caveatSecret: hit.caveatSecret.slice() };
+    }
+    const record = await this.#inner.lookupApiKey(keyHash);
+    if (record === undefined) return undefined;
+    this.#remember(id, { projectId: record.projectId.slice(), caveatSecret: record.caveatSecret?.slice() ?? null, until: now + this.#ttlMs });
+    return record;
   }
 
   async revokeApiKey(keyId: string, now?: number): Promise<boolean> {

@@ -30,6 +30,16 @@ export interface ApiKeyInfo {
   readonly revokedAt: number | null;
 }
 
+/** What the satellite keeps of an unrevoked key to check the keys restricted from it. */
+export interface ApiKeyRecord {
+  readonly projectId: ProjectId;
+  /**
+   * HMAC of the key (`caveatSecret` in restricted-key.ts); `null` for a key made before
+   * restricted keys existed until the key itself is used once (the store fills it in then).
+   */
+  readonly caveatSecret: Uint8Array | null;
+}
+
 /** Longest project name, in UTF-16 code units. */
 export const MAX_PROJECT_NAME_LENGTH = 128;
 

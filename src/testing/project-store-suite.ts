@@ -12,7 +12,8 @@
  * listings and, when `reopen` is given, durability.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { apiKeyId, generateApiKey } from '../projects/api-key.js';
+import { apiKeyHash, apiKeyId, generateApiKey } from '../projects/api-key.js';
+import { caveatSecret } from '../projects/restricted-key.js';
 import type { ProjectStore } from '../projects/port.js';
 
 /** How {@link projectStoreSuite} opens the store under test. */
@@ -88,6 +89,18 @@ export function projectStoreSuite(setup: ProjectStoreSuiteSetup): void {
       expect(await s.revokeApiKey(apiKeyId(generateApiKey()))).toBe(false);
       const revoked = (await s.listApiKeys(projectId)).find((k) => k.keyId === apiKeyId(apiKey));
       expect(revoked?.revokedAt).toBe(T0 + 9);
+    });
+
+    it("looks a key up by its hash with the caveat secret restricted keys are checked against, until it is revoked", async () => {
+      const s = await open();
+      const { projectId, apiKey } = await s.createProject('p', T0);
+      const other = await s.createApiKey(projectId, T0);
+      expect(await s.lookupApiKey(apiKeyHash(apiKey))).toEqual({ projectId, caveatSecret: caveatSecret(apiKey) });
+      expect((await s.lookupApiKey(apiKeyHash(other)))?.caveatSecret).toEqual(caveatSecret(other));
+      expect(await s.lookupApiKey(apiKeyHash(generateApiKey()))).toBeUndefined();
+      expect(await s.lookupApiKey(new Uint8Array(31))).toBeUndefined();
+      await s.revokeApiKey(apiKeyId(apiKey), T0 + 1);
+      expect(await s.lookupApiKey(apiKeyHash(apiKey))).toBeUndefined();
     });
 
     it('lists projects oldest first', async () => {

@@ -1,15 +1,17 @@
 /** The in-memory project store: tests and embedding. Same contract as the SQL stores. */
 import { compareBytes, toHex } from '../../core/bytes.js';
 import { NotFoundError } from '../../core/errors.js';
+import { caveatSecret } from '../restricted-key.js';
 import { apiKeyHash, generateApiKey, generateProjectId, isWellFormedApiKey, keyIdHash } from '../api-key.js';
 import type { ProjectStore } from '../port.js';
-import { assertProjectId, assertProjectName, type ApiKeyInfo, type CreatedProject, type Project, type ProjectId } from '../types.js';
+import { assertProjectId, assertProjectName, type ApiKeyInfo, type ApiKeyRecord, type CreatedProject, type Project, type ProjectId } from '../types.js';
 
 interface KeyRow {
   hash: Uint8Array;
   projectId: Uint8Array;
   createdAt: number;
   revokedAt: number | null;
+  caveatSecret: Uint8Array;
 }
 
 /**
@@ -41,6 +43,11 @@ export class MemoryProjectStore implements ProjectStore {
     if (!isWellFormedApiKey(apiKey)) return undefined;
     const row = this.#keys.get(toHex(apiKeyHash(apiKey)));
     return row && row.revokedAt === null ? row.projectId.slice() : undefined;
+  }
+
+  async lookupApiKey(keyHash: Uint8Array): Promise<ApiKeyRecord | undefined> {
+    const row = keyHash instanceof Uint8Array ? this.#keys.get(toHex(keyHash)) : undefined;
+    return row && row.revokedAt === null ? { projectId: row.projectId.slice(), caveatSecret: row.caveatSecret.slice() } : undefined;
   }
 
   async revokeApiKey(keyId: string, now = Date.now()): Promise<boolean> {
@@ -76,7 +83,7 @@ export class MemoryProjectStore implements ProjectStore {
   #addKey(projectId: Uint8Array, now: number): string {
     const apiKey = generateApiKey();
     const hash = apiKeyHash(apiKey);
-    this.#keys.set(toHex(hash), { hash, projectId, createdAt: now, revokedAt: null });
+    this.#keys.set(toHex(hash), { hash, projectId, createdAt: now, revokedAt: null, caveatSecret: caveatSecret(apiKey) });
     return apiKey;
   }
 }

@@ -8,9 +8,10 @@ import { NotFoundError } from '../../core/errors.js';
 import { millis, optionalMillis, type SqlDialect } from '../../sql/dialect.js';
 import { sqlStatement, type SqlExecutor } from '../../sql/executor.js';
 import { bufferOf, plainBytes } from '../../sql/migrations.js';
+import { caveatSecret } from '../restricted-key.js';
 import { apiKeyHash, generateApiKey, generateProjectId, isWellFormedApiKey, keyIdHash } from '../api-key.js';
 import type { ProjectStore } from '../port.js';
-import { assertProjectId, assertProjectName, type ApiKeyInfo, type CreatedProject, type Project, type ProjectId } from '../types.js';
+import { assertProjectId, assertProjectName, type ApiKeyInfo, type ApiKeyRecord, type CreatedProject, type Project, type ProjectId } from '../types.js';
 
 /** This store's row in `handoff_schema_versions`. */
 export const PROJECTS_STORE_NAME = 'projects';
@@ -36,26 +37,35 @@ export function projectMigrations(d: SqlDialect): readonly string[] {
   )${d.tableOptions};
   CREATE INDEX IF NOT EXISTS api_keys_by_project ON api_keys (project_id, created_at);
   `,
+    // Restricted keys: the HMAC secret their tag chains start from (restricted-key.ts). Keys made
+    // before this have none until they are used once.
+    `ALTER TABLE api_keys ADD COLUMN caveat_secret ${bytes};`,
   ];
 }
 
 const insertProject = sqlStatement('projects_insert', 'INSERT INTO projects (id, name, created_at) VALUES ($1, $2, $3)');
-const insertKey = sqlStatement('projects_insert_key', 'INSERT INTO api_keys (key_hash, project_id, created_at) VALUES ($1, $2, $3)');
+const insertKey = sqlStatement('projects_insert_key', 'INSERT INTO api_keys (key_hash, project_id, created_at, caveat_secret) VALUES ($1, $2, $3, $4)');
 /** Inserts nothing when the project does not exist, whether or not the connection enforces foreign keys. */
 const insertKeyOfProject = sqlStatement('projects_insert_key_of_project', `
-  INSERT INTO api_keys (key_hash, project_id, created_at) SELECT $1, $2, $3
+  INSERT INTO api_keys (key_hash, project_id, created_at, caveat_secret) SELECT $1, $2, $3, $4
   WHERE EXISTS (SELECT 1 FROM projects WHERE id = $2)`);
-const authenticate = sqlStatement('projects_authenticate', 'SELECT project_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL');
+const authenticate = sqlStatement('projects_authenticate', 'SELECT project_id, caveat_secret FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL');
+const fillSecret = sqlStatement('projects_fill_caveat_secret', 'UPDATE api_keys SET caveat_secret = $2 WHERE key_hash = $1 AND caveat_secret IS NULL');
 const revoke = sqlStatement('projects_revoke', 'UPDATE api_keys SET revoked_at = $1 WHERE key_hash = $2 AND revoked_at IS NULL');
 const getProject = sqlStatement('projects_get', 'SELECT * FROM projects WHERE id = $1');
 const listProjects = sqlStatement('projects_list', 'SELECT * FROM projects ORDER BY created_at, id');
-const listKeys = sqlStatement('projects_list_keys', 'SELECT * FROM api_keys WHERE project_id = $1 ORDER BY created_at, key_hash');
+const listKeys = sqlStatement('projects_list_keys', 'SELECT key_hash, project_id, created_at, revoked_at FROM api_keys WHERE project_id = $1 ORDER BY created_at, key_hash');
 
 /** Rows as either driver reads them: times are numbers in SQLite and Dates in PostgreSQL. */
 interface ProjectRow {
   id: Uint8Array;
   name: string;
   created_at: number | Date;
+}
+
+interface SecretRow {
+  project_id: Uint8Array;
+  caveat_secret: Uint8Array | null;
 }
 
 interface KeyRow {
@@ -88,7 +98,7 @@ export abstract class SqlProjectStore implements ProjectStore {
     const at = this.#sql.dialect.time(now);
     await this.#sql.transaction([
       { statement: insertProject, values: [bufferOf(projectId), name, at] },
-      { statement: insertKey, values: [bufferOf(apiKeyHash(apiKey)), bufferOf(projectId), at] },
+      { statement: insertKey, values: [bufferOf(apiKeyHash(apiKey)), bufferOf(projectId), at, bufferOf(caveatSecret(apiKey))] },
     ]);
     return { projectId, apiKey };
   }
@@ -96,15 +106,25 @@ export abstract class SqlProjectStore implements ProjectStore {
   async createApiKey(projectId: ProjectId, now = Date.now()): Promise<string> {
     assertProjectId(projectId);
     const apiKey = generateApiKey();
-    const values = [bufferOf(apiKeyHash(apiKey)), bufferOf(projectId), this.#sql.dialect.time(now)];
+    const values = [bufferOf(apiKeyHash(apiKey)), bufferOf(projectId), this.#sql.dialect.time(now), bufferOf(caveatSecret(apiKey))];
     if ((await this.#sql.run(insertKeyOfProject, values)) === 0) throw new NotFoundError('project not found');
     return apiKey;
   }
 
   async authenticate(apiKey: string): Promise<ProjectId | undefined> {
     if (!isWellFormedApiKey(apiKey)) return undefined;
-    const rows = await this.#sql.rows<{ project_id: Uint8Array }>(authenticate, [bufferOf(apiKeyHash(apiKey))]);
-    return rows[0] && plainBytes(rows[0].project_id);
+    const hash = apiKeyHash(apiKey);
+    const row = (await this.#sql.rows<SecretRow>(authenticate, [bufferOf(hash)]))[0];
+    if (row === undefined) return undefined;
+    // Only the key's holder can compute its secret: a key older than restricted keys gets it here.
+    if (row.caveat_secret === null) await this.#sql.run(fillSecret, [bufferOf(hash), bufferOf(caveatSecret(apiKey))]);
+    return plainBytes(row.project_id);
+  }
+
+  async lookupApiKey(keyHash: Uint8Array): Promise<ApiKeyRecord | undefined> {
+    if (!(keyHash instanceof Uint8Array) || keyHash.length !== 32) return undefined;
+    const row = (await this.#sql.rows<SecretRow>(authenticate, [bufferOf(keyHash)]))[0];
+    return row && { projectId: plainBytes(row.project_id), caveatSecret: row.caveat_secret === null ? null : plainBytes(row.caveat_secret) };
   }
 
   async revokeApiKey(keyId: string, now = Date.now()): Promise<boolean> {
