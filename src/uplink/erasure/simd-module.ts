@@ -1,15 +1,25 @@
 /**
  * The bytecode of the WebAssembly SIMD kernel, written out here instead of shipped as a binary
- * so the code stays readable and needs no toolchain: one exported function,
+ * so the code stays readable and needs no toolchain. It exports its own memory and, for each
+ * group size `g` in `1..MAX_GROUP`, two functions of the same signature,
  *
- *   mulMatrix(tables, inputs, nIn, outputs, nOut, len, stride)
+ *   mulRows<g>(tables, inputs, nIn, outputs, len, stride, onesFirst)
+ *   mulRows<g>x(...)  — the same where row 0 of the group is all ones: a plain XOR of the inputs
  *
- * which sets `outputs[r] = Σ_c M[r][c] · inputs[c]` over `len` bytes (a multiple of 32) for
- * `r < nOut`, where input `c` starts at `inputs + c·stride` and output `r` at
- * `outputs + r·stride`, and coefficient `M[r][c]` is given by its two 16-byte nibble tables at
- * `tables + (r·nIn + c)·32`: products of the low nibbles, then of the high ones. A byte times a
+ * which set `outputs[r] = Σ_c M[r][c] · inputs[c]` for the `g` rows `r < g` over `len` bytes
+ * (a multiple of 16), where input `c` starts at `inputs + c·stride` and output `r` at
+ * `outputs + r·stride`. Coefficient `M[r][c]` is given by its two 16-byte nibble tables at
+ * `tables + (c·g + r)·32`: products of the low nibbles, then of the high ones. A byte times a
  * coefficient is then two `i8x16.swizzle` lookups XORed, 16 bytes at a time (the split-table
- * method SIMD erasure codes use). The module defines and exports its own memory.
+ * method SIMD erasure codes use). `onesFirst` (0 or 1) says column 0 of the group is all ones:
+ * the sums then start as input 0 itself instead of its products.
+ *
+ * Why groups: each 16-byte input load and its nibble split feed `g` output rows at once, and
+ * the `g` sums stay in registers across all inputs, so every output byte is stored once instead
+ * of being loaded, updated and stored again for every input. The tables of one input for the
+ * group sit next to each other, so their loads use constant offsets from one pointer. Why the
+ * ones: the generator's parity rows have an all-ones first row and first column (matrix.ts
+ * scales them so), which at 4/10 is 9 of the 24 products.
  */
 
 const I32 = 0x7f;
@@ -22,41 +32,46 @@ const op = {
   if: 0x04,
   else: 0x05,
   end: 0x0b,
-  br: 0x0c,
   brIf: 0x0d,
   localGet: 0x20,
   localSet: 0x21,
   localTee: 0x22,
   i32Const: 0x41,
-  i32Eqz: 0x45,
   i32LtU: 0x49,
   i32GeU: 0x4f,
   i32Add: 0x6a,
   i32Mul: 0x6c,
-  i32Shl: 0x74,
 } as const;
 
-/** Opcodes after the 0xfd SIMD prefix (all below 128, so one LEB byte each). */
-const simd = { load: 0x00, store: 0x0b, const: 0x0c, swizzle: 0x0e, and: 0x4e, xor: 0x51, shrU: 0x6d } as const;
+/**
+ * Opcodes after the 0xfd SIMD prefix (one LEB byte each below 128). The high nibble is split
+ * with `i16x8.shr_u` and the mask: one shift and one AND, where `i8x16.shr_u` compiles to a
+ * shift plus a mask rebuilt on every use.
+ */
+const simd = { load: 0x00, store: 0x0b, const: 0x0c, swizzle: 0x0e, and: 0x4e, xor: 0x51, i16ShrU: [0x8d, 0x01] } as const;
 
-// Locals: the seven parameters, then scratch.
+// Parameters, then scratch locals.
 const TABLES = 0;
 const INPUTS = 1;
 const N_IN = 2;
 const OUTPUTS = 3;
-const N_OUT = 4;
-const LEN = 5;
-const STRIDE = 6;
-const R = 7;
-const C = 8;
-const SRC = 9;
-const DST = 10;
-const END = 11;
-const T = 12;
+const LEN = 4;
+const STRIDE = 5;
+const ONES_FIRST = 6;
+const POS = 7;
+const SRC = 8;
+const T = 9;
+const T_END = 10;
+const DST = 11;
+const MASK = 12;
 const LO = 13;
 const HI = 14;
-const MASK = 15;
-const V = 16;
+const TABLE = 15;
+/** The first of the `g` sums. */
+const SUM = 16;
+
+/** Bytes one turn of the loop covers; `len` must be a multiple. */
+export const STEP = 16;
 
 function uleb(value: number): number[] {
   const out: number[] = [];
@@ -87,58 +102,59 @@ const v128 = (instruction: number, ...immediates: number[]) => [0xfd, instructio
 /** memarg: alignment 2^4 (a hint only), then the byte offset. */
 const load = (offset: number) => v128(simd.load, 4, ...uleb(offset));
 const store = (offset: number) => v128(simd.store, 4, ...uleb(offset));
-const addTo = (local: number, amount: number) => [...get(local), ...i32(amount), op.i32Add, ...set(local)];
+const addTo = (local: number, amount: number[]) => [...get(local), ...amount, op.i32Add, ...set(local)];
+const zero = () => v128(simd.const, ...new Array<number>(16).fill(0));
 
-/** Pushes `M[r][c] · src[offset..offset+16]`. */
-function product(offset: number): number[] {
-  return [
-    ...get(SRC), ...load(offset), ...set(V),
-    ...get(LO), ...get(V), ...get(MASK), ...v128(simd.and), ...v128(simd.swizzle),
-    ...get(HI), ...get(V), ...i32(4), ...v128(simd.shrU), ...v128(simd.swizzle),
-    ...v128(simd.xor),
-  ];
-}
-
-/** One pass over a row, 32 bytes per turn: `dst = product` for the first input, else `dst ^= product`. */
-function rowPass(first: boolean): number[] {
-  const lane = (offset: number) =>
-    first
-      ? [...get(DST), ...product(offset), ...store(offset)]
-      : [...get(DST), ...get(DST), ...load(offset), ...product(offset), ...v128(simd.xor), ...store(offset)];
-  return [
-    op.loop, VOID,
-    ...lane(0), ...lane(16),
-    ...addTo(SRC, 32), ...addTo(DST, 32),
-    ...get(SRC), ...get(END), op.i32LtU, op.brIf, 0,
-    op.end,
-  ];
-}
-
-function body(): number[] {
+/** The body of `mulRows<g>` (`xorFirst`: `mulRows<g>x`): per 16 bytes, all inputs into `g` sums, then `g` stores. */
+function body(g: number, xorFirst: boolean): number[] {
+  const rows = Array.from({ length: g }, (_, r) => r);
+  // sum(r) ^= lo-table(r) · lo ^ hi-table(r) · hi, or ^= the input itself for an all-ones row.
+  const term = (r: number) =>
+    xorFirst && r === 0
+      ? [...get(SUM), ...get(TABLE), ...v128(simd.xor), ...set(SUM)]
+      : [
+          ...get(SUM + r),
+          ...get(T), ...load(r * 32), ...get(LO), ...v128(simd.swizzle), ...v128(simd.xor),
+          ...get(T), ...load(r * 32 + 16), ...get(HI), ...v128(simd.swizzle), ...v128(simd.xor),
+          ...set(SUM + r),
+        ];
   const code = [
     ...v128(simd.const, ...new Array<number>(16).fill(0x0f)), ...set(MASK),
-    ...i32(0), ...set(R),
-    op.block, VOID, op.loop, VOID,
-    ...get(R), ...get(N_OUT), op.i32GeU, op.brIf, 1,
-    ...i32(0), ...set(C),
-    op.block, VOID, op.loop, VOID,
-    ...get(C), ...get(N_IN), op.i32GeU, op.brIf, 1,
-    // t = tables + (r·nIn + c)·32
-    ...get(TABLES), ...get(R), ...get(N_IN), op.i32Mul, ...get(C), op.i32Add, ...i32(5), op.i32Shl, op.i32Add, op.localTee, T,
-    ...load(0), ...set(LO),
-    ...get(T), ...load(16), ...set(HI),
-    // src = inputs + c·stride, end = src + len, dst = outputs + r·stride
-    ...get(INPUTS), ...get(C), ...get(STRIDE), op.i32Mul, op.i32Add, op.localTee, SRC, ...get(LEN), op.i32Add, ...set(END),
-    ...get(OUTPUTS), ...get(R), ...get(STRIDE), op.i32Mul, op.i32Add, ...set(DST),
-    ...get(C), op.i32Eqz,
-    op.if, VOID, ...rowPass(true), op.else, ...rowPass(false), op.end,
-    ...addTo(C, 1), op.br, 0,
-    op.end, op.end,
-    ...addTo(R, 1), op.br, 0,
-    op.end, op.end,
+    // tEnd = tables + nIn·g·32
+    ...get(TABLES), ...get(N_IN), ...i32(g * 32), op.i32Mul, op.i32Add, ...set(T_END),
+    ...i32(0), ...set(POS),
+    op.loop, VOID,
+    ...get(INPUTS), ...get(POS), op.i32Add, ...set(SRC),
+    ...get(TABLES), ...set(T),
+    // Column 0 all ones: every sum starts as input 0, and the loop starts at input 1.
+    ...get(ONES_FIRST),
+    op.if, VOID,
+    ...get(SRC), ...load(0), ...set(TABLE),
+    ...rows.flatMap((r) => [...get(TABLE), ...set(SUM + r)]),
+    ...addTo(SRC, get(STRIDE)), ...addTo(T, i32(g * 32)),
+    op.else,
+    ...rows.flatMap((r) => [...zero(), ...set(SUM + r)]),
+    op.end,
+    op.block, VOID,
+    ...get(T), ...get(T_END), op.i32GeU, op.brIf, 0,
+    op.loop, VOID,
+    // TABLE holds the input here; LO and HI its nibbles.
+    ...get(SRC), ...load(0), op.localTee, TABLE, ...get(MASK), ...v128(simd.and), ...set(LO),
+    ...get(TABLE), ...i32(4), ...v128(...simd.i16ShrU), ...get(MASK), ...v128(simd.and), ...set(HI),
+    ...rows.flatMap((r) => term(r)),
+    ...addTo(SRC, get(STRIDE)), ...addTo(T, i32(g * 32)),
+    ...get(T), ...get(T_END), op.i32LtU, op.brIf, 0,
+    op.end,
+    op.end,
+    // dst walks the g output rows at this position.
+    ...get(OUTPUTS), ...get(POS), op.i32Add, ...set(DST),
+    ...rows.flatMap((r) => [...get(DST), ...get(SUM + r), ...store(0), ...addTo(DST, get(STRIDE))]),
+    ...addTo(POS, i32(STEP)),
+    ...get(POS), ...get(LEN), op.i32LtU, op.brIf, 0,
+    op.end,
     op.end,
   ];
-  const locals = [2, ...uleb(6), I32, ...uleb(4), V128];
+  const locals = [2, ...uleb(DST - POS + 1), I32, ...uleb(SUM + g - MASK), V128];
   return [...uleb(locals.length + code.length), ...locals, ...code];
 }
 
@@ -150,14 +166,21 @@ function name(text: string): number[] {
   return [...uleb(text.length), ...Array.from(text, (ch) => ch.charCodeAt(0))];
 }
 
+/** Most output rows one pass keeps in registers: measured best on x64 (16 vector registers; more rows spill). */
+export const MAX_GROUP = 4;
+
+/** The export name of the function for groups of `g` rows (`xorFirst`: row 0 all ones). */
+export const mulRowsName = (g: number, xorFirst: boolean): string => `mulRows${g}${xorFirst ? 'x' : ''}`;
+
 /** The module's bytes; validate with `WebAssembly.validate` (engines without SIMD reject it). */
 export function simdKernelModule(): Uint8Array<ArrayBuffer> {
+  const functions = Array.from({ length: MAX_GROUP }, (_, i) => i + 1).flatMap((g) => [{ g, xorFirst: false }, { g, xorFirst: true }]);
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, [1, 0x60, 7, ...new Array<number>(7).fill(I32), 0]),
-    ...section(3, [1, 0]),
+    ...section(3, [...uleb(functions.length), ...new Array<number>(functions.length).fill(0)]),
     ...section(5, [1, 0x00, 1]),
-    ...section(7, [2, ...name('memory'), 0x02, 0, ...name('mulMatrix'), 0x00, 0]),
-    ...section(10, [1, ...body()]),
+    ...section(7, [...uleb(functions.length + 1), ...name('memory'), 0x02, 0, ...functions.flatMap(({ g, xorFirst }, i) => [...name(mulRowsName(g, xorFirst)), 0x00, ...uleb(i)])]),
+    ...section(10, [...uleb(functions.length), ...functions.flatMap(({ g, xorFirst }) => body(g, xorFirst))]),
   ]);
 }

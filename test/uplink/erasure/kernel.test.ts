@@ -32,6 +32,31 @@ const matrixCase = fc
     }),
   );
 
+/**
+ * Matrices shaped like the generator's parity rows, where the SIMD kernel takes shortcuts: the
+ * first row and/or first column all ones, many other ones and zeros, and up to 40 output rows
+ * so several groups of rows (some with the all-ones first row, some without) run in one call.
+ */
+const onesCase = fc
+  .record({
+    nIn: fc.integer({ min: 1, max: 9 }),
+    nOut: fc.integer({ min: 1, max: 40 }),
+    words: fc.integer({ min: 1, max: 600 }),
+    onesRow: fc.boolean(),
+    onesColumn: fc.boolean(),
+  })
+  .chain(({ nIn, nOut, words, onesRow, onesColumn }) =>
+    fc.record({
+      coefficients: fc
+        .array(fc.oneof(fc.constant(1), fc.constant(0), fc.integer({ min: 0, max: 255 })), { minLength: nIn * nOut, maxLength: nIn * nOut })
+        .map((values) => Uint8Array.from(values, (value, i) => ((onesRow && i < nIn) || (onesColumn && i % nIn === 0) ? 1 : value))),
+      inputs: fc.array(fc.int32Array({ minLength: words, maxLength: words }), { minLength: nIn, maxLength: nIn }),
+      nOut: fc.constant(nOut),
+      range: fc.tuple(fc.nat(words), fc.nat(words)).map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as const),
+      junk: fc.integer(),
+    }),
+  );
+
 type MatrixCase = typeof matrixCase extends fc.Arbitrary<infer T> ? T : never;
 
 function run(kernel: MatrixKernel, { coefficients, inputs, nOut, range, junk }: MatrixCase): Int32Array[] {
@@ -60,6 +85,17 @@ describe('the erasure matrix kernels', () => {
         expect(run(kernel, input)).toEqual(expected);
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it('the SIMD kernel computes the product byte for byte where rows or columns are all ones (its shortcuts)', () => {
+    fc.assert(
+      fc.property(onesCase, (input) => {
+        const expected = Array.from({ length: input.nOut }, () => new Int32Array(input.inputs[0]!.length).fill(input.junk));
+        reference(input.coefficients, input.inputs, expected, input.range[0], input.range[1]);
+        expect(run(simd!, input)).toEqual(expected);
+      }),
+      { numRuns: 150 },
     );
   });
 
