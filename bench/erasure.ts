@@ -1,13 +1,17 @@
 /**
- * Erasure coding speed: encode and decode MB/s (segment bytes per second) for the dev scheme
- * (4/6/8/10) and the production one (29/35/80/110), against copying the same bytes with
- * `Uint8Array.set` in the same run. No goal: the table shows where the time goes.
+ * Erasure coding speed: parity encoding against klauspost/reedsolomon and @ronomon/reed-solomon
+ * (issue 17's goals, peers in erasure-peers.ts), then encode and decode MB/s (segment bytes per
+ * second) for the dev scheme (4/6/8/10) and the production one (29/35/80/110) against copying
+ * the same bytes with `Uint8Array.set` in the same run.
  */
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { RedundancyScheme } from '../src/metainfo/metabase/types.js';
+import { ErasureEngine } from '../src/uplink/erasure/engine.js';
 import { createErasureCoder, type ErasureCoder } from '../src/uplink/erasure/index.js';
 import { applyMatrixPortable, type MatrixKernel } from '../src/uplink/erasure/kernel-portable.js';
 import { applyMatrix, kernelName } from '../src/uplink/erasure/kernel.js';
+import { klauspost, label, ronomon, type PeerResult, type Shape } from './erasure-peers.js';
 import { type BenchRow, type BenchSection, fmt, mbps } from './lib.js';
 
 const MiB = 1024 * 1024;
@@ -61,9 +65,61 @@ async function streamEncode(coder: ErasureCoder, segment: Uint8Array): Promise<v
   for await (const batch of coder.encodeStream(reads)) void batch;
 }
 
+/** About 1 MiB of data per encode call, split into `k` shards (whole 256-byte shares). */
+const peerShapes: Shape[] = [
+  { k: 4, n: 10, bytes: 64 * MiB },
+  { k: 24, n: 30, bytes: 64 * MiB },
+  { k: 29, n: 110, bytes: 16 * MiB },
+].map((shape) => ({ ...shape, shard: Math.floor(MiB / shape.k / 256) * 256 }));
+
+/**
+ * Our parity encode as the coder runs it (ErasureEngine.encodeParity: data shards in, parity
+ * written into arrays allocated once), the same shapes and bytes as the peers.
+ */
+async function ourParity(shape: Shape): Promise<number> {
+  const { k, n, shard, bytes } = shape;
+  const engine = new ErasureEngine(k, n, 256);
+  const segment = randomSegment(k * shard);
+  const data = Array.from({ length: k }, (_, i) => new Int32Array(segment.buffer, i * shard, shard / 4));
+  const parity = Array.from({ length: n - k }, () => new Int32Array(shard / 4));
+  const calls = Math.max(1, Math.floor(bytes / (k * shard)));
+  return bestMbps(calls * k * shard, () => {
+    for (let c = 0; c < calls; c++) engine.encodeParity(data, parity, 0, shard / 4);
+  });
+}
+
+async function peerRows(rows: BenchRow[], notes: string[]): Promise<void> {
+  const load = os.loadavg()[0]!;
+  const peers: [string, string, PeerResult][] = [
+    ['klauspost/reedsolomon 1.9.13 (Go, one goroutine, AVX-512)', '≥ 0.5', await klauspost(peerShapes)],
+    ['@ronomon/reed-solomon 6.0.0 (C addon, one call at a time)', '≥ 1.2', await ronomon(peerShapes)],
+  ];
+  for (const shape of peerShapes) {
+    const ours = await ourParity(shape);
+    for (const [peer, goal, result] of peers) {
+      const theirs = 'mbps' in result ? result.mbps.get(label(shape)) : undefined;
+      if (theirs === undefined) continue;
+      rows.push({ name: `${label(shape)}: parity encode, ${k1(shape)}`, value: `${fmt(ours)} MB/s`, baseline: `${peer} ${fmt(theirs)} MB/s`, ratio: ours / theirs, goal });
+    }
+  }
+  for (const [peer, , result] of peers) {
+    if ('missing' in result) notes.push(`No ${peer} rows: ${result.missing}.`);
+    else {
+      const left = peerShapes.filter((shape) => !result.mbps.has(label(shape))).map(label);
+      if (left.length > 0) notes.push(`${peer} does not support ${left.join(', ')} (at most 24 data and 6 parity shards).`);
+    }
+  }
+  notes.push(
+    `Parity encode: MB/s counts data bytes (k shards) per second, best of 3 rounds after a warm-up, each side encoding the same shapes; ours is ErasureEngine.encodeParity (WebAssembly SIMD kernel, data copied into and parity out of its memory) into parity arrays allocated once. Load average ${fmt(load, 2)} before, ${fmt(os.loadavg()[0]!, 2)} after; ${os.cpus()[0]?.model ?? 'cpu'}.`,
+  );
+}
+
+const k1 = (shape: Shape) => `${shape.k} × ${fmt(shape.shard)} B shards`;
+
 export async function benchErasure(): Promise<BenchSection> {
   const rows: BenchRow[] = [];
   const notes: string[] = [];
+  await peerRows(rows, notes);
   for (const { label, scheme, bytes } of cases) {
     const coder = createErasureCoder(scheme);
     const segment = randomSegment(bytes);
