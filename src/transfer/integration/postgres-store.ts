@@ -366,7 +366,7 @@ interface OutgoingRow {
   progress: number;
   status: string | null;
   pid: string | number | null;
-  attempts: number;
+  attempts: string | number;
   paused_at: string | number | null;
   pause_cause: string | null;
   next_attempt_at: string | number | null;
@@ -428,7 +428,7 @@ function fromOutgoingRow(r: OutgoingRow): OutgoingTask {
     progress: r.progress,
     status: r.status,
     pid: optionalInt(r.pid),
-    attempts: r.attempts,
+    attempts: int(r.attempts),
     pausedAt: optionalInt(r.paused_at),
     pauseCause: r.pause_cause as PauseCause | null,
     nextAttemptAt: optionalInt(r.next_attempt_at),
