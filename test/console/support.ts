@@ -83,3 +83,11 @@ export async function openConsoleWorld(options: { bandwidthLimitKiBps: number })
     throw err;
   }
 }
+
+/** Opens the console in `page` and signs in with `pem` (an identity file's text). */
+export async function signInAs(page: Page, url: string, pem: string): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel('Identity (PEM)').fill(pem);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Tasks' }).waitFor({ timeout: 15_000 });
+}

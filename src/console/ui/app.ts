@@ -13,6 +13,7 @@ import { loadConfig, signIn } from './connection.js';
 import { percent } from './format.js';
 import { notificationsFor, remember, type SeenStates, type TaskNotification } from './notifications.js';
 import { browseOptionsFor, NO_FILTER, TasksPage, type TaskFilter } from './tasks-page.js';
+import { TransferDialog } from './transfer-dialog.js';
 
 const POLL_MS = 1000;
 const RUNS_IN_MENU = 3;
@@ -88,6 +89,7 @@ function Shell({ client }: { client: TransferClient }) {
   const [filter, setFilter] = useState<TaskFilter>(NO_FILTER);
   const [notes, setNotes] = useState<TaskNotification[]>([]);
   const [error, setError] = useState<string | undefined>();
+  const [transferring, setTransferring] = useState(false);
   const seen = useRef<SeenStates>(new Map());
   const watchingSince = useRef(Date.now());
 
@@ -133,6 +135,8 @@ function Shell({ client }: { client: TransferClient }) {
       h('p', { class: 'who' }, `Signed in as key ${client.identity.id.toString()}`),
       error ? h('p', { role: 'alert', class: 'error' }, error) : null,
       h(Notifications, { items: notes, onDismiss: (i) => setNotes((old) => old.filter((_, j) => j !== i)) }),
+      h('button', { type: 'button', class: 'primary', onClick: () => setTransferring(true), 'aria-haspopup': 'dialog' }, 'New transfer…'),
+      transferring ? h(TransferDialog, { client, onClose: () => setTransferring(false) }) : null,
       h(TasksPage, { tasks, filter, onFilter: setFilter, onControl: control }),
     ),
   );

@@ -1,0 +1,61 @@
+/**
+ * The transfer dialog in headless Chromium against a real core and two providers: it submits
+ * only once the seed's three confirmations are given, shows the core's reason beside a refused
+ * item, does the key exchange with both providers from the browser, and the task it started runs
+ * to SUCCESS on the Tasks page with the files identical at the destination.
+ */
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CONFIRMATIONS } from '../../src/console/ui/transfer-dialog.js';
+import { Identity } from '../../src/crypto/identity.js';
+import { describeWith } from '../support/env.js';
+import { makeProject, treeDigest } from '../transfer/integration/world.js';
+import { chromiumMissing, openConsoleWorld, signInAs, type ConsoleWorld } from './support.js';
+
+describeWith('chromium', chromiumMissing, 'the web console: transfer dialog in a real browser', () => {
+  let world: ConsoleWorld;
+  let page: Page;
+  const aliceKey = Identity.generate();
+
+  beforeAll(async () => {
+    world = await openConsoleWorld({ bandwidthLimitKiBps: 8192 });
+    world.network.users.add(aliceKey.id, 'alice');
+    page = await world.newPage();
+  }, 120_000);
+
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it('confirms three times, refuses an item with its reason, and starts the other to SUCCESS', async () => {
+    makeProject(join(world.dir, 'a', '1001'), 2);
+    await signInAs(page, world.site.url, aliceKey.toPem());
+    await page.getByRole('button', { name: 'New transfer…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Transfer to another provider' });
+    // The dialog takes the keyboard focus: type the sources straight away.
+    await page.keyboard.type('/1001/project\n/9999/nowhere');
+    await dialog.getByLabel('Destination folder (at another provider)').fill('/2002/inbox');
+    const start = dialog.getByRole('button', { name: 'Start transfer' });
+    for (const text of CONFIRMATIONS) {
+      expect(await start.isDisabled()).toBe(true);
+      await dialog.getByLabel(text).check();
+    }
+    await page.screenshot({ path: 'docs/console/transfer-dialog.png' });
+    expect(await start.isDisabled()).toBe(false);
+    await start.click();
+
+    const results = dialog.getByRole('list', { name: 'Transfer results' });
+    await results.waitFor({ timeout: 30_000 });
+    const items = await results.getByRole('listitem').allTextContents();
+    expect(items).toHaveLength(2);
+    expect(items[0]).toMatch(/^\/1001\/project — task #(\d+) started$/);
+    expect(items[1]).toMatch(/^\/9999\/nowhere — refused: .*drive/);
+    const taskId = Number(/#(\d+)/.exec(items[0]!)![1]);
+
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await expect.poll(() => page.locator(`tr[data-task="${taskId}"]`).getAttribute('data-state'), { timeout: 60_000 }).toBe('SUCCESS');
+    expect(treeDigest(join(world.dir, 'b', '2002', 'inbox', 'project'))).toEqual(treeDigest(join(world.dir, 'a', '1001', 'project')));
+    expect(world.pageErrors).toEqual([]);
+  }, 120_000);
+});
