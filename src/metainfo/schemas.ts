@@ -32,7 +32,8 @@ export const MetadataSchema = s.object({
   encryptedMetadataKeyNonce: s.bytes({ max: 32 }),
 });
 
-export const Header = s.object({ apiKey: s.string({ min: 1, max: 256 }) });
+// Long enough for a restricted key (hk1r_…, restricted-key.ts) with a few caveats.
+export const Header = s.object({ apiKey: s.string({ min: 1, max: 4096 }) });
 
 export const BucketName = s.string({ min: 3, max: 63, pattern: /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/ });
 

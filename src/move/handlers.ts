@@ -8,6 +8,7 @@
 import { InternalError } from '../core/errors.js';
 import type { Req } from '../metainfo/endpoint/types.js';
 import type { ObjectInfo } from '../metainfo/schemas.js';
+import type { AccessRequest } from '../projects/caveat.js';
 import type { MoveContext } from './context.js';
 import { initialMoveRequest, moveRequestTransition, type MoveReply, type MoveRequest, type MoveRequestEffect, type MoveRequestEvent } from './decisions.js';
 import type * as M from './methods.js';
@@ -48,19 +49,34 @@ async function runMoveRequest(ctx: MoveContext, request: MoveRequest): Promise<M
       if (effect.type === 'reply') return effect.reply;
       if (effect.type === 'refuse') throw effect.error;
       if (effect.type === 'segmentsDeleted') ctx.segmentsDeleted(effect.segments);
-      else next = await perform(ctx, effect).catch((error: unknown): MoveRequestEvent => ({ type: 'failed', error }));
+      else next = await perform(ctx, effect, request).catch((error: unknown): MoveRequestEvent => ({ type: 'failed', error }));
     }
     if (next === undefined) throw new InternalError(`move: the request stopped in phase ${state.phase} without an answer`);
     event = next;
   }
 }
 
+/**
+ * What a restricted API key must allow for `request`. Begin names both ends: a move writes (it
+ * removes) its source, a copy reads it, and both write the destination. The later calls carry a
+ * token or operation id that only that Begin's caller received, bound to the project; they need a
+ * key that may write.
+ */
+function accessRequests(request: MoveRequest): AccessRequest[] {
+  if (request.type !== 'begin') return [{ op: 'write' }];
+  const { bucket, encryptedKey, newBucket, newEncryptedKey } = request.request;
+  return [
+    { op: request.mode === 'move' ? 'write' : 'read', bucket, encryptedKey },
+    { op: 'write', bucket: newBucket ?? bucket, encryptedKey: newEncryptedKey },
+  ];
+}
+
 /** Performs one effect; its outcome is the next event. */
-async function perform(ctx: MoveContext, effect: Exclude<MoveRequestEffect, { type: 'reply' | 'refuse' | 'segmentsDeleted' }>): Promise<MoveRequestEvent> {
+async function perform(ctx: MoveContext, effect: Exclude<MoveRequestEffect, { type: 'reply' | 'refuse' | 'segmentsDeleted' }>, request: MoveRequest): Promise<MoveRequestEvent> {
   const { metabase } = ctx;
   switch (effect.type) {
     case 'authorize':
-      return { type: 'authorized', projectId: await ctx.authorize(effect.header) };
+      return { type: 'authorized', projectId: await ctx.authorize(effect.header, ...accessRequests(request)) };
     case 'getObject':
       return { type: 'object', object: await metabase.getObject(effect.location, effect.version) };
     case 'getBucket':

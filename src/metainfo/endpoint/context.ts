@@ -7,12 +7,12 @@ import type { MetabaseStore } from '../metabase/port.js';
 import type { ObjectRecord, ProjectId, SegmentRecord } from '../metabase/types.js';
 import type { ObjectInfo } from '../schemas.js';
 import { UploadIdSealer } from '../upload-id.js';
+import { resolveApiKey, type ApiKeyAuthority, type ApiKeyGrant } from '../../projects/authorize.js';
+import { caveatRefusal, type AccessRequest } from '../../projects/caveat.js';
 import type { MetainfoConfig } from './config.js';
 
-/** Resolves an API key to its project. */
-export interface ApiKeyAuthority {
-  authenticate(apiKey: string): Promise<ProjectId | undefined>;
-}
+/** Resolves an API key to its project and caveats (a `ProjectStore` is one). */
+export type { ApiKeyAuthority } from '../../projects/authorize.js';
 
 export interface MetainfoDeps {
   identity: Identity;
@@ -37,11 +37,31 @@ export class ProjectScope {
     return this.deps.clock.now();
   }
 
-  /** The project an API key belongs to; `PermissionDenied` for an unknown or revoked key. */
-  async authorize(header: { apiKey: string }): Promise<ProjectId> {
-    const projectId = await this.deps.projects.authenticate(header.apiKey);
-    if (!projectId) throw new PermissionDeniedError('invalid API key');
-    return projectId;
+  /**
+   * The project an API key belongs to, once the key's caveats allow every one of `requests`
+   * (none: a call that touches no bucket). `PermissionDenied` for an unknown, revoked or forged
+   * key, or one whose caveats refuse.
+   */
+  async authorize(header: { apiKey: string }, ...requests: AccessRequest[]): Promise<ProjectId> {
+    return (await this.grant(header, ...requests)).projectId;
+  }
+
+  /** As {@link authorize}, with the caveats (for calls that filter what they return). */
+  async grant(header: { apiKey: string }, ...requests: AccessRequest[]): Promise<ApiKeyGrant> {
+    const grant = await resolveApiKey(this.deps.projects, header.apiKey);
+    if (!grant) throw new PermissionDeniedError('invalid API key');
+    this.check(grant, ...requests);
+    return grant;
+  }
+
+  /** `PermissionDenied` unless every caveat of `grant` allows every one of `requests` now. */
+  check(grant: ApiKeyGrant, ...requests: AccessRequest[]): void {
+    const now = this.now();
+    for (const caveat of grant.caveats) {
+      // An expired key is refused even for calls that touch no bucket.
+      const refusal = caveatRefusal(caveat, { op: 'read' }, now) ?? requests.map((r) => caveatRefusal(caveat, r, now)).find((r) => r !== undefined);
+      if (refusal !== undefined) throw new PermissionDeniedError(refusal);
+    }
   }
 
   /** `NotFound` unless the project has the bucket. */

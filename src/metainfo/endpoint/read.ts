@@ -8,7 +8,7 @@ import type { Req } from './types.js';
 
 export function readHandlers(ctx: MetainfoContext) {
   async function findObject(req: { header: { apiKey: string }; bucket: string; encryptedKey: Uint8Array; version?: number }) {
-    const projectId = await ctx.authorize(req.header);
+    const projectId = await ctx.authorize(req.header, { op: 'read', bucket: req.bucket, encryptedKey: req.encryptedKey });
     ctx.checkKey(req.encryptedKey);
     const location = { projectId, bucket: req.bucket, objectKey: req.encryptedKey };
     const object = notExpired(await ctx.deps.metabase.getObject(location, req.version), ctx.now());
@@ -33,7 +33,7 @@ export function readHandlers(ctx: MetainfoContext) {
     },
 
     async downloadSegments(req: Req<typeof M.DownloadSegments>) {
-      const projectId = await ctx.authorize(req.header);
+      const projectId = await ctx.authorize(req.header, { op: 'read', bucket: req.bucket, encryptedKey: req.encryptedKey });
       const location = { projectId, bucket: req.bucket, objectKey: req.encryptedKey };
       const stream = await ctx.deps.metabase.getStream(location, req.streamId);
       if (!stream || stream.status !== 'committed' || !notExpired(stream, ctx.now())) throw new NotFoundError('object not found');
@@ -45,7 +45,8 @@ export function readHandlers(ctx: MetainfoContext) {
     },
 
     async listObjects(req: Req<typeof M.ListObjects>) {
-      const projectId = await ctx.authorize(req.header);
+      // Only inside the key's prefixes: listing a parent of one would name what lies beside it.
+      const projectId = await ctx.authorize(req.header, { op: 'list', bucket: req.bucket, encryptedKey: req.prefix ?? new Uint8Array(0) });
       await ctx.requireBucket(projectId, req.bucket);
       const page = await ctx.deps.metabase.listObjects({
         projectId,
@@ -69,7 +70,7 @@ export function readHandlers(ctx: MetainfoContext) {
     },
 
     async deleteObject(req: Req<typeof M.DeleteObject>) {
-      const projectId = await ctx.authorize(req.header);
+      const projectId = await ctx.authorize(req.header, { op: 'write', bucket: req.bucket, encryptedKey: req.encryptedKey });
       ctx.checkKey(req.encryptedKey);
       if (req.version !== undefined && req.version < 1) throw new InvalidArgumentError('"version" must be at least 1');
       const deleted = await ctx.deps.metabase.deleteObject({ projectId, bucket: req.bucket, objectKey: req.encryptedKey }, req.version);

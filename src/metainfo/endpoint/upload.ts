@@ -13,7 +13,7 @@ import { verifyUploadedPieces } from './pieces.js';
 import type { Req } from './types.js';
 
 async function beginStream(ctx: MetainfoContext, req: { header: { apiKey: string }; bucket: string; encryptedKey: Uint8Array; expiresAt?: number; encryption: StreamUpload['encryption'] }): Promise<StreamUpload> {
-  const projectId = await ctx.authorize(req.header);
+  const projectId = await ctx.authorize(req.header, { op: 'write', bucket: req.bucket, encryptedKey: req.encryptedKey });
   ctx.checkKey(req.encryptedKey);
   ctx.checkExpiry(req.expiresAt);
   // The metabase refuses a stream in a missing bucket (NotFound) in the same statement.
@@ -45,9 +45,11 @@ async function beginStream(ctx: MetainfoContext, req: { header: { apiKey: string
 
 /** Opens a stream upload id and checks the caller's project owns it. */
 async function openStream(ctx: MetainfoContext, header: { apiKey: string }, streamUploadId: Uint8Array): Promise<StreamUpload> {
-  const projectId = await ctx.authorize(header);
+  const grant = await ctx.grant(header);
   const stream = ctx.sealer.openStream(streamUploadId, ctx.now());
-  if (!equalBytes(stream.projectId, projectId)) throw new InvalidArgumentError('"streamUploadId" belongs to another project');
+  // The sealed id names the object, so a restricted key is checked against where it writes.
+  ctx.check(grant, { op: 'write', bucket: stream.bucket, encryptedKey: stream.encryptedKey });
+  if (!equalBytes(stream.projectId, grant.projectId)) throw new InvalidArgumentError('"streamUploadId" belongs to another project');
   return stream;
 }
 
@@ -144,7 +146,7 @@ export function uploadHandlers(ctx: MetainfoContext) {
     },
 
     async commitInlineObject(req: Req<typeof M.CommitInlineObject>): Promise<{ object: ObjectInfo }> {
-      const projectId = await ctx.authorize(req.header);
+      const projectId = await ctx.authorize(req.header, { op: 'write', bucket: req.bucket, encryptedKey: req.encryptedKey });
       ctx.checkKey(req.encryptedKey);
       ctx.checkExpiry(req.expiresAt);
       ctx.checkMetadata(req.metadata);
@@ -208,9 +210,11 @@ export function uploadHandlers(ctx: MetainfoContext) {
     },
 
     async abortObject(req: Req<typeof M.AbortObject>) {
-      const projectId = await ctx.authorize(req.header);
-      // An expired upload can still be aborted: only the MAC and the project matter here.
+      const grant = await ctx.grant(req.header);
+      // An expired upload can still be aborted: only the MAC, the project and the key's reach matter here.
       const stream = ctx.sealer.openStream(req.streamUploadId, 0);
+      ctx.check(grant, { op: 'write', bucket: stream.bucket, encryptedKey: stream.encryptedKey });
+      const { projectId } = grant;
       if (!equalBytes(stream.projectId, projectId)) throw new InvalidArgumentError('"streamUploadId" belongs to another project');
       const segments = await ctx.deps.metabase.deletePendingObject(location(stream), stream.streamId);
       ctx.segmentsDeleted(segments);
