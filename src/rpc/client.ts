@@ -94,6 +94,8 @@ export class RpcClient {
   /** Most connections in use at once lately, and when that was last reached (ms). */
   #demand = 0;
   #demandAt = 0;
+  /** Calls waiting for a connection being dialed for them. */
+  #waiting = 0;
 
   constructor(options: RpcClientOptions) {
     this.#options = options;
@@ -215,11 +217,15 @@ export class RpcClient {
    */
   #kept(): number {
     // The connection being released has just left #active: it was in use too.
-    this.#noteDemand(this.#active.size + 1);
+    this.#noteDemand(this.#active.size + this.#waiting + 1);
     return Math.max(this.#options.maxIdleConnections ?? 4, this.#demand);
   }
 
-  /** Notes `inUse` connections in use at once now; a peak older than the idle timeout is forgotten. */
+  /**
+   * Notes `inUse` connections in use or wanted at once now (a call waiting for its dial counts:
+   * quick calls may end before the burst's last dial does); a peak older than the idle timeout
+   * is forgotten.
+   */
   #noteDemand(inUse: number): void {
     const now = this.#clock.now();
     if (inUse < this.#demand && now - this.#demandAt <= this.#idleMs) return;
@@ -278,13 +284,19 @@ export class RpcClient {
         continue;
       }
       this.#active.add(entry.pooled.connection);
-      this.#noteDemand(this.#active.size);
+      this.#noteDemand(this.#active.size + this.#waiting);
       this.#topUpSpares();
       return entry.pooled;
     }
-    const pooled = await this.#dial(signal);
+    this.#waiting++;
+    this.#noteDemand(this.#active.size + this.#waiting);
+    let pooled: PooledConnection;
+    try {
+      pooled = await this.#dial(signal);
+    } finally {
+      this.#waiting--;
+    }
     this.#active.add(pooled.connection);
-    this.#noteDemand(this.#active.size);
     this.#topUpSpares();
     return pooled;
   }

@@ -85,4 +85,37 @@ describe('the client pool follows the demand', () => {
     await burst(1);
     expect(client!.idleConnections).toBe(1);
   });
+
+  it('callers waiting for their dials count as demand, even when each call ends before the next dial does', async () => {
+    const net = memoryNetwork();
+    server = new RpcServer({ identity: Identity.generate() });
+    server.unary(Wait, async ({ n }) => ({ n }));
+    const listener = await server.listen(net.transport({ host: 'server' }), 'server:1');
+    const inner = net.transport({ host: 'client' });
+    const gates: (() => void)[] = [];
+    let dials = 0;
+    const transport: Transport = {
+      name: inner.name,
+      listen: (address, onConnection) => inner.listen(address, onConnection),
+      async dial(address, options) {
+        dials++;
+        await new Promise<void>((resolve) => gates.push(resolve));
+        return inner.dial(address, options);
+      },
+    };
+    client = new RpcClient({ transport, address: listener.address, clock: new ManualClock(1_000_000) });
+    const c = client;
+    const done: number[] = [];
+    const calls = Array.from({ length: 6 }, (_, n) => c.call(Wait, { n }).then((r) => done.push(r.n)));
+    for (let i = 0; i < 6; i++) {
+      // One dial at a time completes, and its call ends, while the others still wait.
+      await vi.waitFor(() => expect(gates.length).toBeGreaterThan(i));
+      gates[i]!();
+      await vi.waitFor(() => expect(done.length).toBe(i + 1));
+    }
+    await Promise.all(calls);
+    expect(c.idleConnections).toBe(6);
+    await Promise.all(Array.from({ length: 6 }, (_, n) => c.call(Wait, { n })));
+    expect(dials).toBe(6);
+  });
 });
