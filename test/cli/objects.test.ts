@@ -183,7 +183,7 @@ describe('handoff from the command line', () => {
     expect(refused.stderr.trim()).toMatch(/^handoff: the satellite refused this access's API key .*revoked/);
   }, 240_000);
 
-  it.runIf(spawnSync('script', ['--version']).status === 0)('at a terminal: asks for the passphrase twice without echoing it, derives the same key, and draws a live bar', async () => {
+  it.runIf(spawnSync('script', ['--version']).status === 0)('at a terminal: asks for the passphrase twice without echoing it, derives the same key, and draws a live bar that Ctrl-C ends with the cursor shown', async () => {
     const typed = procs.start(['access', 'new', 'typed', '--satellite', satelliteRef, '--api-key', apiKey], {}, true);
     await typed.waitFor(/Passphrase: /);
     typed.type('correct horse battery staple\r');
@@ -210,6 +210,18 @@ describe('handoff from the command line', () => {
     expect(await copy.exited).toBe(0);
     expect(copy.output).toMatch(/ETA \d+ s \| \d\/1 files/); // the live bar, drawn in place
     expect(copy.output).not.toContain('bar.bin -> hf://'); // no per-file lines tearing it
+
+    // Ctrl-C typed at the terminal while the bar is live: cancelled, and the cursor shown again.
+    const folder = join(dir, 'bar-folder');
+    mkdirSync(folder);
+    for (let i = 0; i < 40; i++) writeFileSync(join(folder, `f-${String(i).padStart(2, '0')}`), randomBytes(64 * 1024));
+    const stopped = procs.start(['cp', '-r', '--parallel', '1', folder, 'hf://photos/bar-folder/'], {}, true);
+    await stopped.waitFor(/[1-9]\d*\/40 files/); // the bar is live and a file is done
+    stopped.type('\x03');
+    expect(await stopped.exited).toBe(130);
+    expect(stopped.output).toMatch(/handoff: cancelled after copying at least \d+ of 40 file\(s\)/);
+    expect(stopped.output).toContain('\x1b[?25l');
+    expect(stopped.output.lastIndexOf('\x1b[?25h')).toBeGreaterThan(stopped.output.lastIndexOf('\x1b[?25l'));
   }, 240_000);
 
   it('exports an access as one string and imports it; a restricted one reads only its prefix and writes nothing', async () => {
