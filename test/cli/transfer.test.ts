@@ -4,7 +4,7 @@
  * package), then `handoff transfer`, `handoff tasks`, `handoff task pause|resume|cancel` and
  * `handoff tasks --watch` until the task has finished — and the files compared byte for byte.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -15,8 +15,10 @@ import { Identity } from '../../src/crypto/identity.js';
 import { startSshd, sshUnavailableReason, type SshServer } from '../../src/testing/sshd.js';
 import { describeWith } from '../support/env.js';
 import { CLI_CWD, cliArgv } from './support/cli.js';
+import { CliProcess } from './support/procs.js';
 
 const WAIT_MS = 60_000;
+const hasScript = spawnSync('script', ['--version']).status === 0;
 
 /** A CLI process in its own process group, its output kept. */
 class Proc {
@@ -191,6 +193,14 @@ describe('transfers from the command line', () => {
     expect(canceled.output).toMatch(new RegExp(`task ${taskId} is HALTED at .*: canceled by the user`));
     const watch = await run(['tasks', '--watch', '--state', 'halted', '--interval', '200ms']);
     expect(watch.code, watch.output).toBe(1); // a halted task is not a success
+    if (hasScript) {
+      // The same at a terminal: a live bar per task (cli-progress), the cursor shown again at the end.
+      const live = new CliProcess(['tasks', '--watch', '--state', 'halted', '--interval', '200ms'], env, true);
+      expect(await live.exited, live.output).toBe(1);
+      expect(live.output).toMatch(new RegExp(`task ${taskId} \\S+ → \\S+ \\S+ HALTED`));
+      expect(live.output).toContain('\x1b[?25l');
+      expect(live.output.lastIndexOf('\x1b[?25h')).toBeGreaterThan(live.output.lastIndexOf('\x1b[?25l'));
+    }
     const recent = await run(['tasks', '--since', '1h', '--state', 'halted', '--json']);
     expect(recent.output.trim().split('\n').map((l) => (JSON.parse(l) as { id: number; state: string }).id)).toEqual([taskId]);
     const left = Object.keys(digest(join(files.aau, '5243', 'inbox', 'second')));
