@@ -1,8 +1,9 @@
 /**
  * `handoff provider run`: a storage provider's integration module (seed 004) in this process until
  * Ctrl-C — it sends the transfers the core forwards with its transfer plugin and receives those
- * other providers send, files under one folder, tasks in SQLite in its data directory. The
- * built-in plugin is the default: it needs nothing outside the package.
+ * other providers send, files under one folder, tasks in SQLite in its data directory or in
+ * PostgreSQL (`--store postgres://…`, several providers may share one database). The built-in
+ * plugin is the default: it needs nothing outside the package.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,6 +13,7 @@ import { builtinPlugin } from '../../transfer/builtin/plugin.js';
 import { builtinReceiver } from '../../transfer/builtin/receiver.js';
 import { ProviderIntegration } from '../../transfer/integration/provider-integration.js';
 import { SqliteIntegrationStore } from '../../transfer/integration/sqlite-store.js';
+import type { IntegrationStore } from '../../transfer/integration/store.js';
 import { AuthorizedKeysFile } from '../../transfer/keys/authorized-keys-file.js';
 import { TransferKeyring } from '../../transfer/keys/keyring.js';
 import type { FileTransferPlugin, FileTransferReceiver } from '../../transfer/plugin.js';
@@ -23,7 +25,7 @@ import { rsyncPlugin } from '../../transfer/rsync/plugin.js';
 import { rsyncReceiver } from '../../transfer/rsync/receiver.js';
 import { parseSatelliteRef, required, UsageError } from '../args.js';
 import { defineCommand } from '../command.js';
-import { loadOrCreate, withDataDirectory } from '../servers.js';
+import { loadOrCreate, redactStore, withDataDirectory } from '../servers.js';
 import { parseProviderRef } from './core-run.js';
 import { collect } from './node-run.js';
 
@@ -42,6 +44,7 @@ interface Options {
   authorizedKeys?: string;
   sourceAddress: string[];
   rrsync?: string;
+  store: string;
 }
 
 const PLUGINS = ['builtin', 'rsync'] as const;
@@ -59,6 +62,16 @@ function parseSsh(text: string): { user: string; host: string; port: number } {
   return { user: match[1]!, host: match[2]!, port: positiveInt(match[3]!, 'ssh port') };
 }
 
+async function openStore(spec: string, dir: string, providerId: string, onError: (err: unknown, context: string) => void): Promise<IntegrationStore> {
+  if (spec === 'sqlite') return SqliteIntegrationStore.open({ path: join(dir, 'provider.db') });
+  if (/^postgres(ql)?:\/\//.test(spec)) {
+    // Loaded only when asked for: the pg driver is not needed otherwise.
+    const { PostgresIntegrationStore } = await import('../../transfer/integration/postgres-store.js');
+    return PostgresIntegrationStore.open({ connectionString: spec, providerId, onError });
+  }
+  throw new UsageError(`--store is sqlite or a postgres:// URL, got ${JSON.stringify(redactStore(spec))}`);
+}
+
 export const providerRun = defineCommand<Options>({
   path: ['provider', 'run'],
   summary: "run a provider's transfer integration module until Ctrl-C",
@@ -66,6 +79,7 @@ export const providerRun = defineCommand<Options>({
     cmd
       .usage('--dir <dir> --id <provider> --core <id>@<host:port> --root <folder> [--peer <id>=<node id>@<host:port>...] [options]')
       .option('--dir <dir>', 'its data directory: identity.pem (created when missing), provider.db, per-task keys (required)')
+      .option('--store <store>', 'where it keeps its tasks: sqlite (provider.db in --dir) or a postgres:// URL', 'sqlite')
       .option('--id <provider>', 'its provider id, as the core knows it (required)')
       .option('--core <id@host:port>', 'the transfer core, as core run prints it (required)')
       .option('--root <folder>', 'the local folder the core\'s paths start in: /4123/results is <folder>/4123/results (required)')
@@ -128,7 +142,8 @@ task; the rsync plugin needs rsync, an sshd and rrsync (--ssh, --ssh-host-key, -
         closers.push(() => coreLink.close());
         const peers = new RpcPeerProvider({ transport, identity, providers });
         closers.push(() => peers.close());
-        const store = SqliteIntegrationStore.open({ path: join(dir, 'provider.db') });
+        const onError = (err: unknown, context: string): void => io.err(`${context}: ${err instanceof Error ? err.message : String(err)}`);
+        const store = await openStore(options.store, dir, providerId, onError);
         closers.push(() => store.close());
         const im = await ProviderIntegration.open({
           providerId,
@@ -138,7 +153,7 @@ task; the rsync plugin needs rsync, an sshd and rrsync (--ssh, --ssh-host-key, -
           plugin,
           receiver,
           resolveSource: resolvePath,
-          onError: (err, context) => io.err(`${context}: ${err instanceof Error ? err.message : String(err)}`),
+          onError,
         });
         closers.push(() => plugin.close?.());
         closers.push(() => im.close());
@@ -147,7 +162,7 @@ task; the rsync plugin needs rsync, an sshd and rrsync (--ssh, --ssh-host-key, -
         closers.push(() => server.close());
         const listener = await server.listen(transport, options.address);
         advertised ??= listener.address;
-        io.out(`provider ${providerId} ${identity.id}@${listener.address} is serving files under ${root} with the ${plugin.type} plugin`);
+        io.out(`provider ${providerId} ${identity.id}@${listener.address} is serving files under ${root} with the ${plugin.type} plugin (store: ${redactStore(options.store)})`);
         await stopRequest.requested;
       });
     } finally {
