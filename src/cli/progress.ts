@@ -96,7 +96,7 @@ export class ProgressDisplay {
     const step = Math.floor(clamp(percent) / this.#stepPercent);
     if (step > task.step) {
       task.step = step;
-      this.#out(`${label}: ${percent.toFixed(1)} % ${detail}`);
+      this.#out(`${label}: ${clamp(percent).toFixed(1)} % ${detail}`);
     }
   }
 

@@ -3,6 +3,7 @@
  * lines in a log, nothing when quiet — and a terminal never left with its cursor hidden.
  */
 import { spawnSync } from 'node:child_process';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ProgressDisplay, transferProgress } from '../../src/cli/progress.js';
 import { CLI_CWD } from './support/cli.js';
@@ -38,6 +39,31 @@ describe('progress of several tasks', () => {
     expect(out.text()).not.toMatch(/\r|\x1b/);
     vi.advanceTimersByTime(1000);
     expect(vi.getTimerCount()).toBe(0); // no redraw loop without a terminal
+  });
+
+  it('in a log, whatever the updates (out of range, not a number, repeated, late), writes at most a line per tenth and one end per task, never an escape', () => {
+    const percent = fc.oneof(fc.double({ min: -50, max: 150 }), fc.constantFrom(Number.NaN, Infinity, -Infinity, 0, 100));
+    const event = fc.record({ key: fc.constantFrom('a', 'b', 'c'), percent, end: fc.boolean(), detail: fc.string({ maxLength: 20 }).map((d) => d.replace(/[\r\n\x1b]/g, '')) });
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 200 }), (events) => {
+        const lines: string[] = [];
+        const progress = new ProgressDisplay(sink(false), { out: (l) => lines.push(l) });
+        for (const e of events) (e.end ? progress.finish : progress.update).call(progress, e.key, `task ${e.key}`, e.percent, e.detail);
+        progress.close();
+        progress.update('a', 'task a', 50, 'after close');
+        for (const key of ['a', 'b', 'c']) {
+          const mine = lines.filter((l) => l.startsWith(`task ${key}:`));
+          const ends = events.filter((e) => e.key === key && e.end).length > 0 ? 1 : 0;
+          expect(mine.length).toBeLessThanOrEqual(11 + ends); // 0 %, 10 %, …, 100 %, and the end
+        }
+        expect(lines.join('\n')).not.toMatch(/[\r\x1b]/);
+        for (const line of lines) {
+          const shown = /^task .: (\S+) % /.exec(line)?.[1];
+          if (shown !== undefined) expect(Number(shown)).toSatisfy((n: number) => n >= 0 && n <= 100); // never NaN or 150 %
+        }
+        expect(lines.some((l) => l.includes('after close'))).toBe(false);
+      }),
+    );
   });
 
   it('sends plain lines where it is told (stdout) while bars would go to the sink', () => {
