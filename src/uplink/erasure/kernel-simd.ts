@@ -50,11 +50,14 @@ function groupsOf(nOut: number): { first: number; size: number }[] {
 /**
  * The SIMD kernel, or `undefined` where the engine has no WebAssembly SIMD (it then falls back
  * to the portable kernel). Not safe for re-entrant use, which JavaScript never does to it.
+ *
+ * @param relaxed `true`: only the relaxed-SIMD module (undefined where the engine lacks it);
+ *   `false`: only the standard one; default: relaxed where the engine validates it, else standard.
  */
-export function createSimdKernel(): MatrixKernel | undefined {
+export function createSimdKernel(relaxed?: boolean): MatrixKernel | undefined {
   if (typeof WebAssembly !== 'object') return undefined;
-  const bytes = simdKernelModule();
-  if (!WebAssembly.validate(bytes)) return undefined;
+  const bytes = [true, false].filter((flavour) => relaxed === undefined || relaxed === flavour).map((flavour) => simdKernelModule(flavour)).find((module) => WebAssembly.validate(module));
+  if (bytes === undefined) return undefined;
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
   const memory = instance.exports['memory'] as WebAssembly.Memory;
   const mulRows = (g: number, xorFirst: boolean) => instance.exports[mulRowsName(g, xorFirst)] as MulRows;

@@ -44,11 +44,11 @@ const op = {
 } as const;
 
 /**
- * Opcodes after the 0xfd SIMD prefix (one LEB byte each below 128). The high nibble is split
+ * Opcodes after the 0xfd SIMD prefix (LEB128: the ones from 128 take two bytes). The high nibble is split
  * with `i16x8.shr_u` and the mask: one shift and one AND, where `i8x16.shr_u` compiles to a
  * shift plus a mask rebuilt on every use.
  */
-const simd = { load: 0x00, store: 0x0b, const: 0x0c, swizzle: 0x0e, and: 0x4e, xor: 0x51, i16ShrU: [0x8d, 0x01] } as const;
+const simd = { load: 0x00, store: 0x0b, const: 0x0c, swizzle: [0x0e], relaxedSwizzle: [0x80, 0x02], and: 0x4e, xor: 0x51, i16ShrU: [0x8d, 0x01] } as const;
 
 // Parameters, then scratch locals.
 const TABLES = 0;
@@ -106,7 +106,8 @@ const addTo = (local: number, amount: number[]) => [...get(local), ...amount, op
 const zero = () => v128(simd.const, ...new Array<number>(16).fill(0));
 
 /** The body of `mulRows<g>` (`xorFirst`: `mulRows<g>x`): per 16 bytes, all inputs into `g` sums, then `g` stores. */
-function body(g: number, xorFirst: boolean): number[] {
+function body(g: number, xorFirst: boolean, relaxed: boolean): number[] {
+  const swizzle = relaxed ? v128(...simd.relaxedSwizzle) : v128(...simd.swizzle);
   const rows = Array.from({ length: g }, (_, r) => r);
   // sum(r) ^= lo-table(r) · lo ^ hi-table(r) · hi, or ^= the input itself for an all-ones row.
   const term = (r: number) =>
@@ -114,8 +115,8 @@ function body(g: number, xorFirst: boolean): number[] {
       ? [...get(SUM), ...get(TABLE), ...v128(simd.xor), ...set(SUM)]
       : [
           ...get(SUM + r),
-          ...get(T), ...load(r * 32), ...get(LO), ...v128(simd.swizzle), ...v128(simd.xor),
-          ...get(T), ...load(r * 32 + 16), ...get(HI), ...v128(simd.swizzle), ...v128(simd.xor),
+          ...get(T), ...load(r * 32), ...get(LO), ...swizzle, ...v128(simd.xor),
+          ...get(T), ...load(r * 32 + 16), ...get(HI), ...swizzle, ...v128(simd.xor),
           ...set(SUM + r),
         ];
   const code = [
@@ -172,8 +173,13 @@ export const MAX_GROUP = 4;
 /** The export name of the function for groups of `g` rows (`xorFirst`: row 0 all ones). */
 export const mulRowsName = (g: number, xorFirst: boolean): string => `mulRows${g}${xorFirst ? 'x' : ''}`;
 
-/** The module's bytes; validate with `WebAssembly.validate` (engines without SIMD reject it). */
-export function simdKernelModule(): Uint8Array<ArrayBuffer> {
+/**
+ * The module's bytes; validate with `WebAssembly.validate` (engines without SIMD reject it).
+ * `relaxed` uses `i8x16.relaxed_swizzle` (relaxed SIMD: Chrome ≥ 114, Node ≥ 22, Firefox ≥ 145),
+ * which x64 compiles to one `pshufb` where the standard swizzle adds a saturating add to zero
+ * out-of-range indices; ours are nibbles, always in range, so both give the same bytes.
+ */
+export function simdKernelModule(relaxed = false): Uint8Array<ArrayBuffer> {
   const functions = Array.from({ length: MAX_GROUP }, (_, i) => i + 1).flatMap((g) => [{ g, xorFirst: false }, { g, xorFirst: true }]);
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
@@ -181,6 +187,6 @@ export function simdKernelModule(): Uint8Array<ArrayBuffer> {
     ...section(3, [...uleb(functions.length), ...new Array<number>(functions.length).fill(0)]),
     ...section(5, [1, 0x00, 1]),
     ...section(7, [...uleb(functions.length + 1), ...name('memory'), 0x02, 0, ...functions.flatMap(({ g, xorFirst }, i) => [...name(mulRowsName(g, xorFirst)), 0x00, ...uleb(i)])]),
-    ...section(10, [...uleb(functions.length), ...functions.flatMap(({ g, xorFirst }) => body(g, xorFirst))]),
+    ...section(10, [...uleb(functions.length), ...functions.flatMap(({ g, xorFirst }) => body(g, xorFirst, relaxed))]),
   ]);
 }
