@@ -159,25 +159,25 @@ class TcpTransport implements Transport {
   async dial(address: string, options: DialOptions = {}): Promise<Connection> {
     throwIfAborted(options.signal);
     const { host, port } = parseHostPort(address);
-    // Plain TCP reads into buffers we pick (see FrameReader); TLS sockets cannot.
-    const input = this.#options.tls ? undefined : new ReadInput(this.#options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
-    const raw = this.#sockets.net.connect({ host, port, noDelay: true, ...(input === undefined ? {} : { onread: input.onread }) });
+    // Both read into buffers we pick (see FrameReader). A TLS socket does so only when it makes
+    // its own TCP socket: wrapped around one of ours, Node ignores `onread` and every 16 KiB
+    // record became a fresh buffer, copied again into its frame.
+    const input = new ReadInput(this.#options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
     const timeoutMs = this.#options.connectTimeoutMs ?? 10_000;
-    let socket: net.Socket = raw;
+    const secure = this.#options.tls !== undefined;
+    const sockets = this.#sockets;
+    // tls.connect documents `onread` (honoured without `socket`); Node's typings lack it.
+    const secureOptions: tls.ConnectionOptions & Pick<net.TcpSocketConnectOpts, 'onread'> = { host, port, rejectUnauthorized: false, onread: input.onread, ...(sockets.net.isIP(host) ? {} : { servername: host }) };
+    const socket: net.Socket = secure ? sockets.tls.connect(secureOptions) : sockets.net.connect({ host, port, noDelay: true, onread: input.onread });
     try {
-      await raceAbort(onceEvent(raw, 'connect', timeoutMs), options.signal);
-      if (this.#options.tls) {
-        socket = this.#sockets.tls.connect({ socket: raw, rejectUnauthorized: false, ...(this.#sockets.net.isIP(host) ? {} : { servername: host }) });
-        await raceAbort(onceEvent(socket, 'secureConnect', timeoutMs), options.signal);
-      }
+      await raceAbort(onceEvent(socket, secure ? 'secureConnect' : 'connect', timeoutMs), options.signal);
     } catch (err) {
       socket.destroy();
-      raw.destroy();
       // An aborted dial returns only once its socket is closed, so nothing outlives the caller's close().
-      await Promise.all([untilClosed(socket), untilClosed(raw)]);
+      await untilClosed(socket);
       throw isHandoffError(err) && err.code !== 'Unavailable' ? err : new UnavailableError(`dial ${address}: ${(err as Error).message}`, { cause: err });
     }
-    return new TcpConnection(socket, raw, this.#options, this.#options.tls !== undefined, input);
+    return new TcpConnection(socket, socket, this.#options, secure, input);
   }
 }
 
@@ -219,8 +219,9 @@ class TcpConnection extends FrameConnection {
   readonly localAddress: string;
   override readonly channelBinding: Uint8Array | undefined;
   readonly #socket: net.Socket;
-  /** The TCP socket under TLS (the same as #socket without TLS). */
+  /** The TCP socket under TLS where we made it (accepted connections); else #socket itself. */
   readonly #raw: net.Socket;
+  readonly #secure: boolean;
   /** Bytes of an incomplete frame received so far. */
   readonly #buffered: () => number;
   /** Changes the parser's frame limit; throws `RangeError` when the frame it is receiving is over it. */
@@ -236,6 +237,7 @@ class TcpConnection extends FrameConnection {
     super(limits);
     this.#socket = socket;
     this.#raw = raw;
+    this.#secure = secure;
     this.remoteAddress = formatHostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
     this.localAddress = formatHostPort(socket.localAddress ?? '?', socket.localPort ?? 0);
     this.channelBinding = secure
@@ -333,7 +335,7 @@ class TcpConnection extends FrameConnection {
     // before it (an error telling the peer why) still go first.
     if (this.#corked) this.#uncork();
     if (this.#raw.destroyed) return;
-    if (this.#socket === this.#raw) {
+    if (!this.#secure) {
       // Once our FIN is under way (we closed, or Node answered the peer's FIN), libuv refuses the
       // RST and Node then never closes the handle: the socket would stay open for good.
       if (this.#raw.writableEnded) this.#raw.destroy();
