@@ -7,6 +7,18 @@
  */
 import { NodeId } from '../../crypto/node-id.js';
 import { isWellFormedApiKey } from '../../projects/api-key.js';
+import { decodeRestrictedApiKey, isRestrictedApiKey } from '../../projects/restricted-key.js';
+
+/** True for a restricted key that decodes (only the satellite can tell whether it verifies). */
+function isWellFormedRestrictedKey(text: unknown): text is string {
+  if (!isRestrictedApiKey(text)) return false;
+  try {
+    decodeRestrictedApiKey(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The prefix of an exported access (format version 1). */
 export const ACCESS_PREFIX = 'hfa1';
@@ -14,8 +26,8 @@ export const ACCESS_PREFIX = 'hfa1';
 export const MAX_ACCESS_LENGTH = 8192;
 
 /**
- * What the CLI refuses to do with an access. They are checked by this client, not by the
- * satellite: the API key inside an access can do whatever its project allows (docs/cli.md).
+ * What an access may not do. `access export` also writes them into the API key as caveats, which
+ * the satellite enforces (restrict.ts); this client checks them first to fail with a clear line.
  */
 export interface AccessRestrictions {
   /** No bucket made or removed, no object written, moved or deleted. */
@@ -105,7 +117,7 @@ export function decodeAccess(text: string): Access {
   const v = value as Record<string, unknown>;
   if (v.v !== 1) throw new AccessError(`the access string has format ${JSON.stringify(v.v)}; this handoff reads format 1`);
   const satellite = checkSatelliteRef(v.satellite);
-  if (!isWellFormedApiKey(v.apiKey)) throw new AccessError('the access string holds no well-formed API key');
+  if (!isWellFormedApiKey(v.apiKey) && !isWellFormedRestrictedKey(v.apiKey)) throw new AccessError('the access string holds no well-formed API key');
   if (typeof v.rootKey !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(v.rootKey)) throw new AccessError('the access string holds no 32-byte key');
   const rootKey = new Uint8Array(Buffer.from(v.rootKey, 'base64url'));
   if (rootKey.length !== 32) throw new AccessError('the access string holds no 32-byte key');

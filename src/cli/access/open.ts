@@ -48,8 +48,11 @@ export function explain(err: unknown, where: { satellite?: string; what?: string
     case 'Unavailable':
     case 'DeadlineExceeded':
       return new CommandError(`cannot reach the satellite${where.satellite === undefined ? '' : ` at ${addressOf(where.satellite)}`} (${err.message}); is it running, and is the address right?`, { cause: err });
-    case 'Unauthenticated':
     case 'PermissionDenied':
+      // A valid key whose caveats refuse says why; only an unknown key suggests revocation.
+      if (err.message !== 'invalid API key') return new CommandError(`${where.what === undefined ? '' : `${where.what}: `}the satellite refused: ${err.message} (this access is restricted: handoff access show)`, { cause: err });
+      return new CommandError(`the satellite refused this access's API key (${err.message}); it may have been revoked: make a new access with a valid key`, { cause: err });
+    case 'Unauthenticated':
       return new CommandError(`the satellite refused this access's API key (${err.message}); it may have been revoked: make a new access with a valid key`, { cause: err });
     case 'NotFound': {
       const bucket = /^bucket "(.*)" not found$/.exec(err.message)?.[1];

@@ -2,6 +2,7 @@
 import { parseDate } from '../args.js';
 import { AccessError, type AccessRestrictions } from '../access/grant.js';
 import { encodeAccess } from '../access/grant.js';
+import { restrictAccess } from '../access/restrict.js';
 import { AccessStore } from '../access/store.js';
 import { defineCommand } from '../command.js';
 import { parseObjectUrl } from '../objects/url.js';
@@ -24,11 +25,12 @@ export const accessExport = defineCommand<Options>({
       .option('--expires <date>', 'the exported access stops working after this (2026-12-31 or ISO 8601)')
       .option('--save <name>', 'save the restricted access under this name instead of printing it'),
   details: `The string holds the satellite, the API key and the derived key: whoever has it reads and
-(unless --read-only) writes everything the access does. Restrictions narrow an access further
-(never widen it) and are checked by handoff itself: the satellite's API keys do not carry
-restrictions yet, so a restricted access is a guard rail against mistakes, not a way to share with
-someone you do not trust with the project — for that, make them their own API key (handoff
-satellite keys create) and revoke it when done.`,
+(unless --read-only) writes everything the access does. Restrictions narrow an access (never widen
+it) and are enforced by the satellite: they are caveats added to the API key here, without
+contacting the satellite, and no one holding the string can remove them. Revoking the access's
+API key (handoff satellite keys revoke) ends every access exported from it. The string still
+carries the root key, so whoever has it could decrypt data outside the restriction if they got
+the ciphertext some other way (docs/cli.md).`,
   async run({ args: [name], options }, { io, configDir }) {
     const store = new AccessStore(configDir);
     const { access } = store.resolve(name);
@@ -46,7 +48,7 @@ satellite keys create) and revoke it when done.`,
       const at = parseDate(options.expires, 'expires');
       r.notAfter = access.restrictions.notAfter === undefined ? at : Math.min(at, access.restrictions.notAfter);
     }
-    const restricted = { ...access, restrictions: narrowed };
+    const restricted = restrictAccess(access, narrowed);
     if (options.save !== undefined) {
       store.save(options.save, restricted);
       io.out(`access ${options.save} saved`);

@@ -1,5 +1,7 @@
 /** `handoff access show`: what an access holds, its secrets hidden unless asked. */
+import { toHex } from '../../core/bytes.js';
 import { apiKeyId } from '../../projects/api-key.js';
+import { decodeRestrictedApiKey, isRestrictedApiKey } from '../../projects/restricted-key.js';
 import { describeRestrictions, encodeAccess } from '../access/grant.js';
 import { AccessStore } from '../access/store.js';
 import { defineCommand } from '../command.js';
@@ -15,12 +17,15 @@ export const accessShow = defineCommand<{ secrets: boolean; json: boolean }>({
   async run({ args: [name], options }, { io, configDir }) {
     const resolved = new AccessStore(configDir).resolve(name);
     const { access } = resolved;
+    const restrictedKey = isRestrictedApiKey(access.apiKey) ? decodeRestrictedApiKey(access.apiKey) : undefined;
     const view = {
       name: resolved.name,
       satellite: access.satellite,
-      apiKeyId: apiKeyId(access.apiKey),
+      // A restricted key is named by the key it was restricted from: revoking that one ends it.
+      apiKeyId: restrictedKey ? toHex(restrictedKey.keyHash) : apiKeyId(access.apiKey),
+      apiKeyCaveats: restrictedKey?.caveats.length ?? 0,
       restrictions: access.restrictions,
-      restrictionsEnforcedBy: 'this client',
+      restrictionsEnforcedBy: restrictedKey ? 'the satellite' : 'this client',
       ...(options.secrets ? { apiKey: access.apiKey, access: encodeAccess(access) } : {}),
     };
     if (options.json) {
@@ -29,8 +34,9 @@ export const accessShow = defineCommand<{ secrets: boolean; json: boolean }>({
     }
     io.out(`access        ${view.name}`);
     io.out(`satellite     ${view.satellite}`);
-    io.out(`API key id    ${view.apiKeyId}${options.secrets ? '' : ' (the key itself: --secrets)'}`);
-    io.out(`restrictions  ${describeRestrictions(access.restrictions)}${Object.keys(access.restrictions).length === 0 ? '' : ' — checked by handoff, not by the satellite'}`);
+    io.out(`API key id    ${view.apiKeyId}${restrictedKey ? ` (restricted from it by ${view.apiKeyCaveats} caveat${view.apiKeyCaveats === 1 ? '' : 's'})` : ''}${options.secrets ? '' : ' (the key itself: --secrets)'}`);
+    const unenforced = !restrictedKey && Object.keys(access.restrictions).length > 0;
+    io.out(`restrictions  ${describeRestrictions(access.restrictions)}${restrictedKey ? ' — enforced by the satellite' : unenforced ? ' — checked by handoff only (export it again to put them in the API key)' : ''}`);
     if (options.secrets) {
       io.out(`API key       ${access.apiKey}`);
       io.out(`exported      ${view.access}`);
