@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { serveConsole, type ConsoleServer } from '../../src/console/server.js';
+import { registerConsoleService } from '../../src/console/service/register.js';
+import { ConsoleStore } from '../../src/console/service/store.js';
 import { tcpTransport } from '../../src/transport/tcp.js';
 import { builtinKit } from '../transfer/builtin/kit.js';
 import type { PluginSides } from '../transfer/integration/world.js';
@@ -27,6 +29,10 @@ export interface ConsoleWorld {
   readonly network: TransferNetwork;
   readonly sides: PluginSides;
   readonly site: ConsoleServer;
+  /** The console's records at the core (settings, histories, email outbox). */
+  readonly store: ConsoleStore;
+  /** What the console service reported as failed. */
+  readonly serviceErrors: unknown[];
   readonly browser: Browser;
   /** Errors the page threw or logged. */
   readonly pageErrors: string[];
@@ -57,6 +63,11 @@ export async function openConsoleWorld(options: { bandwidthLimitKiBps: number })
       pollIntervalMs: 100,
     });
     closers.push(() => network.close());
+    const store = ConsoleStore.open(join(dir, 'console.db'));
+    closers.push(async () => store.close());
+    const serviceErrors: unknown[] = [];
+    const unregister = registerConsoleService(network.servers.core, { core: network.core, users: network.users, store, onError: (err) => serviceErrors.push(err) });
+    closers.push(async () => unregister());
     const site = await serveConsole({ address: '127.0.0.1:0', assetsDir: assets, config: { coreId: network.identities.core.id.toString(), coreAddress: network.addresses.core } });
     closers.push(() => site.close());
     // CI runs as root, where Chromium's sandbox refuses to start; containers often have a tiny /dev/shm.
@@ -68,6 +79,8 @@ export async function openConsoleWorld(options: { bandwidthLimitKiBps: number })
       network,
       sides,
       site,
+      store,
+      serviceErrors,
       browser,
       pageErrors,
       async newPage() {

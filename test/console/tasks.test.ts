@@ -93,7 +93,28 @@ describeWith('chromium', chromiumMissing, 'the web console: Tasks page in a real
     await expect.poll(() => page.getByRole('log').textContent(), { timeout: 10_000 }).toContain(`Task ${taskId} succeeded`);
     expect(treeDigest(join(world.dir, 'b', '2002', 'inbox', 'project'))).toEqual(treeDigest(join(world.dir, 'a', '1001', 'project')));
     expect(await row(bobTask).count()).toBe(0);
+
+    // The history of states, as the core recorded them.
+    await page.getByRole('button', { name: `History of task ${taskId}` }).click();
+    const states = page.getByRole('list', { name: `States of task ${taskId}` }).locator('strong');
+    await expect.poll(() => states.allTextContents(), { timeout: 10_000 }).toEqual(['INITIATED', 'RUNNING', 'PAUSED', 'RUNNING', 'SUCCESS']);
+    await page.screenshot({ path: 'docs/console/history.png', fullPage: true });
   }, 120_000);
+
+  it('stores the email-notification setting at the core, and queues the email of an interruption', async () => {
+    await page.getByLabel('Email me when a task is interrupted or succeeds').check();
+    await page.getByLabel('Email address').fill('alice@example.org');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Saved.').waitFor({ timeout: 10_000 });
+    expect(world.store.settings('alice')).toEqual({ emailNotifications: true, email: 'alice@example.org' });
+    expect(world.store.settings('bob')).toEqual({ emailNotifications: false, email: '' });
+    // A new sign-in (the key is not kept) reads it back from the core.
+    await page.reload();
+    await page.getByLabel('Identity (PEM)').fill(aliceKey.toPem());
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByLabel('Email me when a task is interrupted or succeeds').isChecked(), { timeout: 15_000 }).toBe(true);
+    expect(await page.getByLabel('Email address').inputValue()).toBe('alice@example.org');
+  }, 30_000);
 
   it('notifies a failure with its reason, cancels a task from the page, and filters by state', async () => {
     // /1001/second is a folder the core knows but provider "a" does not have: it fails there.
@@ -118,6 +139,12 @@ describeWith('chromium', chromiumMissing, 'the web console: Tasks page in a real
     // Newest first.
     const ids = await page.locator('tr[data-task]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-task'))));
     expect(ids).toEqual([...ids].sort((x, y) => y - x));
+    // The core queued alice's emails for the failure and the halt (not for bob, who asked for none).
+    expect(world.store.outbox().map((e) => [e.user, e.email, e.taskId, e.kind])).toEqual([
+      ['alice', 'alice@example.org', failed, 'interrupted'],
+      ['alice', 'alice@example.org', running, 'interrupted'],
+    ]);
+    expect(world.serviceErrors).toEqual([]);
     expect(world.pageErrors).toEqual([]);
   }, 120_000);
 });

@@ -6,6 +6,8 @@
 import { join } from 'node:path';
 import { consoleAssetsDir } from '../../console/assets.js';
 import { serveConsole } from '../../console/server.js';
+import { registerConsoleService } from '../../console/service/register.js';
+import { ConsoleStore } from '../../console/service/store.js';
 import { NodeId } from '../../crypto/node-id.js';
 import { RpcServer } from '../../rpc/server.js';
 import { tcpTransport } from '../../transport/tcp.js';
@@ -137,6 +139,10 @@ file catalogue, so a missing source fails at its provider.`,
         closers.push(() => server.close());
         const { users } = registerTransferCoreService(server, core, { providers });
         for (const { name, key } of userKeys) users.add(key, name);
+        // The console's settings, task histories and email outbox, in a file of their own.
+        const consoleStore = ConsoleStore.open(join(dir, 'console.db'));
+        closers.push(() => consoleStore.close());
+        closers.push(registerConsoleService(server, { core, users, store: consoleStore, onError: (err) => io.err(`console: ${String(err)}`) }));
         const listener = await server.listen(transport, options.address);
         io.out(`transfer core ${identity.id}@${listener.address} is serving ${contacts.length} provider(s) and ${userKeys.length} user(s) (store: ${redactStore(options.store)})`);
         if (options.console !== undefined) {

@@ -6,19 +6,19 @@
  */
 import { h } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { TransferClient } from '../../transfer/session/transfer-client.js';
 import type { TransferTask } from '../../transfer/types.js';
 import type { ConsoleConfig } from '../server.js';
-import { loadConfig, signIn } from './connection.js';
+import { loadConfig, signIn, type Session } from './connection.js';
 import { percent } from './format.js';
 import { notificationsFor, remember, type SeenStates, type TaskNotification } from './notifications.js';
 import { browseOptionsFor, NO_FILTER, TasksPage, type TaskFilter } from './tasks-page.js';
+import { SettingsPanel } from './settings-panel.js';
 import { TransferDialog } from './transfer-dialog.js';
 
 const POLL_MS = 1000;
 const RUNS_IN_MENU = 3;
 
-function SignIn({ config, onSignedIn }: { config: ConsoleConfig; onSignedIn: (client: TransferClient) => void }) {
+function SignIn({ config, onSignedIn }: { config: ConsoleConfig; onSignedIn: (session: Session) => void }) {
   const [pem, setPem] = useState('');
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
@@ -83,7 +83,8 @@ function Notifications({ items, onDismiss }: { items: readonly TaskNotification[
   );
 }
 
-function Shell({ client }: { client: TransferClient }) {
+function Shell({ session }: { session: Session }) {
+  const client = session.transfers;
   const [tasks, setTasks] = useState<TransferTask[] | undefined>();
   const [running, setRunning] = useState<TransferTask[]>([]);
   const [filter, setFilter] = useState<TaskFilter>(NO_FILTER);
@@ -137,7 +138,8 @@ function Shell({ client }: { client: TransferClient }) {
       h(Notifications, { items: notes, onDismiss: (i) => setNotes((old) => old.filter((_, j) => j !== i)) }),
       h('button', { type: 'button', class: 'primary', onClick: () => setTransferring(true), 'aria-haspopup': 'dialog' }, 'New transfer…'),
       transferring ? h(TransferDialog, { client, onClose: () => setTransferring(false) }) : null,
-      h(TasksPage, { tasks, filter, onFilter: setFilter, onControl: control }),
+      h(TasksPage, { tasks, filter, onFilter: setFilter, onControl: control, onHistory: (task) => session.console.history(task.id) }),
+      h(SettingsPanel, { console: session.console }),
     ),
   );
 }
@@ -145,12 +147,12 @@ function Shell({ client }: { client: TransferClient }) {
 /** The whole console. */
 export function App() {
   const [config, setConfig] = useState<ConsoleConfig | undefined>();
-  const [client, setClient] = useState<TransferClient | undefined>();
+  const [session, setSession] = useState<Session | undefined>();
   const [error, setError] = useState<string | undefined>();
   useEffect(() => {
     loadConfig().then(setConfig, (err: Error) => setError(err.message));
   }, []);
   if (error) return h('p', { role: 'alert' }, error);
   if (!config) return h('p', { role: 'status' }, 'Loading…');
-  return client ? h(Shell, { client }) : h(SignIn, { config, onSignedIn: setClient });
+  return session ? h(Shell, { session }) : h(SignIn, { config, onSignedIn: setSession });
 }

@@ -7,6 +7,13 @@ import { NodeId } from '../../crypto/node-id.js';
 import { webSocketTransport } from '../../transport/websocket.js';
 import { TransferClient } from '../../transfer/session/transfer-client.js';
 import type { ConsoleConfig } from '../server.js';
+import { ConsoleClient } from '../service/client.js';
+
+/** A signed-in user's two clients of the core, both proving the same key. */
+export interface Session {
+  readonly transfers: TransferClient;
+  readonly console: ConsoleClient;
+}
 
 /** `config.json` as the console server serves it. */
 export async function loadConfig(): Promise<ConsoleConfig> {
@@ -21,14 +28,16 @@ export async function loadConfig(): Promise<ConsoleConfig> {
  * A client acting as the identity in `pem`. It proves the key on its first call; a key the core
  * does not know fails there with `UnauthenticatedError`.
  */
-export async function signIn(config: ConsoleConfig, pem: string): Promise<TransferClient> {
+export async function signIn(config: ConsoleConfig, pem: string): Promise<Session> {
   const identity = Identity.fromPem(pem);
-  const client = new TransferClient({ transport: webSocketTransport(), coreAddress: config.coreAddress, coreId: NodeId.parse(config.coreId), identity, callTimeoutMs: 30_000 });
+  const where = { transport: webSocketTransport(), coreAddress: config.coreAddress, coreId: NodeId.parse(config.coreId), identity };
+  const transfers = new TransferClient({ ...where, callTimeoutMs: 30_000 });
+  const console = new ConsoleClient(where);
   try {
-    await client.browse({ limit: 1 });
-    return client;
+    await transfers.browse({ limit: 1 });
+    return { transfers, console };
   } catch (err) {
-    await client.close();
+    await Promise.all([transfers.close(), console.close()]);
     throw err;
   }
 }

@@ -6,6 +6,7 @@
 import { h, type ComponentChild } from 'preact';
 import { useState } from 'preact/hooks';
 import type { TaskState, TransferTask } from '../../transfer/types.js';
+import type { HistoryEntry } from '../service/methods.js';
 import { controlsFor, percent, when } from './format.js';
 
 const STATES: readonly TaskState[] = ['INITIATED', 'RUNNING', 'PAUSED', 'SUCCESS', 'FAILURE', 'HALTED'];
@@ -42,6 +43,8 @@ export interface TasksPageProps {
   readonly filter: TaskFilter;
   readonly onFilter: (filter: TaskFilter) => void;
   readonly onControl: (task: TransferTask, control: 'pause' | 'resume' | 'cancel') => Promise<void>;
+  /** The task's history of states, as the core recorded it. */
+  readonly onHistory: (task: TransferTask) => Promise<HistoryEntry[]>;
 }
 
 function field(label: string, id: string, input: ComponentChild) {
@@ -64,8 +67,17 @@ function FilterForm({ filter, onFilter }: Pick<TasksPageProps, 'filter' | 'onFil
   );
 }
 
-function TaskRow({ task, onControl }: { task: TransferTask; onControl: TasksPageProps['onControl'] }) {
+function TaskRow({ task, onControl, onHistory }: { task: TransferTask } & Pick<TasksPageProps, 'onControl' | 'onHistory'>) {
   const [busy, setBusy] = useState(false);
+  const [history, setHistory] = useState<HistoryEntry[] | undefined>();
+  const toggleHistory = async () => {
+    if (history) return setHistory(undefined);
+    try {
+      setHistory(await onHistory(task));
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
   const [error, setError] = useState<string | undefined>();
   const can = controlsFor(task);
   const act = (control: 'pause' | 'resume' | 'cancel') => async () => {
@@ -81,7 +93,8 @@ function TaskRow({ task, onControl }: { task: TransferTask; onControl: TasksPage
   };
   const button = (control: 'pause' | 'resume' | 'cancel', label: string) =>
     h('button', { type: 'button', disabled: busy, onClick: act(control), 'aria-label': `${label} task ${task.id}` }, label);
-  return h(
+  const historyId = `history-${task.id}`;
+  const row = h(
     'tr',
     { 'data-task': task.id, 'data-state': task.state },
     h('th', { scope: 'row' }, `#${task.id}`),
@@ -98,12 +111,33 @@ function TaskRow({ task, onControl }: { task: TransferTask; onControl: TasksPage
       task.failureReason ? h('div', { class: 'reason' }, task.failureReason) : null,
     ),
     h('td', null, when(task.createdAt), h('br', null), h('small', null, `updated ${when(task.lastUpdate)}`)),
-    h('td', { class: 'controls' }, can.pause ? button('pause', 'Pause') : null, can.resume ? button('resume', 'Resume') : null, can.cancel ? button('cancel', 'Cancel') : null, error ? h('div', { role: 'alert' }, error) : null),
+    h(
+      'td',
+      { class: 'controls' },
+      can.pause ? button('pause', 'Pause') : null,
+      can.resume ? button('resume', 'Resume') : null,
+      can.cancel ? button('cancel', 'Cancel') : null,
+      h('button', { type: 'button', 'aria-expanded': history !== undefined, 'aria-controls': historyId, onClick: () => void toggleHistory(), 'aria-label': `History of task ${task.id}` }, 'History'),
+      error ? h('div', { role: 'alert' }, error) : null,
+    ),
   );
+  if (!history) return row;
+  return [
+    row,
+    h(
+      'tr',
+      { id: historyId, class: 'history' },
+      h(
+        'td',
+        { colSpan: 7 },
+        h('ol', { 'aria-label': `States of task ${task.id}` }, ...history.map((e) => h('li', null, h('strong', null, e.state), ` at ${when(e.at)}`, e.reason ? ` — ${e.reason}` : ''))),
+      ),
+    ),
+  ];
 }
 
 /** The Tasks page. */
-export function TasksPage({ tasks, filter, onFilter, onControl }: TasksPageProps) {
+export function TasksPage({ tasks, filter, onFilter, onControl, onHistory }: TasksPageProps) {
   const shown = tasks?.filter((t) => matchesPath(t, filter.path));
   return h(
     'section',
@@ -120,7 +154,7 @@ export function TasksPage({ tasks, filter, onFilter, onControl }: TasksPageProps
             { class: 'tasks' },
             h('caption', null, `${shown.length} task(s)`),
             h('thead', null, h('tr', null, ...['Task', 'Source', 'Destination', 'State', 'Progress', 'Started', 'Actions'].map((c) => h('th', { scope: 'col' }, c)))),
-            h('tbody', null, ...shown.map((task) => h(TaskRow, { key: task.id, task, onControl }))),
+            h('tbody', null, ...shown.map((task) => h(TaskRow, { key: task.id, task, onControl, onHistory }))),
           ),
   );
 }

@@ -48,6 +48,8 @@ export interface TransferNetwork {
   readonly world: InMemoryProviderDirectory;
   readonly users: InMemoryUserDirectory;
   readonly identities: Record<Party, Identity>;
+  /** Each party's RPC server (to register more services on, as a host would). */
+  readonly servers: Record<Party, RpcServer>;
   readonly addresses: Record<Party, string>;
   readonly a: ProviderIntegration;
   readonly b: ProviderIntegration;
@@ -130,6 +132,7 @@ export async function createTransferNetwork(options: NetworkOptions): Promise<Tr
     world,
     users,
     identities,
+    servers,
     addresses,
     a,
     b,
