@@ -28,6 +28,11 @@ function liveBars(sink: ProgressSink, clearOnComplete: boolean): { bars: cliProg
     { stream: sink as NodeJS.WritableStream, hideCursor: true, linewrap: true, clearOnComplete, fps: 10, barsize: 24, format: '{bar}' },
     cliProgress.Presets.shades_classic,
   );
+  // The redraw timer never keeps a process alive by itself (the work it shows does): a caller
+  // that fails before stop() ends instead of hanging, and the exit hook below still runs.
+  const unref = (): void => void (bars as unknown as { timer?: { unref?(): void } | null }).timer?.unref?.();
+  bars.on('start', unref);
+  bars.on('update-post', unref);
   const restore = (): void => void sink.write(SHOW_CURSOR);
   process.once('exit', restore);
   let stopped = false;

@@ -110,6 +110,19 @@ describe('progress of several tasks', () => {
     expect(out.written).toEqual([]);
   });
 
+  it('never keeps a process alive by itself: one that forgets to close its bar still ends, cursor shown', () => {
+    const script = `
+      import { ProgressDisplay } from './src/cli/progress.ts';
+      const display = new ProgressDisplay({ isTTY: true, columns: 80, write: (t) => process.stdout.write(t) });
+      display.update('a', 'sat a', 10, 'moving');
+      setTimeout(() => display.update('a', 'sat a', 20, 'moving'), 300);`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: CLI_CWD, encoding: 'utf8', timeout: 30_000 });
+    expect(child.signal, 'still running after 30 s').toBeNull();
+    expect(child.status, child.stderr).toBe(0);
+    expect(child.stdout).toMatch(/sat a \S+ +10\.0 % moving/);
+    expect(cursorRestored(child.stdout)).toBe(true);
+  });
+
   it('shows the cursor again when the process exits while a bar is live', () => {
     // A process of its own that exits (as a second Ctrl-C makes it) without closing its bar.
     const script = `
