@@ -12,6 +12,7 @@ import type { ClientStream } from '../rpc/client-stream.js';
 import type { NodeExitMessage, SatelliteExitMessage } from './messages.js';
 import type { NodeExitStore } from './node-store.js';
 import { transferPiece } from './piece-transfer.js';
+import { PieceBufferPool } from '../piecestore/buffer-pool.js';
 import { encodeExitReceipt, verifyExitReceipt } from './receipt.js';
 import { DEFAULT_EXIT_CONFIG, needsWipe, type NodeExitStatus } from './types.js';
 import { initialWorkerState, workerTransition, type WorkerConfig, type WorkerEffect, type WorkerEvent, type WorkerState } from './worker.js';
@@ -70,6 +71,8 @@ export class ExitWorker {
    * satellite says to delete them: the delete then need not read the piece's header again.
    */
   readonly #sentSizes = new Map<string, number>();
+  /** Piece buffers shared by this worker's transfers (see `PieceTransferDeps.buffers`). */
+  readonly #buffers: PieceBufferPool;
   #resolveFinished!: () => void;
   /** Resolves once the exit has finished here (receipt stored, pieces removed) or the worker stopped. */
   readonly finished: Promise<void>;
@@ -78,6 +81,8 @@ export class ExitWorker {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#state = initialWorkerState(options.config, { limited: options.budget !== undefined });
+    // One per transfer that can run at once: the pool then never holds more than they use.
+    this.#buffers = new PieceBufferPool(this.#state.config.concurrency);
     this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
   }
 
@@ -173,6 +178,7 @@ export class ExitWorker {
             minBytesPerSecond: DEFAULT_EXIT_CONFIG.minTransferBytesPerSecond,
             timeoutFloorMs: DEFAULT_EXIT_CONFIG.receiveTimeoutFloorMs,
             signal: this.#stopping.signal,
+            buffers: this.#buffers,
           },
           message,
         ).then((report) => {

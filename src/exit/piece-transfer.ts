@@ -11,7 +11,8 @@ import type { Signer } from '../crypto/signing.js';
 import { verifyPieceHashSignature } from '../orders/piece-hash.js';
 import { uploadPiece } from '../piecestore/client.js';
 import { createPieceHasher } from '../piecestore/hasher.js';
-import { readWholePiece, type PieceStore, type WholePiece } from '../piecestore/store.js';
+import type { PieceBufferPool } from '../piecestore/buffer-pool.js';
+import { readWholePiece, type PieceStore, type ReadPieceOptions, type WholePiece } from '../piecestore/store.js';
 import type { RpcClient } from '../rpc/client.js';
 import type { NodeExitMessage } from './messages.js';
 import type { TransferPieceMessage } from './worker.js';
@@ -27,6 +28,12 @@ export interface PieceTransferDeps {
   /** The deadline never drops below this. */
   readonly timeoutFloorMs: number;
   readonly signal?: AbortSignal;
+  /**
+   * Buffers for the piece reads, reused from one transfer to the next. A buffer goes back only
+   * when nothing can still read it: after a rotten piece (never sent) or a transfer the receiver
+   * signed for (every byte left); a failed upload's buffer is left to the garbage collector.
+   */
+  readonly buffers?: PieceBufferPool;
 }
 
 const failed = (originalPieceId: Uint8Array, error: 'NOT_FOUND' | 'STORAGE_NODE_UNAVAILABLE' | 'HASH_VERIFICATION' | 'UNKNOWN', detail: string): NodeExitMessage => ({
@@ -58,7 +65,9 @@ export async function transferPiece(deps: PieceTransferDeps, message: TransferPi
   let piece: WholePiece;
   try {
     // One read of the whole piece with its proof (its header): it is sent whole anyway.
-    piece = await readWholePiece(deps.pieces, deps.satelliteId, pieceId, deps.signal ? { signal: deps.signal } : {});
+    const pool = deps.buffers;
+    const options: ReadPieceOptions = { ...(deps.signal ? { signal: deps.signal } : {}), ...(pool ? { allocate: (size: number) => pool.take(size) } : {}) };
+    piece = await readWholePiece(deps.pieces, deps.satelliteId, pieceId, options);
   } catch (err) {
     if (isHandoffError(err, 'NotFound')) return failed(pieceId, 'NOT_FOUND', 'this node does not hold the piece');
     return failed(pieceId, 'UNKNOWN', `cannot read the piece: ${(err as Error).message}`);
@@ -74,7 +83,10 @@ export async function transferPiece(deps: PieceTransferDeps, message: TransferPi
     equalBytes(sha256, original.hash) &&
     equalBytes(original.pieceId, pieceId) &&
     verifyPieceHashSignature(original, header.orderLimit.piecePublicKey);
-  if (!intact) return failed(pieceId, 'NOT_FOUND', 'the stored piece no longer matches its signed hash');
+  if (!intact) {
+    deps.buffers?.give(data);
+    return failed(pieceId, 'NOT_FOUND', 'the stored piece no longer matches its signed hash');
+  }
 
   const timeoutMs = Math.max(deps.timeoutFloorMs, Math.ceil((header.size / deps.minBytesPerSecond) * 1000));
   try {
@@ -88,6 +100,8 @@ export async function transferPiece(deps: PieceTransferDeps, message: TransferPi
       timeoutMs,
       ...(deps.signal ? { signal: deps.signal } : {}),
     });
+    // The receiver signed for every byte: none is still in a send queue.
+    deps.buffers?.give(data);
     return { type: 'transferSucceeded', originalPieceId: pieceId, originalOrderLimit: header.orderLimit, originalPieceHash: original, replacementPieceHash: receipt };
   } catch (err) {
     const detail = (err as Error)?.message ?? String(err);

@@ -27,9 +27,9 @@ import { getCryptoProvider } from '../crypto/select.js';
 import { exists, isCode, pieceSize, readdirOrEmpty, readExactly, readTail, syncDir, writeAll, writeAllParts } from './fs-io.js';
 import { encodeTrailer, parseHeader, parseTail, PIECE_FILE_TAIL_BYTES } from './piece-file.js';
 import {
-  checkChunkSize, checkId, checkPieceKey, checkTrashTime, SpaceUsage, checkRange,
+  allocated, checkChunkSize, checkId, checkPieceKey, checkTrashTime, SpaceUsage, checkRange,
   type PieceCommit, type PieceEntry, type PieceRange, type PieceReadOptions, type PieceStore, type PieceTrash, type PieceWriter, type StoredPieceHeader,
-  type WholePiece,
+  type ReadPieceOptions, type WholePiece,
 } from './store.js';
 import { TrashUsage } from './trash-usage.js';
 
@@ -192,7 +192,7 @@ export class FsPieceStore implements PieceStore, PieceTrash {
   }
 
   /** One open, one stat and one read of the whole file (data, header and tail together). */
-  async readPiece(satelliteId: Uint8Array, pieceId: Uint8Array, options: { readonly signal?: AbortSignal } = {}): Promise<WholePiece> {
+  async readPiece(satelliteId: Uint8Array, pieceId: Uint8Array, options: ReadPieceOptions = {}): Promise<WholePiece> {
     checkPieceKey(satelliteId, pieceId);
     throwIfAborted(options.signal);
     const handle = await this.#openPiece(satelliteId, pieceId);
@@ -200,10 +200,13 @@ export class FsPieceStore implements PieceStore, PieceTrash {
       const { size: fileSize } = await handle.stat();
       if (fileSize < PIECE_FILE_TAIL_BYTES) throw unreadable(pieceId);
       // Not zeroed: every byte is read over at once.
-      const bytes = new Uint8Array(Buffer.allocUnsafeSlow(fileSize).buffer, 0, fileSize);
+      const bytes = options.allocate !== undefined ? allocated(options.allocate, fileSize) : new Uint8Array(Buffer.allocUnsafeSlow(fileSize).buffer, 0, fileSize);
       await readExactly(handle, bytes, 0);
       const tail = parseTail(bytes.subarray(fileSize - PIECE_FILE_TAIL_BYTES), fileSize);
-      const header = tail && parseHeader(bytes.subarray(tail.size, tail.size + tail.headerLength), tail.size);
+      // A caller's buffer may be reused once it is done with the data: the header (whose byte
+      // fields may be views of what it is decoded from) comes from a copy of its own.
+      const headerBytes = tail && bytes.subarray(tail.size, tail.size + tail.headerLength);
+      const header = tail && headerBytes && parseHeader(options.allocate !== undefined ? headerBytes.slice() : headerBytes, tail.size);
       if (!tail || !header) throw unreadable(pieceId);
       return { header, data: bytes.subarray(0, tail.size) };
     } finally {

@@ -4,9 +4,10 @@
  */
 export {
   DEFAULT_READ_CHUNK_BYTES, readWholePiece,
-  type PieceCommit, type PieceEntry, type PieceRange, type PieceReadOptions, type PieceStore, type PieceWriter, type StoredPieceHeader, type WholePiece,
+  type PieceCommit, type PieceEntry, type PieceRange, type PieceReadOptions, type PieceStore, type PieceWriter, type StoredPieceHeader, type WholePiece, type ReadPieceOptions,
 } from './store.js';
 export { MemoryPieceStore } from './memory-store.js';
+export { PieceBufferPool } from './buffer-pool.js';
 export { FsPieceStore, type FsPieceStoreOptions } from './fs-store.js';
 export { PIECE_FILE_MAGIC } from './piece-file.js';
 export { createPieceHasher, type PieceHasher } from './hasher.js';

@@ -8,7 +8,7 @@ import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '../c
 import {
   checkChunkSize, checkPieceKey, checkRange, checkId, checkTrashTime, SpaceUsage,
   type PieceCommit, type PieceEntry, type PieceRange, type PieceReadOptions, type PieceStore, type PieceTrash, type PieceWriter, type StoredPieceHeader,
-  type WholePiece,
+  type ReadPieceOptions, type WholePiece,
 } from './store.js';
 
 interface StoredPiece {
@@ -109,7 +109,7 @@ export class MemoryPieceStore implements PieceStore, PieceTrash {
     return this.#get(satelliteId, pieceId).header;
   }
 
-  async readPiece(satelliteId: Uint8Array, pieceId: Uint8Array, options: { readonly signal?: AbortSignal } = {}): Promise<WholePiece> {
+  async readPiece(satelliteId: Uint8Array, pieceId: Uint8Array, options: ReadPieceOptions = {}): Promise<WholePiece> {
     checkPieceKey(satelliteId, pieceId);
     throwIfAborted(options.signal);
     const stored = this.#get(satelliteId, pieceId);

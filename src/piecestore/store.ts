@@ -23,6 +23,17 @@ export interface StoredPieceHeader {
   readonly storedAt: number;
 }
 
+/** Options of {@link PieceStore.readPiece} and {@link readWholePiece}. */
+export interface ReadPieceOptions {
+  readonly signal?: AbortSignal;
+  /**
+   * Where the bytes go: called with a size, returns a buffer of at least that many bytes (a
+   * {@link PieceBufferPool}'s `take`), so a caller that reads many pieces can reuse memory. The
+   * piece's `data` is then a view of that buffer; its header never is. A store may ignore it.
+   */
+  readonly allocate?: (size: number) => Uint8Array;
+}
+
 /** A whole piece with its header, as {@link PieceStore.readPiece} returns it. */
 export interface WholePiece {
   readonly header: StoredPieceHeader;
@@ -103,7 +114,7 @@ export interface PieceStore {
    * whole pieces): the filesystem store opens and reads the file once instead of once per call.
    * Optional — {@link readWholePiece} falls back to `header` and `read`. `NotFoundError` like `header`.
    */
-  readPiece?(satelliteId: Uint8Array, pieceId: Uint8Array, options?: { readonly signal?: AbortSignal }): Promise<WholePiece>;
+  readPiece?(satelliteId: Uint8Array, pieceId: Uint8Array, options?: ReadPieceOptions): Promise<WholePiece>;
   has(satelliteId: Uint8Array, pieceId: Uint8Array): Promise<boolean>;
   /**
    * Removes a piece; true when there was one. `size`, when the caller has just read the piece's
@@ -126,16 +137,23 @@ export interface PieceStore {
  * const { header, data } = await readWholePiece(pieces, satelliteId, pieceId);
  * ```
  */
-export async function readWholePiece(store: PieceStore, satelliteId: Uint8Array, pieceId: Uint8Array, options: { readonly signal?: AbortSignal } = {}): Promise<WholePiece> {
+export async function readWholePiece(store: PieceStore, satelliteId: Uint8Array, pieceId: Uint8Array, options: ReadPieceOptions = {}): Promise<WholePiece> {
   if (store.readPiece !== undefined) return store.readPiece(satelliteId, pieceId, options);
   const header = await store.header(satelliteId, pieceId);
-  const data = new Uint8Array(header.size);
+  const data = options.allocate === undefined ? new Uint8Array(header.size) : allocated(options.allocate, header.size);
   let at = 0;
   for await (const chunk of store.read(satelliteId, pieceId, { offset: 0, length: header.size }, options)) {
     data.set(chunk, at);
     at += chunk.length;
   }
   return { header, data };
+}
+
+/** `size` bytes from a caller's allocator, which must give at least that many. */
+export function allocated(allocate: (size: number) => Uint8Array, size: number): Uint8Array {
+  const buffer = allocate(size);
+  if (!(buffer instanceof Uint8Array) || buffer.length < size) throw new RangeError(`the allocator gave ${buffer?.length} bytes where ${size} were needed`);
+  return buffer.subarray(0, size);
 }
 
 /**
