@@ -153,6 +153,8 @@ export class ProviderIntegration implements PeerHandler {
     this.#closed = true;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     await this.#tail;
+    // The next module on this store's data must find everything this one wrote.
+    await this.#flushStore();
   }
 
   #schedule(): void {
@@ -165,12 +167,19 @@ export class ProviderIntegration implements PeerHandler {
 
   async #round(): Promise<void> {
     await this.#source?.round();
+    // Even while the core is unreachable (the outbox then waits out its backoff and flushes
+    // nothing): a round's process ids and states are durable when the round ends.
+    await this.#flushStore();
     await this.#outbox.flush();
     const now = this.#clock.now();
     if (now >= this.#nextSweepAt) {
       this.#nextSweepAt = now + 60_000;
       await this.#destination.sweep(now).catch((err: unknown) => this.#onError(err, 'sweeping expired authorizations failed'));
     }
+  }
+
+  async #flushStore(): Promise<void> {
+    await this.#store.flush?.().catch((err: unknown) => this.#onError(err, 'the store could not make its writes durable'));
   }
 
   #requireSource(): SourceSide {
