@@ -4,9 +4,4 @@
  * entry point, so `handoff/transfer` never loads the driver or needs its types.
  */
 export { PostgresTransferTaskStore, type PostgresTransferTaskStoreOptions } from './store/postgres.js';
-export {
-  PostgresIntegrationStore,
-  type PostgresIntegrationStoreOptions,
-  INTEGRATION_SCHEMA,
-  INTEGRATION_SCHEMA_VERSION,
-} from './integration/postgres-store.js';
+export { PostgresIntegrationStore, type PostgresIntegrationStoreOptions } from './integration/postgres-store.js';
