@@ -114,8 +114,8 @@ describe('the packed package', () => {
     const files = packed.files.map((f) => f.path);
     for (const s of subpaths) expect(files, s.name).toEqual(expect.arrayContaining([s.js, s.dts]));
     expect(files).toEqual(expect.arrayContaining(['README.md', 'package.json', 'dist/cli/index.js']));
-    // The docs the README links to travel with it.
-    expect(files.filter((f) => !f.startsWith('dist/') && !/^docs\/[^/]+\.md$/.test(f) && f !== 'README.md' && f !== 'package.json')).toEqual([]);
+    // The docs the README links to travel with it, and so do the console's screenshots it shows.
+    expect(files.filter((f) => !f.startsWith('dist/') && !/^docs\/([^/]+\.md|console\/[^/]+\.png)$/.test(f) && f !== 'README.md' && f !== 'package.json')).toEqual([]);
     // Packing a fresh clone builds dist first.
     expect(pkg.scripts.prepack).toBe('npm run build');
   });
