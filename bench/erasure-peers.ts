@@ -29,40 +29,38 @@ export interface Shape {
   readonly bytes: number;
 }
 
-/** A peer's MB/s (data bytes per second) per shape label, or why it has none. */
-export type PeerResult = { readonly mbps: ReadonlyMap<string, number> } | { readonly missing: string };
+/** A peer that can encode a shape (MB/s of data bytes, undefined for shapes it does not support), or why it is missing. */
+export type Peer = { readonly encode: (shape: Shape) => Promise<number | undefined>; readonly close: () => void } | { readonly missing: string };
 
 export const label = (shape: Shape): string => `${shape.k}/${shape.n}`;
 
 const GOPATH = '/usr/share/gocode';
 const KLAUSPOST = path.join(GOPATH, 'src/github.com/klauspost/reedsolomon');
 
-/** Builds and runs bench/peers/klauspost.go; best of three rounds per shape on one goroutine. */
-export async function klauspost(shapes: readonly Shape[]): Promise<PeerResult> {
+/** Builds bench/peers/klauspost.go; each encode runs it on one shape (best of three rounds, one goroutine). */
+export async function klauspost(): Promise<Peer> {
   const go = ['/usr/bin/go', '/usr/local/go/bin/go'].find((candidate) => existsSync(candidate));
   if (go === undefined) return { missing: 'no Go toolchain (apt-get install golang-go)' };
   if (!existsSync(KLAUSPOST)) return { missing: `no ${KLAUSPOST} (apt-get install golang-github-klauspost-reedsolomon-dev)` };
   const dir = mkdtempSync(path.join(os.tmpdir(), 'handoff-klauspost-'));
+  const close = () => rmSync(dir, { recursive: true, force: true });
+  const binary = path.join(dir, 'klauspost');
+  const source = fileURLToPath(new URL('./peers/klauspost.go', import.meta.url));
+  // GOPATH mode: Debian installs Go packages as a GOPATH tree, not as modules.
+  const env = { ...process.env, GOPATH: `${GOPATH}:${dir}`, GO111MODULE: 'off', GOFLAGS: '', GOCACHE: path.join(dir, 'cache') };
   try {
-    const binary = path.join(dir, 'klauspost');
-    const source = fileURLToPath(new URL('./peers/klauspost.go', import.meta.url));
-    // GOPATH mode: Debian installs Go packages as a GOPATH tree, not as modules.
-    const env = { ...process.env, GOPATH: `${GOPATH}:${dir}`, GO111MODULE: 'off', GOFLAGS: '', GOCACHE: path.join(dir, 'cache') };
-    try {
-      await run(go, ['build', '-o', binary, source], { env });
-    } catch (error) {
-      return { missing: `go build failed: ${String((error as { stderr?: string }).stderr ?? error).trim().split('\n')[0]}` };
-    }
-    const { stdout } = await run(binary, shapes.map((s) => `${label(s)}:${s.shard}:${s.bytes}`), { env });
-    const mbps = new Map<string, number>();
-    for (const line of stdout.trim().split('\n')) {
-      const [name, value] = line.split(' ');
-      mbps.set(name!, Number(value));
-    }
-    return { mbps };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await run(go, ['build', '-o', binary, source], { env });
+  } catch (error) {
+    close();
+    return { missing: `go build failed: ${String((error as { stderr?: string }).stderr ?? error).trim().split('\n')[0]}` };
   }
+  return {
+    close,
+    encode: async (shape) => {
+      const { stdout } = await run(binary, [`${label(shape)}:${shape.shard}:${shape.bytes}`], { env });
+      return Number(stdout.trim().split(' ')[1]);
+    },
+  };
 }
 
 interface Ronomon {
@@ -86,35 +84,35 @@ function loadRonomon(): Ronomon | string {
 /**
  * @ronomon/reed-solomon's encode, one call at a time (it runs on libuv's thread pool; awaiting
  * each call keeps it to one core like the others). Best of three rounds after a warm-up;
- * shapes beyond its limits (k ≤ 24, n − k ≤ 6) are left out of the map.
+ * undefined for shapes beyond its limits (k ≤ 24, n − k ≤ 6).
  */
-export async function ronomon(shapes: readonly Shape[]): Promise<PeerResult> {
+export function ronomon(): Peer {
   const addon = loadRonomon();
   if (typeof addon === 'string') return { missing: addon };
-  const mbps = new Map<string, number>();
-  for (const shape of shapes) {
-    const { k, n, shard, bytes } = shape;
-    const m = n - k;
-    if (k > addon.MAX_K || m > addon.MAX_M) continue;
-    const context = addon.create(k, m);
-    const data = Buffer.alloc(k * shard);
-    for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
-    const parity = Buffer.alloc(m * shard);
-    const sources = (1 << k) - 1;
-    const targets = ((1 << n) - 1) & ~sources;
-    const encode = () =>
-      new Promise<void>((resolve, reject) =>
-        addon.encode(context, sources, targets, data, 0, data.length, parity, 0, parity.length, (error) => (error ? reject(error) : resolve())),
-      );
-    const calls = Math.max(1, Math.floor(bytes / data.length));
-    let best = 0;
-    for (let round = 0; round < 4; round++) {
-      const start = performance.now();
-      for (let c = 0; c < calls; c++) await encode();
-      const seconds = (performance.now() - start) / 1000;
-      if (round > 0) best = Math.max(best, (calls * data.length) / seconds / 1e6);
-    }
-    mbps.set(label(shape), best);
-  }
-  return { mbps };
+  return {
+    close: () => undefined,
+    encode: async ({ k, n, shard, bytes }) => {
+      const m = n - k;
+      if (k > addon.MAX_K || m > addon.MAX_M) return undefined;
+      const context = addon.create(k, m);
+      const data = Buffer.alloc(k * shard);
+      for (let i = 0; i < data.length; i++) data[i] = Math.imul(i, 2654435761) >>> 24;
+      const parity = Buffer.alloc(m * shard);
+      const sources = (1 << k) - 1;
+      const targets = ((1 << n) - 1) & ~sources;
+      const encode = () =>
+        new Promise<void>((resolve, reject) =>
+          addon.encode(context, sources, targets, data, 0, data.length, parity, 0, parity.length, (error) => (error ? reject(error) : resolve())),
+        );
+      const calls = Math.max(1, Math.floor(bytes / data.length));
+      let best = 0;
+      for (let round = 0; round < 4; round++) {
+        const start = performance.now();
+        for (let c = 0; c < calls; c++) await encode();
+        const seconds = (performance.now() - start) / 1000;
+        if (round > 0) best = Math.max(best, (calls * data.length) / seconds / 1e6);
+      }
+      return best;
+    },
+  };
 }
