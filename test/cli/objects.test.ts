@@ -232,7 +232,7 @@ describe('handoff from the command line', () => {
     const imported = await procs.run(['access', 'import', 'shared', text]);
     expect(imported.code, imported.stderr).toBe(0);
     const shown = await procs.run(['access', 'show', 'shared']);
-    expect(shown.stdout).toMatch(/restrictions\s+read-only, only hf:\/\/photos\/2024\/ — checked by handoff, not by the satellite/);
+    expect(shown.stdout).toMatch(/restrictions\s+read-only, only hf:\/\/photos\/2024\/ — enforced by the satellite/);
 
     const read = await procs.run(['cat', '--access', 'shared', 'hf://photos/2024/hello.txt']);
     expect(read.stdout).toBe('hello, network\n');
