@@ -100,6 +100,7 @@ export class RpcClient {
   constructor(options: RpcClientOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
+    unlimitedListeners(this.#closing.signal);
     this.identity = options.identity ?? Identity.generate();
     this.#maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_FRAME_BYTES;
   }
@@ -363,6 +364,17 @@ export class RpcClient {
       );
     }
   }
+}
+
+/**
+ * Every dial in flight listens on the client's closing signal: a burst of more than 10 callers
+ * made Node print a "possible EventTarget memory leak" warning for what is no leak. Node only
+ * (through `process.getBuiltinModule`, which browsers and bundlers never see).
+ */
+function unlimitedListeners(signal: AbortSignal): void {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const events = proc?.getBuiltinModule?.('node:events') as { setMaxListeners?: (n: number, target: EventTarget) => void } | undefined;
+  events?.setMaxListeners?.(0, signal);
 }
 
 /** How long close() lets an idle connection end cleanly before it resets it. */
