@@ -3,6 +3,7 @@ import { expect, it } from 'vitest';
 import { integrationStoreSuite } from '../../../src/testing/integration-store-suite.js';
 import { outgoingTaskFor } from '../../../src/transfer/integration/forwarded-task.js';
 import { INTEGRATION_SCHEMA_VERSION, PostgresIntegrationStore } from '../../../src/transfer/integration/postgres-store.js';
+import { createPool } from '../../../src/sql/postgres.js';
 import { SqliteIntegrationStore } from '../../../src/transfer/integration/sqlite-store.js';
 import type { IntegrationStore } from '../../../src/transfer/integration/store.js';
 import type { TaskState, TransferTaskUpdate } from '../../../src/transfer/types.js';
@@ -70,6 +71,31 @@ describeWith('PostgreSQL', postgresUnavailable, 'PostgreSQL integration store', 
     expect(() => store.getOutgoing(1)).toThrow(/stopped after a write failed/);
     expect(errors).toEqual([expect.stringMatching(/cannot succeed/)]);
     await store.close();
+  });
+
+  it('runs a batch again after the connection failed, in order, and reports the retries', async () => {
+    const errors: string[] = [];
+    const providerId = `p${++providers}`;
+    const pool = createPool(db.url);
+    try {
+      const store = await PostgresIntegrationStore.open({ pool, providerId, onError: (_e, context) => errors.push(context) });
+      // The next two connections fail as a dropped server's would; the third goes through.
+      let failing = 2;
+      const connect = pool.connect.bind(pool);
+      Object.assign(pool, { connect: async () => (failing-- > 0 ? Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) : connect()) });
+      store.insertOutgoing(task(1), { taskId: 1, newState: 'RUNNING' });
+      store.saveOutgoing({ ...task(1), state: 'RUNNING', pid: 77 }, { taskId: 1, newProgress: 5 }, 0);
+      store.acknowledgeUpdates(store.pendingUpdates(1)[0]!.seq);
+      await store.flush();
+      expect(errors).toEqual([expect.stringMatching(/failed; retrying/), expect.stringMatching(/failed; retrying/)]);
+      await store.close();
+      const again = await PostgresIntegrationStore.open({ connectionString: db.url, providerId });
+      expect(again.getOutgoing(1)).toMatchObject({ state: 'RUNNING', pid: 77 });
+      expect(again.pendingUpdates(10)).toEqual([]);
+      await again.close();
+    } finally {
+      await pool.end();
+    }
   });
 
   // The write-behind image must agree with SQLite, whose writes are synchronous, on every
