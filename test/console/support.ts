@@ -13,7 +13,7 @@ import { registerConsoleService } from '../../src/console/service/register.js';
 import { ConsoleStore } from '../../src/console/service/store.js';
 import { tcpTransport } from '../../src/transport/tcp.js';
 import { builtinKit } from '../transfer/builtin/kit.js';
-import type { PluginSides } from '../transfer/integration/world.js';
+import type { PluginKit, PluginSides } from '../transfer/integration/world.js';
 import { createTransferNetwork, type TransferNetwork } from '../transfer/rpc/network.js';
 
 export const CHROMIUM = process.env.HANDOFF_CHROMIUM ?? '/usr/bin/chromium';
@@ -40,7 +40,8 @@ export interface ConsoleWorld {
   close(): Promise<void>;
 }
 
-export async function openConsoleWorld(options: { bandwidthLimitKiBps: number }): Promise<ConsoleWorld> {
+/** `kit`: the transfer plugin between the providers (default the built-in one). */
+export async function openConsoleWorld(options: { bandwidthLimitKiBps: number; kit?: PluginKit }): Promise<ConsoleWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'handoff-console-'));
   const closers: (() => Promise<unknown>)[] = [async () => rmSync(dir, { recursive: true, force: true })];
   const close = async () => {
@@ -50,7 +51,7 @@ export async function openConsoleWorld(options: { bandwidthLimitKiBps: number })
     const assets = join(dir, 'console');
     await buildConsole(assets);
     mkdirSync(join(dir, 'b', '2002', 'inbox'), { recursive: true });
-    const kit = builtinKit();
+    const kit = options.kit ?? builtinKit();
     const sides = await kit.open(dir, join(dir, 'b'));
     closers.push(() => sides.close());
     const tcp = tcpTransport({ acceptWebSocket: true });

@@ -1,31 +1,38 @@
 /**
- * The transfer dialog in headless Chromium against a real core and two providers: it submits
- * only once the seed's three confirmations are given, shows the core's reason beside a refused
- * item, does the key exchange with both providers from the browser, and the task it started runs
- * to SUCCESS on the Tasks page with the files identical at the destination.
+ * The transfer dialog in headless Chromium against a real core and two providers — with the
+ * built-in plugin, and with rsync over the test sshd as the issue names it: it submits only
+ * once the seed's three confirmations are given, shows the core's reason beside a refused item,
+ * does the key exchange with both providers from the browser, and the task it started runs to
+ * SUCCESS on the Tasks page with the files identical at the destination.
  */
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CONFIRMATIONS } from '../../src/console/ui/transfer-dialog.js';
 import { Identity } from '../../src/crypto/identity.js';
+import { startSshd, sshUnavailableReason, type SshServer } from '../../src/testing/sshd.js';
 import { describeWith } from '../support/env.js';
-import { makeProject, treeDigest } from '../transfer/integration/world.js';
+import { rsyncKit } from '../transfer/integration/rsync-kit.js';
+import { makeProject, treeDigest, type PluginKit } from '../transfer/integration/world.js';
 import { chromiumMissing, openConsoleWorld, signInAs, type ConsoleWorld } from './support.js';
 
-describeWith('chromium', chromiumMissing, 'the web console: transfer dialog in a real browser', () => {
+function dialogStory(kit: () => Promise<{ kit?: PluginKit; close(): Promise<void> }>, screenshot: boolean): void {
   let world: ConsoleWorld;
   let page: Page;
+  let plugin: { close(): Promise<void> } | undefined;
   const aliceKey = Identity.generate();
 
   beforeAll(async () => {
-    world = await openConsoleWorld({ bandwidthLimitKiBps: 8192 });
+    const chosen = await kit();
+    plugin = chosen;
+    world = await openConsoleWorld({ bandwidthLimitKiBps: 8192, ...(chosen.kit ? { kit: chosen.kit } : {}) });
     world.network.users.add(aliceKey.id, 'alice');
     page = await world.newPage();
   }, 120_000);
 
   afterAll(async () => {
     await world?.close();
+    await plugin?.close();
   });
 
   it('confirms three times, refuses an item with its reason, and starts the other to SUCCESS', async () => {
@@ -41,7 +48,7 @@ describeWith('chromium', chromiumMissing, 'the web console: transfer dialog in a
       expect(await start.isDisabled()).toBe(true);
       await dialog.getByLabel(text).check();
     }
-    await page.screenshot({ path: 'docs/console/transfer-dialog.png' });
+    if (screenshot) await page.screenshot({ path: 'docs/console/transfer-dialog.png' });
     expect(await start.isDisabled()).toBe(false);
     await start.click();
 
@@ -53,9 +60,27 @@ describeWith('chromium', chromiumMissing, 'the web console: transfer dialog in a
     expect(items[1]).toMatch(/^\/9999\/nowhere — refused: .*drive/);
     const taskId = Number(/#(\d+)/.exec(items[0]!)![1]);
 
-    await dialog.getByRole('button', { name: 'Close' }).click();
+    // Escape closes the dialog, as Close does.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached', timeout: 5_000 });
     await expect.poll(() => page.locator(`tr[data-task="${taskId}"]`).getAttribute('data-state'), { timeout: 60_000 }).toBe('SUCCESS');
     expect(treeDigest(join(world.dir, 'b', '2002', 'inbox', 'project'))).toEqual(treeDigest(join(world.dir, 'a', '1001', 'project')));
     expect(world.pageErrors).toEqual([]);
   }, 120_000);
+}
+
+describeWith('chromium', chromiumMissing, 'the web console: transfer dialog in a real browser (built-in plugin)', () => {
+  dialogStory(async () => ({ close: async () => undefined }), true);
 });
+
+describeWith(
+  'chromium, sshd, rsync and rrsync',
+  chromiumMissing ?? sshUnavailableReason(),
+  'the web console: transfer dialog in a real browser (rsync over SSH)',
+  () => {
+    dialogStory(async () => {
+      const sshd: SshServer = await startSshd();
+      return { kit: rsyncKit(sshd), close: () => sshd.stop() };
+    }, false);
+  },
+);

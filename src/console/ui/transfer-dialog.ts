@@ -41,6 +41,12 @@ export function TransferDialog({ client, onClose }: TransferDialogProps) {
   const first = useRef<HTMLTextAreaElement>(null);
   // Keyboard users start typing in the dialog, not behind it.
   useEffect(() => first.current?.focus(), []);
+  // Escape closes it wherever the focus is (a button disabled under it drops the focus to the page).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [onClose]);
   const paths = sources.split('\n').map((s) => s.trim()).filter((s) => s !== '');
   const ready = paths.length > 0 && destination.trim() !== '' && confirmed.every(Boolean) && !busy && outcomes.length === 0;
 
@@ -75,7 +81,7 @@ export function TransferDialog({ client, onClose }: TransferDialogProps) {
 
   return h(
     'div',
-    { role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'transfer-heading', class: 'dialog', onKeyDown: (e: KeyboardEvent) => e.key === 'Escape' && onClose() },
+    { role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'transfer-heading', class: 'dialog' },
     h('h2', { id: 'transfer-heading' }, 'Transfer to another provider'),
     h(
       'form',
