@@ -1,0 +1,62 @@
+/**
+ * The metainfo calls with a restricted key, one protocol step at a time: the calls an uplink
+ * library would never make for its user (continuing someone else's upload, listing a parent of
+ * the prefix) are refused by the satellite too.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import * as M from '../../src/metainfo/methods.js';
+import { restrictApiKey } from '../../src/projects/restricted-key.js';
+import { encryption, key, startMetainfo } from '../metainfo/harness.js';
+
+type Satellite = Awaited<ReturnType<typeof startMetainfo>>;
+let sat: Satellite;
+afterEach(async () => sat?.stop());
+
+const denied = { name: 'PermissionDeniedError' };
+
+describe('a key restricted to one prefix, for writing', () => {
+  it('uploads inside it, and cannot continue, commit or abort an upload begun outside it', async () => {
+    sat = await startMetainfo();
+    const { client, header } = sat;
+    await client.call(M.CreateBucket, { header, name: 'photos' });
+    const mine = { apiKey: restrictApiKey(header.apiKey, { paths: [{ bucket: 'photos', encryptedPrefix: key('in/') }] }) };
+
+    // Inside: a whole upload with the restricted key.
+    const start = await client.call(M.StartStreamAndStartSegment, { header: mine, bucket: 'photos', encryptedKey: key('in/a'), position: { part: 0, index: 0 }, maxEncryptedSegmentSize: 1000, encryption });
+    await client.call(M.CommitSegmentAndCommitStream, { header: mine, streamUploadId: start.streamUploadId, commit: sat.commitOf(start.segment, 1000) });
+    expect((await client.call(M.GetObject, { header: mine, bucket: 'photos', encryptedKey: key('in/a') })).object.encryptedKey).toEqual(key('in/a'));
+
+    // Outside: refused at the start, and an upload id the owner got for outside is no use either.
+    await expect(client.call(M.StartStreamAndStartSegment, { header: mine, bucket: 'photos', encryptedKey: key('out/a'), position: { part: 0, index: 0 }, maxEncryptedSegmentSize: 1000, encryption })).rejects.toMatchObject(denied);
+    await expect(client.call(M.CommitInlineObject, { header: mine, bucket: 'photos', encryptedKey: key('inx'), encryption, inline: { position: { part: 0, index: 0 }, encryptedKey: new Uint8Array(48), encryptedKeyNonce: new Uint8Array(24), inlineData: new Uint8Array(10), plainSize: 10 } })).rejects.toMatchObject(denied);
+    const owners = await client.call(M.BeginObject, { header, bucket: 'photos', encryptedKey: key('out/b'), encryption });
+    await expect(client.call(M.BeginSegment, { header: mine, streamUploadId: owners.streamUploadId, position: { part: 0, index: 0 }, maxEncryptedSegmentSize: 1000 })).rejects.toMatchObject(denied);
+    await expect(client.call(M.CommitObject, { header: mine, streamUploadId: owners.streamUploadId })).rejects.toMatchObject(denied);
+    await expect(client.call(M.AbortObject, { header: mine, streamUploadId: owners.streamUploadId })).rejects.toMatchObject(denied);
+    await expect(client.call(M.DeleteObject, { header: mine, bucket: 'photos', encryptedKey: key('out/b') })).rejects.toMatchObject(denied);
+    // The owner's upload is intact: the owner aborts it.
+    await client.call(M.AbortObject, { header, streamUploadId: owners.streamUploadId });
+  });
+
+  it('lists inside the prefix only, sees only its bucket, and cannot create or delete a bucket', async () => {
+    sat = await startMetainfo();
+    const { client, header } = sat;
+    for (const name of ['photos', 'other']) await client.call(M.CreateBucket, { header, name });
+    const mine = { apiKey: restrictApiKey(header.apiKey, { paths: [{ bucket: 'photos', encryptedPrefix: key('in/') }] }) };
+    const list = (prefix: string, h = mine) => client.call(M.ListObjects, { header: h, bucket: 'photos', prefix: key(prefix), recursive: true, limit: 10 });
+    await expect(list('in/')).resolves.toMatchObject({ items: [] });
+    await expect(list('in/deeper/')).resolves.toMatchObject({ items: [] });
+    await expect(list('')).rejects.toMatchObject(denied);
+    await expect(list('i')).rejects.toMatchObject(denied);
+    await expect(client.call(M.ListObjects, { header: mine, bucket: 'other', prefix: key('in/'), recursive: true, limit: 10 })).rejects.toMatchObject(denied);
+    expect((await client.call(M.ListBuckets, { header: mine, limit: 10 })).buckets.map((b) => b.name)).toEqual(['photos']);
+    await expect(client.call(M.GetBucket, { header: mine, name: 'photos' })).resolves.toMatchObject({ name: 'photos' });
+    await expect(client.call(M.GetBucket, { header: mine, name: 'other' })).rejects.toMatchObject(denied);
+    await expect(client.call(M.CreateBucket, { header: mine, name: 'newer' })).rejects.toMatchObject(denied);
+    await expect(client.call(M.DeleteBucket, { header: mine, name: 'photos' })).rejects.toMatchObject(denied);
+    // A whole-bucket key may delete its bucket, and only it.
+    const wholeBucket = { apiKey: restrictApiKey(header.apiKey, { paths: [{ bucket: 'other', encryptedPrefix: new Uint8Array(0) }] }) };
+    await expect(client.call(M.DeleteBucket, { header: wholeBucket, name: 'photos' })).rejects.toMatchObject(denied);
+    await client.call(M.DeleteBucket, { header: wholeBucket, name: 'other' });
+  });
+});
