@@ -12,12 +12,16 @@ import { RpcServer, streamMethod, tcpTransport, unaryMethod } from '../src/trans
 /** The methods both sides serve, as handoff method descriptors. */
 export const Echo = unaryMethod('Bench.Echo', s.object({ data: s.bytes({ max: 1024 }) }), s.object({ data: s.bytes({ max: 1024 }) }));
 export const Push = streamMethod('Bench.Push', s.object({ data: s.bytes({ max: 2 * 1024 * 1024 }) }), s.object({ received: s.int() }));
+/** The server streams `total` bytes in 1 MiB messages (a download). */
+export const Pull = streamMethod('Bench.Pull', s.object({ total: s.int() }), s.object({ data: s.bytes({ max: 2 * 1024 * 1024 }) }));
+const CHUNK = 1024 * 1024;
 
 const raw = (b: Buffer): Buffer => b;
 /** The same methods for grpc-js: raw Buffers in and out, no protobuf. */
 export const grpcService: grpc.ServiceDefinition = {
   Echo: { path: '/bench.Bench/Echo', requestStream: false, responseStream: false, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw },
   Push: { path: '/bench.Bench/Push', requestStream: true, responseStream: false, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw },
+  Pull: { path: '/bench.Bench/Pull', requestStream: false, responseStream: true, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw },
 };
 
 async function main(): Promise<void> {
@@ -33,6 +37,11 @@ async function main(): Promise<void> {
       for await (const { data } of stream) received += data.length;
       await stream.send({ received });
     });
+    const chunk = new Uint8Array(CHUNK).fill(5);
+    server.stream(Pull, async (stream) => {
+      const request = await stream.receive();
+      for (let sent = 0; sent < (request?.total ?? 0); sent += CHUNK) await stream.send({ data: chunk });
+    });
     const listener = await server.listen(tcpTransport(mode === 'tls' ? { tls: { cert, key } } : {}), '127.0.0.1:0');
     servers.push(server);
     ports[`handoff-${mode}`] = listener.address;
@@ -46,6 +55,14 @@ async function main(): Promise<void> {
         let received = 0;
         call.on('data', (chunk: Buffer) => (received += chunk.length));
         call.on('end', () => callback(null, Buffer.from(String(received))));
+      },
+      Pull: async (call: grpc.ServerWritableStream<Buffer, Buffer>) => {
+        const total = Number(call.request.toString());
+        const chunk = Buffer.alloc(CHUNK, 5);
+        for (let sent = 0; sent < total; sent += CHUNK) {
+          if (!call.write(chunk)) await new Promise((r) => call.once('drain', r));
+        }
+        call.end();
       },
     });
     const credentials = mode === 'tls' ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(cert), private_key: Buffer.from(key) }]) : grpc.ServerCredentials.createInsecure();
