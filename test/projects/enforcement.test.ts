@@ -6,24 +6,32 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as M from '../../src/metainfo/methods.js';
 import { restrictApiKey } from '../../src/projects/restricted-key.js';
+import { copyObject, moveObject } from '../../src/move/client.js';
+import { encryptPrefix } from '../../src/uplink/encryption/path-cipher.js';
 import { encryption, key, startMetainfo } from '../metainfo/harness.js';
+import { startMove } from '../move/harness.js';
 
 type Satellite = Awaited<ReturnType<typeof startMetainfo>>;
-let sat: Satellite;
-afterEach(async () => sat?.stop());
+let sat: Satellite | undefined;
+let moving: Awaited<ReturnType<typeof startMove>> | undefined;
+afterEach(async () => {
+  await sat?.stop();
+  await moving?.stop();
+  sat = moving = undefined;
+});
 
 const denied = { name: 'PermissionDeniedError' };
 
 describe('a key restricted to one prefix, for writing', () => {
   it('uploads inside it, and cannot continue, commit or abort an upload begun outside it', async () => {
-    sat = await startMetainfo();
-    const { client, header } = sat;
+    const sat_ = (sat = await startMetainfo());
+    const { client, header } = sat_;
     await client.call(M.CreateBucket, { header, name: 'photos' });
     const mine = { apiKey: restrictApiKey(header.apiKey, { paths: [{ bucket: 'photos', encryptedPrefix: key('in/') }] }) };
 
     // Inside: a whole upload with the restricted key.
     const start = await client.call(M.StartStreamAndStartSegment, { header: mine, bucket: 'photos', encryptedKey: key('in/a'), position: { part: 0, index: 0 }, maxEncryptedSegmentSize: 1000, encryption });
-    await client.call(M.CommitSegmentAndCommitStream, { header: mine, streamUploadId: start.streamUploadId, commit: sat.commitOf(start.segment, 1000) });
+    await client.call(M.CommitSegmentAndCommitStream, { header: mine, streamUploadId: start.streamUploadId, commit: sat_.commitOf(start.segment, 1000) });
     expect((await client.call(M.GetObject, { header: mine, bucket: 'photos', encryptedKey: key('in/a') })).object.encryptedKey).toEqual(key('in/a'));
 
     // Outside: refused at the start, and an upload id the owner got for outside is no use either.
@@ -58,5 +66,27 @@ describe('a key restricted to one prefix, for writing', () => {
     const wholeBucket = { apiKey: restrictApiKey(header.apiKey, { paths: [{ bucket: 'other', encryptedPrefix: new Uint8Array(0) }] }) };
     await expect(client.call(M.DeleteBucket, { header: wholeBucket, name: 'photos' })).rejects.toMatchObject(denied);
     await client.call(M.DeleteBucket, { header: wholeBucket, name: 'other' });
+  });
+
+  it('moves and copies inside its prefix, never out of it or into it from outside; a read-only key moves nothing', async () => {
+    const m = (moving = await startMove());
+    await m.bucket('photos');
+    await m.upload('photos', 'in/a.txt', 2);
+    await m.upload('photos', 'out/b.txt', 1);
+    const inside = encryptPrefix(m.rootKey, 'photos', 'in/');
+    const mine = { ...m.deps, header: { apiKey: restrictApiKey(m.header.apiKey, { paths: [{ bucket: 'photos', encryptedPrefix: inside }] }) } };
+    await moveObject(mine, 'photos', 'in/a.txt', 'in/moved.txt');
+    await copyObject(mine, 'photos', 'in/moved.txt', 'in/copy.txt');
+    await expect(moveObject(mine, 'photos', 'in/moved.txt', 'out/stolen.txt')).rejects.toMatchObject(denied);
+    await expect(copyObject(mine, 'photos', 'in/moved.txt', 'out/copy.txt')).rejects.toMatchObject(denied);
+    await expect(moveObject(mine, 'photos', 'out/b.txt', 'in/b.txt')).rejects.toMatchObject(denied);
+    await expect(copyObject(mine, 'photos', 'out/b.txt', 'in/b.txt')).rejects.toMatchObject(denied);
+    const readOnly = { ...m.deps, header: { apiKey: restrictApiKey(m.header.apiKey, { readOnly: true }) } };
+    await expect(moveObject(readOnly, 'photos', 'in/moved.txt', 'in/again.txt')).rejects.toMatchObject(denied);
+    await expect(copyObject(readOnly, 'photos', 'in/moved.txt', 'in/again.txt')).rejects.toMatchObject(denied);
+    expect(await m.objectAt('photos', 'in/moved.txt')).toBeDefined();
+    expect(await m.objectAt('photos', 'in/copy.txt')).toBeDefined();
+    expect(await m.objectAt('photos', 'out/b.txt')).toBeDefined();
+    expect(await m.objectAt('photos', 'out/stolen.txt')).toBeUndefined();
   });
 });
