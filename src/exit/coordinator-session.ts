@@ -16,6 +16,7 @@ import type { NodeExitMessage, SatelliteExitMessage } from './messages.js';
 import { dropPiece, referencingSegments, swapPiece } from './piece-swap.js';
 import type { FinishedItem } from './queue-store.js';
 import type { ExitQueueItem } from './types.js';
+import type { SegmentRecord } from '../metainfo/metabase/types.js';
 
 export class CoordinatorSessionRunner {
   #session: CoordinatorSession;
@@ -23,6 +24,8 @@ export class CoordinatorSessionRunner {
   #pumping = false;
   readonly #timers = new Map<string, TimerHandle>();
   #unpark: TimerHandle | undefined;
+  /** The segments each piece in flight was sent with, by piece id (hex): its swap's first expected lists. */
+  readonly #sentWith = new Map<string, SegmentRecord[]>();
   #finish!: (error: unknown) => void;
   /** Resolves when the stream should end: with undefined, or the error to end it with. */
   readonly done: Promise<unknown>;
@@ -152,11 +155,15 @@ export class CoordinatorSessionRunner {
         await store.recordFailure(nodeId, effect.pieceId, { code: effect.code, at: now, counts: effect.counts });
         return;
       case 'finishItem':
+        this.#sentWith.delete(toHex(effect.pieceId));
         await store.finishItem(nodeId, effect.pieceId, await this.#unlessUnreferenced(effect.pieceId, effect.result), now);
         return;
       case 'swap': {
         const { item, replacementNodeId } = effect;
-        const result = await swapPiece(metabase, { rootPieceId: item.rootPieceId, pieceNumber: item.pieceNumber, exitingNodeId: nodeId, replacementNodeId });
+        const key = toHex(item.pieceId);
+        const lastRead = this.#sentWith.get(key);
+        this.#sentWith.delete(key);
+        const result = await swapPiece(metabase, { rootPieceId: item.rootPieceId, pieceNumber: item.pieceNumber, exitingNodeId: nodeId, replacementNodeId, lastRead });
         this.dispatch({ type: 'swapped', now: this.#clock.now(), pieceId: item.pieceId, result });
         return;
       }
@@ -229,6 +236,7 @@ export class CoordinatorSessionRunner {
       pieceExpiration: sharedPieceExpiration(segments.map((s) => s.expiresAt)),
     }, now, config.orderTtlMs);
     const sent = await store.recordSend(nodeId, item.pieceId, replacement.id);
+    if (sent !== undefined) this.#sentWith.set(toHex(item.pieceId), segments);
     if (sent === undefined) {
       this.dispatch({ type: 'dropped', now, item, result: 'dropped' });
       return;

@@ -28,18 +28,31 @@ export async function referencingSegments(metabase: MetabaseStore, rootPieceId: 
  * piece on the replacement node just loses the exiting node's piece); `gone` when no segment
  * referenced the piece; `retry` when every segment that needs it already holds a piece on the
  * replacement node (the exiting node's piece then stays where it is, to go elsewhere).
+ *
+ * `lastRead`: the segments as the caller last read them (when it sent the transfer). They serve
+ * as the first round's expected piece lists, sparing a read: each write is a compare-and-swap, so
+ * a segment changed since fails it, and only a fresh read can end the swapping — a copy made
+ * meanwhile is still caught.
  */
-export async function swapPiece(metabase: MetabaseStore, args: { rootPieceId: Uint8Array; pieceNumber: number; exitingNodeId: Uint8Array; replacementNodeId: Uint8Array }): Promise<'swapped' | 'gone' | 'retry'> {
+export async function swapPiece(
+  metabase: MetabaseStore,
+  args: { rootPieceId: Uint8Array; pieceNumber: number; exitingNodeId: Uint8Array; replacementNodeId: Uint8Array; lastRead?: readonly SegmentRecord[] | undefined },
+): Promise<'swapped' | 'gone' | 'retry'> {
   const { rootPieceId, pieceNumber, exitingNodeId, replacementNodeId } = args;
+  let hint = args.lastRead?.filter((s) => holds(s, exitingNodeId, pieceNumber));
   let swappedAny = false;
   let blocked = false;
   /** The segments still referencing the piece, as last read when nothing was written since. */
   let left: SegmentRecord[] | undefined;
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const segments = await referencingSegments(metabase, rootPieceId, exitingNodeId, pieceNumber);
+    const segments = hint ?? (await referencingSegments(metabase, rootPieceId, exitingNodeId, pieceNumber));
+    const hinted = hint !== undefined;
+    hint = undefined;
     const open = segments.filter((s) => !s.pieces.some((p) => equalBytes(p.nodeId, replacementNodeId)));
     blocked = open.length < segments.length;
     if (open.length === 0) {
+      // An old read proves nothing about now: only a fresh one may end the swapping.
+      if (hinted) continue;
       left = segments;
       break;
     }
