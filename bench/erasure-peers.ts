@@ -29,8 +29,31 @@ export interface Shape {
   readonly bytes: number;
 }
 
-/** A peer that can encode a shape (MB/s of data bytes, undefined for shapes it does not support), or why it is missing. */
-export type Peer = { readonly encode: (shape: Shape) => Promise<number | undefined>; readonly close: () => void } | { readonly missing: string };
+/** MB/s of data bytes per second of wall time and per second of the process's CPU time (user + system). */
+export interface Rates {
+  readonly wall: number;
+  readonly cpu: number;
+}
+
+/** A peer that can encode a shape (undefined for shapes it does not support), or why it is missing. */
+export type Peer = { readonly encode: (shape: Shape) => Promise<Rates | undefined>; readonly close: () => void } | { readonly missing: string };
+
+/** Best wall and CPU rates of `run` over three rounds after a warm-up, counting `bytes` per round. */
+export async function bestRates(bytes: number, run: () => unknown): Promise<Rates> {
+  let wall = 0;
+  let cpu = 0;
+  for (let round = 0; round < 4; round++) {
+    const startCpu = process.cpuUsage();
+    const start = performance.now();
+    await run();
+    const seconds = (performance.now() - start) / 1000;
+    const used = process.cpuUsage(startCpu);
+    if (round === 0) continue;
+    wall = Math.max(wall, bytes / seconds / 1e6);
+    cpu = Math.max(cpu, bytes / ((used.user + used.system) / 1e6) / 1e6);
+  }
+  return { wall, cpu };
+}
 
 export const label = (shape: Shape): string => `${shape.k}/${shape.n}`;
 
@@ -58,7 +81,8 @@ export async function klauspost(): Promise<Peer> {
     close,
     encode: async (shape) => {
       const { stdout } = await run(binary, [`${label(shape)}:${shape.shard}:${shape.bytes}`], { env });
-      return Number(stdout.trim().split(' ')[1]);
+      const [, wall, cpu] = stdout.trim().split(' ');
+      return { wall: Number(wall), cpu: Number(cpu) };
     },
   };
 }
@@ -105,14 +129,9 @@ export function ronomon(): Peer {
           addon.encode(context, sources, targets, data, 0, data.length, parity, 0, parity.length, (error) => (error ? reject(error) : resolve())),
         );
       const calls = Math.max(1, Math.floor(bytes / data.length));
-      let best = 0;
-      for (let round = 0; round < 4; round++) {
-        const start = performance.now();
+      return bestRates(calls * data.length, async () => {
         for (let c = 0; c < calls; c++) await encode();
-        const seconds = (performance.now() - start) / 1000;
-        if (round > 0) best = Math.max(best, (calls * data.length) / seconds / 1e6);
-      }
-      return best;
+      });
     },
   };
 }

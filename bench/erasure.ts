@@ -14,7 +14,7 @@ import { applyMatrixPortable, type MatrixKernel } from '../src/uplink/erasure/ke
 import { createSimdKernel } from '../src/uplink/erasure/kernel-simd.js';
 import { applyMatrix, kernelName } from '../src/uplink/erasure/kernel.js';
 import { systematicGenerator } from '../src/uplink/erasure/matrix.js';
-import { klauspost, label, ronomon, type Peer, type Shape } from './erasure-peers.js';
+import { bestRates, klauspost, label, ronomon, type Peer, type Rates, type Shape } from './erasure-peers.js';
 import { type BenchRow, type BenchSection, fmt, mbps } from './lib.js';
 
 const MiB = 1024 * 1024;
@@ -79,7 +79,7 @@ const peerShapes: Shape[] = [
  * Our parity encode as the coder runs it (ErasureEngine.encodeParity: data shards in, parity
  * written into arrays allocated once), the same shapes and bytes as the peers.
  */
-async function ourParity(shape: Shape, kernel?: MatrixKernel): Promise<number> {
+async function ourParity(shape: Shape, kernel?: MatrixKernel): Promise<Rates> {
   const { k, n, shard, bytes } = shape;
   const engine = new ErasureEngine(k, n, 256);
   const matrix = systematicGenerator(k, n).data.subarray(k * k);
@@ -87,7 +87,7 @@ async function ourParity(shape: Shape, kernel?: MatrixKernel): Promise<number> {
   const data = Array.from({ length: k }, (_, i) => new Int32Array(segment.buffer, i * shard, shard / 4));
   const parity = Array.from({ length: n - k }, () => new Int32Array(shard / 4));
   const calls = Math.max(1, Math.floor(bytes / (k * shard)));
-  return bestMbps(calls * k * shard, () => {
+  return bestRates(calls * k * shard, () => {
     for (let c = 0; c < calls; c++) {
       if (kernel === undefined) engine.encodeParity(data, parity, 0, shard / 4);
       else kernel(matrix, data, parity, 0, shard / 4);
@@ -116,26 +116,36 @@ async function peerRows(rows: BenchRow[], notes: string[]): Promise<void> {
   const relaxed = relaxedKernel();
   try {
     for (const shape of peerShapes) {
-      const ours: [string, number][] = [['', 0]];
-      if (relaxed !== undefined) ours.push([' (relaxed SIMD: Node ≥ 22, browsers)', 0]);
-      const theirs = peers.map((): number | undefined => 0);
+      const best = (a: Rates | undefined, b: Rates) => ({ wall: Math.max(a?.wall ?? 0, b.wall), cpu: Math.max(a?.cpu ?? 0, b.cpu) });
+      const flavours: [string, MatrixKernel | undefined][] = [['', undefined]];
+      if (relaxed !== undefined) flavours.push([' (relaxed SIMD: Node ≥ 22, browsers)', relaxed]);
+      const ours: (Rates | undefined)[] = flavours.map(() => undefined);
+      // undefined: not measured yet; null: the peer does not support the shape.
+      const theirs: (Rates | undefined | null)[] = peers.map(() => undefined);
       for (let round = 0; round < PEER_ROUNDS; round++) {
-        ours[0]![1] = Math.max(ours[0]![1], await ourParity(shape));
-        if (relaxed !== undefined) ours[1]![1] = Math.max(ours[1]![1], await ourParity(shape, relaxed));
+        for (const [i, [, kernel]] of flavours.entries()) ours[i] = best(ours[i], await ourParity(shape, kernel));
         for (const [i, [, , peer]] of peers.entries()) {
-          if (!('encode' in peer) || theirs[i] === undefined) continue;
+          if (!('encode' in peer) || theirs[i] === null) continue;
           const value = await peer.encode(shape);
-          theirs[i] = value === undefined ? undefined : Math.max(theirs[i]!, value);
+          theirs[i] = value === undefined ? null : best(theirs[i] ?? undefined, value);
         }
       }
-      for (const [flavour, value] of ours) {
+      flavours.forEach(([flavour], f) => {
+        const value = ours[f]!;
         peers.forEach(([name, goal, peer], i) => {
-          if (!('encode' in peer) || theirs[i] === undefined) return;
-          rows.push({ name: `${label(shape)}: parity encode${flavour}, ${k1(shape)}`, value: `${fmt(value)} MB/s`, baseline: `${name} ${fmt(theirs[i])} MB/s`, ratio: value / theirs[i], goal });
+          const them = theirs[i];
+          if (!('encode' in peer) || them === null || them === undefined) return;
+          rows.push({
+            name: `${label(shape)}: parity encode${flavour}, ${k1(shape)}`,
+            value: `${fmt(value.wall)} MB/s (${fmt(value.cpu)} per CPU-s)`,
+            baseline: `${name} ${fmt(them.wall)} MB/s (${fmt(them.cpu)} per CPU-s; CPU ratio ${fmt(value.cpu / them.cpu, 2)})`,
+            ratio: value.wall / them.wall,
+            goal,
+          });
         });
-      }
+      });
       peers.forEach(([name, , peer], i) => {
-        if ('encode' in peer && theirs[i] === undefined) notes.push(`${name} does not support ${label(shape)} (at most 24 data and 6 parity shards).`);
+        if ('encode' in peer && theirs[i] === null) notes.push(`${name} does not support ${label(shape)} (at most 24 data and 6 parity shards).`);
       });
     }
   } finally {
@@ -146,7 +156,7 @@ async function peerRows(rows: BenchRow[], notes: string[]): Promise<void> {
     '@ronomon/reed-solomon is not a project dependency. It builds here offline against the Node headers in /usr/include/node: `npm install @ronomon/reed-solomon` in a folder outside the repository (npm skips its node-gyp install script), then `node /usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js rebuild --nodedir=/usr` in its package folder, and `HANDOFF_BENCH_RONOMON_DIR=<that folder> npm run bench erasure`.',
   );
   notes.push(
-    `Parity encode: MB/s counts data bytes (k shards) per second; each side encodes the same shapes and bytes, best of 3 rounds after a warm-up, and the three alternate ${PEER_ROUNDS} times per shape (best counts). Ours is ErasureEngine.encodeParity (WebAssembly SIMD kernel; data copied into and parity out of its memory) into parity arrays allocated once; the relaxed-SIMD row runs the same kernel with i8x16.relaxed_swizzle (Node 20 has it behind --experimental-wasm-relaxed-simd, turned on for that row). Load average ${fmt(load, 2)} before, ${fmt(os.loadavg()[0]!, 2)} after; ${os.cpus()[0]?.model ?? 'cpu'}.`,
+    `Parity encode: MB/s counts data bytes (k shards) per second of wall time, and per second of the process's CPU time (user + system, all threads: ronomon encodes on libuv's pool), which other work on the machine disturbs less; the ratio column is the wall-time ratio. Each side encodes the same shapes and bytes, best of 3 rounds after a warm-up, and the three alternate ${PEER_ROUNDS} times per shape (best counts). Ours is ErasureEngine.encodeParity (WebAssembly SIMD kernel; data copied into and parity out of its memory) into parity arrays allocated once; the relaxed-SIMD row runs the same kernel with i8x16.relaxed_swizzle (Node 20 has it behind --experimental-wasm-relaxed-simd, turned on for that row). Load average ${fmt(load, 2)} before, ${fmt(os.loadavg()[0]!, 2)} after; ${os.cpus()[0]?.model ?? 'cpu'}.`,
   );
 }
 
