@@ -7,6 +7,8 @@ import { OVERLAY_SQLITE_SCHEMA_VERSION, SqliteOverlayStore } from '../../src/ove
 import { sqliteSchemaVersion } from '../../src/sql/migrations.js';
 import { PROJECTS_SQLITE_SCHEMA_VERSION, SqliteProjectStore } from '../../src/projects/store/sqlite.js';
 import { projectStoreSuite } from '../../src/testing/project-store-suite.js';
+import { resolveApiKey } from '../../src/projects/authorize.js';
+import { restrictApiKey } from '../../src/projects/restricted-key.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'handoff-project-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -58,6 +60,19 @@ describe('SQLite project store', () => {
     await overlay.close();
     expect(sqliteSchemaVersion(db, 'projects')).toBe(PROJECTS_SQLITE_SCHEMA_VERSION);
     expect(sqliteSchemaVersion(db, 'overlay')).toBe(OVERLAY_SQLITE_SCHEMA_VERSION);
+    db.close();
+  });
+
+  it('a key made before restricted keys gets its caveat secret the first time it is used, and its restricted keys work from then on', async () => {
+    const db = new Database(join(dir, 'older.db'));
+    const store = await SqliteProjectStore.open({ database: db });
+    const { projectId, apiKey } = await store.createProject('p');
+    db.prepare('UPDATE api_keys SET caveat_secret = NULL').run(); // as a row from schema version 1
+    const restricted = restrictApiKey(apiKey, { readOnly: true });
+    expect(await resolveApiKey(store, restricted)).toBeUndefined();
+    expect(await store.authenticate(apiKey)).toEqual(projectId);
+    expect(await resolveApiKey(store, restricted)).toEqual({ projectId, caveats: [{ readOnly: true }] });
+    await store.close();
     db.close();
   });
 });
