@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkAllowed, decodeAccess, encodeAccess, MAX_ACCESS_LENGTH, type Access } from '../../src/cli/access/grant.js';
 import { readHidden, readPassphrase } from '../../src/cli/access/passphrase.js';
+import { restrictAccess, restrictionsOfKey } from '../../src/cli/access/restrict.js';
 import { AccessStore } from '../../src/cli/access/store.js';
 import type { CliIo } from '../../src/cli/command.js';
 import { Identity } from '../../src/crypto/identity.js';
@@ -122,6 +123,40 @@ describe('restrictions', () => {
     const a = access({ notAfter: 1000 });
     expect(() => checkAllowed(a, { write: false }, 999)).not.toThrow();
     expect(() => checkAllowed(a, { write: false }, 1001)).toThrow(/expired/);
+  });
+});
+
+describe('restrictions in the API key', () => {
+  const rootKey = new Uint8Array(32).fill(3);
+  const arbRestrictions = fc.record(
+    {
+      readOnly: fc.constant(true),
+      bucket: fc.constantFrom('photos', 'other'),
+      prefix: fc.array(fc.stringMatching(/^[a-z0-9.]{1,8}$/), { minLength: 1, maxLength: 3 }).chain((parts) => fc.constantFrom(parts.join('/'), `${parts.join('/')}/`)),
+      notAfter: fc.integer({ min: 0, max: 2 ** 45 }),
+    },
+    { requiredKeys: [] },
+  ).map((r) => (r.bucket === undefined ? { ...r, prefix: undefined } : r)).map((r) => JSON.parse(JSON.stringify(r)) as Access['restrictions']);
+
+  it('an exported restriction is a caveat in the key, and an access made from that key reads the same restrictions back', () => {
+    fc.assert(
+      fc.property(arbRestrictions, (restrictions) => {
+        const access: Access = { satellite, apiKey: generateApiKey(), rootKey, restrictions: {} };
+        const restricted = restrictAccess(access, restrictions);
+        expect(restricted.apiKey.startsWith('hk1r_')).toBe(Object.keys(restrictions).length > 0);
+        expect(restrictionsOfKey(restricted.apiKey, rootKey)).toEqual(restrictions);
+        expect(decodeAccess(encodeAccess(restricted))).toEqual(restricted);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('narrowing twice keeps the narrowest, and a key restricted under another root key is refused clearly', () => {
+    const access: Access = { satellite, apiKey: generateApiKey(), rootKey, restrictions: {} };
+    const once = restrictAccess(access, { bucket: 'photos', prefix: '2024/' });
+    const twice = restrictAccess(once, { bucket: 'photos', prefix: '2024/summer/', readOnly: true });
+    expect(restrictionsOfKey(twice.apiKey, rootKey)).toEqual({ bucket: 'photos', prefix: '2024/summer/', readOnly: true });
+    expect(() => restrictionsOfKey(twice.apiKey, new Uint8Array(32).fill(4))).toThrow(/another passphrase/);
   });
 });
 

@@ -4,9 +4,9 @@
  * The CLI keeps checking them too (grant.ts `checkAllowed`), to fail early with a clear line.
  */
 import type { Caveat } from '../../projects/caveat.js';
-import { restrictApiKey } from '../../projects/restricted-key.js';
-import { encryptPath, encryptPrefix } from '../../uplink/encryption/path-cipher.js';
-import type { Access, AccessRestrictions } from './grant.js';
+import { decodeRestrictedApiKey, isRestrictedApiKey, restrictApiKey } from '../../projects/restricted-key.js';
+import { decryptPath, decryptPrefix, encryptPath, encryptPrefix } from '../../uplink/encryption/path-cipher.js';
+import { AccessError, type Access, type AccessRestrictions } from './grant.js';
 
 /**
  * The encrypted-key prefix the satellite checks for `prefix` in `bucket`. Names are encrypted a
@@ -43,4 +43,37 @@ export function restrictAccess(access: Access, restrictions: AccessRestrictions)
   // An access restricted before keys carried caveats has a base key: it gets them all now.
   const apiKey = same && access.apiKey.startsWith('hk1r_') ? access.apiKey : restrictApiKey(access.apiKey, caveatOf(access.rootKey, restrictions));
   return { ...access, apiKey, restrictions };
+}
+
+/**
+ * What a restricted API key's caveats say, in the CLI's terms, for an access made from such a
+ * key (`access new --api-key hk1r_…`): the CLI then checks early what the satellite enforces.
+ * The narrowest one-path caveat gives the bucket and prefix (decrypted with `rootKey`); a caveat
+ * naming several paths cannot be said as one `--only`, and is refused.
+ */
+export function restrictionsOfKey(apiKey: string, rootKey: Uint8Array): AccessRestrictions {
+  if (!isRestrictedApiKey(apiKey)) return {};
+  let readOnly = false;
+  let notAfter: number | undefined;
+  let narrowest: { bucket: string; prefix: string } | undefined;
+  for (const caveat of decodeRestrictedApiKey(apiKey).caveats) {
+    if (caveat.readOnly) readOnly = true;
+    if (caveat.notAfter !== undefined) notAfter = Math.min(notAfter ?? Infinity, caveat.notAfter);
+    if (caveat.paths === undefined) continue;
+    const [path, ...more] = caveat.paths;
+    if (path === undefined || more.length > 0) throw new AccessError('this API key is restricted to several buckets or prefixes (or none); handoff accesses name one');
+    let prefix: string;
+    try {
+      const p = path.encryptedPrefix;
+      prefix = p.length === 0 ? '' : p[p.length - 1] === 0x2f ? decryptPrefix(rootKey, path.bucket, p) : decryptPath(rootKey, path.bucket, p);
+    } catch (err) {
+      throw new AccessError('this API key is restricted to a prefix written under another passphrase', { cause: err });
+    }
+    if (narrowest === undefined || (path.bucket === narrowest.bucket && prefix.startsWith(narrowest.prefix))) narrowest = { bucket: path.bucket, prefix };
+  }
+  return {
+    ...(readOnly ? { readOnly: true } : {}),
+    ...(narrowest === undefined ? {} : { bucket: narrowest.bucket, ...(narrowest.prefix === '' ? {} : { prefix: narrowest.prefix }) }),
+    ...(notAfter === undefined ? {} : { notAfter }),
+  };
 }

@@ -5,6 +5,7 @@ import { required } from '../args.js';
 import { explain } from '../access/open.js';
 import { AccessError, checkSatelliteRef } from '../access/grant.js';
 import { readPassphrase } from '../access/passphrase.js';
+import { restrictionsOfKey } from '../access/restrict.js';
 import { AccessStore } from '../access/store.js';
 import { defineCommand } from '../command.js';
 
@@ -16,7 +17,7 @@ export const accessNew = defineCommand<{ satellite?: string; apiKey?: string; pa
       .usage('<name> --satellite <id>@<host:port> --api-key <key> [options]')
       .argument('<name>', 'what to call it (letters, digits, . _ -)')
       .option('--satellite <id@host:port>', 'the satellite, as handoff satellite run prints it (required)')
-      .option('--api-key <key>', "the project's API key, hk1_… (required; HANDOFF_ACCESS_API_KEY keeps it out of ps)")
+      .option('--api-key <key>', "the project's API key, hk1_…, or a restricted one, hk1r_… (required; HANDOFF_ACCESS_API_KEY keeps it out of ps)")
       .option('--passphrase-file <file>', 'read the passphrase from this file instead of asking (or set HANDOFF_PASSPHRASE)')
       .option('--force', 'replace an access of this name', false),
   details: `Asks for the passphrase without echoing it (twice), derives the project's root key from it
@@ -37,7 +38,14 @@ under this one.`,
     } catch (err) {
       throw explain(err, { satellite });
     }
-    const { madeDefault } = store.save(name!, { satellite, apiKey, rootKey, restrictions: {} }, options.force);
+    let restrictions;
+    try {
+      restrictions = restrictionsOfKey(apiKey, rootKey);
+    } catch (err) {
+      rootKey.fill(0);
+      throw err;
+    }
+    const { madeDefault } = store.save(name!, { satellite, apiKey, rootKey, restrictions }, options.force);
     rootKey.fill(0);
     io.out(`access ${name} saved in ${store.path}${madeDefault ? ' (the default: commands use it without --access)' : ` (use it with --access ${name}, or handoff access use ${name})`}`);
     return 0;
