@@ -36,6 +36,11 @@ import { rsyncPlugin, rsyncReceiver } from '../src/transfer/rsync/index.js';
 import { builtinPlugin, builtinReceiver } from '../src/transfer/builtin.js';
 import { SqliteIntegrationStore, SqliteTransferTaskStore } from '../src/transfer/sqlite.js';
 import { startSshd, sshUnavailableReason } from '../src/testing/sshd.js';
+import { consoleAssetsDir } from '../src/console/assets.js';
+import { serveConsole } from '../src/console/server.js';
+import { registerConsoleService } from '../src/console/service/register.js';
+import { ConsoleStore } from '../src/console/service/store.js';
+import type { UserDirectory } from '../src/transfer/rpc/users.js';
 
 export interface TransferDemoOptions {
   /** Size of each of the two large files (default 32 MiB). */
@@ -48,6 +53,13 @@ export interface TransferDemoOptions {
   readonly progress?: { write(text: string): unknown };
   /** Stops the demo early; it still cleans up. */
   readonly signal?: AbortSignal;
+  /**
+   * Serve the web console while the transfer runs (default: when this build has one — `npm run
+   * build` makes it). The demo prints its address and where Alice's identity file is to sign in.
+   */
+  readonly console?: boolean;
+  /** Awaited after the transfer, before anything stops, while the console is up (an interactive demo waits for Enter). */
+  readonly holdConsole?: (() => Promise<void>) | undefined;
 }
 
 /** What the demo saw; undefined when it could not run here. */
@@ -87,7 +99,8 @@ export async function runTransferDemo(log: (line: string) => void, options: Tran
   try {
     const sshd = builtin ? undefined : await startSshd();
     cleanup.push(() => sshd?.stop());
-    const tcp = tcpTransport();
+    // WebSocket on the same ports too, so the web console in a browser reaches the core.
+    const tcp = tcpTransport({ acceptWebSocket: true });
     const keys = { core: Identity.generate(), hippo: Identity.generate(), aau: Identity.generate(), alice: Identity.generate() };
 
     // Three servers, each proving its own key to whoever connects.
@@ -116,7 +129,10 @@ export async function runTransferDemo(log: (line: string) => void, options: Tran
     const core = new TransferCore({ store, drives: world, permissions: world, allocations: world, files: world, gateway });
     core.start(); // background upkeep: forgets idempotency keys past their 24 h
     cleanup.push(() => core.stop());
-    registerTransferCoreService(servers.core, core, { providers }).users.add(keys.alice.id, 'alice');
+    const { users } = registerTransferCoreService(servers.core, core, { providers });
+    users.add(keys.alice.id, 'alice');
+    const site = options.console === false ? undefined : await openConsole({ dir, core, users, server: servers.core, coreId: keys.core.id.toString(), coreAddress: address.core, alice: keys.alice, cleanup });
+    if (site) log(`Watch it in the web console at ${site} — sign in as Alice with ${join(dir, 'alice.pem')}.`);
 
     // The providers' integration modules, each talking to the core and to the other provider over RPC.
     const hippoRoot = join(dir, 'hippo');
@@ -212,6 +228,7 @@ export async function runTransferDemo(log: (line: string) => void, options: Tran
         : `The files at aau do not match the source.`,
     );
     log(keyRevoked ? `aau revoked the task's key once the task ended, and hippo deleted its private key.` : `The task's key is still authorized at aau.`);
+    if (site && options.holdConsole) await options.holdConsole();
     return { taskId, state: last.state, files, bytes, pausedAt, identical, keyRevoked };
   } finally {
     for (const step of cleanup.reverse()) {
@@ -343,6 +360,21 @@ async function main(): Promise<void> {
     console.error(`The demo stopped: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 1;
   }
+}
+
+/** Serves the console for the demo's core when this build has one; its URL, or undefined. */
+async function openConsole(o: {
+  dir: string; core: TransferCore; users: UserDirectory; server: RpcServer; coreId: string; coreAddress: string; alice: Identity; cleanup: (() => Promise<unknown> | unknown)[];
+}): Promise<string | undefined> {
+  const assetsDir = consoleAssetsDir();
+  if (assetsDir === undefined) return undefined;
+  const store = ConsoleStore.open(join(o.dir, 'console.db'));
+  o.cleanup.push(() => store.close());
+  o.cleanup.push(registerConsoleService(o.server, { core: o.core, users: o.users, store }));
+  await o.alice.save(join(o.dir, 'alice.pem'));
+  const site = await serveConsole({ address: '127.0.0.1:0', assetsDir, config: { coreId: o.coreId, coreAddress: o.coreAddress } });
+  o.cleanup.push(() => site.close());
+  return site.url;
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

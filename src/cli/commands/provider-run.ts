@@ -111,7 +111,8 @@ task; the rsync plugin needs rsync, an sshd and rrsync (--ssh, --ssh-host-key, -
     try {
       await withDataDirectory(dir, 'handoff provider run', async (closers) => {
         const identity = await loadOrCreate(join(dir, 'identity.pem'), io.out);
-        const transport = tcpTransport();
+        // Browsers (the web console's transfer dialog does the key exchange) reach it over WebSocket on the same port.
+        const transport = tcpTransport({ acceptWebSocket: true });
         const server = new RpcServer({ identity, onError: (err, method) => io.err(`error in ${method}: ${String(err)}`) });
         let advertised = options.advertise;
         let plugin: FileTransferPlugin & { close?(): Promise<void> };

@@ -23,3 +23,31 @@ it('the transfer demo runs on the built-in plugin without rsync or sshd, and cle
   expect(bar).toContain('PAUSED');
   expect(demoDirs()).toEqual(before);
 });
+
+it('prints the web console address while the transfer runs, serves it until the demo lets go, then stops it', async () => {
+  const { consoleAssetsDir } = await import('../../../src/console/assets.js');
+  if (consoleAssetsDir() === undefined) {
+    // `npm test` builds first, so CI always has the console; a bare vitest run may not.
+    if (process.env.HANDOFF_REQUIRE_ALL === '1') throw new Error('dist/console is missing: run npm run build');
+    console.warn('skipped: no dist/console (npm run build makes it)');
+    return;
+  }
+  const lines: string[] = [];
+  let seen: { page: string; config: unknown } | undefined;
+  let url = '';
+  const result = await runTransferDemo((line) => lines.push(line), {
+    plugin: 'builtin', largeFileMiB: 2, progress: { write: () => true },
+    holdConsole: async () => {
+      url = /web console at (http:\/\/\S+) /.exec(lines.join('\n'))?.[1] ?? '';
+      const page = await (await fetch(url)).text();
+      const config = await (await fetch(new URL('config.json', url))).json();
+      seen = { page, config };
+    },
+  });
+  expect(result?.state).toBe('SUCCESS');
+  expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+  expect(lines.join('\n')).toMatch(/sign in as Alice with \S+alice\.pem/);
+  expect(seen?.page).toMatch(/<html/i);
+  expect(seen?.config).toMatchObject({ coreId: expect.stringMatching(/^[a-z2-7]+$/) });
+  await expect(fetch(url)).rejects.toThrow(); // the demo stopped its console with everything else
+});
