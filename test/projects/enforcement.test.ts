@@ -58,6 +58,14 @@ describe('a key restricted to one prefix, for writing', () => {
     await expect(list('i')).rejects.toMatchObject(denied);
     await expect(client.call(M.ListObjects, { header: mine, bucket: 'other', prefix: key('in/'), recursive: true, limit: 10 })).rejects.toMatchObject(denied);
     expect((await client.call(M.ListBuckets, { header: mine, limit: 10 })).buckets.map((b) => b.name)).toEqual(['photos']);
+    // Pages of a key restricted to some buckets hold only those, full pages while more remain.
+    for (const name of ['aaa', 'bbb', 'ccc', 'zzz']) await client.call(M.CreateBucket, { header, name });
+    const some = { apiKey: restrictApiKey(header.apiKey, { paths: ['bbb', 'nope', 'zzz', 'aaa'].map((bucket) => ({ bucket, encryptedPrefix: new Uint8Array(0) })) }) };
+    const first = await client.call(M.ListBuckets, { header: some, limit: 2 });
+    expect(first.buckets.map((b) => b.name)).toEqual(['aaa', 'bbb']);
+    expect((await client.call(M.ListBuckets, { header: some, cursor: 'bbb', limit: 2 })).buckets.map((b) => b.name)).toEqual(['zzz']);
+    const narrower = { apiKey: restrictApiKey(some.apiKey, { paths: [{ bucket: 'zzz', encryptedPrefix: new Uint8Array(0) }] }) };
+    expect((await client.call(M.ListBuckets, { header: narrower, limit: 10 })).buckets.map((b) => b.name)).toEqual(['zzz']);
     await expect(client.call(M.GetBucket, { header: mine, name: 'photos' })).resolves.toMatchObject({ name: 'photos' });
     await expect(client.call(M.GetBucket, { header: mine, name: 'other' })).rejects.toMatchObject(denied);
     await expect(client.call(M.CreateBucket, { header: mine, name: 'newer' })).rejects.toMatchObject(denied);

@@ -1,6 +1,13 @@
 import type * as M from '../methods.js';
 import { projectSalt } from '../../uplink/encryption/root-key.js';
-import { bucketVisible } from '../../projects/caveat.js';
+import { bucketVisible, type Caveat } from '../../projects/caveat.js';
+
+/** The buckets a key's caveats name (those every path caveat allows), or `undefined` when none restricts buckets. */
+function namedBuckets(caveats: readonly Caveat[]): Set<string> | undefined {
+  const first = caveats.find((c) => c.paths !== undefined);
+  if (first === undefined) return undefined;
+  return new Set(first.paths!.map((p) => p.bucket).filter((name) => bucketVisible(caveats, name)));
+}
 import { requireFound, type MetainfoContext } from './context.js';
 import type { Req } from './types.js';
 
@@ -27,9 +34,17 @@ export function bucketHandlers(ctx: MetainfoContext) {
 
     async listBuckets(req: Req<typeof M.ListBuckets>) {
       const { projectId, caveats } = await ctx.grant(req.header);
-      const buckets = await metabase.listBuckets(projectId, { cursor: req.cursor, limit: req.limit });
-      // A key restricted to some buckets sees only those (a short page is still a valid page).
-      return { buckets: buckets.filter((b) => bucketVisible(caveats, b.name)).map((b) => ({ name: b.name, createdAt: b.createdAt })) };
+      const named = namedBuckets(caveats);
+      if (named === undefined) {
+        const buckets = await metabase.listBuckets(projectId, { cursor: req.cursor, limit: req.limit });
+        return { buckets: buckets.map((b) => ({ name: b.name, createdAt: b.createdAt })) };
+      }
+      // A key restricted to a few buckets sees only those: looked up by name, so a page is never
+      // short for a bucket it cannot see (a short page tells the client the list has ended).
+      // At most 16 names per caveat, so looking each one up is cheap.
+      const after = [...named].filter((name) => req.cursor === undefined || name > req.cursor).sort();
+      const found = (await Promise.all(after.map((name) => metabase.getBucket(projectId, name)))).filter((b) => b !== undefined);
+      return { buckets: found.slice(0, req.limit).map((b) => ({ name: b.name, createdAt: b.createdAt })) };
     },
 
     async deleteBucket(req: Req<typeof M.DeleteBucket>) {
