@@ -22,7 +22,7 @@ export interface RpcClientOptions {
   /**
    * Idle connections kept for reuse however few calls ran lately (default 4). After a burst the
    * pool keeps as many as the burst had in use at once, so the next burst dials nothing; each is
-   * closed once idle for {@link idleTimeoutMs}.
+   * closed once idle for {@link idleTimeoutMs}. 0 keeps none: every connection closes after its call.
    */
   maxIdleConnections?: number;
   /** An idle pooled connection is closed after this long (default 60 s); also how long a burst's demand is remembered. */
@@ -217,9 +217,12 @@ export class RpcClient {
    * (and under TLS a TLS handshake too), which cost more than the calls.
    */
   #kept(): number {
+    const floor = this.#options.maxIdleConnections ?? 4;
+    // 0 turns pooling off: callers that want each connection closed after its call still get that.
+    if (floor === 0) return 0;
     // The connection being released has just left #active: it was in use too.
     this.#noteDemand(this.#active.size + this.#waiting + 1);
-    return Math.max(this.#options.maxIdleConnections ?? 4, this.#demand);
+    return Math.max(floor, this.#demand);
   }
 
   /**

@@ -118,4 +118,15 @@ describe('the client pool follows the demand', () => {
     await Promise.all(Array.from({ length: 6 }, (_, n) => c.call(Wait, { n })));
     expect(dials).toBe(6);
   });
+
+  it('maxIdleConnections 0 still keeps nothing, whatever the demand', async () => {
+    const net = memoryNetwork();
+    server = new RpcServer({ identity: Identity.generate() });
+    server.unary(Wait, async ({ n }) => ({ n }));
+    const listener = await server.listen(net.transport({ host: 'server' }), 'server:1');
+    client = new RpcClient({ transport: net.transport({ host: 'client' }), address: listener.address, maxIdleConnections: 0, clock: new ManualClock(0) });
+    const c = client;
+    await Promise.all(Array.from({ length: 5 }, (_, n) => c.call(Wait, { n })));
+    expect(c.idleConnections).toBe(0);
+  });
 });
