@@ -158,6 +158,19 @@ describe('restricted API keys', () => {
     );
   });
 
+  it('a well-formed key body with random caveat bytes, key hash and tag is refused, never a crash', async () => {
+    const { projects, apiKey } = await project();
+    const Body = s.object({ keyHash: s.bytes({ length: 32 }), caveats: s.array(s.bytes()), tag: s.bytes({ length: 32 }) });
+    const real = decodeRestrictedApiKey(restrictApiKey(apiKey, { readOnly: true }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.uint8Array({ minLength: 1, maxLength: 64 }), { minLength: 1, maxLength: 4 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.boolean(), async (caveats, tag, realHash) => {
+        const forged = RESTRICTED_API_KEY_PREFIX + toBase32(encodeMessage(Body, { keyHash: realHash ? real.keyHash : tag, caveats, tag }));
+        expect(await resolveApiKey(projects, forged)).toBeUndefined();
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('revoking the base key revokes every key restricted from it, through the cache too', async () => {
     const { projects, apiKey, clock } = await project();
     const cached = new CachingProjectStore(projects, { clock });
