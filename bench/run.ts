@@ -39,15 +39,20 @@ function render(section: BenchSection): string {
 const resultsPath = fileURLToPath(new URL('./results.md', import.meta.url));
 const wanted = process.argv.slice(2);
 const names = wanted.length > 0 ? wanted : Object.keys(sections);
-const previous = (() => {
+/** The sections results.md holds now, by name. */
+function readBlocks(): Map<string, string> {
+  let text = '';
   try {
-    return readFileSync(resultsPath, 'utf8');
+    text = readFileSync(resultsPath, 'utf8');
   } catch {
-    return '';
+    // No results yet.
   }
-})();
-const blocks = new Map<string, string>();
-for (const match of previous.matchAll(/<!-- section:(\w[\w-]*) -->\n([\s\S]*?)<!-- end:\1 -->/g)) blocks.set(match[1]!, match[2]!);
+  const found = new Map<string, string>();
+  for (const match of text.matchAll(/<!-- section:(\w[\w-]*) -->\n([\s\S]*?)<!-- end:\1 -->/g)) found.set(match[1]!, match[2]!);
+  return found;
+}
+/** This run's tables; merged into the file as it is at the end, so a table written meanwhile is kept. */
+const fresh = new Map<string, string>();
 
 for (const name of names) {
   const run = sections[name];
@@ -56,11 +61,14 @@ for (const name of names) {
   const section = await run();
   const text = render(section);
   console.log(text, '\n');
-  blocks.set(name, `${text}\n\n_Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}._\n`);
+  fresh.set(name, `${text}\n\n_Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}._\n`);
 }
 
 const header = `# Benchmarks\n\nRatios against a baseline measured in the same run (\`npm run bench\`). Higher is better.\n\n`;
-const body = Object.keys(sections)
+const blocks = readBlocks();
+for (const [name, text] of fresh) blocks.set(name, text);
+const order = [...Object.keys(sections), ...[...blocks.keys()].filter((name) => !(name in sections))];
+const body = order
   .filter((name) => blocks.has(name))
   .map((name) => `<!-- section:${name} -->\n${blocks.get(name)}<!-- end:${name} -->`)
   .join('\n\n');
