@@ -41,7 +41,7 @@ export function restrictAccess(access: Access, restrictions: AccessRestrictions)
   const same = JSON.stringify(restrictions) === JSON.stringify(access.restrictions);
   if (same && Object.keys(restrictions).length === 0) return access;
   // An access restricted before keys carried caveats has a base key: it gets them all now.
-  const apiKey = same && access.apiKey.startsWith('hk1r_') ? access.apiKey : restrictApiKey(access.apiKey, caveatOf(access.rootKey, restrictions));
+  const apiKey = same && isRestrictedApiKey(access.apiKey) ? access.apiKey : restrictApiKey(access.apiKey, caveatOf(access.rootKey, restrictions));
   return { ...access, apiKey, restrictions };
 }
 
