@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { adminAddressFile } from '../../admin/address-file.js';
 import { NodeDatabase } from '../../node/db/database.js';
-import { startNodeAdmin } from '../../node/admin/index.js';
+import { serveNodeConsole, startNodeAdmin } from '../../node/admin/index.js';
 import { ExitProgressFeed } from '../../node/admin/progress-feed.js';
 import { StorageNode } from '../../node/storage-node.js';
 import { FsPieceStore } from '../../piecestore/fs-store.js';
@@ -19,6 +19,7 @@ interface Options {
   wallet: string;
   bandwidth?: string;
   shutdownAfterExits: boolean;
+  console?: string;
 }
 
 /** Collects a repeatable option; a comma-separated value (from the environment) counts as several. */
@@ -38,7 +39,8 @@ export const nodeRun = defineCommand<Options>({
       .option('--capacity <size>', 'space offered, with its unit (10GB, 512GiB)', '10GiB')
       .option('--wallet <addr>', 'payout address reported to satellites', '')
       .option('--bandwidth <size>', 'bandwidth allowed per calendar month, ingress and egress (default: unlimited)')
-      .option('--shutdown-after-exits', 'stop by itself (status 0) once it has exited every satellite', false),
+      .option('--shutdown-after-exits', 'stop by itself (status 0) once it has exited every satellite', false)
+      .option('--console <host:port>', "also serve the web console's exit page (static files; it talks to the admin endpoint over WebSocket, signed in with identity.pem)"),
   async run({ options }, { io, stop, log }) {
     const dir = required(options.dir, 'dir');
     const satellites = options.satellite.map(parseSatelliteRef);
@@ -71,8 +73,20 @@ export const nodeRun = defineCommand<Options>({
         });
         closers.push(() => node.close());
         // Local commands (exit-satellite, exit-status, status) reach it here, as the node itself.
-        const admin = await startNodeAdmin({ node, progress, addressFile: adminAddressFile(identityPath), onError: (err, method) => log.error(`error in ${method}: ${String(err)}`) });
+        const admin = await startNodeAdmin({
+          node,
+          progress,
+          addressFile: adminAddressFile(identityPath),
+          // The exit page is a browser: it can only dial the admin endpoint as a WebSocket client.
+          ...(options.console === undefined ? {} : { transport: tcpTransport({ acceptWebSocket: true }) }),
+          onError: (err, method) => log.error(`error in ${method}: ${String(err)}`),
+        });
         closers.push(() => admin.close());
+        if (options.console !== undefined) {
+          const site = await serveNodeConsole({ address: options.console, nodeId: node.id.toString(), adminAddress: admin.address });
+          closers.push(() => site.close());
+          out(`exit page at ${site.url} (sign in with ${identityPath})`);
+        }
         out(`storage node ${node.id} is serving at ${node.address} for ${satellites.length} satellite(s)`);
         const ended = await Promise.race([stopRequest.requested.then(() => 'stop' as const), node.stopped.then((s) => s.reason)]);
         if (ended === 'exited') {

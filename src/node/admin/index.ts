@@ -3,6 +3,7 @@
  * a running node. Loopback only, apart from the public port, for the node's own identity.
  */
 import { AdminEndpoint } from '../../admin/endpoint.js';
+import type { Transport } from '../../transport/types.js';
 import type { StorageNode } from '../storage-node.js';
 import type { ExitProgressFeed } from './progress-feed.js';
 import { registerNodeAdmin } from './service.js';
@@ -16,6 +17,8 @@ export interface NodeAdminOptions {
   readonly addressFile: string;
   /** A loopback `host:port` (default `127.0.0.1:0`). */
   readonly address?: string;
+  /** Default TCP; `tcpTransport({ acceptWebSocket: true })` lets the console's exit page dial it. */
+  readonly transport?: Transport;
   readonly onError?: (error: unknown, method: string) => void;
 }
 
@@ -37,12 +40,15 @@ export function startNodeAdmin(options: NodeAdminOptions): Promise<AdminEndpoint
     identity: options.node.identity,
     addressFile: options.addressFile,
     ...(options.address === undefined ? {} : { address: options.address }),
+    ...(options.transport === undefined ? {} : { transport: options.transport }),
     ...(options.onError === undefined ? {} : { onError: options.onError }),
     register: (admin) => registerNodeAdmin(admin, options.node, options.progress),
   });
 }
 
-export { NodeAdminClient, type StartExitResult } from './client.js';
+export { serveNodeConsole, type NodeConsoleOptions } from './console.js';
+export { NodeAdminClient } from './client.js';
+export { NodeAdminCalls, type StartExitResult } from './calls.js';
 export { ExitProgressFeed } from './progress-feed.js';
 export { registerNodeAdmin, toAdminExitStatus, stillServes, type NodeAdminTarget } from './service.js';
 export { NodeAdminListSatellites, NodeAdminStartExit, NodeAdminRejoin, NodeAdminExitStatus, NodeAdminWatchExits, AdminExitStatus, AdminSatellite, AdminBandwidth } from './methods.js';
