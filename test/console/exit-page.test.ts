@@ -17,6 +17,7 @@ import { decodeExitReceipt, verifyExitReceipt } from '../../src/exit/receipt.js'
 import { ExitProgressFeed, serveNodeConsole, startNodeAdmin } from '../../src/node/admin/index.js';
 import { createTestNetwork, type TestNetwork } from '../../src/testing/network.js';
 import { tcpTransport } from '../../src/transport/tcp.js';
+import { CliProcesses } from '../cli/support/procs.js';
 import { describeWith } from '../support/env.js';
 import { patterned } from '../uplink/support/bytes.js';
 import { buildConsole, CHROMIUM, chromiumMissing } from './support.js';
@@ -111,6 +112,29 @@ describeWith('chromium', chromiumMissing, 'the node operator’s exit page', () 
     // Exited from its only satellite: nothing is left to start.
     await page.getByText('This node has no satellite left to exit.').waitFor();
     await page.screenshot({ path: join(process.cwd(), 'docs', 'console', 'exit-page.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('handoff node run --console prints the page; it signs in with identity.pem and reads the node over WebSocket', async () => {
+    const procs = new CliProcesses({ HANDOFF_CONSOLE_ASSETS: join(dir, 'console') });
+    closers.push(() => procs.killAll());
+    const satellite = procs.start(['satellite', 'run', '--address', '127.0.0.1:0', '--store', 'memory', '--identity', join(dir, 'cli-sat.pem')]);
+    const satelliteRef = (await satellite.waitFor(/satellite (\S+@\S+) is running/))[1]!;
+    const nodeDir = join(dir, 'cli-node');
+    const node = procs.start(['node', 'run', '--dir', nodeDir, '--satellite', satelliteRef, '--console', '127.0.0.1:0']);
+    const [, url, pem] = await node.waitFor(/exit page at (http:\/\/127\.0\.0\.1:\d+\/node\.html) \(sign in with (\S+)\)/);
+    expect(pem).toBe(join(nodeDir, 'identity.pem'));
+
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await page.goto(url!);
+    await page.getByLabel('Identity file').setInputFiles(pem!);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const row = page.getByRole('row', { name: `satellite ${satelliteRef.split('@')[0]}` });
+    await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('no exit started');
+    expect(await page.getByRole('button', { name: 'Start exit' }).isDisabled()).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);
