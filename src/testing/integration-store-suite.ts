@@ -128,7 +128,8 @@ export function integrationStoreSuite(setup: IntegrationStoreSuiteSetup): void {
       expect(store.getIncoming(10)).toBeUndefined();
     });
 
-    it.skipIf(!setup.reopen)('keeps tasks, their process id and parameters, the outbox and incoming tasks across a reopen', async () => {
+    // A store that cannot be reopened (SQLite :memory:) has no such test rather than a skipped one.
+    if (setup.reopen) it('keeps tasks, their process id and parameters, the outbox and incoming tasks across a reopen', async () => {
       const store = await open();
       const task = outgoing(1);
       store.insertOutgoing(task, null);
