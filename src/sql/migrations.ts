@@ -47,9 +47,9 @@ export function sqliteSchemaVersion(db: Database.Database, store: string): numbe
   return (db.prepare(`SELECT version FROM ${SCHEMA_VERSIONS_TABLE} WHERE store = ?`).pluck().get(store) as number | undefined) ?? 0;
 }
 
-// unique_violation / duplicate_table: two first opens created the versions table at once;
+// unique_violation / duplicate_table / duplicate_object ("type ... already exists"): two first opens created the versions table at once;
 // serialization_failure / deadlock_detected: CockroachDB (or PostgreSQL) asks for a retry.
-const RETRYABLE = new Set(['23505', '42P07', '40001', '40P01']);
+const RETRYABLE = new Set(['23505', '42P07', '42710', '40001', '40P01']);
 
 /**
  * A migration table a store kept before `handoff_schema_versions` (one row per applied version,
