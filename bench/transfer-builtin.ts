@@ -10,31 +10,20 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { startSshd } from '../src/testing/sshd.js';
 import { tcpTransport } from '../src/transport/tcp.js';
 import { builtinPlugin } from '../src/transfer/builtin/plugin.js';
 import { BUILTIN_PLUGIN_TYPE } from '../src/transfer/builtin/plugin.js';
 import type { FileTransferReceiver } from '../src/transfer/plugin.js';
-import { MemoryCoreLink, MemoryPeerNetwork } from '../src/transfer/integration/memory.js';
-import { ProviderIntegration } from '../src/transfer/integration/provider-integration.js';
-import { SqliteIntegrationStore } from '../src/transfer/integration/sqlite-store.js';
 import { fmt, mbps, type BenchSection } from './lib.js';
-import { makeTree, timePlugin } from './transfer-rsync.js';
+import { timePlugin } from './transfer-rsync.js';
+import { makeTree, runWhenMain, timeModuleTransfer, treeBenchOptions, type TreeBenchOptions } from './transfer-stack.js';
 
-export interface BuiltinBenchOptions {
-  /** Total size of the tree (default 1024 MiB). */
-  readonly totalMiB?: number;
-  /** Number of equal files (default 256). */
-  readonly files?: number;
-  /** Runs of each side; the best counts (default 2). */
-  readonly rounds?: number;
-}
+/** The tree and rounds of this bench. */
+export type BuiltinBenchOptions = TreeBenchOptions;
 
 export async function benchBuiltinTransfer(options: BuiltinBenchOptions = {}): Promise<BenchSection> {
-  const totalMiB = options.totalMiB ?? 1024;
-  const files = options.files ?? 256;
-  const rounds = options.rounds ?? 2;
+  const { totalMiB, files, rounds } = treeBenchOptions(options);
   const sshd = await startSshd();
   const dir = mkdtempSync(join(tmpdir(), 'handoff-bench-builtin-'));
   const loadBefore = loadavg()[0]!;
@@ -116,58 +105,18 @@ async function receiverProcess(stateDir: string, destinationRoot: string): Promi
 async function timeBuiltin(dir: string, round: number, taskId: number): Promise<number> {
   const destinationRoot = join(dir, `builtin-dst-${round}`);
   mkdirSync(join(destinationRoot, 'inbox'), { recursive: true });
-  const tcp = tcpTransport();
   const receiver = await receiverProcess(join(dir, `builtin-b-${round}`), destinationRoot);
-  const network = new MemoryPeerNetwork();
-  const storeA = SqliteIntegrationStore.open({ path: ':memory:' });
-  const storeB = SqliteIntegrationStore.open({ path: ':memory:' });
-  const a = await ProviderIntegration.open({
-    providerId: 'a',
-    store: storeA,
-    core: new MemoryCoreLink(),
-    peers: network.linkFor('a'),
-    plugin: builtinPlugin({ stateDir: join(dir, `builtin-a-${round}`), transport: tcp }),
-    resolveSource: (p) => join(dir, 'src', p),
-    pollIntervalMs: 100,
-  });
-  const b = await ProviderIntegration.open({
-    providerId: 'b',
-    store: storeB,
-    core: new MemoryCoreLink(),
-    peers: network.linkFor('b'),
-    receiver: receiver.receiver,
-  });
-  network.register('a', a);
-  network.register('b', b);
   try {
-    const start = performance.now();
-    await a.acceptTransfers([{ taskId, sourcePath: '/tree', destinationPath: '/inbox', destinationProvider: 'b' }]);
-    const publicKey = await a.issueTransferKey(taskId);
-    await b.authorizeTransferKey({ taskId, publicKey, sourceProvider: 'a', destinationPath: '/inbox' });
-    for (;;) {
-      const state = a.getTask(taskId)?.state;
-      if (state === 'SUCCESS') break;
-      if (state === 'FAILURE' || state === 'HALTED') throw new Error(`built-in transfer ended ${state}: ${a.getTask(taskId)?.status}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    return performance.now() - start;
+    return await timeModuleTransfer({
+      dir,
+      taskId,
+      label: 'built-in',
+      plugin: builtinPlugin({ stateDir: join(dir, `builtin-a-${round}`), transport: tcpTransport() }),
+      receiver: receiver.receiver,
+    });
   } finally {
-    await a.close();
-    await b.close();
     await receiver.close();
-    storeA.close();
-    storeB.close();
   }
 }
 
-// `tsx bench/transfer-builtin.ts [MiB]` runs this section alone.
-if (process.argv[1]?.endsWith('transfer-builtin.ts')) {
-  const mib = Number(process.argv[2] ?? 1024);
-  benchBuiltinTransfer({ totalMiB: mib }).then(
-    (section) => console.log(JSON.stringify(section, null, 2)),
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenMain('transfer-builtin.ts', benchBuiltinTransfer);

@@ -4,35 +4,24 @@
  * same local sshd, in the same run. Goal (issue 6): ≥ 0.9 of the raw throughput.
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AuthorizedKeysFile } from '../src/transfer/keys/authorized-keys-file.js';
 import { TransferKeyring } from '../src/transfer/keys/keyring.js';
-import { MemoryCoreLink, MemoryPeerNetwork } from '../src/transfer/integration/memory.js';
-import { ProviderIntegration } from '../src/transfer/integration/provider-integration.js';
-import { SqliteIntegrationStore } from '../src/transfer/integration/sqlite-store.js';
 import { sshCommandLine } from '../src/transfer/rsync/args.js';
 import { rsyncPlugin } from '../src/transfer/rsync/plugin.js';
 import { rsyncReceiver } from '../src/transfer/rsync/receiver.js';
 import { startSshd, type SshServer } from '../src/testing/sshd.js';
 import { fmt, mbps, type BenchSection } from './lib.js';
+import { makeTree, runWhenMain, timeModuleTransfer, treeBenchOptions, type TreeBenchOptions } from './transfer-stack.js';
 
-export interface RsyncBenchOptions {
-  /** Total size of the tree (default 1024 MiB). */
-  readonly totalMiB?: number;
-  /** Number of equal files (default 256). */
-  readonly files?: number;
-  /** Runs of each side; the best counts (default 2). */
-  readonly rounds?: number;
-}
+/** The tree and rounds of this bench. */
+export type RsyncBenchOptions = TreeBenchOptions;
 
 export async function benchRsync(options: RsyncBenchOptions = {}): Promise<BenchSection> {
-  const totalMiB = options.totalMiB ?? 1024;
-  const files = options.files ?? 256;
-  const rounds = options.rounds ?? 2;
+  const { totalMiB, files, rounds } = treeBenchOptions(options);
   const sshd = await startSshd();
   const dir = mkdtempSync(join(tmpdir(), 'handoff-bench-rsync-'));
   try {
@@ -71,19 +60,6 @@ export async function benchRsync(options: RsyncBenchOptions = {}): Promise<Bench
   }
 }
 
-/** `files` equal random files, 16 folders, `totalMiB` in all; returns the bytes written. */
-export function makeTree(root: string, totalMiB: number, files: number): number {
-  mkdirSync(root, { recursive: true });
-  const size = Math.floor((totalMiB * 1024 * 1024) / files);
-  for (let i = 0; i < files; i++) {
-    // Random content: rsync sends it as is (no compression), like real research data would be.
-    const sub = join(root, `d${i % 16}`);
-    mkdirSync(sub, { recursive: true });
-    writeFileSync(join(sub, `f${i}.bin`), randomBytes(size));
-  }
-  return size * files;
-}
-
 interface RawSetup {
   readonly sshCommand: string;
   readonly target: (dir: string) => string;
@@ -116,24 +92,12 @@ function timeRaw(raw: RawSetup, source: string, destination: string): Promise<nu
 export async function timePlugin(sshd: SshServer, dir: string, round: number, taskId: number): Promise<number> {
   const destinationRoot = join(dir, `dst-${round}`);
   mkdirSync(join(destinationRoot, 'inbox'), { recursive: true });
-  const network = new MemoryPeerNetwork();
   const keyring = new TransferKeyring({ dir: join(dir, `a-keys-${round}`) });
-  const storeA = SqliteIntegrationStore.open({ path: ':memory:' });
-  const storeB = SqliteIntegrationStore.open({ path: ':memory:' });
-  const a = await ProviderIntegration.open({
-    providerId: 'a',
-    store: storeA,
-    core: new MemoryCoreLink(),
-    peers: network.linkFor('a'),
+  return timeModuleTransfer({
+    dir,
+    taskId,
+    label: 'plugin',
     plugin: rsyncPlugin({ stateDir: join(dir, `a-state-${round}`), keyring }),
-    resolveSource: (p) => join(dir, 'src', p),
-    pollIntervalMs: 100,
-  });
-  const b = await ProviderIntegration.open({
-    providerId: 'b',
-    store: storeB,
-    core: new MemoryCoreLink(),
-    peers: network.linkFor('b'),
     receiver: rsyncReceiver({
       authorizedKeys: new AuthorizedKeysFile(sshd.authorizedKeysPath),
       ssh: { host: sshd.host, port: sshd.port, user: sshd.user, hostKey: sshd.hostKey },
@@ -142,37 +106,6 @@ export async function timePlugin(sshd: SshServer, dir: string, round: number, ta
       rrsync: sshd.rrsync,
     }),
   });
-  network.register('a', a);
-  network.register('b', b);
-  try {
-    const start = performance.now();
-    await a.acceptTransfers([{ taskId, sourcePath: '/tree', destinationPath: '/inbox', destinationProvider: 'b' }]);
-    const publicKey = await a.issueTransferKey(taskId);
-    await b.authorizeTransferKey({ taskId, publicKey, sourceProvider: 'a', destinationPath: '/inbox' });
-    for (;;) {
-      const state = a.getTask(taskId)?.state;
-      if (state === 'SUCCESS') break;
-      if (state === 'FAILURE' || state === 'HALTED') throw new Error(`plugin transfer ended ${state}: ${a.getTask(taskId)?.status}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    return performance.now() - start;
-  } finally {
-    await a.close();
-    await b.close();
-    storeA.close();
-    storeB.close();
-  }
 }
 
-// `tsx bench/transfer-rsync.ts [MiB]` runs this section alone.
-if (process.argv[1]?.endsWith('transfer-rsync.ts')) {
-  const mib = Number(process.argv[2] ?? 1024);
-  benchRsync({ totalMiB: mib }).then(
-    (section) => console.log(JSON.stringify(section, null, 2)),
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
-
+runWhenMain('transfer-rsync.ts', benchRsync);
