@@ -19,9 +19,11 @@
  *    against a bare scan of the same rows through the same statement, batches and pool.
  *
  *   npm run bench exit          HANDOFF_BENCH_EXIT_SEGMENTS=100000 npm run bench exit (a smaller gather)
+ *   HANDOFF_BENCH_EXIT_ONLY=throughput|gather npm run bench exit   (one half; the other keeps its rows and notes from results.md)
  */
 import { spawn, execFileSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +45,7 @@ import { createPieceHasher } from '../src/piecestore/hasher.js';
 import { FsPieceStore } from '../src/piecestore/fs-store.js';
 import { openSatelliteStore } from '../src/satellite/store.js';
 import { createScratchDatabase } from '../src/sql/postgres.js';
+import { exitSectionOf, keptHalf } from './exit-results.js';
 import { fmt, mbps, serverVersion, type BenchRow, type BenchSection } from './lib.js';
 
 const KIB = 1024;
@@ -441,12 +444,26 @@ async function benchGathering(rows: BenchRow[], notes: string[]): Promise<void> 
   }
 }
 
+/** The exit section as bench/results.md holds it now ('' when there is none). */
+function previousExitSection(): string {
+  try {
+    return exitSectionOf(readFileSync(fileURLToPath(new URL('./results.md', import.meta.url)), 'utf8')) ?? '';
+  } catch {
+    return '';
+  }
+}
+
 export async function benchExit(): Promise<BenchSection> {
   const rows: BenchRow[] = [];
   const notes: string[] = [];
-  const only = process.env.HANDOFF_BENCH_EXIT_ONLY;
+  const only = process.env.HANDOFF_BENCH_EXIT_ONLY || undefined;
+  if (only !== undefined && only !== 'throughput' && only !== 'gather') throw new Error(`HANDOFF_BENCH_EXIT_ONLY expected throughput or gather, got ${only}`);
+  // bench/run.ts replaces the section whole: the half that does not run keeps its rows and notes.
+  const kept = only === undefined ? undefined : keptHalf(previousExitSection(), only === 'throughput' ? 'gather' : 'throughput');
+  if (only === 'gather' && kept) (rows.push(...kept.rows), notes.push(...kept.notes));
   if (only !== 'gather') await benchThroughput(rows, notes);
   if (only !== 'throughput') await benchGathering(rows, notes);
+  if (only === 'throughput' && kept) (rows.push(...kept.rows), notes.push(...kept.notes));
   const load = os.loadavg().map((l) => fmt(l, 1)).join(' / ');
   notes.push(`Load average at the end (1 / 5 / 15 min): ${load} — other work on this ${os.cpus().length}-vCPU machine competes with the exit's processes more than with the mostly-waiting raw copy.`);
   return { title: 'Graceful exit (issue 11)', rows, notes };
