@@ -5,17 +5,16 @@
  * `handoff tasks --watch` until the task has finished — and the files compared byte for byte.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Identity } from '../../src/crypto/identity.js';
 import { startSshd, sshUnavailableReason, type SshServer } from '../../src/testing/sshd.js';
 import { describeWith } from '../support/env.js';
 import { CLI_CWD, cliArgv } from './support/cli.js';
 import { CliProcess } from './support/procs.js';
+import { digestTree, transferWorld, type TransferWorld } from './support/transfer-world.js';
 
 const WAIT_MS = 60_000;
 const hasScript = spawnSync('script', ['--version']).status === 0;
@@ -57,27 +56,6 @@ class Proc {
 
 const procs: Proc[] = [];
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-function digest(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const full = join(d, e.name);
-      if (e.isDirectory()) walk(full);
-      else out[relative(dir, full)] = createHash('sha256').update(readFileSync(full)).digest('hex');
-    }
-  };
-  if (existsSync(dir)) walk(dir);
-  return out;
-}
-
 function makeTree(dir: string, largeMiB: number): void {
   mkdirSync(join(dir, 'raw'), { recursive: true });
   writeFileSync(join(dir, 'raw', 'scan.bin'), randomBytes(largeMiB * 1024 * 1024));
@@ -89,7 +67,7 @@ describe('transfers from the command line', () => {
   let env: Record<string, string>;
   let core: Proc;
   let providers: Proc[];
-  const files = { hippo: '', aau: '' };
+  let files: TransferWorld['files'];
 
   /** Runs a client command to its end. */
   async function run(args: string[]): Promise<{ code: number | null; output: string }> {
@@ -119,34 +97,12 @@ describe('transfers from the command line', () => {
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'handoff-cli-transfer-'));
-    const keys = { core: Identity.generate(), hippo: Identity.generate(), aau: Identity.generate(), alice: Identity.generate() };
-    for (const party of ['core', 'hippo', 'aau'] as const) {
-      mkdirSync(join(root, party));
-      await keys[party].save(join(root, party, 'identity.pem'));
-    }
-    await keys.alice.save(join(root, 'alice.pem'));
-    const port = { core: await freePort(), hippo: await freePort(), aau: await freePort() };
-    const address = (p: keyof typeof port): string => `127.0.0.1:${port[p]}`;
-    const ref = (p: 'hippo' | 'aau'): string => `${p}=${keys[p].id}@${address(p)}`;
-    env = { HANDOFF_CONFIG_DIR: join(root, 'config'), HANDOFF_CORE: `${keys.core.id}@${address('core')}`, HANDOFF_IDENTITY: join(root, 'alice.pem') };
-    files.hippo = join(root, 'hippo-files');
-    files.aau = join(root, 'aau-files');
-    mkdirSync(join(files.hippo, '4123'), { recursive: true });
-    mkdirSync(join(files.aau, '5243', 'inbox'), { recursive: true });
+    const world = await transferWorld(root);
+    env = world.env;
+    files = world.files;
 
-    core = new Proc(
-      ['core', 'run', '--dir', join(root, 'core'), '--address', address('core'), '--provider', ref('hippo'), '--provider', ref('aau'),
-        '--drive', '4123=hippo', '--drive', '5243=aau', '--user', `alice=${keys.alice.id}`, '--grant', 'alice:4123:read', '--grant', 'alice:5243:read+edit'],
-      env,
-    );
-    providers = (['hippo', 'aau'] as const).map(
-      (p) =>
-        new Proc(
-          ['provider', 'run', '--dir', join(root, p), '--id', p, '--core', env.HANDOFF_CORE!, '--root', files[p], '--address', address(p),
-            '--peer', ref(p === 'hippo' ? 'aau' : 'hippo'), '--bandwidth-limit', '1024'],
-          env,
-        ),
-    );
+    core = new Proc(world.coreArgs(), env);
+    providers = (['hippo', 'aau'] as const).map((p) => new Proc(world.providerArgs(p, ['--bandwidth-limit', '1024']), env));
     await core.waitFor(/transfer core \S+@\S+ is serving 2 provider\(s\) and 1 user\(s\) \(store: sqlite\)/);
     for (const p of providers) await p.waitFor(/provider \w+ \S+@\S+ is serving files under .* with the builtin plugin/);
   }, 120_000);
@@ -179,7 +135,7 @@ describe('transfers from the command line', () => {
     const watch = await run(['tasks', '--watch', '--interval', '200ms']);
     expect(watch.code, watch.output).toBe(0);
     expect(watch.output).toMatch(new RegExp(`task ${id} +SUCCESS +100\\.0 %`));
-    expect(digest(join(files.aau, '5243', 'inbox', 'results'))).toEqual(digest(join(files.hippo, '4123', 'results')));
+    expect(digestTree(join(files.aau, '5243', 'inbox', 'results'))).toEqual(digestTree(join(files.hippo, '4123', 'results')));
   }, 180_000);
 
   it('cancels a transfer: HALTED, and no half file left at the destination', async () => {
@@ -203,7 +159,7 @@ describe('transfers from the command line', () => {
     }
     const recent = await run(['tasks', '--since', '1h', '--state', 'halted', '--json']);
     expect(recent.output.trim().split('\n').map((l) => (JSON.parse(l) as { id: number; state: string }).id)).toEqual([taskId]);
-    const left = Object.keys(digest(join(files.aau, '5243', 'inbox', 'second')));
+    const left = Object.keys(digestTree(join(files.aau, '5243', 'inbox', 'second')));
     expect(left.filter((p) => p.endsWith('.part'))).toEqual([]);
     expect(left).not.toContain('raw/scan.bin');
   }, 120_000);
@@ -233,35 +189,16 @@ describeWith('sshd, rsync and rrsync', sshUnavailableReason(), 'transfers from t
   });
 
   it('provider run --plugin rsync takes its sshd from options and moves a folder byte for byte', async () => {
-    const keys = { core: Identity.generate(), hippo: Identity.generate(), aau: Identity.generate(), alice: Identity.generate() };
-    for (const party of ['core', 'hippo', 'aau'] as const) {
-      mkdirSync(join(root, party));
-      await keys[party].save(join(root, party, 'identity.pem'));
-    }
-    await keys.alice.save(join(root, 'alice.pem'));
-    const port = { core: await freePort(), hippo: await freePort(), aau: await freePort() };
-    const address = (p: keyof typeof port): string => `127.0.0.1:${port[p]}`;
-    const ref = (p: 'hippo' | 'aau'): string => `${p}=${keys[p].id}@${address(p)}`;
-    env = { HANDOFF_CONFIG_DIR: join(root, 'config'), HANDOFF_CORE: `${keys.core.id}@${address('core')}`, HANDOFF_IDENTITY: join(root, 'alice.pem') };
-    const files = { hippo: join(root, 'hippo-files'), aau: join(root, 'aau-files') };
+    const world = await transferWorld(root);
+    env = world.env;
+    const files = world.files;
     makeTree(join(files.hippo, '4123', 'results'), 4);
-    mkdirSync(join(files.aau, '5243', 'inbox'), { recursive: true });
 
-    const core = new Proc(
-      ['core', 'run', '--dir', join(root, 'core'), '--address', address('core'), '--provider', ref('hippo'), '--provider', ref('aau'),
-        '--drive', '4123=hippo', '--drive', '5243=aau', '--user', `alice=${keys.alice.id}`, '--grant', 'alice:4123:read', '--grant', 'alice:5243:read+edit'],
-      env,
-    );
+    const core = new Proc(world.coreArgs(), env);
     started.push(core);
     for (const p of ['hippo', 'aau'] as const) {
-      started.push(
-        new Proc(
-          ['provider', 'run', '--dir', join(root, p), '--id', p, '--core', env.HANDOFF_CORE!, '--root', files[p], '--address', address(p),
-            '--peer', ref(p === 'hippo' ? 'aau' : 'hippo'), '--plugin', 'rsync', '--ssh', `${sshd.user}@${sshd.host}:${sshd.port}`,
-            '--ssh-host-key', sshd.hostKey, '--authorized-keys', sshd.authorizedKeysPath, '--source-address', '127.0.0.1', '--rrsync', sshd.rrsync],
-          env,
-        ),
-      );
+      const ssh = ['--plugin', 'rsync', '--ssh', `${sshd.user}@${sshd.host}:${sshd.port}`, '--ssh-host-key', sshd.hostKey, '--authorized-keys', sshd.authorizedKeysPath, '--source-address', '127.0.0.1', '--rrsync', sshd.rrsync];
+      started.push(new Proc(world.providerArgs(p, ssh), env));
     }
     await core.waitFor(/transfer core .* is serving/);
     for (const p of started.slice(1)) await p.waitFor(/with the rsync plugin/);
@@ -271,6 +208,6 @@ describeWith('sshd, rsync and rrsync', sshUnavailableReason(), 'transfers from t
     const watch = new Proc(['tasks', '--watch', '--interval', '200ms'], env);
     expect(await watch.exited, watch.output).toBe(0);
     expect(watch.output).toMatch(/SUCCESS +100\.0 %/);
-    expect(digest(join(files.aau, '5243', 'inbox', 'results'))).toEqual(digest(join(files.hippo, '4123', 'results')));
+    expect(digestTree(join(files.aau, '5243', 'inbox', 'results'))).toEqual(digestTree(join(files.hippo, '4123', 'results')));
   }, 120_000);
 });
