@@ -1,6 +1,6 @@
 import { abortReason, throwIfAborted } from '../core/abort.js';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
-import { DeadlineExceededError, DecodeError, UnavailableError, errorFromCode, isHandoffError } from '../core/errors.js';
+import { DeadlineExceededError, DecodeError, InvalidArgumentError, UnavailableError, errorFromCode, isHandoffError } from '../core/errors.js';
 import { Identity } from '../crypto/identity.js';
 import type { NodeId } from '../crypto/node-id.js';
 import type { Connection, Transport } from '../transport/types.js';
@@ -9,6 +9,7 @@ import { Kind, decodeEnvelope, encodeEnvelope, type Envelope } from './frames.js
 import { clientHandshake } from './handshake.js';
 import type { StreamMethod, UnaryMethod } from './method.js';
 import { ClientStream } from './client-stream.js';
+import { WaiterQueue } from './waiters.js';
 
 /** Options of {@link RpcClient}: where to dial, whom to expect there, and limits. */
 export interface RpcClientOptions {
@@ -36,6 +37,14 @@ export interface RpcClientOptions {
    * far longer to a busy server than to an idle one.
    */
   spareConnections?: number;
+  /**
+   * Dials (connect, TLS and identity handshake) in flight at once, spares included (default 8).
+   * A call that finds no idle connection while this many are dialing waits for whichever comes
+   * first: a connection another call frees, or a dial slot. Servers refuse more than 32
+   * handshakes at once from one address by default (`maxUnauthenticatedPerAddress`), so a cold
+   * burst of hundreds of calls must not dial them all at once.
+   */
+  maxConcurrentDials?: number;
   handshakeTimeoutMs?: number;
   /** Largest message accepted (default 8 MiB, the transports' frame limit). */
   maxMessageBytes?: number;
@@ -94,8 +103,13 @@ export class RpcClient {
   /** Most connections in use at once lately, and when that was last reached (ms). */
   #demand = 0;
   #demandAt = 0;
-  /** Calls waiting for a connection being dialed for them. */
+  /** Calls waiting for a connection: queued, or dialing their own. */
   #waiting = 0;
+  /** Dials in flight, spares included; at most {@link #maxDials}. */
+  #dialing = 0;
+  readonly #maxDials: number;
+  /** Calls queued for a freed connection or a dial slot, oldest first. */
+  readonly #queue = new WaiterQueue<PooledConnection | typeof DIAL_SLOT>();
 
   constructor(options: RpcClientOptions) {
     this.#options = options;
@@ -103,6 +117,10 @@ export class RpcClient {
     unlimitedListeners(this.#closing.signal);
     this.identity = options.identity ?? Identity.generate();
     this.#maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.#maxDials = options.maxConcurrentDials ?? DEFAULT_MAX_CONCURRENT_DIALS;
+    if (!Number.isSafeInteger(this.#maxDials) || this.#maxDials < 1) {
+      throw new InvalidArgumentError(`maxConcurrentDials must be a positive integer, got ${String(options.maxConcurrentDials)}`);
+    }
   }
 
   get address(): string {
@@ -182,13 +200,15 @@ export class RpcClient {
   }
 
   /**
-   * Closes pooled connections, resets calls in flight and aborts dials in flight (spares too);
-   * resolves once every connection the client opened is gone, so nothing of it is left running.
+   * Closes pooled connections, resets calls in flight, aborts dials in flight (spares too) and
+   * fails calls still waiting for a connection (`UnavailableError`); resolves once every
+   * connection the client opened is gone, so nothing of it is left running.
    */
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
       this.#closing.abort(new UnavailableError('client closed'));
+      this.#queue.failAll(new UnavailableError('client closed'));
     }
     this.#stopSweeper();
     this.#idle.length = 0;
@@ -203,7 +223,15 @@ export class RpcClient {
     const connection = pooled.connection;
     this.#active.delete(connection);
     this.#streams.delete(connection);
-    if (this.#closed || connection.closed || this.#idle.length >= this.#kept()) {
+    if (this.#closed || connection.closed) {
+      void connection.close().catch(() => undefined);
+      return;
+    }
+    // A call waiting for a connection takes this one at once (it stays in use).
+    this.#active.add(connection);
+    if (this.#queue.deliver(pooled)) return;
+    this.#active.delete(connection);
+    if (this.#idle.length >= this.#kept()) {
       void connection.close().catch(() => undefined);
       return;
     }
@@ -296,13 +324,38 @@ export class RpcClient {
     this.#noteDemand(this.#active.size + this.#waiting);
     let pooled: PooledConnection;
     try {
-      pooled = await this.#dial(signal);
+      if (this.#dialing >= this.#maxDials) {
+        const got = await this.#queue.wait(signal);
+        if (got !== DIAL_SLOT) {
+          // Handed over by release(), already counted in use.
+          if (signal?.aborted) {
+            this.release(got);
+            throw abortReason(signal);
+          }
+          this.#topUpSpares();
+          return got;
+        }
+        // The slot of a finished dial is ours now (#dialing still counts it).
+      } else {
+        this.#dialing++;
+      }
+      try {
+        pooled = await this.#dial(signal);
+      } finally {
+        this.#slotFreed();
+      }
     } finally {
       this.#waiting--;
     }
     this.#active.add(pooled.connection);
     this.#topUpSpares();
     return pooled;
+  }
+
+  /** A dial ended either way: its slot goes to the oldest queued call, or is given up. */
+  #slotFreed(): void {
+    if (!this.#closed && this.#queue.deliver(DIAL_SLOT)) return;
+    this.#dialing--;
   }
 
   /** A new authenticated connection (in no set but {@link #open}); close() aborts it and waits for it. */
@@ -352,22 +405,32 @@ export class RpcClient {
   /** Dials spares in the background until {@link RpcClientOptions.spareConnections} are idle or on their way. */
   #topUpSpares(): void {
     const wanted = this.#options.spareConnections ?? 0;
-    while (!this.#closed && this.#idle.length + this.#sparesDialing < wanted) {
+    // Spares never wait for a dial slot: calls need them more.
+    while (!this.#closed && this.#idle.length + this.#sparesDialing < wanted && this.#dialing < this.#maxDials) {
       this.#sparesDialing++;
+      this.#dialing++;
       void this.#dial(undefined).then(
         (pooled) => {
           this.#sparesDialing--;
           this.#active.add(pooled.connection);
-          this.release(pooled); // closes it instead when the client was closed meanwhile
+          this.release(pooled); // to a queued call, or idle; closed instead when the client was closed meanwhile
+          this.#slotFreed();
         },
         () => {
           // The next call dials (and reports the failure) itself.
           this.#sparesDialing--;
+          this.#slotFreed();
         },
       );
     }
   }
 }
+
+/** Default of {@link RpcClientOptions.maxConcurrentDials}: a quarter of a server's default handshakes per address. */
+export const DEFAULT_MAX_CONCURRENT_DIALS = 8;
+
+/** What a queued call gets instead of a connection: the right to dial one. */
+const DIAL_SLOT = Symbol('dial slot');
 
 /**
  * Every dial in flight listens on the client's closing signal: a burst of more than 10 callers

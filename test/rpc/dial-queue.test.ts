@@ -1,0 +1,124 @@
+/**
+ * Calls queued behind RpcClient's dial limit: they take a connection another call frees before
+ * any dial, honour their own cancellation and deadline while queued, and close() fails them
+ * with UnavailableError. Memory transport with dials that can be made to hang.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { s } from '../../src/codec/index.js';
+import { abortReason } from '../../src/core/abort.js';
+import { CanceledError, DeadlineExceededError, InvalidArgumentError, UnavailableError } from '../../src/core/errors.js';
+import { Identity } from '../../src/crypto/index.js';
+import { memoryNetwork, RpcClient, RpcServer, unaryMethod, type Connection, type DialOptions, type Transport } from '../../src/transport/index.js';
+
+const Echo = unaryMethod('Queue.Echo', s.object({ n: s.int() }), s.object({ n: s.int() }));
+const Wait = unaryMethod('Queue.Wait', s.object({ n: s.int() }), s.object({ n: s.int() }));
+
+let server: RpcServer | undefined;
+let client: RpcClient | undefined;
+afterEach(async () => {
+  await client?.close();
+  await server?.close();
+  client = server = undefined;
+});
+
+/** A server (Echo, and Wait which answers once `release()` is called) and a client whose dials hang while `hang` is set. */
+async function setUp(options: { maxConcurrentDials: number }) {
+  const net = memoryNetwork();
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let inWait = 0;
+  server = new RpcServer({ identity: Identity.generate() });
+  server.unary(Echo, (request) => request);
+  server.unary(Wait, async (request) => {
+    inWait++;
+    await released;
+    return request;
+  });
+  const listener = await server.listen(net.transport({ host: 'server' }), 'server:1');
+  const inner = net.transport({ host: 'client' });
+  let reopen: () => void = () => undefined;
+  let gate: Promise<void> | undefined;
+  const state = { dials: 0, get inWait() { return inWait; } };
+  const transport: Transport = {
+    name: inner.name,
+    listen: (address, onConnection) => inner.listen(address, onConnection),
+    async dial(address: string, dialOptions?: DialOptions): Promise<Connection> {
+      state.dials++;
+      if (gate !== undefined) {
+        const signal = dialOptions?.signal;
+        await Promise.race([gate, new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(abortReason(signal)), { once: true }))]);
+      }
+      return inner.dial(address, dialOptions);
+    },
+  };
+  client = new RpcClient({ transport, address: listener.address, ...options });
+  return {
+    client,
+    state,
+    release,
+    hang: () => (gate = new Promise((resolve) => (reopen = resolve))),
+    unhang: () => {
+      gate = undefined;
+      reopen();
+    },
+  };
+}
+
+describe('calls queued behind the dial limit', () => {
+  it('honour their signal and deadline while queued, dial nothing, and close() fails the rest with UnavailableError', async () => {
+    const { client, state, hang } = await setUp({ maxConcurrentDials: 1 });
+    hang();
+    const first = client.call(Echo, { n: 1 }).catch((err: unknown) => err);
+    await vi.waitFor(() => expect(state.dials).toBe(1));
+    const controller = new AbortController();
+    const canceled = client.call(Echo, { n: 2 }, { signal: controller.signal });
+    const late = client.call(Echo, { n: 3 }, { timeoutMs: 20 });
+    const queued = client.call(Echo, { n: 4 });
+    controller.abort();
+    await expect(canceled).rejects.toBeInstanceOf(CanceledError);
+    await expect(late).rejects.toBeInstanceOf(DeadlineExceededError);
+    expect(state.dials).toBe(1);
+    await client.close();
+    await expect(queued).rejects.toBeInstanceOf(UnavailableError);
+    expect(await first).toBeInstanceOf(UnavailableError);
+    expect(state.dials).toBe(1);
+  });
+
+  it('a queued call takes the connection a finished call frees, while the dial in flight still hangs', async () => {
+    const { client, state, hang, unhang, release } = await setUp({ maxConcurrentDials: 1 });
+    const holding = client.call(Wait, { n: 1 });
+    await vi.waitFor(() => expect(state.inWait).toBe(1));
+    hang();
+    const dialing = client.call(Echo, { n: 2 }); // takes the one dial slot; its dial hangs
+    await vi.waitFor(() => expect(state.dials).toBe(2));
+    const queued = client.call(Echo, { n: 3 });
+    release();
+    expect(await holding).toEqual({ n: 1 });
+    expect(await queued).toEqual({ n: 3 }); // on the connection `holding` freed
+    expect(state.dials).toBe(2);
+    unhang();
+    expect(await dialing).toEqual({ n: 2 });
+    expect(state.dials).toBe(2);
+  });
+
+  it('a queued call gets the slot of a failed dial and dials itself; each caller sees only its own dial fail', async () => {
+    const { client, state, hang, unhang } = await setUp({ maxConcurrentDials: 1 });
+    hang();
+    const controller = new AbortController();
+    const first = client.call(Echo, { n: 1 }, { signal: controller.signal });
+    await vi.waitFor(() => expect(state.dials).toBe(1));
+    const second = client.call(Echo, { n: 2 });
+    controller.abort(); // the first caller's own dial is aborted; the second gets the slot
+    await expect(first).rejects.toBeInstanceOf(CanceledError);
+    await vi.waitFor(() => expect(state.dials).toBe(2));
+    unhang();
+    expect(await second).toEqual({ n: 2 });
+  });
+
+  it('refuses a limit that is not a positive integer', () => {
+    const transport = memoryNetwork().transport({ host: 'x' });
+    for (const maxConcurrentDials of [0, -1, 1.5, Number.NaN]) {
+      expect(() => new RpcClient({ transport, address: 'y:1', maxConcurrentDials })).toThrow(InvalidArgumentError);
+    }
+  });
+});
