@@ -13,13 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromUtf8, utf8 } from '../../../src/core/bytes.js';
 import { listObjectsPage, type ListScan } from '../../../src/metainfo/metabase/listing.js';
 import type { ListObjects } from '../../../src/metainfo/metabase/port.js';
-import { PostgresMetabaseStore } from '../../../src/metainfo/metabase/postgres.js';
 import { objectFromRow, type Row } from '../../../src/metainfo/metabase/sql/rows.js';
 import { scanStep } from '../../../src/metainfo/metabase/sql/scan.js';
 import type { SqlDialect } from '../../../src/metainfo/metabase/sql/schema.js';
-import { SqliteMetabaseStore } from '../../../src/metainfo/metabase/sqlite.js';
 import { projectA } from '../../../src/testing/metabase-store/fixtures.js';
-import { bulkObjectStatements } from '../../support/bulk-objects.js';
+import { loadedPostgresBucket, loadedSqliteBucket, namedParameters } from '../../support/bulk-buckets.js';
 import { describeWith } from '../../support/env.js';
 import { createTestDatabase, postgresUnavailable, type TestDatabase } from '../../support/postgres.js';
 
@@ -88,14 +86,7 @@ describe('folder listing (SQLite)', () => {
   let db: Database.Database;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'handoff-listing-folders-'));
-    const path = join(dir, 'metabase.db');
-    const store = await SqliteMetabaseStore.open({ path });
-    await store.createBucket({ ...location, name: location.bucket, createdAt: 0 });
-    await store.close();
-    db = new Database(path);
-    for (const text of bulkObjectStatements('sqlite', { count: COUNT, folderSize: FOLDER_SIZE })) {
-      db.prepare(named(text)).run({ p1: location.projectId, p2: utf8(location.bucket) });
-    }
+    db = await loadedSqliteBucket(join(dir, 'metabase.db'), location, { count: COUNT, folderSize: FOLDER_SIZE });
   });
   afterAll(() => {
     db?.close();
@@ -103,7 +94,7 @@ describe('folder listing (SQLite)', () => {
   });
 
   story('sqlite', () => ({
-    query: async (text, params) => db.prepare(named(text)).all(Object.fromEntries(params.map((p, i) => [`p${i + 1}`, p]))) as Row[],
+    query: async (text, params) => db.prepare(namedParameters(text)).all(Object.fromEntries(params.map((p, i) => [`p${i + 1}`, p]))) as Row[],
   }));
 });
 
@@ -112,15 +103,7 @@ describeWith('PostgreSQL', postgresUnavailable, 'folder listing (PostgreSQL)', (
   let client: pg.Client;
   beforeAll(async () => {
     db = await createTestDatabase();
-    const store = await PostgresMetabaseStore.open({ connectionString: db.url, maxConnections: 1 });
-    await store.createBucket({ ...location, name: location.bucket, createdAt: 0 });
-    await store.close();
-    client = new pg.Client({ connectionString: db.url });
-    client.on('error', () => {}); // the database is dropped WITH (FORCE) at the end
-    await client.connect();
-    for (const text of bulkObjectStatements('postgres', { count: COUNT, folderSize: FOLDER_SIZE })) {
-      await client.query(text, [location.projectId, utf8(location.bucket)]);
-    }
+    client = await loadedPostgresBucket(db.url, location, { count: COUNT, folderSize: FOLDER_SIZE });
   }, 60_000);
   afterAll(async () => {
     await client?.end();
@@ -130,7 +113,3 @@ describeWith('PostgreSQL', postgresUnavailable, 'folder listing (PostgreSQL)', (
   story('postgres', () => ({ query: async (text, params) => (await client.query(text, [...params])).rows as Row[] }));
 });
 
-/** The store's `$n` placeholders as better-sqlite3 named parameters `@pn`. */
-function named(text: string): string {
-  return text.replace(/\$(\d+)/g, '@p$1');
-}

@@ -13,11 +13,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utf8 } from '../../../src/core/bytes.js';
 import type { ScanQuery } from '../../../src/metainfo/metabase/listing.js';
-import { PostgresMetabaseStore } from '../../../src/metainfo/metabase/postgres.js';
 import { scanStep } from '../../../src/metainfo/metabase/sql/scan.js';
-import { SqliteMetabaseStore } from '../../../src/metainfo/metabase/sqlite.js';
 import { projectA } from '../../../src/testing/metabase-store/fixtures.js';
-import { bulkObjectStatements } from '../../support/bulk-objects.js';
+import { loadedPostgresBucket, loadedSqliteBucket, namedParameters } from '../../support/bulk-buckets.js';
 import { describeWith } from '../../support/env.js';
 import { createTestDatabase, postgresUnavailable, type TestDatabase } from '../../support/postgres.js';
 
@@ -87,17 +85,10 @@ describeWith('PostgreSQL', postgresUnavailable, 'listing plan (PostgreSQL)', () 
   let client: pg.Client;
   beforeAll(async () => {
     db = await createTestDatabase();
-    const store = await PostgresMetabaseStore.open({ connectionString: db.url, maxConnections: 1 });
-    await store.createBucket({ ...location, name: location.bucket, createdAt: 0 });
-    await store.close();
-    client = new pg.Client({ connectionString: db.url });
-    client.on('error', () => {}); // the database is dropped WITH (FORCE) at the end
-    await client.connect();
     // This is a scratch database: keep autovacuum from analyzing the table behind the test's back.
-    await client.query('ALTER TABLE metabase_objects SET (autovacuum_enabled = false)');
-    for (const text of bulkObjectStatements('postgres', { count: COUNT, versions: VERSIONS, pending: 50 })) {
-      await client.query(text, [location.projectId, utf8(location.bucket)]);
-    }
+    client = await loadedPostgresBucket(db.url, location, { count: COUNT, versions: VERSIONS, pending: 50 }, (c) =>
+      c.query('ALTER TABLE metabase_objects SET (autovacuum_enabled = false)'),
+    );
   }, 60_000);
   afterAll(async () => {
     await client?.end();
@@ -146,14 +137,7 @@ describe('listing plan (SQLite)', () => {
   let db: Database.Database;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'handoff-listing-plan-'));
-    const path = join(dir, 'metabase.db');
-    const store = await SqliteMetabaseStore.open({ path });
-    await store.createBucket({ ...location, name: location.bucket, createdAt: 0 });
-    await store.close();
-    db = new Database(path);
-    for (const text of bulkObjectStatements('sqlite', { count: COUNT, versions: VERSIONS, pending: 50 })) {
-      named(db, text).run({ p1: location.projectId, p2: utf8(location.bucket) });
-    }
+    db = await loadedSqliteBucket(join(dir, 'metabase.db'), location, { count: COUNT, versions: VERSIONS, pending: 50 });
   });
   afterAll(() => {
     db?.close();
@@ -197,5 +181,5 @@ function literal(value: unknown): string {
 
 /** Prepares `text` with the store's `$n` placeholders as better-sqlite3 named parameters `@pn`. */
 function named(db: Database.Database, text: string): Database.Statement {
-  return db.prepare(text.replace(/\$(\d+)/g, '@p$1'));
+  return db.prepare(namedParameters(text));
 }
