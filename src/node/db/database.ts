@@ -4,6 +4,9 @@
  * when the pieces uploaded with an expiration may be deleted, the bandwidth it used per month, a few
  * settings, and its graceful exits (`exits`, a {@link NodeExitStore} on the same connection). Every method here is synchronous —
  * better-sqlite3 is, and each call is one short statement or transaction.
+ *
+ * One process owns the file while it is open: the trusted satellites are kept in memory (every
+ * order limit asks), and accepted serials are written with the next order (see `useSerial`).
  */
 import Database from 'better-sqlite3';
 import { equalBytes } from '../../core/bytes.js';
@@ -22,7 +25,16 @@ import { openSqliteFile } from '../../sql/sqlite.js';
 export interface NodeDatabaseOptions {
   /** A file path, or `':memory:'`. */
   readonly path: string;
+  /**
+   * A serial accepted by {@link NodeDatabase.useSerial} is written with the next order recorded
+   * (one commit per upload instead of two), and at the latest this many ms later (default
+   * {@link DEFAULT_SERIAL_FLUSH_MS}); see docs/exit.md, "Where the time goes".
+   */
+  readonly serialFlushMs?: number;
 }
+
+/** How long an accepted serial may wait in memory for an order to be written with (ms). */
+export const DEFAULT_SERIAL_FLUSH_MS = 1000;
 
 /** A satellite this node serves. */
 export interface TrustedSatellite {
@@ -59,6 +71,7 @@ function prepare(db: Database.Database) {
     satellite: db.prepare<[Buffer], SatelliteRow>('SELECT id, address, added_at FROM trusted_satellite WHERE id = ?'),
     satellites: db.prepare<[], SatelliteRow>('SELECT id, address, added_at FROM trusted_satellite ORDER BY added_at, id'),
     useSerial: db.prepare('INSERT INTO used_serial (satellite_id, serial, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
+    serialUsed: db.prepare<[Buffer, Buffer], { one: number }>('SELECT 1 AS one FROM used_serial WHERE satellite_id = ? AND serial = ?'),
     expireSerials: db.prepare('DELETE FROM used_serial WHERE expires_at <= ?'),
     addOrder: db.prepare(`INSERT INTO unsettled_order (satellite_id, serial, action, amount, order_limit, uplink_order, expires_at)
       VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -122,12 +135,35 @@ export class NodeDatabase {
   readonly #markSettled: (satelliteId: Buffer, serials: readonly Uint8Array[]) => number;
   readonly #addOrder: (limit: OrderLimit, order: Order) => void;
   readonly #cleanup: (now: number) => CleanupResult;
+  readonly #writeSerials: () => void;
+  /**
+   * The trusted satellites by id (latin1), read once at open: every limit a node accepts asks,
+   * and only {@link trustSatellite} and {@link untrustSatellite} change the table.
+   */
+  readonly #trusted = new Map<string, TrustedSatellite>();
+  /** Serials accepted but not written yet, by satellite and serial (latin1): see {@link useSerial}. */
+  readonly #pendingSerials = new Map<string, { readonly satellite: Buffer; readonly serial: Buffer; readonly expiresAt: number }>();
+  readonly #serialFlushMs: number;
+  #serialTimer: ReturnType<typeof setTimeout> | undefined;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, options: NodeDatabaseOptions) {
     this.#db = db;
     this.exits = SqliteNodeExitStore.attach(db);
     const st = prepare(db);
     this.#statements = st;
+    this.#serialFlushMs = options.serialFlushMs ?? DEFAULT_SERIAL_FLUSH_MS;
+    if (!Number.isSafeInteger(this.#serialFlushMs) || this.#serialFlushMs < 0) {
+      throw new InvalidArgumentError(`"serialFlushMs" expected a non-negative integer, got ${String(options.serialFlushMs)}`);
+    }
+    for (const row of st.satellites.all()) this.#trusted.set(trustKey(row.id), satelliteFromRow(row));
+    // Inside a transaction (an order's, a cleanup's) or one of its own.
+    const writePending = (): void => {
+      for (const { satellite, serial, expiresAt } of this.#pendingSerials.values()) st.useSerial.run(satellite, serial, expiresAt);
+      this.#pendingSerials.clear();
+      if (this.#serialTimer !== undefined) clearTimeout(this.#serialTimer);
+      this.#serialTimer = undefined;
+    };
+    this.#writeSerials = db.transaction(writePending);
     this.#markSettled = db.transaction((satelliteId: Buffer, serials: readonly Uint8Array[]) => {
       let n = 0;
       for (const serial of serials) n += st.settle.run(satelliteId, blob(serial)).changes;
@@ -135,6 +171,8 @@ export class NodeDatabase {
     });
     // The order and what it adds to the month's usage (only what the amount grew by) in one step.
     this.#addOrder = db.transaction((limit: OrderLimit, order: Order) => {
+      // The serials accepted since the last write go in the same commit (the upload's own among them).
+      if (this.#pendingSerials.size > 0) writePending();
       const satellite = blob(limit.satelliteId);
       const serial = blob(limit.serialNumber);
       const before = st.orderAmount.get(satellite, serial)?.amount ?? 0;
@@ -146,7 +184,7 @@ export class NodeDatabase {
       if (order.amount > before) st.addUsage.run(bandwidthPeriod(limit.createdAt).start, satellite, action, order.amount - before);
     });
     this.#cleanup = db.transaction((now: number) => ({
-      serials: st.expireSerials.run(now).changes,
+      serials: (writePending(), st.expireSerials.run(now).changes),
       orders: st.expireOrders.run(now).changes,
     }));
   }
@@ -156,7 +194,7 @@ export class NodeDatabase {
     const db = openSqliteFile(options.path);
     try {
       migrate(db);
-      return new NodeDatabase(db);
+      return new NodeDatabase(db, options);
     } catch (err) {
       db.close();
       throw err;
@@ -166,23 +204,34 @@ export class NodeDatabase {
   /** Trusts a satellite, or updates the address of one already trusted (keeping `addedAt`). */
   trustSatellite(satellite: TrustedSatellite): void {
     checkId(satellite.id, 'id');
-    this.#statements.trust.run(blob(satellite.id), satellite.address, satellite.addedAt);
+    const id = blob(satellite.id);
+    this.#statements.trust.run(id, satellite.address, satellite.addedAt);
+    // What the row now says (a known satellite keeps its addedAt).
+    const row = this.#statements.satellite.get(id);
+    if (row) this.#trusted.set(trustKey(row.id), satelliteFromRow(row));
   }
 
-  /** Stops trusting a satellite; true when it was trusted. */
+  /** Stops trusting a satellite; true when it was trusted. From here on its limits are refused. */
   untrustSatellite(id: Uint8Array): boolean {
     checkId(id, 'id');
-    return this.#statements.untrust.run(blob(id)).changes > 0;
+    const removed = this.#statements.untrust.run(blob(id)).changes > 0;
+    this.#trusted.delete(trustKey(id));
+    return removed;
   }
 
+  /**
+   * Whether this node serves the satellite: answered from memory (the table is read at open and
+   * kept in step by {@link trustSatellite} and {@link untrustSatellite}), since every order limit
+   * asks. Change the table only through this object while it is open.
+   */
   isTrusted(id: Uint8Array): boolean {
-    return id instanceof Uint8Array && id.length === 32 && this.trustedSatellite(id) !== undefined;
+    return id instanceof Uint8Array && id.length === 32 && this.#trusted.has(trustKey(id));
   }
 
   trustedSatellite(id: Uint8Array): TrustedSatellite | undefined {
     checkId(id, 'id');
-    const row = this.#statements.satellite.get(blob(id));
-    return row ? satelliteFromRow(row) : undefined;
+    const known = this.#trusted.get(trustKey(id));
+    return known && { ...known, id: known.id.slice() };
   }
 
   /** Every trusted satellite, oldest first. */
@@ -193,11 +242,46 @@ export class NodeDatabase {
   /**
    * Records an order limit's serial as used, atomically: true the first time, false for a
    * replay. `expiresAt` is the limit's `orderExpiration`; {@link cleanup} forgets it after that.
+   *
+   * The verdict is immediate, but the row is written with the next order {@link addOrder} records
+   * — an upload's own, in the same commit — or {@link flush}, at the latest `serialFlushMs` later
+   * or at {@link close}. So a serial whose upload recorded its order (before its receipt was
+   * signed) is as durable as the order; one whose transfer recorded none may be forgotten by a
+   * crash within that window, and its limit used once more before it expires (docs/exit.md).
    */
   useSerial(satelliteId: Uint8Array, serialNumber: Uint8Array, expiresAt: number): boolean {
     checkId(satelliteId, 'satelliteId');
     checkSerial(serialNumber);
-    return this.#statements.useSerial.run(blob(satelliteId), blob(serialNumber), expiresAt).changes === 1;
+    const key = trustKey(satelliteId) + trustKey(serialNumber);
+    if (this.#pendingSerials.has(key)) return false;
+    // Copies: the caller's bytes may be reused before the row is written.
+    const satellite = Buffer.from(satelliteId);
+    const serial = Buffer.from(serialNumber);
+    if (this.#statements.serialUsed.get(satellite, serial) !== undefined) return false;
+    this.#pendingSerials.set(key, { satellite, serial, expiresAt });
+    if (this.#serialTimer === undefined) {
+      this.#serialTimer = setTimeout(() => this.#flushQuietly(), this.#serialFlushMs);
+      this.#serialTimer.unref?.();
+    }
+    return true;
+  }
+
+  /** Writes the serials {@link useSerial} accepted and has not written yet, now (one commit). */
+  flush(): void {
+    if (this.#pendingSerials.size > 0 && this.#db.open) this.#writeSerials();
+  }
+
+  #flushQuietly(): void {
+    this.#serialTimer = undefined;
+    try {
+      this.flush();
+    } catch {
+      // The database is busy or closing: the serials stay pending, written with the next order or at close.
+      if (this.#pendingSerials.size > 0 && this.#db.open) {
+        this.#serialTimer = setTimeout(() => this.#flushQuietly(), this.#serialFlushMs);
+        this.#serialTimer.unref?.();
+      }
+    }
   }
 
   /**
@@ -310,9 +394,22 @@ export class NodeDatabase {
     return this.#statements.deleteSetting.run(key).changes > 0;
   }
 
+  /** Writes what is pending ({@link flush}) and closes the connection. */
   close(): void {
-    if (this.#db.open) this.#db.close();
+    if (!this.#db.open) return;
+    try {
+      this.flush();
+    } finally {
+      if (this.#serialTimer !== undefined) clearTimeout(this.#serialTimer);
+      this.#serialTimer = undefined;
+      this.#db.close();
+    }
   }
+}
+
+/** A map key for 32-byte ids and 16-byte serials: one character per byte. */
+function trustKey(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 /** better-sqlite3 binds Buffers as BLOBs; a view, not a copy. */
