@@ -13,8 +13,8 @@ import { describeWith } from '../../support/env.js';
 import { createPool } from '../../../src/sql/postgres.js';
 import { postgresUnavailable, useTestDatabase } from '../../support/postgres.js';
 import { FakeReceiver, RestorablePlugin } from './fakes.js';
+import { keepsUpdatesWhileCoreIsDown } from './stories.js';
 
-const SECOND = 1000;
 const closers: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
@@ -117,27 +117,6 @@ describeWith('PostgreSQL', postgresUnavailable, 'the integration module on Postg
   });
 
   it('keeps every update while the core is down and delivers them in order after a restart', async () => {
-    const w = await providers();
-    w.core.available = false;
-    await w.forward(11);
-    await w.after(0);
-    w.plugin.report(11, { state: 'RUNNING', progress: 20 });
-    await w.after(500);
-    w.plugin.report(11, { state: 'PAUSED', progress: 25, interruption: { kind: 'retryable', reason: 'stopped with exit 10' } });
-    await w.after(500);
-    await w.after(4 * SECOND);
-    w.plugin.report(11, { state: 'RUNNING', progress: 60 });
-    await w.after(500);
-    expect(w.core.updates).toEqual([]);
-
-    await w.a.close();
-    const a2 = await w.openA();
-    w.plugin.report(11, { state: 'SUCCESS', progress: 100 });
-    w.core.available = true;
-    w.clock.advance(300 * SECOND);
-    await a2.tick();
-    await a2.tick();
-    expect(w.states(11)).toEqual(['RUNNING', 'PAUSED', 'RUNNING', 'SUCCESS']);
-    expect(w.core.updatesFor(11).flatMap((u) => (u.newProgress === undefined ? [] : [u.newProgress]))).toEqual([20, 25, 60, 100]);
+    await keepsUpdatesWhileCoreIsDown(await providers());
   });
 });

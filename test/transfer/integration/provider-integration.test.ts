@@ -10,6 +10,7 @@ import { SqliteIntegrationStore } from '../../../src/transfer/integration/sqlite
 import type { FileTransferPlugin } from '../../../src/transfer/plugin.js';
 import type { TaskId } from '../../../src/transfer/types.js';
 import { FakePlugin, FakeReceiver, RestorablePlugin } from './fakes.js';
+import { keepsUpdatesWhileCoreIsDown } from './stories.js';
 
 const SECOND = 1000;
 const closers: Array<() => Promise<void> | void> = [];
@@ -255,29 +256,7 @@ describe('the integration module as a source', () => {
     const dir = mkdtempSync(join(tmpdir(), 'handoff-im-'));
     closers.push(() => rmSync(dir, { recursive: true, force: true }));
     const w = await providers({ storePath: join(dir, 'a.db'), plugin: new RestorablePlugin() });
-    w.core.available = false;
-    await w.forward(11);
-    await w.after(0);
-    w.plugin.report(11, { state: 'RUNNING', progress: 20 });
-    await w.after(500);
-    w.plugin.report(11, { state: 'PAUSED', progress: 25, interruption: { kind: 'retryable', reason: 'rsync stopped with exit 10' } });
-    await w.after(500);
-    await w.after(4 * SECOND);
-    w.plugin.report(11, { state: 'RUNNING', progress: 60 });
-    await w.after(500);
-    expect(w.core.updates).toEqual([]);
-    expect(w.errors.filter((e) => e.includes('retrying later')).length).toBeGreaterThan(0);
-
-    await w.a.close();
-    const a2 = await w.openA();
-    w.plugin.report(11, { state: 'SUCCESS', progress: 100 });
-    w.core.available = true;
-    w.clock.advance(300 * SECOND);
-    await a2.tick();
-    await a2.tick();
-    expect(w.states(11)).toEqual(['RUNNING', 'PAUSED', 'RUNNING', 'SUCCESS']);
-    const progress = w.core.updatesFor(11).flatMap((u) => (u.newProgress === undefined ? [] : [u.newProgress]));
-    expect(progress).toEqual([20, 25, 60, 100]);
+    await keepsUpdatesWhileCoreIsDown(w, () => expect(w.errors.filter((e) => e.includes('retrying later')).length).toBeGreaterThan(0));
   });
 
   it('after a restart adopts a transfer whose process still runs and resumes one whose process is gone', async () => {
