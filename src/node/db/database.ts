@@ -143,6 +143,8 @@ export class NodeDatabase {
   readonly #trusted = new Map<string, TrustedSatellite>();
   /** Serials accepted but not written yet, by satellite and serial (latin1): see {@link useSerial}. */
   readonly #pendingSerials = new Map<string, { readonly satellite: Buffer; readonly serial: Buffer; readonly expiresAt: number }>();
+  /** Bandwidth {@link addBandwidth} counted but has not written yet, by period, satellite and action. */
+  readonly #pendingUsage = new Map<string, { readonly periodStart: number; readonly satellite: Buffer; readonly action: string; bytes: number }>();
   readonly #serialFlushMs: number;
   #serialTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -160,6 +162,8 @@ export class NodeDatabase {
     const writePending = (): void => {
       for (const { satellite, serial, expiresAt } of this.#pendingSerials.values()) st.useSerial.run(satellite, serial, expiresAt);
       this.#pendingSerials.clear();
+      for (const { periodStart, satellite, action, bytes } of this.#pendingUsage.values()) st.addUsage.run(periodStart, satellite, action, bytes);
+      this.#pendingUsage.clear();
       if (this.#serialTimer !== undefined) clearTimeout(this.#serialTimer);
       this.#serialTimer = undefined;
     };
@@ -172,7 +176,7 @@ export class NodeDatabase {
     // The order and what it adds to the month's usage (only what the amount grew by) in one step.
     this.#addOrder = db.transaction((limit: OrderLimit, order: Order) => {
       // The serials accepted since the last write go in the same commit (the upload's own among them).
-      if (this.#pendingSerials.size > 0) writePending();
+      if (this.#pendingSerials.size > 0 || this.#pendingUsage.size > 0) writePending();
       const satellite = blob(limit.satelliteId);
       const serial = blob(limit.serialNumber);
       const before = st.orderAmount.get(satellite, serial)?.amount ?? 0;
@@ -259,16 +263,22 @@ export class NodeDatabase {
     const serial = Buffer.from(serialNumber);
     if (this.#statements.serialUsed.get(satellite, serial) !== undefined) return false;
     this.#pendingSerials.set(key, { satellite, serial, expiresAt });
-    if (this.#serialTimer === undefined) {
-      this.#serialTimer = setTimeout(() => this.#flushQuietly(), this.#serialFlushMs);
-      this.#serialTimer.unref?.();
-    }
+    this.#armFlush();
     return true;
   }
 
-  /** Writes the serials {@link useSerial} accepted and has not written yet, now (one commit). */
+  #armFlush(): void {
+    if (this.#serialTimer !== undefined) return;
+    this.#serialTimer = setTimeout(() => this.#flushQuietly(), this.#serialFlushMs);
+    this.#serialTimer.unref?.();
+  }
+
+  /**
+   * Writes the serials {@link useSerial} accepted and the bandwidth {@link addBandwidth} counted
+   * that are not written yet, now (one commit).
+   */
   flush(): void {
-    if (this.#pendingSerials.size > 0 && this.#db.open) this.#writeSerials();
+    if ((this.#pendingSerials.size > 0 || this.#pendingUsage.size > 0) && this.#db.open) this.#writeSerials();
   }
 
   #flushQuietly(): void {
@@ -278,8 +288,7 @@ export class NodeDatabase {
     } catch {
       // The database is busy or closing: the serials stay pending, written with the next order or at close.
       if (this.#pendingSerials.size > 0 && this.#db.open) {
-        this.#serialTimer = setTimeout(() => this.#flushQuietly(), this.#serialFlushMs);
-        this.#serialTimer.unref?.();
+        this.#armFlush();
       }
     }
   }
@@ -296,24 +305,39 @@ export class NodeDatabase {
     this.#addOrder(limit, order);
   }
 
-  /** Adds `bytes` of `action` traffic for a satellite to the bandwidth used in the month holding `at` (an exit's own sends). */
+  /**
+   * Adds `bytes` of `action` traffic for a satellite to the bandwidth used in the month holding `at`
+   * (an exit's own sends, one call per piece). Counted at once ({@link bandwidthUsed} includes it)
+   * and written like an accepted serial: with the next order, by {@link flush}, its timer or
+   * {@link close} — so a crash may forget what was counted in the last `serialFlushMs` (docs/exit.md).
+   */
   addBandwidth(satelliteId: Uint8Array, action: string, bytes: number, at: number): void {
     checkId(satelliteId, 'satelliteId');
     checkNonNegative(bytes, 'bytes');
     checkNonNegative(at, 'at');
     if (typeof action !== 'string' || action.length === 0 || action.length > 64) throw new InvalidArgumentError('"action" expected 1 to 64 characters');
-    if (bytes > 0) this.#statements.addUsage.run(bandwidthPeriod(at).start, blob(satelliteId), action, bytes);
+    if (bytes === 0) return;
+    const periodStart = bandwidthPeriod(at).start;
+    const key = `${periodStart}/${trustKey(satelliteId)}/${action}`;
+    const known = this.#pendingUsage.get(key);
+    if (known !== undefined) known.bytes += bytes;
+    else this.#pendingUsage.set(key, { periodStart, satellite: Buffer.from(satelliteId), action, bytes });
+    this.#armFlush();
   }
 
-  /** Bytes used in the month (UTC) holding `at`, every satellite and action together. */
+  /** Bytes used in the month (UTC) holding `at`, every satellite and action together (what waits to be written included). */
   bandwidthUsed(at: number): number {
     checkNonNegative(at, 'at');
-    return this.#statements.usedInPeriod.get(bandwidthPeriod(at).start)?.bytes ?? 0;
+    const periodStart = bandwidthPeriod(at).start;
+    let pending = 0;
+    for (const usage of this.#pendingUsage.values()) if (usage.periodStart === periodStart) pending += usage.bytes;
+    return (this.#statements.usedInPeriod.get(periodStart)?.bytes ?? 0) + pending;
   }
 
   /** The month holding `at`, per satellite and action. */
   bandwidthUsage(at: number): BandwidthUsage[] {
     checkNonNegative(at, 'at');
+    this.flush();
     return this.#statements.usageInPeriod.all(bandwidthPeriod(at).start).map((row) => ({ satelliteId: new Uint8Array(row.satellite_id), action: row.action, bytes: row.bytes }));
   }
 

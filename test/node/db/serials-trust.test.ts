@@ -2,7 +2,8 @@
  * What the node database keeps in memory for speed, and what that costs on a crash (docs/exit.md,
  * "Where the time goes"): the trusted satellites answer from memory and follow every change made
  * through the database; an accepted serial is written with the next order — so one an upload
- * recorded its order for survives a crash — or by `flush`, its timer, or `close`.
+ * recorded its order for survives a crash — or by `flush`, its timer, or `close`; so are the
+ * bytes an exit sent.
  *
  * A crash is a second connection opening the file while the first is left as it is: it sees what
  * was committed and nothing that waits in the first one's memory.
@@ -145,6 +146,31 @@ describe('serials written with the order', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe("an exit's own sends, counted at once and written with the next commit", () => {
+  it('counts them in bandwidthUsed before the write; an order, flush or close writes them; a crash before forgets them', async () => {
+    const db = await openDb({ serialFlushMs: 3_600_000 });
+    const now = Date.now();
+    db.addBandwidth(satellite.publicKey, 'GRACEFUL_EXIT_SENT', 700, now);
+    db.addBandwidth(satellite.publicKey, 'GRACEFUL_EXIT_SENT', 300, now);
+    expect(db.bandwidthUsed(now)).toBe(1_000);
+    const reader = await openDb();
+    expect(reader.bandwidthUsed(now)).toBe(0); // not written yet: what a crash now would lose
+    const l = limit();
+    db.useSerial(l.satelliteId, l.serialNumber, l.orderExpiration);
+    db.addOrder(l, signOrder(pieceKey, l.serialNumber, 50)); // the next order writes them too
+    expect(reader.bandwidthUsed(now)).toBe(1_050);
+    expect(db.bandwidthUsed(now)).toBe(1_050);
+    db.addBandwidth(satellite.publicKey, 'GRACEFUL_EXIT_SENT', 5, now);
+    expect(db.bandwidthUsage(now)).toEqual([
+      { satelliteId: satellite.publicKey, action: 'GRACEFUL_EXIT_SENT', bytes: 1_005 },
+      { satelliteId: satellite.publicKey, action: 'PUT_GRACEFUL_EXIT', bytes: 50 },
+    ]);
+    db.addBandwidth(satellite.publicKey, 'GRACEFUL_EXIT_SENT', 1, now);
+    db.close();
+    expect(reader.bandwidthUsed(now)).toBe(1_056);
   });
 });
 
