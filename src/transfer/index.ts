@@ -28,11 +28,13 @@ export {
   type DrivePermissions, type FileMetadata, type FileMetadataSource, type Sensitivity, type ReleasePolicy, type ReleaseRoute,
   type DriveRight, type FileFacts, type ProviderEndpoint, type ProviderGateway, type NotificationSettings, type Notifier,
   type TransferNotification, type BrowseOptions, type TransferItem,
+  MAX_FOLDER_PAGE, MAX_ENTRY_NAME_LENGTH, MAX_DRIVES_LISTED, providerFileMetadata,
+  type DriveAccess, type DriveCatalogue, type FolderEntry, type FolderPage, type FolderPageRequest,
 } from './core/index.js';
 export { ACTIVE_STATES, type BrowseQuery, type TaskChange, type TransferRoute, type TransferTaskStore } from './store/port.js';
 export { MemoryTransferTaskStore } from './store/memory.js';
 export {
-  ProviderIntegration, MemoryCoreLink, MemoryPeerNetwork, DEFAULT_POLICY,
+  ProviderIntegration, MemoryCoreLink, MemoryPeerNetwork, DEFAULT_POLICY, MemoryProviderFiles, localPath, type ProviderFiles,
   type ProviderIntegrationOptions, type IntegrationPolicy, type IntegrationStore, type OutgoingTask, type IncomingTask,
   type PendingUpdate, type PauseCause, type OutgoingFilter, type CoreLink, type UpdateOutcome, type PeerProvider, type PeerHandler,
   type PeerNegotiationRequest, type PeerNegotiationResponse, type PeerReleaseRequest,
@@ -40,7 +42,8 @@ export {
 export {
   ProviderRegistry, InMemoryUserDirectory, registerTransferCoreService, registerProviderService,
   RpcProviderGateway, RpcCoreLink, RpcPeerProvider,
-  TransferFiles, GetTask, BrowseTasks, ControlTask, GrantSessions, UpdateTransferTask,
+  TransferFiles, GetTask, BrowseTasks, ControlTask, GrantSessions, UpdateTransferTask, ListDrives, ListFolder,
+  ListProviderFolder, StatProviderFile,
   TransferFilesForProvider, ControlTransfer, NegotiateTransfer, ReleaseTransfer, IssueTransferKey, AuthorizeTransferKey,
   MAX_TRANSFER_PARAMETERS,
   type ProviderContact, type UserDirectory, type TransferCoreService, type TransferCoreServiceOptions,

@@ -7,6 +7,7 @@ import type {
   AllocationLedger,
   DataAgreement,
   Drive,
+  DriveCatalogue,
   DriveDirectory,
   DrivePermissions,
   FileMetadata,
@@ -36,7 +37,7 @@ export interface FileFacts {
  * const core = new TransferCore({ drives: world, permissions: world, allocations: world, files: world, ... });
  * ```
  */
-export class InMemoryProviderDirectory implements DriveDirectory, DrivePermissions, AllocationLedger, FileMetadataSource {
+export class InMemoryProviderDirectory implements DriveDirectory, DriveCatalogue, DrivePermissions, AllocationLedger, FileMetadataSource {
   readonly #drives = new Map<string, Drive>();
   readonly #rights = new Map<string, Set<DriveRight>>();
   readonly #allocations = new Set<string>();
@@ -91,6 +92,11 @@ export class InMemoryProviderDirectory implements DriveDirectory, DrivePermissio
   async driveOf(path: string): Promise<Drive | undefined> {
     const id = path.split('/')[1];
     return id === undefined ? undefined : this.#drives.get(id);
+  }
+
+  /** The drives `user` holds any right on. */
+  async drivesOf(user: UserId): Promise<readonly Drive[]> {
+    return [...this.#drives.values()].filter((drive) => (this.#rights.get(pair(user, drive.id))?.size ?? 0) > 0);
   }
 
   async canRead(user: UserId, drive: Drive): Promise<boolean> {

@@ -6,12 +6,20 @@ export type {
   AllocationLedger,
   DataAgreement,
   Drive,
+  DriveAccess,
+  DriveCatalogue,
   DriveDirectory,
   DrivePermissions,
   FileMetadata,
   FileMetadataSource,
+  FolderEntry,
+  FolderPage,
+  FolderPageRequest,
   Sensitivity,
 } from './ports.js';
+export { MAX_FOLDER_PAGE, MAX_ENTRY_NAME_LENGTH } from './ports.js';
+export { MAX_DRIVES_LISTED } from './browsing.js';
+export { providerFileMetadata } from './provider-metadata.js';
 export { defaultReleasePolicy, type ReleasePolicy, type ReleaseRoute } from './release-policy.js';
 export { InMemoryProviderDirectory, type DriveRight, type FileFacts } from './in-memory-directory.js';
 export { LocalProviderGateway, type ProviderEndpoint, type ProviderGateway } from './provider-gateway.js';

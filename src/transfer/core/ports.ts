@@ -51,3 +51,49 @@ export interface FileMetadataSource {
   /** Metadata of `path`, or undefined when nothing exists there. */
   metadata(path: string): Promise<FileMetadata | undefined>;
 }
+
+/**
+ * Lists the drives a user may have rights on. Optional: a core without it cannot answer
+ * `listDrives`. The core still asks {@link DrivePermissions} about each drive listed, so a
+ * catalogue may list more than the user's drives, never fewer.
+ */
+export interface DriveCatalogue {
+  drivesOf(user: UserId): Promise<readonly Drive[]>;
+}
+
+/** Most entries in one page of a folder listing. */
+export const MAX_FOLDER_PAGE = 1000;
+
+/** Longest name of one folder entry, in UTF-16 units (Linux's NAME_MAX is 255 bytes). */
+export const MAX_ENTRY_NAME_LENGTH = 255;
+
+/** One file or folder in a folder listing. */
+export interface FolderEntry {
+  /** Its name inside the folder: no `/`, never `.` or `..`. */
+  readonly name: string;
+  readonly kind: 'file' | 'folder';
+  /** Bytes (0 for folders). */
+  readonly size: number;
+  /** Last modification, milliseconds since the Unix epoch. */
+  readonly modifiedAt: number;
+}
+
+/** Which page of a listing: entries named after `cursor` (in name order), at most `limit`. */
+export interface FolderPageRequest {
+  readonly cursor?: string;
+  readonly limit?: number;
+}
+
+/** One page of a folder listing, names in ascending order; `nextCursor` is null on the last page. */
+export interface FolderPage {
+  readonly entries: readonly FolderEntry[];
+  readonly nextCursor: string | null;
+}
+
+/** One of the user's drives and what the user may do with it. */
+export interface DriveAccess {
+  readonly drive: string;
+  readonly provider: ProviderId;
+  readonly canRead: boolean;
+  readonly canEdit: boolean;
+}

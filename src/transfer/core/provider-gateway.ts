@@ -2,7 +2,8 @@
  * How the core reaches providers. The host wires {@link ProviderGateway} to its RPC layer; in a
  * single process {@link LocalProviderGateway} calls each provider's endpoint object directly.
  */
-import { UnavailableError } from '../../core/errors.js';
+import { FailedPreconditionError, UnavailableError } from '../../core/errors.js';
+import type { FolderEntry, FolderPage, FolderPageRequest } from './ports.js';
 import type { ProviderId, ProviderTransferRequest, ProviderTransferResponse, TaskControl, TaskId } from '../types.js';
 
 /**
@@ -15,12 +16,22 @@ import type { ProviderId, ProviderTransferRequest, ProviderTransferResponse, Tas
 export interface ProviderGateway {
   forwardTransfers(provider: ProviderId, requests: readonly ProviderTransferRequest[]): Promise<ProviderTransferResponse[]>;
   control(provider: ProviderId, taskId: TaskId, control: TaskControl): Promise<void>;
+  /**
+   * One page of a folder at `provider` (for a user the core has checked). Optional: a core whose
+   * gateway cannot list refuses `listFolder` with `FailedPreconditionError`.
+   */
+  listFolder?(provider: ProviderId, path: string, page: FolderPageRequest): Promise<FolderPage>;
+  /** What is at `path` at `provider`, or undefined when nothing is. Optional, as `listFolder`. */
+  statFile?(provider: ProviderId, path: string): Promise<FolderEntry | undefined>;
 }
 
 /** One provider's side of {@link ProviderGateway}, e.g. its integration module in the same process. */
 export interface ProviderEndpoint {
   forwardTransfers(requests: readonly ProviderTransferRequest[]): Promise<ProviderTransferResponse[]>;
   control(taskId: TaskId, control: TaskControl): Promise<void>;
+  /** The provider's files, when it lists them (a `ProviderIntegration` does once given `files`). */
+  listFolder?(path: string, page?: FolderPageRequest): Promise<FolderPage>;
+  statFile?(path: string): Promise<FolderEntry | undefined>;
 }
 
 /**
@@ -50,6 +61,18 @@ export class LocalProviderGateway implements ProviderGateway {
 
   async control(provider: ProviderId, taskId: TaskId, control: TaskControl): Promise<void> {
     return this.#endpoint(provider).control(taskId, control);
+  }
+
+  async listFolder(provider: ProviderId, path: string, page: FolderPageRequest): Promise<FolderPage> {
+    const endpoint = this.#endpoint(provider);
+    if (!endpoint.listFolder) throw new FailedPreconditionError(`provider "${provider}" does not list its files`);
+    return endpoint.listFolder(path, page);
+  }
+
+  async statFile(provider: ProviderId, path: string): Promise<FolderEntry | undefined> {
+    const endpoint = this.#endpoint(provider);
+    if (!endpoint.statFile) throw new FailedPreconditionError(`provider "${provider}" does not list its files`);
+    return endpoint.statFile(path);
   }
 
   #endpoint(provider: ProviderId): ProviderEndpoint {

@@ -9,10 +9,20 @@ import { NotFoundError, PermissionDeniedError, toWireError, type ErrorCode } fro
 import { checkControl, type LifecycleEffect } from '../lifecycle.js';
 import type { TransferTaskStore } from '../store/port.js';
 import type { ProviderId, TaskControl, TaskId, TransferTask, UserId } from '../types.js';
+import { listDrives, listFolder, type BrowsingPorts } from './browsing.js';
 import type { CheckPorts } from './checks.js';
 import { IdempotencyKeySweeper } from './idempotency-sweeper.js';
 import type { NotificationSettings, Notifier } from './notifications.js';
-import type { AllocationLedger, DriveDirectory, DrivePermissions, FileMetadataSource } from './ports.js';
+import type {
+  AllocationLedger,
+  DriveAccess,
+  DriveCatalogue,
+  DriveDirectory,
+  DrivePermissions,
+  FileMetadataSource,
+  FolderPage,
+  FolderPageRequest,
+} from './ports.js';
 import type { ProviderGateway } from './provider-gateway.js';
 import { defaultReleasePolicy, type ReleasePolicy } from './release-policy.js';
 import {
@@ -37,6 +47,8 @@ export interface TransferCoreOptions {
   readonly allocations: AllocationLedger;
   readonly files: FileMetadataSource;
   readonly gateway: ProviderGateway;
+  /** Lists the drives a user may have rights on, for `listDrives`; without it `listDrives` is refused. */
+  readonly driveCatalogue?: DriveCatalogue;
   /** Told when a transfer is interrupted or succeeds; none by default. */
   readonly notifier?: Notifier;
   /** Whether each user also wants email; nobody does by default. */
@@ -100,6 +112,7 @@ export class TransferCore {
   readonly #settings: NotificationSettings | undefined;
   readonly #finishedWindowMs: number;
   readonly #idempotencyKeys: IdempotencyKeySweeper;
+  readonly #browsing: BrowsingPorts;
 
   constructor(options: TransferCoreOptions) {
     this.#store = options.store;
@@ -116,6 +129,7 @@ export class TransferCore {
       releasePolicy: options.releasePolicy ?? defaultReleasePolicy,
       store: options.store,
     };
+    this.#browsing = { drives: options.drives, permissions: options.permissions, catalogue: options.driveCatalogue, gateway: options.gateway };
     this.#writer = new TaskWriter(this.#store, this.#clock, {
       announce: (task, previous) => this.#announce(task, previous),
       notify: (effect) => this.#notify(effect),
@@ -229,6 +243,25 @@ export class TransferCore {
     const found = await this.#store.browse({ ...q, since, initiatedBy: user, limit: q.limit + 1 });
     const tasks = found.slice(0, q.limit);
     return { tasks, nextCursor: found.length > q.limit ? String(tasks.at(-1)!.id) : null };
+  }
+
+  /**
+   * The drives `user` may read or edit, with which of the two, sorted by id (at most 1000).
+   * Needs the `driveCatalogue` option (`FailedPreconditionError` without it).
+   */
+  async listDrives(user: UserId): Promise<DriveAccess[]> {
+    checkId('user', user);
+    return listDrives(this.#browsing, user);
+  }
+
+  /**
+   * One page of the folder `path` (`/<drive>/…`), names in order, for a user who may read or edit
+   * its drive (`PermissionDeniedError` otherwise; `NotFoundError` for an unknown drive). The
+   * drive's provider answers; pass `nextCursor` back as `cursor` for the next page.
+   */
+  async listFolder(user: UserId, path: string, page: FolderPageRequest = {}): Promise<FolderPage> {
+    checkId('user', user);
+    return listFolder(this.#browsing, user, path, page);
   }
 
   /** Asks the source provider to stop the transfer for good; the task is then `HALTED`. */

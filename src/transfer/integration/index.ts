@@ -15,3 +15,4 @@ export type {
 } from './ports.js';
 export { MemoryCoreLink, MemoryPeerNetwork } from './memory.js';
 export { DEFAULT_POLICY, backoffDelay, dueAction, applyPluginState, updateFor, type IntegrationPolicy, type DueAction } from './policy.js';
+export { MemoryProviderFiles, localPath, type ProviderFiles } from './files.js';

@@ -9,8 +9,10 @@ import { systemClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import { FailedPreconditionError } from '../../core/errors.js';
 import { validatePlugin, validateReceiver, type FileTransferPlugin, type FileTransferReceiver, type TransferKeyGrant } from '../plugin.js';
 import type { ProviderId, ProviderTransferRequest, ProviderTransferResponse, TaskControl, TaskId } from '../types.js';
+import type { FolderEntry, FolderPage, FolderPageRequest } from '../core/ports.js';
 import { CoreOutbox } from './core-outbox.js';
 import { DestinationSide } from './destination-side.js';
+import type { ProviderFiles } from './files.js';
 import { DEFAULT_POLICY, type IntegrationPolicy } from './policy.js';
 import type { CoreLink, PeerHandler, PeerNegotiationRequest, PeerNegotiationResponse, PeerProvider, PeerReleaseRequest } from './ports.js';
 import { SourceSide } from './source-side.js';
@@ -26,6 +28,11 @@ export interface ProviderIntegrationOptions {
   readonly plugin?: FileTransferPlugin;
   /** The receiver this provider receives with; without one it refuses negotiations. */
   readonly receiver?: FileTransferReceiver;
+  /**
+   * The files this provider serves, which the core lists for its users (`FilesProvider.ListFolder`)
+   * and asks about (`FilesProvider.Stat`); without them both are refused.
+   */
+  readonly files?: ProviderFiles;
   /** Maps a source path as the core names it to a local path (default: unchanged). */
   readonly resolveSource?: (sourcePath: string) => string;
   readonly clock?: Clock;
@@ -60,6 +67,7 @@ export class ProviderIntegration implements PeerHandler {
   readonly #source: SourceSide | undefined;
   readonly #destination: DestinationSide;
   readonly #onError: (error: unknown, context: string) => void;
+  readonly #files: ProviderFiles | undefined;
   #tail: Promise<void> = Promise.resolve();
   #timer: TimerHandle | undefined;
   #closed = false;
@@ -74,6 +82,7 @@ export class ProviderIntegration implements PeerHandler {
     this.#pollIntervalMs = options.pollIntervalMs ?? 500;
     const policy: IntegrationPolicy = { ...DEFAULT_POLICY, ...options.policy };
     this.#onError = options.onError ?? (() => undefined);
+    this.#files = options.files;
     this.#outbox = new CoreOutbox({ store: this.#store, core: options.core, clock: this.#clock, policy, batchSize: options.pushBatchSize ?? 1000, onError: this.#onError });
     const { plugin } = options;
     this.#source = plugin
@@ -136,6 +145,16 @@ export class ProviderIntegration implements PeerHandler {
     return this.#destination.release(caller, request);
   }
 
+  /** Core → provider: one page of a folder this provider serves (see {@link ProviderFiles.list}). */
+  listFolder(path: string, page?: FolderPageRequest): Promise<FolderPage> {
+    return this.#requireFiles().list(path, page);
+  }
+
+  /** Core → provider: what is at `path`, or undefined when nothing is (see {@link ProviderFiles.stat}). */
+  statFile(path: string): Promise<FolderEntry | undefined> {
+    return this.#requireFiles().stat(path);
+  }
+
   /** A task this provider sends, as stored. */
   getTask(taskId: TaskId): OutgoingTask | undefined {
     return this.#store.getOutgoing(taskId);
@@ -185,6 +204,11 @@ export class ProviderIntegration implements PeerHandler {
   #requireSource(): SourceSide {
     if (!this.#source) throw new FailedPreconditionError(this.#noPlugin());
     return this.#source;
+  }
+
+  #requireFiles(): ProviderFiles {
+    if (!this.#files) throw new FailedPreconditionError(`provider "${this.providerId}" does not list its files`);
+    return this.#files;
   }
 
   #noPlugin(): string {

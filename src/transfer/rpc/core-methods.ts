@@ -7,11 +7,14 @@ import { s, type Infer } from '../../codec/index.js';
 import { ERROR_CODES } from '../../core/errors.js';
 import { unaryMethod } from '../../rpc/method.js';
 import type { TransferCheck } from '../core/checks.js';
+import { MAX_DRIVES_LISTED } from '../core/browsing.js';
 import { MAX_BULK_ITEMS, MAX_PAGE_SIZE } from '../core/requests.js';
 import { sessionGrantSchema } from '../session/grant.js';
 import {
   addressField,
   controlField,
+  folderPageRequestFields,
+  folderPageSchema,
   idempotencyKeyField,
   idField,
   nodeIdField,
@@ -72,6 +75,21 @@ export const ControlTask = unaryMethod(
   s.object({ taskId: taskIdField, control: controlField }),
   s.object({ task: taskSchema }),
 );
+
+/** The drives the caller may read or edit, and which of the two (never another user's drives). */
+export const ListDrives = unaryMethod(
+  'TransferCore.ListDrives',
+  s.object({}),
+  s.object({
+    drives: s.array(s.object({ drive: idField, provider: idField, canRead: s.bool(), canEdit: s.bool() }), { max: MAX_DRIVES_LISTED }),
+  }),
+);
+
+/**
+ * One page of a folder on a drive the caller may read or edit, as its provider lists it:
+ * `NotFound` for an unknown drive or folder, `PermissionDenied` for a drive without rights.
+ */
+export const ListFolder = unaryMethod('TransferCore.ListFolder', s.object({ path: pathField, ...folderPageRequestFields }), folderPageSchema);
 
 /** A provider the client may open a session with, and the grant that opens it. */
 export const sessionOfferSchema = s.object({

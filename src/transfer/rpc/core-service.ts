@@ -13,7 +13,7 @@ import type { RpcServer } from '../../rpc/server.js';
 import type { TransferCore } from '../core/transfer-core.js';
 import { DEFAULT_SESSION_LIFETIME_MS, grantToWire, signSessionGrant } from '../session/grant.js';
 import { isTerminal, type TaskControl, type TransferTask, type TransferTaskUpdate, type UserId } from '../types.js';
-import { BrowseTasks, ControlTask, GetTask, GrantSessions, TransferFiles, UpdateTransferTask, type WireSessionOffer } from './core-methods.js';
+import { BrowseTasks, ControlTask, GetTask, GrantSessions, ListDrives, ListFolder, TransferFiles, UpdateTransferTask, type WireSessionOffer } from './core-methods.js';
 import { clipText, taskToWire } from './fields.js';
 import type { ProviderContact, ProviderRegistry } from './registry.js';
 import { InMemoryUserDirectory, type UserDirectory } from './users.js';
@@ -84,6 +84,14 @@ export function registerTransferCoreService<U extends UserDirectory = InMemoryUs
   server.unary(ControlTask, async (request, ctx) => {
     const task = await controlTask(core, await userOf(ctx.peer), request.taskId, request.control);
     return { task: taskToWire(task) };
+  });
+
+  server.unary(ListDrives, async (_request, ctx) => ({ drives: await core.listDrives(await userOf(ctx.peer)) }));
+
+  server.unary(ListFolder, async (request, ctx) => {
+    const { path, ...page } = request;
+    const answer = await core.listFolder(await userOf(ctx.peer), path, page);
+    return { entries: [...answer.entries], nextCursor: answer.nextCursor };
   });
 
   server.unary(GrantSessions, async (request, ctx) => {

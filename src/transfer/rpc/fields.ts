@@ -7,6 +7,7 @@
  */
 import { s } from '../../codec/index.js';
 import { MAX_STATUS_LENGTH } from '../lifecycle.js';
+import { MAX_ENTRY_NAME_LENGTH, MAX_FOLDER_PAGE } from '../core/ports.js';
 import { MAX_ID_LENGTH, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_PATH_LENGTH } from '../core/requests.js';
 import type { TaskState, TransferTask } from '../types.js';
 
@@ -43,6 +44,32 @@ export const addressField = s.string({ min: 1, max: 1024 });
 export const pluginTypeField = s.string({ min: 1, max: 64, pattern: /^[a-z0-9][a-z0-9._-]{0,63}$/ });
 /** An OpenSSH public key line (`ssh-ed25519 AAAA… comment`). */
 export const publicKeyField = s.string({ min: 1, max: 4096 });
+
+/** A name inside a folder: no `/` or NUL, never `.` or `..`. */
+export const entryNameField = s.string({ min: 1, max: utf8Bound(MAX_ENTRY_NAME_LENGTH), pattern: /^(?:[^/\u0000.][^/\u0000]*|\.[^/\u0000.][^/\u0000]*|\.\.[^/\u0000]+)$/ });
+
+/** One file or folder of a listing. */
+export const folderEntrySchema = s.object({
+  name: entryNameField,
+  kind: s.enum(['file', 'folder']),
+  size: s.int({ min: 0 }),
+  modifiedAt: timeField,
+});
+
+/** Where a listing goes on: the last name of the page before. */
+export const folderCursorField = entryNameField;
+
+/** The page part of a listing request. */
+export const folderPageRequestFields = {
+  cursor: s.optional(folderCursorField),
+  limit: s.optional(s.int({ min: 1, max: MAX_FOLDER_PAGE })),
+};
+
+/** One page of a folder listing on the wire. */
+export const folderPageSchema = s.object({
+  entries: s.array(folderEntrySchema, { max: MAX_FOLDER_PAGE }),
+  nextCursor: s.nullable(folderCursorField),
+});
 
 /** A {@link TransferTask} on the wire (the core's view, sent to the task's user). */
 export const taskSchema = s.object({

@@ -17,6 +17,8 @@ export {
   BrowseTasks,
   ControlTask,
   GrantSessions,
+  ListDrives,
+  ListFolder,
   UpdateTransferTask,
   sessionOfferSchema,
   updateItemSchema,
@@ -29,7 +31,9 @@ export {
   ReleaseTransfer,
   IssueTransferKey,
   AuthorizeTransferKey,
+  ListProviderFolder,
+  StatProviderFile,
   parameterSchema,
   MAX_TRANSFER_PARAMETERS,
 } from './provider-methods.js';
-export { taskSchema } from './fields.js';
+export { taskSchema, folderEntrySchema, folderPageSchema } from './fields.js';

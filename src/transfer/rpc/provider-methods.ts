@@ -10,6 +10,9 @@ import { MAX_BULK_ITEMS } from '../core/requests.js';
 import { sessionGrantSchema } from '../session/grant.js';
 import {
   controlField,
+  folderEntrySchema,
+  folderPageRequestFields,
+  folderPageSchema,
   idField,
   pathField,
   pluginTypeField,
@@ -50,6 +53,23 @@ export const ControlTransfer = unaryMethod(
   'FilesProvider.ControlTransfer',
   s.object({ taskId: taskIdField, control: controlField }),
   s.object({}),
+);
+
+/**
+ * Core → provider, for a user the core has checked: one page of a folder the provider serves
+ * (`NotFound` when it does not exist, `InvalidArgument` when it is a file).
+ */
+export const ListProviderFolder = unaryMethod(
+  'FilesProvider.ListFolder',
+  s.object({ path: pathField, ...folderPageRequestFields }),
+  folderPageSchema,
+);
+
+/** Core → provider: what is at a path (the core's metadata check at submission), or nothing. */
+export const StatProviderFile = unaryMethod(
+  'FilesProvider.Stat',
+  s.object({ path: pathField }),
+  s.object({ entry: s.nullable(folderEntrySchema) }),
 );
 
 const parameterKey = s.string({ min: 1, max: 128, pattern: /^[A-Za-z0-9_.-]+$/ });

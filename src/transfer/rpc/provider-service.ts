@@ -8,7 +8,7 @@
  * - clients holding a core-signed session grant naming their key: the key exchange.
  */
 import { systemClock, type Clock } from '../../core/clock.js';
-import { PermissionDeniedError } from '../../core/errors.js';
+import { FailedPreconditionError, PermissionDeniedError } from '../../core/errors.js';
 import type { NodeId } from '../../crypto/node-id.js';
 import type { CallContext } from '../../rpc/context.js';
 import type { RpcServer } from '../../rpc/server.js';
@@ -17,14 +17,15 @@ import { grantFromWire, verifySessionGrant, type SessionRole, type WireSessionGr
 import type { ProviderId } from '../types.js';
 import { clipText } from './fields.js';
 import { parametersToWire } from './parameters.js';
-import { AuthorizeTransferKey, ControlTransfer, IssueTransferKey, NegotiateTransfer, ReleaseTransfer, TransferFilesForProvider } from './provider-methods.js';
+import { AuthorizeTransferKey, ControlTransfer, IssueTransferKey, ListProviderFolder, NegotiateTransfer, ReleaseTransfer, StatProviderFile, TransferFilesForProvider } from './provider-methods.js';
 import type { ProviderRegistry } from './registry.js';
 
 /** What the service needs of an integration module (a `ProviderIntegration` has all of it). */
 export type ProviderServiceModule = Pick<
   ProviderIntegration,
   'providerId' | 'acceptTransfers' | 'control' | 'issueTransferKey' | 'authorizeTransferKey' | 'handlePeerNegotiation' | 'handlePeerRelease' | 'getTask'
->;
+> &
+  Partial<Pick<ProviderIntegration, 'listFolder' | 'statFile'>>;
 
 /** Options of a provider's RPC service: who the core is and how to reach peers. */
 export interface ProviderServiceOptions {
@@ -75,6 +76,20 @@ export function registerProviderService(server: RpcServer, module: ProviderServi
     requireCore(ctx);
     await module.control(request.taskId, request.control);
     return {};
+  });
+
+  server.unary(ListProviderFolder, async (request, ctx) => {
+    requireCore(ctx);
+    if (!module.listFolder) throw new FailedPreconditionError(`provider "${module.providerId}" does not list its files`);
+    const { path, ...page } = request;
+    const answer = await module.listFolder(path, page);
+    return { entries: [...answer.entries], nextCursor: answer.nextCursor };
+  });
+
+  server.unary(StatProviderFile, async (request, ctx) => {
+    requireCore(ctx);
+    if (!module.statFile) throw new FailedPreconditionError(`provider "${module.providerId}" does not list its files`);
+    return { entry: (await module.statFile(request.path)) ?? null };
   });
 
   server.unary(NegotiateTransfer, async (request, ctx) => {

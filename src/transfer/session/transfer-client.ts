@@ -8,9 +8,10 @@ import { NodeId } from '../../crypto/node-id.js';
 import { RpcClient } from '../../rpc/client.js';
 import type { Transport } from '../../transport/types.js';
 import type { TransferItemResult } from '../core/submission.js';
+import type { DriveAccess, FolderPage, FolderPageRequest } from '../core/ports.js';
 import type { BrowseOptions } from '../core/requests.js';
 import type { TaskPage } from '../core/transfer-core.js';
-import { BrowseTasks, ControlTask, GetTask, GrantSessions, TransferFiles, type WireSessionOffer } from '../rpc/core-methods.js';
+import { BrowseTasks, ControlTask, GetTask, GrantSessions, ListDrives, ListFolder, TransferFiles, type WireSessionOffer } from '../rpc/core-methods.js';
 import type { ProviderId, TaskControl, TaskId, TransferTask } from '../types.js';
 import { grantFromWire } from './grant.js';
 import { ProviderSession } from './provider-session.js';
@@ -81,6 +82,20 @@ export class TransferClient {
     const { states, ...rest } = options;
     const request = { ...rest, ...(states === undefined ? {} : { states: [...states] }) };
     return this.#core.call(BrowseTasks, request, { timeoutMs: this.#timeoutMs });
+  }
+
+  /** The drives the user may read or edit, and which of the two (see `TransferCore.listDrives`). */
+  async listDrives(): Promise<DriveAccess[]> {
+    return (await this.#core.call(ListDrives, {}, { timeoutMs: this.#timeoutMs })).drives;
+  }
+
+  /**
+   * One page of a folder on one of the user's drives, names in order; pass `nextCursor` back as
+   * `cursor` for the next page (see `TransferCore.listFolder`).
+   */
+  async listFolder(path: string, page: FolderPageRequest = {}): Promise<FolderPage> {
+    const request = { path, ...(page.cursor === undefined ? {} : { cursor: page.cursor }), ...(page.limit === undefined ? {} : { limit: page.limit }) };
+    return this.#core.call(ListFolder, request, { timeoutMs: this.#timeoutMs });
   }
 
   /** Stops the transfer for good: `HALTED` once the source provider has stopped it. */

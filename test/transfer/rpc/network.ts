@@ -10,6 +10,7 @@ import { RpcServer } from '../../../src/rpc/server.js';
 import type { Transport } from '../../../src/transport/types.js';
 import { InMemoryProviderDirectory } from '../../../src/transfer/core/in-memory-directory.js';
 import { TransferCore } from '../../../src/transfer/core/transfer-core.js';
+import type { ProviderFiles } from '../../../src/transfer/integration/files.js';
 import type { IntegrationPolicy } from '../../../src/transfer/integration/policy.js';
 import { ProviderIntegration } from '../../../src/transfer/integration/provider-integration.js';
 import { SqliteIntegrationStore } from '../../../src/transfer/integration/sqlite-store.js';
@@ -40,6 +41,8 @@ export interface NetworkOptions {
   readonly policy?: Partial<IntegrationPolicy>;
   /** The clock the providers judge session grants by. */
   readonly providerClock?: Clock;
+  /** The files each provider lists (`FilesProvider.ListFolder`); none by default. */
+  readonly files?: Partial<Record<'a' | 'b', ProviderFiles>>;
 }
 
 export interface TransferNetwork {
@@ -94,7 +97,7 @@ export async function createTransferNetwork(options: NetworkOptions): Promise<Tr
   }
   const coreStore = new MemoryTransferTaskStore();
   const gateway = new RpcProviderGateway({ transport: options.transportFor('core'), identity: identities.core, providers });
-  const core = new TransferCore({ store: coreStore, drives: world, permissions: world, allocations: world, files: world, gateway });
+  const core = new TransferCore({ store: coreStore, drives: world, driveCatalogue: world, permissions: world, allocations: world, files: world, gateway });
   const events: TransferTask[] = [];
   core.events.on('task', (task) => events.push(task));
   const { users } = registerTransferCoreService(servers.core, core, { providers });
@@ -115,6 +118,7 @@ export async function createTransferNetwork(options: NetworkOptions): Promise<Tr
       peers,
       ...roles,
       ...(options.resolveSource ? { resolveSource: options.resolveSource } : {}),
+      ...(options.files?.[party] ? { files: options.files[party] } : {}),
       pollIntervalMs: options.pollIntervalMs ?? 20,
       policy: { retryInitialMs: 50, retryMaxMs: 200, ...options.policy },
       onError: onError(party),
