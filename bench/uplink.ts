@@ -28,7 +28,7 @@ import { floorDownload, floorUpload, rawDownload, rawSink, rawUpload, type Floor
 const MiB = 1024 * 1024;
 const SIZE = 256 * MiB;
 const NODES = 10;
-const REDUNDANCY: RedundancyScheme = { algorithm: 'reed-solomon', shareSize: 4096, required: 4, repair: 6, success: 8, total: 10 };
+export const REDUNDANCY: RedundancyScheme = { algorithm: 'reed-solomon', shareSize: 4096, required: 4, repair: 6, success: 8, total: 10 };
 const ROLE = 'HANDOFF_BENCH_UPLINK_ROLE';
 
 interface NetworkReady {
@@ -63,7 +63,7 @@ async function serveNetwork(): Promise<void> {
   process.on('disconnect', () => process.exit(0));
 }
 
-async function startNetwork(): Promise<{ child: ChildProcess; ready: NetworkReady }> {
+export async function startNetwork(): Promise<{ child: ChildProcess; ready: NetworkReady }> {
   const child = fork(fileURLToPath(import.meta.url), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, [ROLE]: 'network' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = await new Promise<NetworkReady>((resolve, reject) => {
     child.once('message', (message) => resolve(message as NetworkReady));

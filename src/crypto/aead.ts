@@ -68,3 +68,9 @@ export function xsalsaOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Arra
     throw authenticationFailure('xsalsa20-poly1305', err);
   }
 }
+
+/** Splits a sealed output (ciphertext, then the tag) into its two parts, as views. */
+export function splitSealed(sealed: Uint8Array): [ciphertext: Uint8Array, tag: Uint8Array] {
+  const length = sealed.length - TAG_LENGTH;
+  return [sealed.subarray(0, length), sealed.subarray(length)];
+}

@@ -8,7 +8,7 @@ import * as ed from '@noble/ed25519';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { UnavailableError } from '../core/errors.js';
-import { authenticationFailure, checkAeadArguments, TAG_LENGTH, xsalsaOpen, xsalsaSeal } from './aead.js';
+import { authenticationFailure, checkAeadArguments, splitSealed, TAG_LENGTH, xsalsaOpen, xsalsaSeal } from './aead.js';
 import { expectBytes, expectLength, passesEd25519Prechecks } from './checks.js';
 import type { AeadAlgorithm, CryptoProvider } from './provider.js';
 
@@ -108,6 +108,10 @@ export function nobleCryptoProvider(): CryptoProvider {
       const aad = checkAeadArguments(algorithm, key, nonce, plaintext, 'plaintext', associatedData);
       if (algorithm === 'xsalsa20-poly1305') return xsalsaSeal(key, nonce, plaintext);
       return gcm(key, nonce, aad).encrypt(plaintext);
+    },
+    aeadSealParts(algorithm: AeadAlgorithm, key, nonce, plaintext, associatedData) {
+      const aad = checkAeadArguments(algorithm, key, nonce, plaintext, 'plaintext', associatedData);
+      return splitSealed(algorithm === 'xsalsa20-poly1305' ? xsalsaSeal(key, nonce, plaintext) : gcm(key, nonce, aad).encrypt(plaintext));
     },
     aeadOpen(algorithm: AeadAlgorithm, key, nonce, sealed, associatedData) {
       const aad = checkAeadArguments(algorithm, key, nonce, sealed, 'sealed', associatedData);

@@ -7,7 +7,7 @@
 import type * as NodeCrypto from 'node:crypto';
 import { asUint8Array, concatBytes, equalBytes, fromHex } from '../core/bytes.js';
 import { UnavailableError } from '../core/errors.js';
-import { authenticationFailure, checkAeadArguments, TAG_LENGTH, xsalsaOpen, xsalsaSeal } from './aead.js';
+import { authenticationFailure, checkAeadArguments, splitSealed, TAG_LENGTH, xsalsaOpen, xsalsaSeal } from './aead.js';
 import { expectBytes, expectLength, passesEd25519Prechecks } from './checks.js';
 import type { AeadAlgorithm, CryptoProvider } from './provider.js';
 
@@ -165,6 +165,15 @@ export function nodeCryptoProvider(crypto: NodeCryptoModule | undefined = builti
       out.set(body, 0);
       out.set(cipher.getAuthTag(), body.length);
       return out;
+    },
+    aeadSealParts(algorithm: AeadAlgorithm, key, nonce, plaintext, associatedData) {
+      const aad = checkAeadArguments(algorithm, key, nonce, plaintext, 'plaintext', associatedData);
+      if (algorithm === 'xsalsa20-poly1305') return splitSealed(xsalsaSeal(key, nonce, plaintext));
+      const cipher = nodeCrypto.createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_LENGTH });
+      if (aad !== undefined) cipher.setAAD(aad);
+      const body = cipher.update(plaintext);
+      cipher.final();
+      return [asUint8Array(body), asUint8Array(cipher.getAuthTag())];
     },
     aeadOpen(algorithm: AeadAlgorithm, key, nonce, sealed, associatedData) {
       const aad = checkAeadArguments(algorithm, key, nonce, sealed, 'sealed', associatedData);

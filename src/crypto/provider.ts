@@ -34,6 +34,13 @@ export interface CryptoProvider {
   ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
   /** Encrypts and authenticates: returns ciphertext followed by the 16-byte tag. */
   aeadSeal(algorithm: AeadAlgorithm, key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, associatedData?: Uint8Array): Uint8Array;
+  /**
+   * {@link aeadSeal} with the ciphertext and the 16-byte tag returned apart (joined, they are
+   * exactly `aeadSeal`'s output), sparing the copy that joins them: a caller that spreads or
+   * writes the bytes anyway (an erasure encoder, a socket) takes the two. Optional: callers fall
+   * back to `aeadSeal` where a provider lacks it. The arrays may be views of one buffer.
+   */
+  aeadSealParts?(algorithm: AeadAlgorithm, key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, associatedData?: Uint8Array): [ciphertext: Uint8Array, tag: Uint8Array];
   /** Verifies and decrypts; throws `UnauthenticatedError` when the tag does not match. */
   aeadOpen(algorithm: AeadAlgorithm, key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, associatedData?: Uint8Array): Uint8Array;
 }

@@ -187,15 +187,17 @@ export class SegmentUpload {
           const slice = chunk.subarray(at, at + PLAINTEXT_SLICE_BYTES);
           plainSize += slice.length;
           onPlaintext?.(slice.length);
-          for (const block of sealer.push(slice)) {
-            encryptedSize += block.length;
-            yield block;
+          // Ciphertext and tags apart: the encoder copies them into the pieces anyway.
+          for (const part of sealer.pushParts(slice)) {
+            encryptedSize += part.length;
+            yield part;
           }
         }
       }
-      const last = sealer.finish();
-      encryptedSize += last.length;
-      yield last;
+      for (const part of sealer.finishParts()) {
+        encryptedSize += part.length;
+        yield part;
+      }
     }
     const chunkStripes = Math.max(1, Math.floor(PIECE_CHUNK_BYTES / this.#scheme.shareSize));
     for await (const batch of coder.encodeStream(sealed(), { chunkStripes, signal: this.#controller.signal })) {

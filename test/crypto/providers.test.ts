@@ -71,6 +71,11 @@ describe('the node and noble providers give the same results', () => {
         const sealed = node.aeadSeal('aes-256-gcm', key, nonce, plaintext, aad);
         expect(toHex(noble.aeadSeal('aes-256-gcm', key, nonce, plaintext, aad))).toBe(toHex(sealed));
         expect(sealed.length).toBe(plaintext.length + 16);
+        for (const provider of providers) {
+          const [ciphertext, tag] = provider.aeadSealParts!('aes-256-gcm', key, nonce, plaintext, aad);
+          expect([ciphertext.length, tag.length]).toEqual([plaintext.length, 16]);
+          expect(toHex(concatBytes(ciphertext, tag))).toBe(toHex(sealed));
+        }
         expect(toHex(noble.aeadOpen('aes-256-gcm', key, nonce, sealed, aad))).toBe(toHex(plaintext));
         expect(toHex(node.aeadOpen('aes-256-gcm', key, nonce, sealed, aad))).toBe(toHex(plaintext));
       }),
@@ -83,6 +88,7 @@ describe('the node and noble providers give the same results', () => {
       fc.property(seed, fc.uint8Array({ minLength: 24, maxLength: 24 }), bytes(), (key, nonce, plaintext) => {
         const sealed = node.aeadSeal('xsalsa20-poly1305', key, nonce, plaintext);
         expect(toHex(noble.aeadSeal('xsalsa20-poly1305', key, nonce, plaintext))).toBe(toHex(sealed));
+        for (const provider of providers) expect(toHex(concatBytes(...provider.aeadSealParts!('xsalsa20-poly1305', key, nonce, plaintext)))).toBe(toHex(sealed));
         expect(toHex(noble.aeadOpen('xsalsa20-poly1305', key, nonce, sealed))).toBe(toHex(plaintext));
         expect(toHex(node.aeadOpen('xsalsa20-poly1305', key, nonce, sealed))).toBe(toHex(plaintext));
       }),
@@ -218,6 +224,8 @@ describe.each(providers)('the $name provider checks its arguments', (provider) =
     );
     expect(() => provider.aeadOpen('xsalsa20-poly1305', key, new Uint8Array(12), new Uint8Array(20))).toThrow('"nonce" expected 24 bytes, got 12');
     expect(() => provider.aeadSeal('aes-256-gcm', key.subarray(1), new Uint8Array(12), new Uint8Array(1))).toThrow('"key" expected 32 bytes, got 31');
+    expect(() => provider.aeadSealParts!('aes-256-gcm', key, new Uint8Array(11), new Uint8Array(1))).toThrow('"nonce" expected 12 bytes, got 11');
+    expect(() => provider.aeadSealParts!('xsalsa20-poly1305', key, new Uint8Array(24), new Uint8Array(1), new Uint8Array([1]))).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }));
     expect(() => provider.ed25519Sign(key.subarray(2), new Uint8Array(1))).toThrow(
       expect.objectContaining({ name: 'InvalidArgumentError', message: '"privateKey" expected 32 bytes, got 30' }),
     );

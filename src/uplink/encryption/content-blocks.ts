@@ -130,6 +130,16 @@ export function sealBlock(contentKey: Uint8Array, layout: BlockLayout, block: nu
   return getCryptoProvider().aeadSeal('aes-256-gcm', contentKey, nonceFor(block), plaintext, associatedDataFor(layout, block, final));
 }
 
+/** {@link sealBlock} as the ciphertext and its tag apart (no copy joins them). */
+export function sealBlockParts(contentKey: Uint8Array, layout: BlockLayout, block: number, final: boolean, plaintext: Uint8Array): [ciphertext: Uint8Array, tag: Uint8Array] {
+  const provider = getCryptoProvider();
+  const nonce = nonceFor(block);
+  const ad = associatedDataFor(layout, block, final);
+  if (provider.aeadSealParts !== undefined) return provider.aeadSealParts('aes-256-gcm', contentKey, nonce, plaintext, ad);
+  const sealed = provider.aeadSeal('aes-256-gcm', contentKey, nonce, plaintext, ad);
+  return [sealed.subarray(0, plaintext.length), sealed.subarray(plaintext.length)];
+}
+
 /** Opens block number `block`; throws `UnauthenticatedError` unless it authenticates. */
 export function openBlock(contentKey: Uint8Array, layout: BlockLayout, block: number, final: boolean, sealed: Uint8Array): Uint8Array {
   try {

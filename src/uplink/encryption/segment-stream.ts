@@ -14,6 +14,7 @@ import {
   expectPlainSize,
   openBlock,
   sealBlock,
+  sealBlockParts,
   type BlockLayout,
   type ContentOptions,
 } from './content-blocks.js';
@@ -54,15 +55,41 @@ export class SegmentSealer {
 
   /** Adds plaintext; returns every block that is now known not to be the last one, sealed. */
   push(chunk: Uint8Array): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    this.#push(chunk, (block, final, plaintext) => out.push(sealBlock(this.#key, this.#layout, block, final, plaintext)));
+    return out;
+  }
+
+  /**
+   * {@link push}, with each sealed block returned as two arrays, its ciphertext and then its
+   * tag: the same bytes in the same order, without the copy that joins them. For a caller that
+   * copies the bytes on anyway (the erasure encoder spreads them into pieces).
+   */
+  pushParts(chunk: Uint8Array): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    this.#push(chunk, (block, final, plaintext) => out.push(...sealBlockParts(this.#key, this.#layout, block, final, plaintext)));
+    return out;
+  }
+
+  /**
+   * Seals every block of `chunk` known not to be the last. A whole block with more bytes after
+   * it in `chunk` is sealed where it lies; only the bytes that may end the segment are copied
+   * into the held-back block.
+   */
+  #push(chunk: Uint8Array, seal: (block: number, final: boolean, plaintext: Uint8Array) => void): void {
     if (this.#finished) throw new InvalidArgumentError('SegmentSealer: push after finish (a content key seals one segment only)');
     expectBytes(chunk, 'chunk');
-    const out: Uint8Array[] = [];
     const { blockSize } = this.#layout;
     let offset = 0;
     while (offset < chunk.length) {
       if (this.#filled === blockSize) {
-        out.push(sealBlock(this.#key, this.#layout, this.#index++, false, this.#block));
+        seal(this.#index++, false, this.#block);
         this.#filled = 0;
+      }
+      if (this.#filled === 0 && chunk.length - offset > blockSize) {
+        seal(this.#index++, false, chunk.subarray(offset, offset + blockSize));
+        offset += blockSize;
+        continue;
       }
       const n = Math.min(blockSize - this.#filled, chunk.length - offset);
       this.#block.set(chunk.subarray(offset, offset + n), this.#filled);
@@ -70,14 +97,22 @@ export class SegmentSealer {
       offset += n;
     }
     this.#plainSize += chunk.length;
-    return out;
   }
 
   /** Seals and returns the final block (empty plaintext if nothing was pushed). */
   finish(): Uint8Array {
+    return this.#finish(sealBlock);
+  }
+
+  /** {@link finish} as the final block's ciphertext and tag apart (see {@link pushParts}). */
+  finishParts(): [ciphertext: Uint8Array, tag: Uint8Array] {
+    return this.#finish(sealBlockParts);
+  }
+
+  #finish<T>(seal: (key: Uint8Array, layout: BlockLayout, block: number, final: boolean, plaintext: Uint8Array) => T): T {
     if (this.#finished) throw new InvalidArgumentError('SegmentSealer: finish called twice');
     this.#finished = true;
-    const last = sealBlock(this.#key, this.#layout, this.#index++, true, this.#block.subarray(0, this.#filled));
+    const last = seal(this.#key, this.#layout, this.#index++, true, this.#block.subarray(0, this.#filled));
     wipe(this.#key);
     this.#block.fill(0);
     return last;

@@ -73,6 +73,28 @@ describe('segment content sealed in AES-256-GCM blocks', () => {
     );
   });
 
+  it('seals the same bytes as ciphertext and tags apart, and never keeps a view of the caller\'s chunk', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 120 }), fc.array(fc.nat(), { maxLength: 8 }), (plaintext, cuts) => {
+        const key = newContentKey();
+        const whole = new SegmentSealer(key, small);
+        const parts = new SegmentSealer(key, small);
+        const sealed: Uint8Array[] = [];
+        const split: Uint8Array[] = [];
+        for (const chunk of chunked(plaintext, cuts)) {
+          const copy = chunk.slice();
+          sealed.push(...whole.push(chunk));
+          split.push(...parts.pushParts(copy));
+          copy.fill(0xff); // a caller may reuse its chunk once push returns
+        }
+        sealed.push(whole.finish());
+        split.push(...parts.finishParts());
+        expect(concatBytes(...split)).toEqual(concatBytes(...sealed));
+        expect(concatBytes(...sealed)).toEqual(encryptSegment(key, plaintext, small));
+      }),
+    );
+  });
+
   it('never holds back more than one block while streaming', () => {
     const sealer = new SegmentSealer(newContentKey(), small);
     expect(sealer.push(new Uint8Array(16))).toHaveLength(0); // could still be the final block
