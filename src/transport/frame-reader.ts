@@ -1,4 +1,5 @@
 import { FrameParser } from './frame-parser.js';
+import { framePool, type FrameBufferPool } from './frame-pool.js';
 
 /** Reads land here between big frames. */
 const SCRATCH_BYTES = 64 * 1024;
@@ -31,17 +32,24 @@ function bodyCapacity(received: number, size: number): number {
  * straight into the frame's own buffer. Compared with `'data'` events, that saves allocating
  * every 64 KiB read and copying every big frame out of the reads. The frame's buffer grows as
  * its bytes arrive (see {@link BODY_GROWTH}): an announced size alone allocates nothing big.
+ *
+ * A big frame's whole buffer comes from a {@link FrameBufferPool}: a buffer released by an
+ * earlier frame's consumer (`releaseFrame`) when one fits, else a new one lent by the pool. Small
+ * frames are copies of their own. Either way a frame returned by {@link read} is never written
+ * again by the reader: only its consumer's release lets its memory serve another frame.
  */
 export class FrameReader {
   readonly #parser: FrameParser;
+  readonly #pool: FrameBufferPool;
   readonly #scratch = new Uint8Array(SCRATCH_BYTES);
   /** The big frame being read in place: room for part or all of its `#size` bytes. */
   #body: Uint8Array | undefined;
   #size = 0;
   #filled = 0;
 
-  constructor(maxFrameBytes: number) {
+  constructor(maxFrameBytes: number, pool: FrameBufferPool = framePool) {
     this.#parser = new FrameParser(maxFrameBytes);
+    this.#pool = pool;
   }
 
   /** Bytes of an incomplete frame held so far. */
@@ -82,7 +90,10 @@ export class FrameReader {
     if (claimed !== undefined) {
       this.#size = claimed.size;
       this.#filled = claimed.received.length;
-      this.#body = this.#grow(claimed.received);
+      // A released buffer costs nothing new: the frame gets it whole at once.
+      const reused = this.#pool.take(claimed.size);
+      if (reused !== undefined) reused.set(claimed.received);
+      this.#body = reused ?? this.#grow(claimed.received);
     } else {
       this.#parser.release(scratch.buffer);
     }
@@ -91,7 +102,10 @@ export class FrameReader {
 
   /** A buffer for the current frame with room beyond `received`, which it starts with. */
   #grow(received: Uint8Array): Uint8Array {
-    const body = new Uint8Array(bodyCapacity(received.length, this.#size));
+    const capacity = bodyCapacity(received.length, this.#size);
+    // The whole frame's buffer is lent by the pool (not zeroed: the reads fill every byte);
+    // a partial one only ever holds the first bytes until the frame's own replaces it.
+    const body = capacity === this.#size ? this.#pool.allocate(capacity) : new Uint8Array(capacity);
     body.set(received);
     return body;
   }

@@ -124,14 +124,19 @@ class TcpTransport implements Transport {
         }
         socket = secure;
       }
-      const connection = new TcpConnection(socket, raw, limits, secureContext !== undefined);
+      // A plain accepted socket reads into our buffers too, like a dialed one (see adoptSocket).
+      const input = secureContext === undefined && upgrades === undefined ? new ReadInput(limits.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES) : undefined;
+      const adopted = input !== undefined ? adoptSocket(this.#sockets.net, raw, input) : undefined;
+      if (adopted !== undefined) socket = raw = adopted;
+      const connection = new TcpConnection(socket, raw, limits, secureContext !== undefined, adopted !== undefined ? input : undefined);
       sockets.add(connection);
       void connection.done.then(() => sockets.delete(connection));
       // The listener closed during the TLS handshake: the connection is not served, only ended.
       if (closing) connection.reset(new UnavailableError('listener closed'));
       else onConnection(connection);
     };
-    const server = this.#sockets.net.createServer({ noDelay: true }, (raw) => void accept(raw));
+    // Paused until adopted, so no byte is read into a buffer of Node's first.
+    const server = this.#sockets.net.createServer({ noDelay: true, pauseOnConnect: secureContext === undefined && upgrades === undefined }, (raw) => void accept(raw));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -179,6 +184,26 @@ class TcpTransport implements Transport {
     }
     return new TcpConnection(socket, socket, this.#options, secure, input);
   }
+}
+
+/**
+ * Moves an accepted socket's handle under a new socket that reads into `input`'s buffers: Node
+ * offers `onread` only to sockets it makes itself, and a server's sockets are made by Node. The
+ * accepted socket must still be paused (`pauseOnConnect`), so nothing was read yet. This leans on
+ * two of `net.Socket`'s underscored fields (`_handle`, and `_server`, which keeps the server's
+ * connection count right); if they are ever missing, `undefined`, and the socket is used as is.
+ */
+function adoptSocket(netModule: typeof net, raw: net.Socket, input: ReadInput): net.Socket | undefined {
+  const inner = raw as unknown as { _handle?: object | null; _server?: unknown };
+  const handle = inner._handle;
+  if (handle === undefined || handle === null || !('readStart' in handle) || !('_server' in inner)) return undefined;
+  const options = { handle, readable: true, writable: true, onread: input.onread };
+  const socket = new netModule.Socket(options as net.SocketConstructorOpts);
+  const adopted = socket as unknown as { _server?: unknown };
+  inner._handle = null;
+  adopted._server = inner._server;
+  inner._server = null;
+  return socket;
 }
 
 /** Resolves once `socket` has emitted 'close' (at once when it already has). */
