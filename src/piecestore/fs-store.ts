@@ -105,6 +105,8 @@ export class FsPieceStore implements PieceStore, PieceTrash {
      * commit — one write fewer per piece (a piece is often a single chunk).
      */
     let held: Uint8Array | undefined;
+    /** Called once `held` is in the file (see `PieceWriter.write`). */
+    let heldRelease: (() => void) | undefined;
     let state: 'open' | 'committing' | 'committed' | 'aborted' = 'open';
     const ensureOpen = (): void => {
       if (state !== 'open') throw new FailedPreconditionError(`piece writer is ${state}`);
@@ -112,6 +114,7 @@ export class FsPieceStore implements PieceStore, PieceTrash {
     const discard = async (): Promise<void> => {
       state = 'aborted';
       held = undefined;
+      heldRelease = undefined;
       await handle.close().catch(() => undefined);
       await unlink(tmpPath).catch(() => undefined);
     };
@@ -119,10 +122,12 @@ export class FsPieceStore implements PieceStore, PieceTrash {
       get size() {
         return size;
       },
-      write: async (chunk) => {
+      write: async (chunk, release) => {
         ensureOpen();
         const previous = held;
+        const previousRelease = heldRelease;
         held = chunk;
+        heldRelease = release;
         size += chunk.length;
         if (previous === undefined) return;
         try {
@@ -131,6 +136,7 @@ export class FsPieceStore implements PieceStore, PieceTrash {
           await discard();
           throw err;
         }
+        previousRelease?.();
       },
       commit: async (commit: PieceCommit) => {
         ensureOpen();
@@ -139,7 +145,10 @@ export class FsPieceStore implements PieceStore, PieceTrash {
           const header: StoredPieceHeader = { orderLimit: commit.orderLimit, uplinkPieceHash: commit.uplinkPieceHash, size, storedAt: commit.storedAt };
           const trailer = encodeTrailer(header);
           await writeAllParts(handle, held === undefined ? [trailer] : [held, trailer]);
+          const release = heldRelease;
           held = undefined;
+          heldRelease = undefined;
+          release?.();
           if (this.#fsync) await handle.sync();
           await handle.close();
           await this.#place(tmpPath, satellite, piece);

@@ -54,8 +54,14 @@ export interface PieceWriter {
   /**
    * Appends `chunk`. The store may keep `chunk` itself rather than a copy (the memory store
    * does), so the caller must not modify it afterwards — the rule of Node's `Writable.write`.
+   *
+   * `release`, when given, is called once the store will never read `chunk` again (the file
+   * store: once its bytes are in the file, which may be after a later `write` or at `commit`),
+   * so the caller may reuse its memory — a node hands a received frame back to the transport's
+   * pool (`releaseFrame`). A store that keeps the chunk, or fails or is aborted before writing it,
+   * never calls it, and the memory is left to the garbage collector.
    */
-  write(chunk: Uint8Array): Promise<void>;
+  write(chunk: Uint8Array, release?: () => void): Promise<void>;
   /**
    * Makes the piece durable and visible with its header. Rejects with `AlreadyExistsError` when
    * the key already holds a piece (nothing is overwritten; the written bytes are discarded).

@@ -11,6 +11,7 @@ import type { Order } from '../orders/order.js';
 import { signPieceHash, verifyPieceHashSignature, type PieceHash } from '../orders/piece-hash.js';
 import type { OrderLimit } from '../orders/order-limit.js';
 import type { ServerStream } from '../rpc/context.js';
+import { releaseFrame } from '../transport/frame-pool.js';
 import { createPieceHasher } from './hasher.js';
 import { acceptOrder, burnSerial, checkOrderLimit } from './limit-checks.js';
 import type { UploadRequest, UploadResponse } from './methods.js';
@@ -40,10 +41,17 @@ export async function serveUpload(deps: ResolvedPiecestoreDeps, stream: ServerSt
         const total = writer.size + message.data.length;
         if (total > limit.limitBytes) throw new ResourceExhaustedError(`piece exceeds its order limit of ${limit.limitBytes} bytes`);
         if (deps.pieces.usedBytes() + total > deps.capacityBytes) throw full();
-        if (message.order !== undefined) best = acceptOrder(limit, message.order, best);
+        if (message.order !== undefined) {
+          const accepted = acceptOrder(limit, message.order, best);
+          // Kept past this message: its bytes must not be views of the frame given back below.
+          best = accepted === message.order ? ownOrder(accepted) : accepted;
+        }
         if (total > (best?.amount ?? 0)) throw new InvalidArgumentError(`bytes up to ${total} are not covered by a signed order`);
-        hasher.update(message.data);
-        await writer.write(message.data);
+        const data = message.data;
+        hasher.update(data);
+        // Once the store has the bytes in its file, the frame they arrived in (and every view
+        // into it: nothing of this message is kept) serves a later frame.
+        await writer.write(data, () => releaseFrame(data));
         continue;
       }
       const uplinkPieceHash = message.pieceHash;
@@ -69,6 +77,11 @@ export async function serveUpload(deps: ResolvedPiecestoreDeps, stream: ServerSt
   } finally {
     if (!committed) await writer.abort();
   }
+}
+
+/** `order` with byte fields of its own (a big frame's decoded byte strings are views into it). */
+function ownOrder(order: Order): Order {
+  return { serialNumber: order.serialNumber.slice(), amount: order.amount, uplinkSignature: order.uplinkSignature.slice() };
 }
 
 function full(): ResourceExhaustedError {
