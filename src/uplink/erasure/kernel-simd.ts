@@ -10,6 +10,9 @@ import { MAX_GROUP, mulRowsName, simdKernelModule, STEP } from './simd-module.js
 
 /** Bytes of input and output rows held in wasm memory per call: about half an L2 cache. */
 const WORKING_SET = 128 * 1024;
+
+/** Bytes of each row the kernel holds in its memory at a time for an `nIn × nOut` matrix: all rows fit {@link WORKING_SET}. */
+export const blockBytes = (nIn: number, nOut: number): number => Math.max(STEP, Math.floor(WORKING_SET / (nIn + nOut) / STEP) * STEP);
 const PAGE = 65536;
 
 /** `NIBBLES[c * 32 + i]` is `c · i` for `i < 16`, `[c * 32 + 16 + i]` is `c · (i << 4)`. */
@@ -48,13 +51,31 @@ function groupsOf(nOut: number): { first: number; size: number }[] {
 }
 
 /**
- * The SIMD kernel, or `undefined` where the engine has no WebAssembly SIMD (it then falls back
- * to the portable kernel). Not safe for re-entrant use, which JavaScript never does to it.
- *
- * @param relaxed `true`: only the relaxed-SIMD module (undefined where the engine lacks it);
- *   `false`: only the standard one; default: relaxed where the engine validates it, else standard.
+ * The kernel's WebAssembly instance with the matrix work done inside its memory: the part of
+ * {@link createSimdKernel} after the copies. The bench uses it to measure the multiply without
+ * them. Offsets are bytes into `memory`; views of it are detached whenever {@link reserve} grows
+ * it, so take them after reserving.
  */
-export function createSimdKernel(relaxed?: boolean): MatrixKernel | undefined {
+export interface SimdKernelCore {
+  readonly memory: WebAssembly.Memory;
+  /** Grows `memory` to at least `size` bytes. */
+  reserve(size: number): void;
+  /** Bytes at the start of `memory` that {@link prepare} fills with the tables of an `nIn × nOut` matrix. */
+  tablesSize(nIn: number, nOut: number): number;
+  /** Writes the nibble tables of `coefficients` (`nOut × nIn`, row-major) at offset 0; a no-op for the matrix already there. */
+  prepare(coefficients: Uint8Array, nIn: number, nOut: number): void;
+  /**
+   * `output r = Σ_c M[r][c] · input c` for the prepared matrix over `len` bytes (a multiple of
+   * {@link STEP}), input `c` at `inputsAt + c·stride`, output `r` at `outputsAt + r·stride`.
+   */
+  multiply(inputsAt: number, outputsAt: number, stride: number, len: number): void;
+}
+
+/**
+ * The WebAssembly part of the SIMD kernel, or `undefined` where the engine has no WebAssembly
+ * SIMD (or no relaxed SIMD, when asked for it). Arguments as {@link createSimdKernel}.
+ */
+export function createSimdKernelCore(relaxed?: boolean): SimdKernelCore | undefined {
   if (typeof WebAssembly !== 'object') return undefined;
   const bytes = [true, false].filter((flavour) => relaxed === undefined || relaxed === flavour).map((flavour) => simdKernelModule(flavour)).find((module) => WebAssembly.validate(module));
   if (bytes === undefined) return undefined;
@@ -62,34 +83,27 @@ export function createSimdKernel(relaxed?: boolean): MatrixKernel | undefined {
   const memory = instance.exports['memory'] as WebAssembly.Memory;
   const mulRows = (g: number, xorFirst: boolean) => instance.exports[mulRowsName(g, xorFirst)] as MulRows;
 
-  let bytesView = new Uint8Array(memory.buffer);
-  let wordsView = new Int32Array(memory.buffer);
   let tablesFor: Uint8Array | undefined;
   let tablesShape = '';
   let groups: Group[] = [];
+  let nInputs = 0;
 
   const reserve = (size: number): void => {
-    if (size <= memory.buffer.byteLength) return;
-    memory.grow(Math.ceil((size - memory.buffer.byteLength) / PAGE));
-    bytesView = new Uint8Array(memory.buffer);
-    wordsView = new Int32Array(memory.buffer);
+    if (size > memory.buffer.byteLength) memory.grow(Math.ceil((size - memory.buffer.byteLength) / PAGE));
   };
 
-  return (coefficients, inputs, outputs, from, to) => {
-    const nIn = inputs.length;
-    const nOut = outputs.length;
-    if (nOut === 0 || to <= from) return;
-    const tablesSize = nIn * nOut * 32;
-    const block = Math.max(STEP, Math.floor(WORKING_SET / (nIn + nOut) / STEP) * STEP);
-    const inputsAt = tablesSize;
-    const outputsAt = inputsAt + nIn * block;
-    reserve(outputsAt + nOut * block);
-
-    // The group of rows starting at `first` (of `size` rows) has its tables at `first·nIn·32`,
-    // input by input: `(c·size + r)·32`. Encodes reuse one matrix for every call: rebuild the
-    // tables only when the matrix (or its shape) changes.
-    const shape = `${nIn}x${nOut}`;
-    if (coefficients !== tablesFor || shape !== tablesShape) {
+  return {
+    memory,
+    reserve,
+    tablesSize: (nIn, nOut) => nIn * nOut * 32,
+    prepare(coefficients, nIn, nOut) {
+      // The group of rows starting at `first` (of `size` rows) has its tables at `first·nIn·32`,
+      // input by input: `(c·size + r)·32`. Encodes reuse one matrix for every call: rebuild the
+      // tables only when the matrix (or its shape) changes.
+      const shape = `${nIn}x${nOut}`;
+      if (coefficients === tablesFor && shape === tablesShape) return;
+      reserve(nIn * nOut * 32);
+      const bytesView = new Uint8Array(memory.buffer);
       const M = (r: number, c: number) => coefficients[r * nIn + c]!;
       groups = groupsOf(nOut).map(({ first, size }) => {
         const rows = Array.from({ length: size }, (_, r) => first + r);
@@ -100,14 +114,43 @@ export function createSimdKernel(relaxed?: boolean): MatrixKernel | undefined {
       for (const { first, size } of groups) {
         for (let c = 0; c < nIn; c++) {
           for (let r = 0; r < size; r++) {
-            const k = coefficients[(first + r) * nIn + c]! * 32;
+            const k = M(first + r, c) * 32;
             bytesView.set(NIBBLES.subarray(k, k + 32), (first * nIn + c * size + r) * 32);
           }
         }
       }
+      nInputs = nIn;
       tablesFor = coefficients;
       tablesShape = shape;
-    }
+    },
+    multiply(inputsAt, outputsAt, stride, len) {
+      for (const { first, onesFirst, run } of groups) run(first * nInputs * 32, inputsAt, nInputs, outputsAt + first * stride, len, stride, onesFirst);
+    },
+  };
+}
+
+/**
+ * The SIMD kernel, or `undefined` where the engine has no WebAssembly SIMD (it then falls back
+ * to the portable kernel). Not safe for re-entrant use, which JavaScript never does to it.
+ *
+ * @param relaxed `true`: only the relaxed-SIMD module (undefined where the engine lacks it);
+ *   `false`: only the standard one; default: relaxed where the engine validates it, else standard.
+ */
+export function createSimdKernel(relaxed?: boolean): MatrixKernel | undefined {
+  const core = createSimdKernelCore(relaxed);
+  if (core === undefined) return undefined;
+  let wordsView = new Int32Array(core.memory.buffer);
+
+  return (coefficients, inputs, outputs, from, to) => {
+    const nIn = inputs.length;
+    const nOut = outputs.length;
+    if (nOut === 0 || to <= from) return;
+    const block = blockBytes(nIn, nOut);
+    const inputsAt = core.tablesSize(nIn, nOut);
+    const outputsAt = inputsAt + nIn * block;
+    core.reserve(outputsAt + nOut * block);
+    core.prepare(coefficients, nIn, nOut);
+    if (wordsView.buffer !== core.memory.buffer) wordsView = new Int32Array(core.memory.buffer);
 
     const blockWords = block >>> 2;
     for (let start = from; start < to; start += blockWords) {
@@ -117,7 +160,7 @@ export function createSimdKernel(relaxed?: boolean): MatrixKernel | undefined {
       // only its real words are copied back.
       const len = Math.ceil((words << 2) / STEP) * STEP;
       for (let c = 0; c < nIn; c++) wordsView.set(inputs[c]!.subarray(start, stop), (inputsAt + c * block) >>> 2);
-      for (const { first, onesFirst, run } of groups) run(first * nIn * 32, inputsAt, nIn, outputsAt + first * block, len, block, onesFirst);
+      core.multiply(inputsAt, outputsAt, block, len);
       for (let r = 0; r < nOut; r++) {
         const at = (outputsAt + r * block) >>> 2;
         outputs[r]!.set(wordsView.subarray(at, at + words), start);

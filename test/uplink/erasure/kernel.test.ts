@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { gfMul } from '../../../src/uplink/erasure/gf256.js';
 import { applyMatrixPortable, type MatrixKernel } from '../../../src/uplink/erasure/kernel-portable.js';
-import { createSimdKernel } from '../../../src/uplink/erasure/kernel-simd.js';
+import { createSimdKernel, createSimdKernelCore } from '../../../src/uplink/erasure/kernel-simd.js';
 import { kernelName } from '../../../src/uplink/erasure/kernel.js';
 import { simdKernelModule } from '../../../src/uplink/erasure/simd-module.js';
 
@@ -121,5 +121,31 @@ describe('the erasure matrix kernels', () => {
       applyMatrixPortable(coefficients, inputs, portableOut, 0, words);
       simdOut.forEach((row, r) => expect(Buffer.from(row.buffer).equals(Buffer.from(portableOut[r]!.buffer))).toBe(true));
     }
+  });
+
+  it('the SIMD kernel core multiplies rows already in its memory in place, any stride and range, as the copying kernel does', () => {
+    const core = createSimdKernelCore(false)!;
+    fc.assert(
+      fc.property(
+        fc.record({ nIn: fc.integer({ min: 1, max: 8 }), nOut: fc.integer({ min: 1, max: 9 }), steps: fc.integer({ min: 1, max: 40 }), spare: fc.integer({ min: 0, max: 5 }), seed: fc.integer() }),
+        ({ nIn, nOut, steps, spare, seed }) => {
+          const len = steps * 16;
+          const stride = len + spare * 16;
+          const coefficients = Uint8Array.from({ length: nIn * nOut }, (_, i) => (Math.imul(i + 1, seed | 1) >>> 11) & 255);
+          const inputsAt = core.tablesSize(nIn, nOut);
+          const outputsAt = inputsAt + nIn * stride;
+          core.reserve(outputsAt + nOut * stride);
+          core.prepare(coefficients, nIn, nOut);
+          const memory = new Uint8Array(core.memory.buffer);
+          for (let i = 0; i < nIn * stride; i++) memory[inputsAt + i] = Math.imul(i + 7, seed ^ 0x9e3779b1) >>> 24;
+          core.multiply(inputsAt, outputsAt, stride, len);
+          const inputs = Array.from({ length: nIn }, (_, c) => new Int32Array(memory.slice(inputsAt + c * stride, inputsAt + c * stride + len).buffer));
+          const expected = Array.from({ length: nOut }, () => new Int32Array(len / 4));
+          reference(coefficients, inputs, expected, 0, len / 4);
+          expected.forEach((row, r) => expect(memory.slice(outputsAt + r * stride, outputsAt + r * stride + len)).toEqual(new Uint8Array(row.buffer)));
+        },
+      ),
+      { numRuns: 80 },
+    );
   });
 });
