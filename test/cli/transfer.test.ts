@@ -115,11 +115,13 @@ describe('transfers from the command line', () => {
   it('transfers a folder, pauses and resumes it, and watches it to the end', async () => {
     makeTree(join(files.hippo, '4123', 'results'), 24);
 
-    const submitted = await run(['transfer', '/4123/results', '/9999/nowhere', '/5243/inbox']);
-    expect(submitted.code, submitted.output).toBe(1); // one of the two sources was refused
+    const submitted = await run(['transfer', '/4123/results', '/9999/nowhere', '/4123/absent', '/5243/inbox']);
+    expect(submitted.code, submitted.output).toBe(1); // two of the three sources were refused
     const id = Number(/task (\d+) {2}\/4123\/results → \/5243\/inbox/.exec(submitted.output)?.[1]);
     expect(id).toBeGreaterThan(0);
     expect(submitted.output).toMatch(/refused {2}\/9999\/nowhere: .*drive/);
+    // core run asks the provider (FilesProvider.Stat): a missing source is refused at submission.
+    expect(submitted.output).toMatch(/refused {2}\/4123\/absent: the source "\/4123\/absent" does not exist/);
 
     await until(id, (t) => t.state === 'RUNNING' && t.progress > 0, 'progress');
     const paused = await run(['task', 'pause', String(id)]);

@@ -12,7 +12,7 @@ import { NodeId } from '../../crypto/node-id.js';
 import { RpcServer } from '../../rpc/server.js';
 import { tcpTransport } from '../../transport/tcp.js';
 import { InMemoryProviderDirectory, type DriveRight } from '../../transfer/core/in-memory-directory.js';
-import type { FileMetadataSource } from '../../transfer/core/ports.js';
+import { providerFileMetadata } from '../../transfer/core/provider-metadata.js';
 import { TransferCore } from '../../transfer/core/transfer-core.js';
 import { registerTransferCoreService } from '../../transfer/rpc/core-service.js';
 import { RpcProviderGateway } from '../../transfer/rpc/provider-gateway.js';
@@ -73,15 +73,6 @@ export function directoryFromOptions(options: Pick<Options, 'drive' | 'grant'>, 
   return world;
 }
 
-/**
- * The command-line core keeps no file catalogue (the files live at the providers): every path on
- * a known drive counts as an unclassified folder, and a source that does not exist fails at its
- * provider instead of at submission.
- */
-function catalogueFree(world: InMemoryProviderDirectory): FileMetadataSource {
-  return { metadata: async (path) => ((await world.driveOf(path)) ? { kind: 'folder', sensitivity: null, dataAgreements: [] } : undefined) };
-}
-
 async function openStore(spec: string, dir: string): Promise<TransferTaskStore> {
   if (spec === 'sqlite') return SqliteTransferTaskStore.open({ path: join(dir, 'core.db') });
   if (/^postgres(ql)?:\/\//.test(spec)) {
@@ -107,8 +98,9 @@ export const coreRun = defineCommand<Options>({
       .option('--grant <user:drive:rights>', 'read, edit or read+edit on a drive; it also allocates the user at the drive\'s provider (repeat it)', collect, [])
       .option('--console <host:port>', 'also serve the web console (static files; it talks to the core over WebSocket on --address)'),
   details: `A transfer goes from a drive the user may read to a folder on a drive the user may edit, at
-another provider. Every path on a known drive counts as a folder: the command-line core keeps no
-file catalogue, so a missing source fails at its provider.`,
+another provider. The command-line core keeps no file catalogue: it asks the drive's provider
+whether a source exists and whether a destination is a folder; when a provider cannot be asked,
+the path counts as a folder and a missing source fails at its provider.`,
   async run({ options }, { io, stop }) {
     const dir = required(options.dir, 'dir');
     const contacts = options.provider.map((p) => parseProviderRef(p, 'provider'));
@@ -132,7 +124,9 @@ file catalogue, so a missing source fails at its provider.`,
         const transport = tcpTransport({ acceptWebSocket: true });
         const gateway = new RpcProviderGateway({ transport, identity, providers });
         closers.push(() => gateway.close());
-        const core = new TransferCore({ store, drives: world, permissions: world, allocations: world, files: catalogueFree(world), gateway });
+        // No file catalogue here: the providers say what exists (a stat per item at submission).
+        const files = providerFileMetadata(world, gateway);
+        const core = new TransferCore({ store, drives: world, driveCatalogue: world, permissions: world, allocations: world, files, gateway });
         core.start();
         closers.push(() => core.stop());
         const server = new RpcServer({ identity, onError: (err, method) => io.err(`error in ${method}: ${String(err)}`) });

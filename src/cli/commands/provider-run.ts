@@ -11,6 +11,8 @@ import { RpcServer } from '../../rpc/server.js';
 import { tcpTransport } from '../../transport/tcp.js';
 import { builtinPlugin } from '../../transfer/builtin/plugin.js';
 import { builtinReceiver } from '../../transfer/builtin/receiver.js';
+import { localPath } from '../../transfer/integration/files.js';
+import { filesystemFiles } from '../../transfer/integration/fs-files.js';
 import { ProviderIntegration } from '../../transfer/integration/provider-integration.js';
 import { SqliteIntegrationStore } from '../../transfer/integration/sqlite-store.js';
 import type { IntegrationStore } from '../../transfer/integration/store.js';
@@ -106,7 +108,8 @@ task; the rsync plugin needs rsync, an sshd and rrsync (--ssh, --ssh-host-key, -
     if (!(PLUGINS as readonly string[]).includes(options.plugin)) throw new UsageError(`--plugin is ${PLUGINS.join(' or ')}, got ${JSON.stringify(options.plugin)}`);
     const bandwidthLimitKiBps = options.bandwidthLimit === undefined ? undefined : positiveInt(options.bandwidthLimit, 'bandwidth-limit');
     const providers = new ProviderRegistry(options.peer.map((p) => parseProviderRef(p, 'peer')));
-    const resolvePath = (path: string): string => join(root, path);
+    // The one mapping of core paths under --root, for the plugins and for listings alike.
+    const resolvePath = (path: string): string => localPath(root, path);
     const stopRequest = stop();
     try {
       await withDataDirectory(dir, 'handoff provider run', async (closers) => {
@@ -154,6 +157,7 @@ task; the rsync plugin needs rsync, an sshd and rrsync (--ssh, --ssh-host-key, -
           plugin,
           receiver,
           resolveSource: resolvePath,
+          files: filesystemFiles(root),
           onError,
         });
         closers.push(() => plugin.close?.());
