@@ -57,6 +57,8 @@ function groupsOf(nOut: number): { first: number; size: number }[] {
  * it, so take them after reserving.
  */
 export interface SimdKernelCore {
+  /** The module uses `i8x16.relaxed_swizzle` (the engine has relaxed SIMD). */
+  readonly relaxed: boolean;
   readonly memory: WebAssembly.Memory;
   /** Grows `memory` to at least `size` bytes. */
   reserve(size: number): void;
@@ -77,9 +79,9 @@ export interface SimdKernelCore {
  */
 export function createSimdKernelCore(relaxed?: boolean): SimdKernelCore | undefined {
   if (typeof WebAssembly !== 'object') return undefined;
-  const bytes = [true, false].filter((flavour) => relaxed === undefined || relaxed === flavour).map((flavour) => simdKernelModule(flavour)).find((module) => WebAssembly.validate(module));
-  if (bytes === undefined) return undefined;
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+  const flavour = [true, false].filter((candidate) => relaxed === undefined || relaxed === candidate).find((candidate) => WebAssembly.validate(simdKernelModule(candidate)));
+  if (flavour === undefined) return undefined;
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(simdKernelModule(flavour)));
   const memory = instance.exports['memory'] as WebAssembly.Memory;
   const mulRows = (g: number, xorFirst: boolean) => instance.exports[mulRowsName(g, xorFirst)] as MulRows;
 
@@ -93,6 +95,7 @@ export function createSimdKernelCore(relaxed?: boolean): SimdKernelCore | undefi
   };
 
   return {
+    relaxed: flavour,
     memory,
     reserve,
     tablesSize: (nIn, nOut) => nIn * nOut * 32,
@@ -138,7 +141,11 @@ export function createSimdKernelCore(relaxed?: boolean): SimdKernelCore | undefi
  */
 export function createSimdKernel(relaxed?: boolean): MatrixKernel | undefined {
   const core = createSimdKernelCore(relaxed);
-  if (core === undefined) return undefined;
+  return core === undefined ? undefined : copyingKernel(core);
+}
+
+/** The {@link MatrixKernel} on `core`: rows copied into its memory a block at a time, multiplied there, and copied back. */
+export function copyingKernel(core: SimdKernelCore): MatrixKernel {
   let wordsView = new Int32Array(core.memory.buffer);
 
   return (coefficients, inputs, outputs, from, to) => {

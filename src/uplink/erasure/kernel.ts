@@ -4,14 +4,22 @@
  * same bytes; the tests hold them to each other.
  */
 import { applyMatrixPortable, type MatrixKernel } from './kernel-portable.js';
-import { createSimdKernel } from './kernel-simd.js';
+import { copyingKernel, createSimdKernelCore } from './kernel-simd.js';
 
 export type { MatrixKernel } from './kernel-portable.js';
 
-const simdKernel = createSimdKernel();
+const simdCore = createSimdKernelCore();
+const simdKernel = simdCore === undefined ? undefined : copyingKernel(simdCore);
 
 /** Which kernel {@link applyMatrix} is: `'simd'` or `'portable'`. */
 export const kernelName: 'simd' | 'portable' = simdKernel === undefined ? 'portable' : 'simd';
+
+/**
+ * Which swizzle the SIMD kernel uses: `'relaxed'` where the engine has relaxed SIMD (Chrome ≥ 114,
+ * Node ≥ 22, Node 20 started with `--experimental-wasm-relaxed-simd`), else `'standard'`;
+ * `undefined` with the portable kernel.
+ */
+export const simdFlavour: 'relaxed' | 'standard' | undefined = simdCore === undefined ? undefined : simdCore.relaxed ? 'relaxed' : 'standard';
 
 /** `outputs[r][w] = Σ_i M[r][i] · inputs[i][w]` over words `[from, to)`; see {@link MatrixKernel}. */
 export const applyMatrix: MatrixKernel = simdKernel ?? applyMatrixPortable;

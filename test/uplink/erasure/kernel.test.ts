@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import v8 from 'node:v8';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -147,5 +148,24 @@ describe('the erasure matrix kernels', () => {
       ),
       { numRuns: 80 },
     );
+  });
+});
+
+describe('the swizzle flavour Node picks', () => {
+  const kernelModule = new URL('../../../src/uplink/erasure/kernel.ts', import.meta.url).href;
+  /** `simdFlavour` in a fresh Node started with `flags`. */
+  const flavourWith = (flags: string[], env: NodeJS.ProcessEnv = process.env) =>
+    spawnSync(process.execPath, [...flags, '--import', 'tsx', '-e', `import(${JSON.stringify(kernelModule)}).then((m) => console.log(m.simdFlavour))`], { env, encoding: 'utf8' });
+  const major = Number(process.versions.node.split('.')[0]);
+
+  it('is relaxed when Node is started with --experimental-wasm-relaxed-simd, and without it only from Node 22', () => {
+    expect(flavourWith(['--experimental-wasm-relaxed-simd']).stdout.trim()).toBe('relaxed');
+    expect(flavourWith([]).stdout.trim()).toBe(major >= 22 ? 'relaxed' : 'standard');
+  });
+
+  it('cannot be turned on through NODE_OPTIONS (Node refuses the flag there)', () => {
+    const child = flavourWith([], { ...process.env, NODE_OPTIONS: '--experimental-wasm-relaxed-simd' });
+    expect(child.status).not.toBe(0);
+    expect(child.stderr).toContain('not allowed in NODE_OPTIONS');
   });
 });
