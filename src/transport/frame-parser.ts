@@ -1,3 +1,8 @@
+import { framePool, type FrameBufferPool } from './frame-pool.js';
+
+/** Frames joined from chunks take pooled memory from this size up (smaller ones are cheap). */
+export const POOLED_FRAME_BYTES = 16 * 1024;
+
 /** A length header that announces no frame but a reset by the peer (TLS cannot send an RST). */
 export const RESET_MARKER = 0xffffffff;
 
@@ -22,8 +27,12 @@ export class FrameParser {
   #buffered = 0;
   #need = -1;
 
-  constructor(maxFrameBytes: number) {
+  readonly #pool: FrameBufferPool;
+
+  /** `pool`: where frames joined from several chunks get their memory (see {@link push}). */
+  constructor(maxFrameBytes: number, pool: FrameBufferPool = framePool) {
     this.#maxFrameBytes = maxFrameBytes;
+    this.#pool = pool;
   }
 
   /**
@@ -39,6 +48,8 @@ export class FrameParser {
    * Feeds bytes; returns the frames they complete. Throws `RangeError` with the declared size
    * when a frame exceeds the limit. Frames that lie inside one chunk are views of it (no copy);
    * the caller must hand in chunks it will not reuse (Node socket chunks are fresh buffers).
+   * A frame of {@link POOLED_FRAME_BYTES} or more joined from several chunks is in memory lent by
+   * the frame pool, which its consumer may hand back (`releaseFrame`).
    */
   push(chunk: Uint8Array): Uint8Array[] {
     const frames: Uint8Array[] = [];
@@ -56,7 +67,7 @@ export class FrameParser {
         this.#need = length;
       }
       if (this.#buffered < this.#need) break;
-      frames.push(this.#take(this.#need));
+      frames.push(this.#take(this.#need, true));
       this.#need = -1;
     }
     if (this.#chunks.length > MAX_HELD_CHUNKS && this.#buffered < this.#chunks.length * SMALL_CHUNK_BYTES) {
@@ -91,7 +102,8 @@ export class FrameParser {
     for (let i = 0; i < this.#chunks.length; i++) if (this.#chunks[i]!.buffer === buffer) this.#chunks[i] = this.#chunks[i]!.slice();
   }
 
-  #take(n: number): Uint8Array {
+  /** The next `n` held bytes: a view when one chunk holds them, else a join (for a whole frame, in pooled memory). */
+  #take(n: number, frame = false): Uint8Array {
     if (n === 0) return new Uint8Array(0);
     const first = this.#chunks[0]!;
     if (first.length >= n) {
@@ -101,7 +113,9 @@ export class FrameParser {
       this.#buffered -= n;
       return out;
     }
-    const out = uninitialized(n);
+    // A frame joined from several chunks is the only thing in its memory, so its consumer may
+    // hand it back (see frame-pool.ts); the other joins (held bytes merged) are not frames.
+    const out = frame && n >= POOLED_FRAME_BYTES ? (this.#pool.take(n) ?? this.#pool.allocate(n)) : uninitialized(n);
     let offset = 0;
     while (offset < n) {
       const chunk = this.#chunks[0]!;

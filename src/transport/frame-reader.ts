@@ -1,4 +1,4 @@
-import { FrameParser } from './frame-parser.js';
+import { FrameParser, POOLED_FRAME_BYTES } from './frame-parser.js';
 import { framePool, type FrameBufferPool } from './frame-pool.js';
 
 /** Reads land here between big frames. */
@@ -48,7 +48,7 @@ export class FrameReader {
   #filled = 0;
 
   constructor(maxFrameBytes: number, pool: FrameBufferPool = framePool) {
-    this.#parser = new FrameParser(maxFrameBytes);
+    this.#parser = new FrameParser(maxFrameBytes, pool);
     this.#pool = pool;
   }
 
@@ -85,7 +85,7 @@ export class FrameReader {
     }
     const scratch = this.#scratch;
     // Frames inside one read are views of the scratch buffer, which the next read overwrites.
-    const frames = this.#parser.push(scratch.subarray(0, n)).map((frame) => (frame.buffer === scratch.buffer ? frame.slice() : frame));
+    const frames = this.#parser.push(scratch.subarray(0, n)).map((frame) => (frame.buffer === scratch.buffer ? this.#copy(frame) : frame));
     const claimed = this.#parser.claimBody(DIRECT_MIN_BYTES);
     if (claimed !== undefined) {
       this.#size = claimed.size;
@@ -98,6 +98,14 @@ export class FrameReader {
       this.#parser.release(scratch.buffer);
     }
     return frames;
+  }
+
+  /** A frame of its own for one that lies in the scratch buffer: pooled memory when it is not small. */
+  #copy(frame: Uint8Array): Uint8Array {
+    if (frame.length < POOLED_FRAME_BYTES) return frame.slice();
+    const out = this.#pool.take(frame.length) ?? this.#pool.allocate(frame.length);
+    out.set(frame);
+    return out;
   }
 
   /** A buffer for the current frame with room beyond `received`, which it starts with. */

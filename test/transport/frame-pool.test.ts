@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResourceExhaustedError } from '../../src/core/errors.js';
-import { frameHeader } from '../../src/transport/frame-parser.js';
+import { FrameParser, frameHeader } from '../../src/transport/frame-parser.js';
 import { FrameBufferPool, framePool, releaseFrame } from '../../src/transport/frame-pool.js';
 import { FrameReader } from '../../src/transport/frame-reader.js';
 import { tcpTransport, type Connection, type Listener } from '../../src/transport/index.js';
@@ -87,6 +87,40 @@ describe('FrameReader with a pool', () => {
           // ...and every frame not handed back is still intact after all the reads since.
           for (const { frame, index } of held) expect(Buffer.compare(frame, bodies[index]!)).toBe(0);
           // No two frames held share memory.
+          const pooled = held.filter(({ frame }) => pool.lent(frame)).map(({ frame }) => frame.buffer);
+          expect(new Set(pooled).size).toBe(pooled.length);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('FrameParser (accepted TLS and WebSocket connections): frames joined from chunks, however cut, stay intact while held, whatever was handed back', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ size: fc.oneof(fc.integer({ min: 0, max: 2000 }), fc.integer({ min: 16 * 1024, max: 200_000 })), release: fc.boolean() }), { minLength: 1, maxLength: 10 }),
+        fc.array(fc.integer({ min: 1, max: 40_000 }), { minLength: 1, maxLength: 6 }),
+        (specs, cuts) => {
+          const pool = new FrameBufferPool(4);
+          const parser = new FrameParser(1 << 20, pool);
+          const bodies = specs.map((spec, i) => body(spec.size, i + 7));
+          const stream = framed(bodies);
+          const held: Array<{ frame: Uint8Array; index: number }> = [];
+          let received = 0;
+          for (let i = 0, at = 0; at < stream.length; i++) {
+            const n = Math.min(cuts[i % cuts.length]!, stream.length - at);
+            // Fresh chunks, as a socket's 'data' events give them.
+            const chunk = stream.slice(at, at + n);
+            at += n;
+            for (const frame of parser.push(chunk)) {
+              const index = received++;
+              expect(Buffer.compare(frame, bodies[index]!)).toBe(0);
+              if (specs[index]!.release) pool.release(frame);
+              else held.push({ frame, index });
+            }
+          }
+          expect(received).toBe(bodies.length);
+          for (const { frame, index } of held) expect(Buffer.compare(frame, bodies[index]!)).toBe(0);
           const pooled = held.filter(({ frame }) => pool.lent(frame)).map(({ frame }) => frame.buffer);
           expect(new Set(pooled).size).toBe(pooled.length);
         },
