@@ -1,12 +1,12 @@
 /**
  * The matrix kernel on WebAssembly SIMD (see simd-module.ts): 10–20× the portable kernel. Rows
  * are copied into the module's memory a column block at a time, multiplied there 16 bytes per
- * instruction with up to {@link MAX_GROUP} output rows per pass over the inputs, and copied
- * back; the copies cost little next to the multiply they replace.
+ * instruction with up to 2 or 4 output rows per pass over the inputs (see simd-module.ts), and
+ * copied back; the copies take about a fifth of the time at 4/10, a few percent at 29/110.
  */
 import { gfMul } from './gf256.js';
 import type { MatrixKernel } from './kernel-portable.js';
-import { MAX_GROUP, mulRowsName, simdKernelModule, STEP } from './simd-module.js';
+import { mulRowsName, shapeOf, simdKernelModule, STEP } from './simd-module.js';
 
 /** Bytes of input and output rows held in wasm memory per call: about half an L2 cache. */
 const WORKING_SET = 128 * 1024;
@@ -38,9 +38,9 @@ interface Group {
   readonly run: MulRows;
 }
 
-/** Output rows split into the fewest passes of at most {@link MAX_GROUP} rows, as even as they go. */
-function groupsOf(nOut: number): { first: number; size: number }[] {
-  const count = Math.ceil(nOut / MAX_GROUP);
+/** Output rows split into the fewest passes of at most `maxGroup` rows, as even as they go. */
+function groupsOf(nOut: number, maxGroup: number): { first: number; size: number }[] {
+  const count = Math.ceil(nOut / maxGroup);
   const groups: { first: number; size: number }[] = [];
   for (let i = 0, first = 0; i < count; i++) {
     const size = Math.ceil((nOut - first) / (count - i));
@@ -108,7 +108,7 @@ export function createSimdKernelCore(relaxed?: boolean): SimdKernelCore | undefi
       reserve(nIn * nOut * 32);
       const bytesView = new Uint8Array(memory.buffer);
       const M = (r: number, c: number) => coefficients[r * nIn + c]!;
-      groups = groupsOf(nOut).map(({ first, size }) => {
+      groups = groupsOf(nOut, shapeOf(flavour).maxGroup).map(({ first, size }) => {
         const rows = Array.from({ length: size }, (_, r) => first + r);
         const columns = Array.from({ length: nIn }, (_, c) => c);
         const onesFirst = rows.every((r) => M(r, 0) === 1) ? 1 : 0;

@@ -6,7 +6,7 @@ import { gfMul } from '../../../src/uplink/erasure/gf256.js';
 import { applyMatrixPortable, type MatrixKernel } from '../../../src/uplink/erasure/kernel-portable.js';
 import { createSimdKernel, createSimdKernelCore } from '../../../src/uplink/erasure/kernel-simd.js';
 import { kernelName } from '../../../src/uplink/erasure/kernel.js';
-import { simdKernelModule } from '../../../src/uplink/erasure/simd-module.js';
+import { simdKernelModule, STEP } from '../../../src/uplink/erasure/simd-module.js';
 
 /** The definition, one byte at a time: what every kernel must compute. */
 function reference(coefficients: Uint8Array, inputs: readonly Int32Array[], outputs: readonly Int32Array[], from: number, to: number): void {
@@ -130,7 +130,7 @@ describe('the erasure matrix kernels', () => {
       fc.property(
         fc.record({ nIn: fc.integer({ min: 1, max: 8 }), nOut: fc.integer({ min: 1, max: 9 }), steps: fc.integer({ min: 1, max: 40 }), spare: fc.integer({ min: 0, max: 5 }), seed: fc.integer() }),
         ({ nIn, nOut, steps, spare, seed }) => {
-          const len = steps * 16;
+          const len = steps * STEP;
           const stride = len + spare * 16;
           const coefficients = Uint8Array.from({ length: nIn * nOut }, (_, i) => (Math.imul(i + 1, seed | 1) >>> 11) & 255);
           const inputsAt = core.tablesSize(nIn, nOut);
