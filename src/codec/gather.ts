@@ -17,7 +17,6 @@ const encoder = new TextEncoder();
 class PartsWriter {
   readonly parts: Uint8Array[] = [];
   buf = new Uint8Array(256);
-  view = new DataView(this.buf.buffer);
   pos = 0;
 
   ensure(n: number): void {
@@ -28,7 +27,6 @@ class PartsWriter {
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
-    this.view = new DataView(next.buffer);
   }
 
   byte(b: number): void {
@@ -38,14 +36,22 @@ class PartsWriter {
 
   u16(v: number): void {
     this.ensure(2);
-    this.view.setUint16(this.pos, v);
-    this.pos += 2;
+    this.buf[this.pos++] = v >>> 8;
+    this.buf[this.pos++] = v & 0xff;
   }
 
   u32(v: number): void {
     this.ensure(4);
-    this.view.setUint32(this.pos, v);
-    this.pos += 4;
+    this.buf[this.pos++] = v >>> 24;
+    this.buf[this.pos++] = (v >>> 16) & 0xff;
+    this.buf[this.pos++] = (v >>> 8) & 0xff;
+    this.buf[this.pos++] = v & 0xff;
+  }
+
+  /** A view of the next `n` bytes, for the rare 8-byte numbers (no DataView per writer). */
+  view(n: number): DataView {
+    this.ensure(n);
+    return new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, n);
   }
 
   raw(bytes: Uint8Array): void {
@@ -64,7 +70,6 @@ class PartsWriter {
     if (this.pos === 0) return;
     this.parts.push(this.buf.subarray(0, this.pos));
     this.buf = this.buf.subarray(this.pos);
-    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.pos = 0;
   }
 }
@@ -99,22 +104,23 @@ function writeInteger(w: PartsWriter, n: number): void {
 
 /** Numbers beyond 32 bits travel as float64 (exact for safe integers), as msgpackr does: they decode as numbers, while 64-bit integers decode as bigints. */
 function writeFloat(w: PartsWriter, n: number): void {
-  w.ensure(9);
-  w.buf[w.pos] = 0xcb;
-  w.view.setFloat64(w.pos + 1, n);
+  const view = w.view(9);
+  view.setUint8(0, 0xcb);
+  view.setFloat64(1, n);
   w.pos += 9;
 }
 
 function writeBig(w: PartsWriter, n: bigint): void {
-  w.ensure(9);
   if (n >= 0n) {
     if (n > 0xffffffffffffffffn) throw new InvalidArgumentError(`cannot encode ${n}: outside the 64-bit range`);
-    w.buf[w.pos] = 0xcf;
-    w.view.setBigUint64(w.pos + 1, n);
+    const view = w.view(9);
+    view.setUint8(0, 0xcf);
+    view.setBigUint64(1, n);
   } else {
     if (n < -0x8000000000000000n) throw new InvalidArgumentError(`cannot encode ${n}: outside the 64-bit range`);
-    w.buf[w.pos] = 0xd3;
-    w.view.setBigInt64(w.pos + 1, n);
+    const view = w.view(9);
+    view.setUint8(0, 0xd3);
+    view.setBigInt64(1, n);
   }
   w.pos += 9;
 }
@@ -132,6 +138,7 @@ function write(w: PartsWriter, value: unknown, depth: number): void {
       return writeBig(w, value);
     case 'string': {
       // Short ASCII-only strings (method names, enums, field names) skip the TextEncoder.
+      if (value.length < 32 && writeShortAscii(w, value)) return;
       const encoded = encoder.encode(value);
       header(w, encoded.length, 0xa0, 32, 0xd9, 0xda, 0xdb);
       w.raw(encoded);
@@ -158,6 +165,22 @@ function write(w: PartsWriter, value: unknown, depth: number): void {
     write(w, key, depth + 1);
     write(w, v, depth + 1);
   }
+}
+
+/** Writes `text` as a fixstr when it is ASCII (its length is under 32); `false`, writing nothing, otherwise. */
+function writeShortAscii(w: PartsWriter, text: string): boolean {
+  const n = text.length;
+  w.ensure(n + 1);
+  const buf = w.buf;
+  const at = w.pos + 1;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return false;
+    buf[at + i] = c;
+  }
+  buf[w.pos] = 0xa0 | n;
+  w.pos = at + n;
+  return true;
 }
 
 /**
