@@ -145,12 +145,12 @@ export class RpcClient {
   }
 
   /** Calls a unary method. Rejects with the server's typed error, or `UnavailableError` / `DeadlineExceededError` / `CanceledError`. */
-  async call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, options: CallOptions = {}): Promise<Res> {
+  async call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, options: CallOptions = NO_OPTIONS): Promise<Res> {
     const body = method.request.parse(request, 'request');
     const { signal, dispose } = callSignal(options);
-    const aborted = (): boolean => signal?.aborted === true;
     try {
-      const pooled = await this.#acquire(signal);
+      // An idle connection is taken without a promise of its own: most calls find one.
+      const pooled = (signal?.aborted === true ? undefined : this.#takeIdle()) ?? (await this.#acquire(signal));
       try {
         await pooled.connection.send(encodeEnvelope({ kind: Kind.CALL, method: method.name, timeoutMs: options.timeoutMs, body }), signal);
         const reply = await pooled.next(signal);
@@ -167,8 +167,9 @@ export class RpcClient {
           throw new DecodeError(`${method.name}: invalid response: ${(err as Error).message}`, { cause: err });
         }
       } catch (err) {
-        if (this.#active.has(pooled.connection)) this.discard(pooled, aborted());
-        throw aborted() && !isHandoffError(err, 'Unavailable') ? abortReason(signal!) : err;
+        const aborted = signal?.aborted === true;
+        if (this.#active.has(pooled.connection)) this.discard(pooled, aborted);
+        throw aborted && !isHandoffError(err, 'Unavailable') ? abortReason(signal!) : err;
       }
     } finally {
       dispose();
@@ -228,9 +229,11 @@ export class RpcClient {
       return;
     }
     // A call waiting for a connection takes this one at once (it stays in use).
-    this.#active.add(connection);
-    if (this.#queue.deliver(pooled)) return;
-    this.#active.delete(connection);
+    if (this.#queue.size > 0) {
+      this.#active.add(connection);
+      if (this.#queue.deliver(pooled)) return;
+      this.#active.delete(connection);
+    }
     if (this.#idle.length >= this.#kept()) {
       void connection.close().catch(() => undefined);
       return;
@@ -306,9 +309,9 @@ export class RpcClient {
     this.#sweeper = undefined;
   }
 
-  async #acquire(signal: AbortSignal | undefined): Promise<PooledConnection> {
-    throwIfAborted(signal);
-    if (this.#closed) throw new UnavailableError('client is closed');
+  /** The newest usable idle connection, now in use; `undefined` when there is none (or the client is closed). */
+  #takeIdle(): PooledConnection | undefined {
+    if (this.#closed) return undefined;
     for (let entry = this.#idle.pop(); entry; entry = this.#idle.pop()) {
       // The server closes idle connections too; one it closed (or that broke) is never reused.
       if (entry.pooled.connection.closed || this.#clock.now() - entry.since > this.#idleMs) {
@@ -320,6 +323,14 @@ export class RpcClient {
       this.#topUpSpares();
       return entry.pooled;
     }
+    return undefined;
+  }
+
+  async #acquire(signal: AbortSignal | undefined): Promise<PooledConnection> {
+    throwIfAborted(signal);
+    if (this.#closed) throw new UnavailableError('client is closed');
+    const idle = this.#takeIdle();
+    if (idle !== undefined) return idle;
     this.#waiting++;
     this.#noteDemand(this.#active.size + this.#waiting);
     let pooled: PooledConnection;
@@ -426,6 +437,11 @@ export class RpcClient {
   }
 }
 
+const NO_OPTIONS: CallOptions = Object.freeze({});
+const noop = (): void => undefined;
+/** A call with neither signal nor timeout: shared, so it costs no allocation. */
+const NO_SIGNAL = Object.freeze({ signal: undefined, dispose: noop });
+
 /** Default of {@link RpcClientOptions.maxConcurrentDials}: a quarter of a server's default handshakes per address. */
 export const DEFAULT_MAX_CONCURRENT_DIALS = 8;
 
@@ -482,7 +498,7 @@ function followBoth(first: AbortSignal | undefined, second: AbortSignal): { sign
  */
 function callSignal(options: CallOptions): { signal: AbortSignal | undefined; dispose(): void } {
   const outer = options.signal;
-  if (options.timeoutMs === undefined) return { signal: outer, dispose() {} };
+  if (options.timeoutMs === undefined) return outer === undefined ? NO_SIGNAL : { signal: outer, dispose: noop };
   const controller = new AbortController();
   const onOuter = (): void => controller.abort(outer!.reason);
   if (outer?.aborted) onOuter();

@@ -8,7 +8,7 @@ import type { StreamHandler, UnaryHandler } from './context.js';
 import { Kind, decodeEnvelope, encodeEnvelope, type Envelope } from './frames.js';
 import { HANDSHAKE_FRAME_LIMIT, serverHandshake } from './handshake.js';
 import type { StreamMethod, UnaryMethod } from './method.js';
-import { ServerCall, connectionLost } from './server-call.js';
+import { ServerCall, connectionLost, type CallHooks } from './server-call.js';
 
 /** Options of {@link RpcServer}: its identity and limits. */
 export interface RpcServerOptions {
@@ -170,8 +170,8 @@ export function remoteHost(address: string): string {
   return host.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
 }
 
-/** One connection's life on the server: handshake, then calls one after another. */
-class ServerSession {
+/** One connection's life on the server: handshake, then calls one after another. Its calls report to it (it is their hooks: no closures per call). */
+class ServerSession implements CallHooks {
   #call: ServerCall | undefined;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #idleSince: number | undefined;
@@ -251,13 +251,7 @@ class ServerSession {
     this.#clearIdle();
     const registered = this.server.lookup(envelope.method);
     const kind = envelope.kind === Kind.CALL ? 'unary' : 'stream';
-    const started = new ServerCall(this.connection, envelope.method, kind, registered?.method, peer, envelope.timeoutMs, {
-      onHandlerError: (error, name) => this.options.onError?.(error, name),
-      onFinished: () => {
-        this.#call = undefined;
-        this.#armIdle();
-      },
-    });
+    const started = new ServerCall(this.connection, envelope.method, kind, registered?.method, peer, envelope.timeoutMs, this);
     this.#call = started;
     void this.#serve(started, registered, envelope);
   }
@@ -283,6 +277,17 @@ class ServerSession {
     } catch (error) {
       await call.respond({ ok: false, error });
     }
+  }
+
+  /** @internal {@link CallHooks}: a handler's unexpected error, for the server's `onError`. */
+  onHandlerError(error: unknown, method: string): void {
+    this.options.onError?.(error, method);
+  }
+
+  /** @internal {@link CallHooks}: the call is over on both sides; the connection waits for the next. */
+  onFinished(): void {
+    this.#call = undefined;
+    this.#armIdle();
   }
 
   /** The connection is idle from now; a single timer checks it, re-armed only when it fires. */
