@@ -1,6 +1,7 @@
 /**
  * The console's test world: the console built by Vite into a scratch directory, a real transfer
- * network over TCP (core, provider "a" with the built-in plugin, provider "b" with its receiver)
+ * network over TCP (core, provider "a" with the built-in plugin, provider "b" with its receiver,
+ * each listing its files: <dir>/a and <dir>/b)
  * whose core also takes WebSocket clients, the console's static server, and headless Chromium.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { serveConsole, type ConsoleServer } from '../../src/console/server.js';
 import { registerConsoleService } from '../../src/console/service/register.js';
 import { ConsoleStore } from '../../src/console/service/store.js';
 import { tcpTransport } from '../../src/transport/tcp.js';
+import { filesystemFiles } from '../../src/transfer/integration/fs-files.js';
 import { builtinKit } from '../transfer/builtin/kit.js';
 import type { PluginKit, PluginSides } from '../transfer/integration/world.js';
 import { createTransferNetwork, type TransferNetwork } from '../transfer/rpc/network.js';
@@ -61,6 +63,8 @@ export async function openConsoleWorld(options: { bandwidthLimitKiBps: number; k
       plugin: sides.plugin(join(dir, 'a-keys'), { bandwidthLimitKiBps: options.bandwidthLimitKiBps }),
       receiver: sides.receiver,
       resolveSource: (p) => join(dir, 'a', p),
+      // Each provider lists the folder it serves, for the dialog's browser.
+      files: { a: filesystemFiles(join(dir, 'a')), b: filesystemFiles(join(dir, 'b')) },
       pollIntervalMs: 100,
     });
     closers.push(() => network.close());

@@ -1,12 +1,15 @@
 /**
- * The transfer dialog (seed 004): one or more sources the user may read, one destination folder
- * at another provider, and the three things the user must confirm before anything is sent.
- * Items the core refuses show its reason beside them; accepted ones get their key exchange from
- * this page (the user's client, in sessions the core grants), so the source can start sending.
+ * The transfer dialog (seed 004): the user browses their drives and ticks one or more files or
+ * folders they may read, browses to one destination folder on a drive they may edit, and gives
+ * the three confirmations before anything is sent. Items the core refuses show its reason beside
+ * them; accepted ones get their key exchange from this page (the user's client, in sessions the
+ * core grants), so the source can start sending.
  */
 import { h } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import type { DriveAccess } from '../../transfer/core/ports.js';
 import type { TransferClient } from '../../transfer/session/transfer-client.js';
+import { FileBrowser } from './file-browser.js';
 
 /** The seed's three confirmations, in its words' order. */
 export const CONFIRMATIONS = [
@@ -14,6 +17,12 @@ export const CONFIRMATIONS = [
   'I am responsible for checking that the data processing agreement allows this transfer.',
   'I can follow and control the transfer on the Tasks page.',
 ] as const;
+
+/** The names of the dialog's two browsers (their regions and controls). */
+export const SOURCES_LABEL = 'Files or folders to transfer';
+export const DESTINATION_LABEL = 'Destination folder';
+/** The destination region's heading. */
+export const DESTINATION_HEADING = 'Destination folder, at another provider';
 
 /** What became of one source. */
 type Outcome = { readonly source: string; readonly text: string; readonly ok: boolean };
@@ -30,36 +39,47 @@ export interface TransferDialogProps {
 
 /** The dialog; it stays open after a submission to show what happened to each item. */
 export function TransferDialog({ client, onClose }: TransferDialogProps) {
-  const [sources, setSources] = useState('');
-  const [destination, setDestination] = useState('');
+  const [drives, setDrives] = useState<DriveAccess[] | undefined>();
+  const [ticked, setTicked] = useState<string[]>([]);
+  const [chosen, setChosen] = useState<string | undefined>();
+  // The fallback: paths typed instead of (or besides) browsing.
+  const [typedSources, setTypedSources] = useState('');
+  const [typedDestination, setTypedDestination] = useState('');
   const [confirmed, setConfirmed] = useState<boolean[]>(CONFIRMATIONS.map(() => false));
   const [busy, setBusy] = useState(false);
   const [outcomes, setOutcomes] = useState<Outcome[]>([]);
   const [error, setError] = useState<string | undefined>();
   // One key per opened dialog: a double submission (or a retry after a dropped answer) is one request.
   const [idempotencyKey] = useState(randomKey);
-  const first = useRef<HTMLTextAreaElement>(null);
-  // Keyboard users start typing in the dialog, not behind it.
-  useEffect(() => first.current?.focus(), []);
+  const self = useRef<HTMLDivElement>(null);
+  // Keyboard users start in the dialog, not behind it.
+  useEffect(() => self.current?.focus(), []);
   // Escape closes it wherever the focus is (a button disabled under it drops the focus to the page).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
   }, [onClose]);
-  const paths = sources.split('\n').map((s) => s.trim()).filter((s) => s !== '');
-  const ready = paths.length > 0 && destination.trim() !== '' && confirmed.every(Boolean) && !busy && outcomes.length === 0;
+  useEffect(() => {
+    client.listDrives().then(setDrives, (err: Error) => setError(`${err.name}: ${err.message}`));
+  }, [client]);
+
+  const typed = typedSources.split('\n').map((s) => s.trim()).filter((s) => s !== '' && !ticked.includes(s));
+  const sources = [...ticked, ...typed];
+  const destination = typedDestination.trim() !== '' ? typedDestination.trim() : chosen;
+  const ready = sources.length > 0 && destination !== undefined && confirmed.every(Boolean) && !busy && outcomes.length === 0;
+  const toggle = (path: string, on: boolean) => setTicked((old) => (on ? (old.includes(path) ? old : [...old, path]) : old.filter((p) => p !== path)));
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    if (!ready) return;
+    if (!ready || destination === undefined) return;
     setBusy(true);
     setError(undefined);
     try {
-      const results = await client.transfer(paths, destination.trim(), { idempotencyKey });
+      const results = await client.transfer(sources, destination, { idempotencyKey });
       const shown: Outcome[] = [];
       for (const [i, result] of results.entries()) {
-        const source = paths[i]!;
+        const source = sources[i]!;
         if (!result.ok) {
           shown.push({ source, ok: false, text: `refused: ${result.reason}` });
           continue;
@@ -79,15 +99,54 @@ export function TransferDialog({ client, onClose }: TransferDialogProps) {
     }
   };
 
+  const browser = (mode: 'sources' | 'destination') => {
+    if (!drives) return h('p', { role: 'status' }, 'Loading your drives…');
+    return mode === 'sources'
+      ? h(FileBrowser, { client, mode, label: SOURCES_LABEL, drives: drives.filter((d) => d.canRead), selected: ticked, onToggle: toggle })
+      : h(FileBrowser, { client, mode, label: DESTINATION_LABEL, drives: drives.filter((d) => d.canEdit), chosen, onChoose: setChosen });
+  };
+
   return h(
     'div',
-    { role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'transfer-heading', class: 'dialog' },
+    { role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'transfer-heading', class: 'dialog', ref: self, tabIndex: -1 },
     h('h2', { id: 'transfer-heading' }, 'Transfer to another provider'),
     h(
       'form',
       { onSubmit: submit },
-      h('div', { class: 'field' }, h('label', { for: 'transfer-sources' }, 'Files or folders to transfer (one path per line)'), h('textarea', { id: 'transfer-sources', ref: first, rows: 4, value: sources, onInput: (e: Event) => setSources((e.currentTarget as HTMLTextAreaElement).value) })),
-      h('div', { class: 'field' }, h('label', { for: 'transfer-destination' }, 'Destination folder (at another provider)'), h('input', { id: 'transfer-destination', value: destination, onInput: (e: Event) => setDestination((e.currentTarget as HTMLInputElement).value) })),
+      h(
+        'div',
+        { class: 'browsers' },
+        h(
+          'section',
+          { 'aria-labelledby': 'sources-heading' },
+          h('h3', { id: 'sources-heading' }, SOURCES_LABEL),
+          browser('sources'),
+          h('p', { id: 'sources-summary' }, sources.length === 0 ? 'Nothing selected yet.' : `${sources.length} selected:`),
+          sources.length > 0
+            ? h(
+                'ul',
+                { 'aria-label': 'Selected sources', class: 'chosen' },
+                ...ticked.map((path) => h('li', { key: path }, h('code', null, path), ' ', h('button', { type: 'button', onClick: () => toggle(path, false), 'aria-label': `Remove ${path}` }, '×'))),
+                ...typed.map((path) => h('li', { key: `typed:${path}` }, h('code', null, path), ' (typed)')),
+              )
+            : null,
+        ),
+        h(
+          'section',
+          { 'aria-labelledby': 'destination-heading' },
+          h('h3', { id: 'destination-heading' }, DESTINATION_HEADING),
+          browser('destination'),
+          h('p', { role: 'status', 'aria-label': 'Chosen destination' }, destination === undefined ? 'No destination chosen yet.' : h('span', null, 'Destination: ', h('code', null, destination))),
+        ),
+      ),
+      h(
+        'details',
+        { class: 'typed' },
+        h('summary', null, 'Enter paths instead'),
+        h('div', { class: 'field' }, h('label', { for: 'transfer-sources' }, 'Files or folders to transfer (one path per line)'), h('textarea', { id: 'transfer-sources', rows: 3, value: typedSources, onInput: (e: Event) => setTypedSources((e.currentTarget as HTMLTextAreaElement).value) })),
+        h('div', { class: 'field' }, h('label', { for: 'transfer-destination' }, 'Destination folder (at another provider)'), h('input', { id: 'transfer-destination', value: typedDestination, onInput: (e: Event) => setTypedDestination((e.currentTarget as HTMLInputElement).value) })),
+        h('p', { class: 'meta' }, 'Typed sources are sent with the ticked ones; a typed destination replaces the chosen one.'),
+      ),
       h(
         'fieldset',
         null,
