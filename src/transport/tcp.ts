@@ -238,6 +238,46 @@ function toPem(value: string | Uint8Array | undefined): string | Buffer | undefi
   return Buffer.from(value);
 }
 
+/** Parts shorter than this are copied together with the header (and each other) into one buffer. */
+const JOIN_BELOW = 16 * 1024;
+
+/**
+ * Writes the frame's header and `parts` to `socket`: runs of small parts go out joined with the
+ * header into one Node buffer (from Node's pool), large parts as they are, never copied. A small
+ * frame is then one buffer and, alone in its turn, one plain write; written as header and body
+ * apart, Node wrapped each Uint8Array in a Buffer and flushed them with writev.
+ */
+function writeFrame(socket: net.Socket, parts: readonly Uint8Array[], length: number): boolean {
+  let ok = true;
+  let start = 0;
+  let joined = 4;
+  for (let i = 0; i <= parts.length; i++) {
+    const part = parts[i];
+    if (part !== undefined && part.length < JOIN_BELOW) {
+      joined += part.length;
+      continue;
+    }
+    if (joined > 0) {
+      const out = Buffer.allocUnsafe(joined);
+      let at = 0;
+      if (start === 0) {
+        out.writeUInt32BE(length, 0);
+        at = 4;
+      }
+      for (let j = start; j < i; j++) {
+        out.set(parts[j]!, at);
+        at += parts[j]!.length;
+      }
+      ok = socket.write(out);
+    }
+    if (part === undefined) break;
+    ok = socket.write(part.constructor === Buffer ? part : Buffer.from(part.buffer, part.byteOffset, part.length));
+    start = i + 1;
+    joined = 0;
+  }
+  return ok;
+}
+
 /** @internal */
 class TcpConnection extends FrameConnection {
   readonly remoteAddress: string;
@@ -328,8 +368,7 @@ class TcpConnection extends FrameConnection {
       socket.cork();
       process.nextTick(this.#uncork);
     }
-    let ok = socket.write(frameHeader(length));
-    for (const part of parts) ok = socket.write(part);
+    const ok = writeFrame(socket, parts, length);
     if (ok) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const done = (): void => {
