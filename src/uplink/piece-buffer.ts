@@ -5,10 +5,17 @@ export class PieceBuffer {
   #start: number;
   #end: number;
 
-  /** A buffer whose first byte will be at piece offset `start`. */
-  constructor(start: number) {
+  readonly #onDiscard: ((chunk: Uint8Array) => void) | undefined;
+
+  /**
+   * A buffer whose first byte will be at piece offset `start`. `onDiscard` hears of every chunk
+   * {@link discardBefore} forgets, once nothing here reads it again (to hand a received frame
+   * back to the transport's pool).
+   */
+  constructor(start: number, onDiscard?: (chunk: Uint8Array) => void) {
     this.#start = start;
     this.#end = start;
+    this.#onDiscard = onDiscard;
   }
 
   /** Piece offset just past the last byte received. */
@@ -37,7 +44,11 @@ export class PieceBuffer {
 
   /** Forgets every chunk that ends at or before `offset`. */
   discardBefore(offset: number): void {
-    while (this.#chunks.length > 0 && this.#start + this.#chunks[0]!.length <= offset) this.#start += this.#chunks.shift()!.length;
+    while (this.#chunks.length > 0 && this.#start + this.#chunks[0]!.length <= offset) {
+      const chunk = this.#chunks.shift()!;
+      this.#start += chunk.length;
+      this.#onDiscard?.(chunk);
+    }
   }
 
   #copy(first: number, firstStart: number, from: number, to: number): Uint8Array {

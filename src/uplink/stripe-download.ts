@@ -13,6 +13,7 @@ import { UnavailableError } from '../core/errors.js';
 import { pieceSigner } from '../orders/piece-key.js';
 import { downloadPiece } from '../piecestore/client.js';
 import { DOWNLOAD_CHUNK_BYTES } from '../piecestore/methods.js';
+import { releaseFrame } from '../transport/frame-pool.js';
 import { AbortFanout, type UplinkContext } from './context.js';
 import type { ErasureCoder } from './erasure/index.js';
 import { PieceBuffer } from './piece-buffer.js';
@@ -123,7 +124,10 @@ export function downloadStripes(ctx: UplinkContext, request: StripeDownload): Pr
 
     const start = (location: PieceLocation): void => {
       const controller = fanout.child();
-      const buffer = new PieceBuffer(decoded);
+      // A chunk is a view into its received frame. Once decoding is past it nothing reads it
+      // again (runs decode into `stripesOfRun`, never into views of the pieces), so its frame
+      // goes back to the transport's pool for the next big frame instead of becoming garbage.
+      const buffer = new PieceBuffer(decoded, releaseFrame);
       active.set(location.pieceNumber, { buffer, controller });
       const { limit, address } = location;
       const length = pieceLength - buffer.end;
