@@ -14,6 +14,11 @@ export const DEFAULT_WEBSOCKET_PATH = '/handoff';
 const CLOSE_NORMAL = 1000;
 const CLOSE_TOO_BIG = 1009;
 const OPEN = 1;
+/**
+ * How long a closing socket may wait for its `close` event by default. A browser waits for the
+ * peer's half of the closing handshake (Chromium up to 60 s) and offers no way to cut it short.
+ */
+export const DEFAULT_WEBSOCKET_CLOSE_TIMEOUT_MS = 5_000;
 /** How often a platform socket's `bufferedAmount` is looked at while a sender waits for it to drain. */
 const DRAIN_POLL_MS = 5;
 
@@ -31,6 +36,18 @@ export interface WebSocketLike {
   terminate?(): void;
   pause?(): void;
   resume?(): void;
+}
+
+/** Frame limits, and how long a closing socket may take: the options a {@link WsConnection} reads. */
+export interface WebSocketConnectionLimits extends FrameLimits {
+  /**
+   * Longest wait for the socket's `close` event once this side closes or resets it (default
+   * {@link DEFAULT_WEBSOCKET_CLOSE_TIMEOUT_MS}). A clean close not finished by then becomes a
+   * reset; a reset not finished by then ends the connection anyway (`done` resolves): a platform
+   * socket cannot be torn down, so it is let go of, its handlers detached, and the runtime closes
+   * it in its own time.
+   */
+  readonly closeTimeoutMs?: number;
 }
 
 /**
@@ -57,14 +74,22 @@ export class WsConnection extends FrameConnection {
   readonly #socket: WebSocketLike;
   readonly #kind: WebSocketKind;
   readonly #highWater: number;
+  readonly #closeTimeoutMs: number;
   #closing: (() => void) | undefined;
+  /** Set once the socket's `close` event came, or once it was let go of without one. */
+  #gone = false;
+  /** Set once destroy() ran: the socket was told to go at once. */
+  #resetting = false;
+  /** The timer that lets go of a socket whose `close` event is late (see {@link WebSocketConnectionLimits.closeTimeoutMs}). */
+  #closeTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(socket: WebSocketLike, kind: WebSocketKind, limits: FrameLimits, remoteAddress: string, localAddress: string) {
+  constructor(socket: WebSocketLike, kind: WebSocketKind, limits: WebSocketConnectionLimits, remoteAddress: string, localAddress: string) {
     super(limits);
     this.#socket = socket;
     this.#kind = kind;
     this.#socket.binaryType = 'arraybuffer';
     this.#highWater = limits.receiveHighWater ?? 4 * 1024 * 1024;
+    this.#closeTimeoutMs = limits.closeTimeoutMs ?? DEFAULT_WEBSOCKET_CLOSE_TIMEOUT_MS;
     this.remoteAddress = remoteAddress;
     this.localAddress = localAddress;
     this.#socket.onmessage = (event) => {
@@ -80,12 +105,50 @@ export class WsConnection extends FrameConnection {
       else if (typeof code === 'string' && code.startsWith('WS_ERR_')) this.reset(new UnavailableError(`peer broke the WebSocket protocol (${code})`));
     };
     this.#socket.onclose = (event) => {
+      if (this.#gone) return;
       if (event.code === CLOSE_NORMAL) this.remoteEnded();
       else if (event.code === CLOSE_TOO_BIG) this.fail(new ResourceExhaustedError('frame exceeds the peer\'s limit'));
       else this.fail(new UnavailableError(`connection closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''})`));
-      this.finished();
-      this.#closing?.();
+      this.#ended();
     };
+  }
+
+  /** The socket is closed, or let go of: `done` resolves and nothing of it is waited for any more. */
+  #ended(): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    clearTimeout(this.#closeTimer);
+    this.finished();
+    this.#closing?.();
+  }
+
+  /**
+   * Arms the close timer once: when the socket has not closed `closeTimeoutMs` after we asked
+   * it to, a clean close becomes a reset, and a reset lets go of the socket.
+   */
+  #awaitClose(): void {
+    if (this.#gone || this.#closeTimer !== undefined) return;
+    this.#closeTimer = setTimeout(() => {
+      this.#closeTimer = undefined;
+      if (this.#gone) return;
+      if (this.#resetting) return this.#letGo();
+      // A clean close the peer never finished: break it (destroy() arms this timer once more).
+      this.reset(new UnavailableError(`the peer did not finish closing within ${this.#closeTimeoutMs} ms`));
+      if (!this.#resetting) this.destroy();
+    }, this.#closeTimeoutMs);
+  }
+
+  /**
+   * Stops waiting for a socket that does not close: its handlers are detached (nothing it does
+   * later reaches us) and the connection counts as gone.
+   */
+  #letGo(): void {
+    const socket = this.#socket;
+    socket.onmessage = null;
+    socket.onerror = null;
+    socket.onclose = null;
+    this.fail(new UnavailableError('connection closed (the socket did not report its close in time)'));
+    this.#ended();
   }
 
   protected sendFrame(parts: readonly Uint8Array[]): Promise<void> {
@@ -146,13 +209,23 @@ export class WsConnection extends FrameConnection {
 
   protected closeSink(): Promise<void> {
     return new Promise<void>((resolve) => {
+      if (this.#gone) return resolve();
       this.#closing = resolve;
       this.#socket.close(CLOSE_NORMAL);
+      this.#awaitClose();
     });
   }
 
   protected destroy(): void {
+    this.#resetting = true;
     if (this.#socket.terminate) this.#socket.terminate();
     else this.#socket.close(4000, 'reset');
+    // A browser's socket that is already closing ignores close(): its close event may be a
+    // minute away, and `done` (which RpcClient.close awaits) must not wait that long.
+    if (this.#closeTimer !== undefined) {
+      clearTimeout(this.#closeTimer);
+      this.#closeTimer = undefined;
+    }
+    this.#awaitClose();
   }
 }

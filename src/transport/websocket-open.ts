@@ -4,16 +4,23 @@
  */
 import { raceAbort } from '../core/abort.js';
 import { UnavailableError } from '../core/errors.js';
-import type { WebSocketLike } from './websocket-connection.js';
+import { DEFAULT_WEBSOCKET_CLOSE_TIMEOUT_MS, type WebSocketLike } from './websocket-connection.js';
 
 const CLOSED = 3;
 
 /**
  * Resolves when `socket` is open; rejects with `UnavailableError` when it fails or `timeoutMs`
  * passes, or with the signal's reason. A socket given up on is closed before this returns, so
- * nothing of an abandoned dial outlives the caller.
+ * nothing of an abandoned dial outlives the caller — waiting at most `closeTimeoutMs` for its
+ * `close` event, after which it is let go of (its handlers detached).
  */
-export async function openWebSocket(socket: WebSocketLike, url: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+export async function openWebSocket(
+  socket: WebSocketLike,
+  url: string,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  closeTimeoutMs = DEFAULT_WEBSOCKET_CLOSE_TIMEOUT_MS,
+): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const opened = new Promise<void>((resolve, reject) => {
     timer = setTimeout(() => reject(new UnavailableError(`dial ${url}: timed out after ${timeoutMs} ms`)), timeoutMs);
@@ -33,9 +40,15 @@ export async function openWebSocket(socket: WebSocketLike, url: string, timeoutM
   } catch (err) {
     clearTimeout(timer);
     if (socket.readyState !== CLOSED) {
-      const closed = new Promise<void>((resolve) => (socket.onclose = () => resolve()));
+      let late: ReturnType<typeof setTimeout> | undefined;
+      const closed = new Promise<void>((resolve) => {
+        socket.onclose = () => resolve();
+        late = setTimeout(resolve, closeTimeoutMs);
+      });
       socket.close();
       await closed;
+      clearTimeout(late);
+      socket.onopen = socket.onerror = socket.onclose = null;
     }
     throw err;
   }

@@ -20,6 +20,12 @@ export interface WebSocketTransportOptions extends FrameLimits {
   /** Dial timeout in milliseconds (default 10 s). */
   connectTimeoutMs?: number;
   /**
+   * Longest wait for a socket's `close` event once this side closed or reset it (default 5 s).
+   * After that a clean close becomes a reset, and a reset is given up on: a browser's socket
+   * cannot be torn down, and it may wait a minute for a peer that never finishes closing.
+   */
+  closeTimeoutMs?: number;
+  /**
    * Dial with this standard (WHATWG) `WebSocket` class, as in a browser: a polyfill, or a
    * runtime's own. Default: `ws` on Node, the platform's `WebSocket` elsewhere.
    */
@@ -110,7 +116,7 @@ class WebSocketTransport implements Transport {
       socket = platformWebSocket(url, this.#options.webSocketClass);
     }
     socket.binaryType = 'arraybuffer';
-    await openWebSocket(socket, url, this.#options.connectTimeoutMs ?? 10_000, options.signal);
+    await openWebSocket(socket, url, this.#options.connectTimeoutMs ?? 10_000, options.signal, this.#options.closeTimeoutMs);
     return new WsConnection(socket, onNode ? 'ws' : 'platform', this.#options, address, 'client');
   }
 }
