@@ -305,7 +305,8 @@ async function benchThroughput(rows: BenchRow[], notes: string[]): Promise<void>
       `Exit: each party in its own process (satellite on SQLite, WAL, synchronous=NORMAL; ${DESTINATIONS} destination StorageNodes in one process, each with its own FsPieceStore and node database; the exiting StorageNode). ` +
         `Time from \`exitSatellite\` to \`exitFinished\` (receipt stored), including gathering and one NotReady wait (the satellite's notReadyRetryMs set to ${NOT_READY_RETRY_MS} ms for the bench; default 30 s). ` +
         'The exit does what the baseline does not: reads and re-hashes each piece and checks its signatures before sending, order limits and signed orders, the receiver\'s SHA-256, serial and order rows, signed receipts, the satellite\'s proof checks, segment compare-and-swap, queue rows, and the deletes of the original pieces. ' +
-        'Raw baseline: the same piece files read, one frame per piece (header and bytes in one write), each written by the receiver to a temp file, fsynced, renamed into a fan-out directory, directory fsynced, then acknowledged; piece i to receiver i mod 20; best of two runs.',
+        'Raw baseline: the same piece files read, one frame per piece (header and bytes in one write), each written by the receiver to a temp file, fsynced, renamed into a fan-out directory, directory fsynced, then acknowledged; piece i to receiver i mod 20; ' +
+        (raws.length === 1 ? 'one run.' : `best of ${raws.length} runs.`),
     );
   } finally {
     await rm(dir, { recursive: true, force: true });
