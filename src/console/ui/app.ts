@@ -1,5 +1,5 @@
 /**
- * The console's shell: sign-in with the user's identity file, then the side menu ("Runs": a few
+ * The console's shell: sign-in with the user's identity file (the shared {@link SignInShell}), then the side menu ("Runs": a few
  * running tasks and a link to the Tasks page), the Tasks page and the notifications. One poll a
  * second keeps progress live; every call is the user's own TransferClient, so the core shows
  * only the user's tasks.
@@ -7,53 +7,16 @@
 import { h } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { TransferTask } from '../../transfer/types.js';
-import type { ConsoleConfig } from '../server.js';
-import { loadConfig, signIn, type Session } from './connection.js';
+import { signIn, type Session } from './connection.js';
 import { percent } from './format.js';
 import { notificationsFor, remember, type SeenStates, type TaskNotification } from './notifications.js';
 import { browseOptionsFor, NO_FILTER, TasksPage, type TaskFilter } from './tasks-page.js';
 import { SettingsPanel } from './settings-panel.js';
+import { SignInShell, type SignInText } from './sign-in.js';
 import { TransferDialog } from './transfer-dialog.js';
 
 const POLL_MS = 1000;
 const RUNS_IN_MENU = 3;
-
-function SignIn({ config, onSignedIn }: { config: ConsoleConfig; onSignedIn: (session: Session) => void }) {
-  const [pem, setPem] = useState('');
-  const [error, setError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      onSignedIn(await signIn(config, pem));
-    } catch (err) {
-      setError(`${(err as Error).name}: ${(err as Error).message}`);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const load = async (event: Event) => {
-    const file = (event.currentTarget as HTMLInputElement).files?.[0];
-    if (file) setPem(await file.text());
-  };
-  return h(
-    'main',
-    { class: 'signin' },
-    h('h1', null, 'Sign in to the transfer core'),
-    h('p', null, 'Load or paste your identity file (handoff identity new). The key proves who you are to the core over the SDK’s own connection; it stays in this page and is never sent.'),
-    h(
-      'form',
-      { onSubmit: submit, 'aria-label': 'Sign in' },
-      h('div', { class: 'field' }, h('label', { for: 'identity-file' }, 'Identity file'), h('input', { id: 'identity-file', type: 'file', accept: '.pem,text/plain', onChange: load })),
-      h('div', { class: 'field' }, h('label', { for: 'identity-text' }, 'Identity (PEM)'), h('textarea', { id: 'identity-text', rows: 8, value: pem, onInput: (e: Event) => setPem((e.currentTarget as HTMLTextAreaElement).value) })),
-      h('button', { type: 'submit', disabled: busy || pem.trim() === '' }, 'Sign in'),
-      error ? h('p', { role: 'alert', class: 'error' }, error) : null,
-    ),
-    h('p', null, h('small', null, `Core ${config.coreId} at ${config.coreAddress}`)),
-  );
-}
 
 function SideMenu({ running }: { running: readonly TransferTask[] }) {
   return h(
@@ -144,15 +107,13 @@ function Shell({ session }: { session: Session }) {
   );
 }
 
+const TEXT: SignInText = {
+  heading: 'Sign in to the transfer core',
+  intro: 'Load or paste your identity file (handoff identity new). The key proves who you are to the core over the SDK’s own connection; it stays in this page and is never sent.',
+  footer: (config) => `Core ${config.coreId} at ${config.coreAddress}`,
+};
+
 /** The whole console. */
 export function App() {
-  const [config, setConfig] = useState<ConsoleConfig | undefined>();
-  const [session, setSession] = useState<Session | undefined>();
-  const [error, setError] = useState<string | undefined>();
-  useEffect(() => {
-    loadConfig().then(setConfig, (err: Error) => setError(err.message));
-  }, []);
-  if (error) return h('p', { role: 'alert' }, error);
-  if (!config) return h('p', { role: 'status' }, 'Loading…');
-  return session ? h(Shell, { session }) : h(SignIn, { config, onSignedIn: setSession });
+  return h(SignInShell<Session>, { text: TEXT, signIn, page: (session: Session) => h(Shell, { session }) });
 }

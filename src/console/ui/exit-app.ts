@@ -9,9 +9,9 @@ import { useEffect, useState } from 'preact/hooks';
 import type { NodeAdminCalls } from '../../node/admin/calls.js';
 import type { AdminExitStatus, AdminSatellite } from '../../node/admin/methods.js';
 import type { ConsoleConfig } from '../server.js';
-import { loadConfig } from './connection.js';
 import { ExitTable, StartExitForm } from './exit-page.js';
 import { signInAsNode } from './node-connection.js';
+import { SignInShell, type SignInText } from './sign-in.js';
 
 const POLL_MS = 1000;
 
@@ -26,43 +26,6 @@ export interface NodeReport {
 async function report(admin: NodeAdminCalls): Promise<NodeReport> {
   const [overview, exits] = await Promise.all([admin.overview(), admin.exitReport()]);
   return { nodeId: overview.nodeId, satellites: overview.satellites, exits: exits.exits, history: exits.history };
-}
-
-function SignIn({ config, onSignedIn }: { config: ConsoleConfig; onSignedIn: (admin: NodeAdminCalls) => void }) {
-  const [pem, setPem] = useState('');
-  const [error, setError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      onSignedIn(await signInAsNode(config, pem));
-    } catch (err) {
-      setError(`${(err as Error).name}: ${(err as Error).message}`);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const load = async (event: Event) => {
-    const file = (event.currentTarget as HTMLInputElement).files?.[0];
-    if (file) setPem(await file.text());
-  };
-  return h(
-    'main',
-    { class: 'signin' },
-    h('h1', null, 'Sign in to the storage node'),
-    h('p', null, 'Load or paste the node’s identity file (identity.pem in its data directory): its admin endpoint serves the node’s own key only. The key stays in this page and is never sent.'),
-    h(
-      'form',
-      { onSubmit: submit, 'aria-label': 'Sign in' },
-      h('div', { class: 'field' }, h('label', { for: 'identity-file' }, 'Identity file'), h('input', { id: 'identity-file', type: 'file', accept: '.pem,text/plain', onChange: load })),
-      h('div', { class: 'field' }, h('label', { for: 'identity-text' }, 'Identity (PEM)'), h('textarea', { id: 'identity-text', rows: 8, value: pem, onInput: (e: Event) => setPem((e.currentTarget as HTMLTextAreaElement).value) })),
-      h('button', { type: 'submit', disabled: busy || pem.trim() === '' }, 'Sign in'),
-      error ? h('p', { role: 'alert', class: 'error' }, error) : null,
-    ),
-    h('p', null, h('small', null, `Storage node ${config.coreId}, admin endpoint at ${config.coreAddress}`)),
-  );
 }
 
 function ExitsPage({ admin, nodeId }: { admin: NodeAdminCalls; nodeId: string }) {
@@ -100,16 +63,13 @@ function ExitsPage({ admin, nodeId }: { admin: NodeAdminCalls; nodeId: string })
   );
 }
 
+const TEXT: SignInText = {
+  heading: 'Sign in to the storage node',
+  intro: 'Load or paste the node’s identity file (identity.pem in its data directory): its admin endpoint serves the node’s own key only. The key stays in this page and is never sent.',
+  footer: (config) => `Storage node ${config.coreId}, admin endpoint at ${config.coreAddress}`,
+};
+
 /** The exit page's shell. */
 export function ExitApp() {
-  const [config, setConfig] = useState<ConsoleConfig | undefined>();
-  const [admin, setAdmin] = useState<NodeAdminCalls | undefined>();
-  const [error, setError] = useState<string | undefined>();
-  useEffect(() => {
-    loadConfig().then(setConfig, (err: Error) => setError(err.message));
-  }, []);
-  if (error) return h('p', { role: 'alert', class: 'error' }, error);
-  if (!config) return h('p', null, 'Loading…');
-  if (!admin) return h(SignIn, { config, onSignedIn: setAdmin });
-  return h(ExitsPage, { admin, nodeId: config.coreId });
+  return h(SignInShell<NodeAdminCalls>, { text: TEXT, signIn: signInAsNode, page: (admin: NodeAdminCalls, config: ConsoleConfig) => h(ExitsPage, { admin, nodeId: config.coreId }) });
 }
