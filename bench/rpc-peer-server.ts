@@ -29,8 +29,9 @@ async function main(): Promise<void> {
   const servers: RpcServer[] = [];
   const ports: Record<string, string> = {};
   for (const mode of ['tcp', 'tls'] as const) {
-    // Bursts of 64 callers dial 64 connections at once from one address.
-    const server = new RpcServer({ identity: Identity.generate(), maxUnauthenticatedPerAddress: 128 });
+    // Default limits: a burst of 64 callers dials at most 8 connections at a time (RpcClient's
+    // maxConcurrentDials), under the server's 32 handshakes per address.
+    const server = new RpcServer({ identity: Identity.generate() });
     server.unary(Echo, (request) => request);
     server.stream(Push, async (stream) => {
       let received = 0;
