@@ -226,7 +226,7 @@ export async function benchErasure(): Promise<BenchSection> {
     rows.push({ name: `${label}: parity kernel alone, ${kernelName}`, value: `${fmt(chosen)} MB/s`, baseline: `portable TypeScript kernel ${fmt(portable)} MB/s`, ratio: chosen / portable, goal: '' });
     notes.push(`${label}: ${fmt(bytes / MiB)} MiB of segment bytes per run (${fmt(bytes / coder.stripeSize)} stripes), ${n} pieces of ${fmt(coder.pieceSize(bytes))} bytes; MB/s counts segment bytes.`);
   }
-  notes.push('Whole-segment encode includes allocating and first touching n fresh pieces (160 MiB for 4/10, about 100 ms here); the streamed encode reuses small batches, which is what an upload does.');
+  notes.push('Whole-segment encode includes allocating and first touching n fresh pieces (160 MiB for 4/10, about 100 ms here); the streamed encode works in batches of 256 KiB of segment, with fresh arrays for the n chunks of each batch (an upload does the same with 1 MiB chunks: the chunks must stay valid until every node has been sent its own).');
   notes.push(`Best of ${ROUNDS} runs each. The coder uses the ${kernelName} kernel (WebAssembly SIMD nibble tables where available, else 32-bit words with per-lane tables); the machine is shared, so figures vary between runs.`);
   return { title: 'Erasure coding (Reed–Solomon, GF(2^8))', rows, notes };
 }
