@@ -34,9 +34,11 @@ function bodyCapacity(received: number, size: number): number {
  * its bytes arrive (see {@link BODY_GROWTH}): an announced size alone allocates nothing big.
  *
  * A big frame's whole buffer comes from a {@link FrameBufferPool}: a buffer released by an
- * earlier frame's consumer (`releaseFrame`) when one fits, else a new one lent by the pool. Small
- * frames are copies of their own. Either way a frame returned by {@link read} is never written
- * again by the reader: only its consumer's release lets its memory serve another frame.
+ * earlier frame's consumer (`releaseFrame`) when one fits, else a new one lent by the pool. A frame
+ * that arrived whole in one read is copied out of the scratch buffer: into pooled memory from
+ * {@link POOLED_FRAME_BYTES} up, else into a plain copy. Either way a frame returned by
+ * {@link read} is never written again by the reader: only its consumer's release lets its memory
+ * serve another frame.
  */
 export class FrameReader {
   readonly #parser: FrameParser;
