@@ -158,14 +158,11 @@ export class NodeDatabase {
       throw new InvalidArgumentError(`"serialFlushMs" expected a non-negative integer, got ${String(options.serialFlushMs)}`);
     }
     for (const row of st.satellites.all()) this.#trusted.set(trustKey(row.id), satelliteFromRow(row));
-    // Inside a transaction (an order's, a cleanup's) or one of its own.
+    // Inside a transaction (an order's, a cleanup's) or one of its own. What was written is
+    // forgotten in memory only once that transaction committed (#written): a rollback keeps it pending.
     const writePending = (): void => {
       for (const { satellite, serial, expiresAt } of this.#pendingSerials.values()) st.useSerial.run(satellite, serial, expiresAt);
-      this.#pendingSerials.clear();
       for (const { periodStart, satellite, action, bytes } of this.#pendingUsage.values()) st.addUsage.run(periodStart, satellite, action, bytes);
-      this.#pendingUsage.clear();
-      if (this.#serialTimer !== undefined) clearTimeout(this.#serialTimer);
-      this.#serialTimer = undefined;
     };
     this.#writeSerials = db.transaction(writePending);
     this.#markSettled = db.transaction((satelliteId: Buffer, serials: readonly Uint8Array[]) => {
@@ -256,6 +253,8 @@ export class NodeDatabase {
   useSerial(satelliteId: Uint8Array, serialNumber: Uint8Array, expiresAt: number): boolean {
     checkId(satelliteId, 'satelliteId');
     checkSerial(serialNumber);
+    // Checked now, not when the row is written: a bad row would fail every later commit it joins.
+    checkNonNegative(expiresAt, 'expiresAt');
     const key = trustKey(satelliteId) + trustKey(serialNumber);
     if (this.#pendingSerials.has(key)) return false;
     // Copies: the caller's bytes may be reused before the row is written.
@@ -278,7 +277,18 @@ export class NodeDatabase {
    * that are not written yet, now (one commit).
    */
   flush(): void {
-    if ((this.#pendingSerials.size > 0 || this.#pendingUsage.size > 0) && this.#db.open) this.#writeSerials();
+    if ((this.#pendingSerials.size > 0 || this.#pendingUsage.size > 0) && this.#db.open) {
+      this.#writeSerials();
+      this.#written();
+    }
+  }
+
+  /** A transaction that wrote everything pending committed: forget it in memory. */
+  #written(): void {
+    this.#pendingSerials.clear();
+    this.#pendingUsage.clear();
+    if (this.#serialTimer !== undefined) clearTimeout(this.#serialTimer);
+    this.#serialTimer = undefined;
   }
 
   #flushQuietly(): void {
@@ -286,10 +296,8 @@ export class NodeDatabase {
     try {
       this.flush();
     } catch {
-      // The database is busy or closing: the serials stay pending, written with the next order or at close.
-      if (this.#pendingSerials.size > 0 && this.#db.open) {
-        this.#armFlush();
-      }
+      // The database is busy or closing: what is pending stays so, written with the next order or at close.
+      if (this.#db.open) this.#armFlush();
     }
   }
 
@@ -303,6 +311,7 @@ export class NodeDatabase {
       throw new InvalidArgumentError('"order.serialNumber" does not match the order limit');
     }
     this.#addOrder(limit, order);
+    this.#written();
   }
 
   /**
@@ -365,7 +374,9 @@ export class NodeDatabase {
 
   /** Deletes serials and unsettled orders whose limit expired at or before `now`. */
   cleanup(now: number): CleanupResult {
-    return this.#cleanup(now);
+    const result = this.#cleanup(now);
+    this.#written();
+    return result;
   }
 
   /**

@@ -86,6 +86,17 @@ describe('serials written with the order', () => {
     expect(again.useSerial(closing.satelliteId, closing.serialNumber, closing.orderExpiration)).toBe(false);
   });
 
+  it('refuses a serial whose expiration is not a time at once, so no bad row waits to fail a later commit', async () => {
+    const db = await openDb({ serialFlushMs: 3_600_000 });
+    const l = limit();
+    for (const bad of [Number.NaN, -1, 1.5, Number.POSITIVE_INFINITY]) {
+      expect(() => db.useSerial(l.satelliteId, l.serialNumber, bad)).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }));
+    }
+    expect(db.useSerial(l.satelliteId, l.serialNumber, l.orderExpiration)).toBe(true);
+    db.addOrder(l, signOrder(pieceKey, l.serialNumber, 1));
+    expect((await openDb()).useSerial(l.satelliteId, l.serialNumber, l.orderExpiration)).toBe(false);
+  });
+
   it('cleanup writes waiting serials first, then forgets the expired ones', async () => {
     const db = await openDb({ serialFlushMs: 3_600_000 });
     const old = limit({ orderExpiration: 1000 });
