@@ -291,3 +291,32 @@ export async function floorDownload(sinks: string[], shape: FloorShape, size: nu
   if (written !== size) throw new Error(`the floor download wrote ${written} of ${size} bytes`);
   return ms;
 }
+
+/**
+ * CPU ms to spread `data` into pieces and compute their parity (the engine the uplink uses),
+ * 1 MiB of each piece per batch, into fresh arrays for every batch (as the uplink encodes today,
+ * eight batches kept alive as if in flight) and into one reused set of arrays. The difference is
+ * what the first touch of fresh memory costs on this machine.
+ */
+export function freshVersusReusedPieces(shape: FloorShape, data: Uint8Array): { freshMs: number; reusedMs: number } {
+  const { required, total, shareSize } = shape;
+  const engine = new ErasureEngine(required, total, shareSize);
+  const stripes = batchStripes(shape);
+  const batch = stripes * required * shareSize;
+  const words = (piece: Uint8Array) => new Int32Array(piece.buffer, piece.byteOffset, piece.length >>> 2);
+  const run = (fresh: boolean): number => {
+    const reused = Array.from({ length: total }, () => new Uint8Array(stripes * shareSize));
+    const inFlight: Uint8Array[][] = [];
+    const before = process.cpuUsage();
+    for (let at = 0; at + batch <= data.length; at += batch) {
+      const pieces = fresh ? Array.from({ length: total }, () => new Uint8Array(stripes * shareSize)) : reused;
+      spread(data.subarray(at, at + batch), pieces.slice(0, required), shareSize, stripes);
+      engine.encodeParity(pieces.slice(0, required).map(words), pieces.slice(required).map(words), 0, (stripes * shareSize) >>> 2);
+      if (fresh && inFlight.push(pieces) > 8) inFlight.shift();
+    }
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / 1000;
+  };
+  run(false); // warm the kernel up
+  return { freshMs: run(true), reusedMs: run(false) };
+}
