@@ -115,6 +115,15 @@ describe('transfers from the command line', () => {
   it('transfers a folder, pauses and resumes it, and watches it to the end', async () => {
     makeTree(join(files.hippo, '4123', 'results'), 24);
 
+    // What the console's dialog browses, from the command line.
+    const drives = await run(['files', 'ls']);
+    expect(drives.code, drives.output).toBe(0);
+    expect(drives.output).toMatch(/^\/4123 +hippo +read\b/m);
+    expect(drives.output).toMatch(/^\/5243 +aau +(read\+)?edit\b/m);
+    const folder = await run(['files', 'ls', '/4123']);
+    expect(folder.code, folder.output).toBe(0);
+    expect(folder.output).toMatch(/^results\/ +folder /m);
+
     const submitted = await run(['transfer', '/4123/results', '/9999/nowhere', '/4123/absent', '/5243/inbox']);
     expect(submitted.code, submitted.output).toBe(1); // two of the three sources were refused
     const id = Number(/task (\d+) {2}\/4123\/results → \/5243\/inbox/.exec(submitted.output)?.[1]);

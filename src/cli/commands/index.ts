@@ -14,6 +14,7 @@ import { cat } from './cat.js';
 import { completion } from './completion.js';
 import { coreRun } from './core-run.js';
 import { cp } from './cp.js';
+import { filesLs } from './files-ls.js';
 import { identityNew } from './identity-new.js';
 import { identityShow } from './identity-show.js';
 import { ls } from './ls.js';
@@ -80,5 +81,6 @@ export const COMMANDS: readonly AnyCommand[] = [
   taskPause,
   taskResume,
   taskCancel,
+  filesLs,
   completion,
 ];
