@@ -27,8 +27,8 @@ export interface NodeDatabaseOptions {
   readonly path: string;
   /**
    * A serial accepted by {@link NodeDatabase.useSerial} is written with the next order recorded
-   * (one commit per upload instead of two), and at the latest this many ms later (default
-   * {@link DEFAULT_SERIAL_FLUSH_MS}); see docs/exit.md, "Where the time goes".
+   * (one commit per upload instead of two), and at the latest this many ms later (default 1000);
+   * see docs/exit.md, "Where the time goes".
    */
   readonly serialFlushMs?: number;
 }
