@@ -19,18 +19,21 @@ import { LocalProviderGateway } from '../../../src/transfer/core/provider-gatewa
 import { MemoryProviderFiles } from '../../../src/transfer/integration/files.js';
 import { ListDrives, ListFolder } from '../../../src/transfer/rpc/core-methods.js';
 import { ListProviderFolder, StatProviderFile } from '../../../src/transfer/rpc/provider-methods.js';
+import { RpcProviderGateway } from '../../../src/transfer/rpc/provider-gateway.js';
+import { ProviderRegistry } from '../../../src/transfer/rpc/registry.js';
 import { MemoryTransferTaskStore } from '../../../src/transfer/store/memory.js';
 import { FakePlugin, FakeReceiver } from '../integration/fakes.js';
 import { malformedRequest } from '../rpc/malformed.js';
 import { createTransferNetwork, type Party, type TransferNetwork } from '../rpc/network.js';
 
 let n: TransferNetwork;
+let net: ReturnType<typeof memoryNetwork>;
 const filesA = new MemoryProviderFiles().addFolder('/1001/project').addFile('/1001/project/data.csv', 1200, 1_700_000_000_000).addFolder('/1001/second').addFolder('/3003/private');
 const filesB = new MemoryProviderFiles().addFolder('/2002/inbox');
 for (let i = 0; i < 25; i++) filesA.addFile(`/1001/many/f${String(i).padStart(2, '0')}`, i);
 
 beforeAll(async () => {
-  const net = memoryNetwork();
+  net = memoryNetwork();
   n = await createTransferNetwork({
     transportFor: (party) => net.transport({ host: party === 'client' ? `client-${Math.random().toString(36).slice(2)}` : party }),
     listenAddress: (party) => `${party}:0`,
@@ -162,5 +165,24 @@ describe('provider-backed metadata (what core run uses)', () => {
     const [toFile] = await core.transferFilesBetweenProviders('alice', [{ sourcePath: '/1001/second', destinationPath: '/2002/inbox/missing' }]);
     expect(toFile).toMatchObject({ ok: false, check: 'destination-folder', reason: 'the destination "/2002/inbox/missing" does not exist' });
     expect(forwarded).toEqual(['/1001/project', '/5005/anything']);
+  });
+
+  it('counts a path as a folder when its provider is unreachable over RPC, and asks a reachable one', async () => {
+    const world = new InMemoryProviderDirectory().addDrive('1001', 'a').addDrive('7007', 'gone');
+    const providers = new ProviderRegistry()
+      .add({ provider: 'a', nodeId: n.identities.a.id, address: n.addresses.a })
+      .add({ provider: 'gone', nodeId: Identity.generate().id, address: 'nobody:1' });
+    // The core's own key, so provider a answers; "gone" has no listener at all.
+    const gateway = new RpcProviderGateway({ transport: net.transport({ host: 'core-2' }), identity: n.identities.core, providers, listTimeoutMs: 5_000 });
+    try {
+      const files = providerFileMetadata(world, gateway);
+      expect(await files.metadata('/7007/whatever')).toEqual({ kind: 'folder', sensitivity: null, dataAgreements: [] });
+      expect(await files.metadata('/9999/x')).toBeUndefined();
+      // Provider a answers over RPC: what exists, and what does not.
+      expect(await files.metadata('/1001/project/data.csv')).toEqual({ kind: 'file', sensitivity: null, dataAgreements: [] });
+      expect(await files.metadata('/1001/gone')).toBeUndefined();
+    } finally {
+      await gateway.close();
+    }
   });
 });
