@@ -39,8 +39,9 @@ export interface RpcClientOptions {
   spareConnections?: number;
   /**
    * Dials (connect, TLS and identity handshake) in flight at once, spares included (default 8).
-   * A call that finds no idle connection while this many are dialing waits for whichever comes
-   * first: a connection another call frees, or a dial slot. Servers refuse more than 32
+   * Calls that find no idle connection queue, oldest first, for whichever comes first: a
+   * connection another call frees, or one a dial made; a dial is started for each queued call,
+   * this many at most at once. Servers refuse more than 32
    * handshakes at once from one address by default (`maxUnauthenticatedPerAddress`), so a cold
    * burst of hundreds of calls must not dial them all at once.
    */
@@ -108,8 +109,8 @@ export class RpcClient {
   /** Dials in flight, spares included; at most {@link #maxDials}. */
   #dialing = 0;
   readonly #maxDials: number;
-  /** Calls queued for a freed connection or a dial slot, oldest first. */
-  readonly #queue = new WaiterQueue<PooledConnection | typeof DIAL_SLOT>();
+  /** Calls waiting for a connection (freed by another call, or dialed), oldest first. */
+  readonly #queue = new WaiterQueue<PooledConnection>();
 
   constructor(options: RpcClientOptions) {
     this.#options = options;
@@ -333,40 +334,46 @@ export class RpcClient {
     if (idle !== undefined) return idle;
     this.#waiting++;
     this.#noteDemand(this.#active.size + this.#waiting);
-    let pooled: PooledConnection;
     try {
-      if (this.#dialing >= this.#maxDials) {
-        const got = await this.#queue.wait(signal);
-        if (got !== DIAL_SLOT) {
-          // Handed over by release(), already counted in use.
-          if (signal?.aborted) {
-            this.release(got);
-            throw abortReason(signal);
-          }
-          this.#topUpSpares();
-          return got;
-        }
-        // The slot of a finished dial is ours now (#dialing still counts it).
-      } else {
-        this.#dialing++;
+      const waited = this.#queue.wait(signal);
+      this.#dialForQueue();
+      const pooled = await waited;
+      // Handed over by release() (already counted in use); a caller that gave up meanwhile hands it on.
+      if (signal?.aborted === true) {
+        this.release(pooled);
+        throw abortReason(signal);
       }
-      try {
-        pooled = await this.#dial(signal);
-      } finally {
-        this.#slotFreed();
-      }
+      this.#topUpSpares();
+      return pooled;
     } finally {
       this.#waiting--;
     }
-    this.#active.add(pooled.connection);
-    this.#topUpSpares();
-    return pooled;
   }
 
-  /** A dial ended either way: its slot goes to the oldest queued call, or is given up. */
-  #slotFreed(): void {
-    if (!this.#closed && this.#queue.deliver(DIAL_SLOT)) return;
-    this.#dialing--;
+  /**
+   * Dials for the queued calls: one dial per call still without one, at most
+   * {@link RpcClientOptions.maxConcurrentDials} in flight (spares included). A dial belongs to no
+   * call: its connection goes to the oldest queued call (a call that gave up leaves the queue, so
+   * the next one gets it), or to the pool when none waits; a failed dial fails the oldest queued
+   * call, so each dial still fails at most one caller.
+   */
+  #dialForQueue(): void {
+    while (!this.#closed && this.#dialing < this.#maxDials && this.#dialing - this.#sparesDialing < this.#queue.size) {
+      this.#dialing++;
+      void this.#dial(undefined).then(
+        (pooled) => {
+          this.#dialing--;
+          this.#active.add(pooled.connection);
+          this.release(pooled); // to the oldest queued call, or idle; closed when the client was closed meanwhile
+          this.#dialForQueue();
+        },
+        (err: unknown) => {
+          this.#dialing--;
+          this.#queue.failOne(err instanceof Error ? err : new UnavailableError('dial failed', { cause: err }));
+          this.#dialForQueue();
+        },
+      );
+    }
   }
 
   /** A new authenticated connection (in no set but {@link #open}); close() aborts it and waits for it. */
@@ -423,14 +430,16 @@ export class RpcClient {
       void this.#dial(undefined).then(
         (pooled) => {
           this.#sparesDialing--;
+          this.#dialing--;
           this.#active.add(pooled.connection);
           this.release(pooled); // to a queued call, or idle; closed instead when the client was closed meanwhile
-          this.#slotFreed();
+          this.#dialForQueue();
         },
         () => {
-          // The next call dials (and reports the failure) itself.
+          // Queued calls have dials of their own, which report their failures.
           this.#sparesDialing--;
-          this.#slotFreed();
+          this.#dialing--;
+          this.#dialForQueue();
         },
       );
     }
@@ -444,9 +453,6 @@ const NO_SIGNAL = Object.freeze({ signal: undefined, dispose: noop });
 
 /** Default of {@link RpcClientOptions.maxConcurrentDials}: a quarter of a server's default handshakes per address. */
 export const DEFAULT_MAX_CONCURRENT_DIALS = 8;
-
-/** What a queued call gets instead of a connection: the right to dial one. */
-const DIAL_SLOT = Symbol('dial slot');
 
 /**
  * Every dial in flight listens on the client's closing signal: a burst of more than 10 callers

@@ -206,7 +206,8 @@ class ServerSession implements CallHooks {
       for (;;) {
         const frame = await connection.receive();
         if (frame === undefined) break;
-        await this.#dispatch(decodeEnvelope(frame, this.#maxMessageBytes), peer);
+        const waiting = this.#dispatch(decodeEnvelope(frame, this.#maxMessageBytes), peer);
+        if (waiting !== undefined) await waiting;
       }
       this.#call?.abort(connectionLost());
       await connection.close();
@@ -227,13 +228,13 @@ class ServerSession implements CallHooks {
     this.connection.reset(new UnavailableError('server closed'));
   }
 
-  async #dispatch(envelope: Envelope, peer: NodeId): Promise<void> {
+  /** Acts on one frame; returns a promise only when the reader must wait (a stream handler is behind). */
+  #dispatch(envelope: Envelope, peer: NodeId): Promise<void> | undefined {
     const call = this.#call;
     if (call) {
       switch (envelope.kind) {
         case Kind.MSG:
-          await call.put(envelope.body);
-          return;
+          return call.put(envelope.body);
         case Kind.CLOSE_SEND:
           call.clientFinished();
           return;
@@ -254,6 +255,7 @@ class ServerSession implements CallHooks {
     const started = new ServerCall(this.connection, envelope.method, kind, registered?.method, peer, envelope.timeoutMs, this);
     this.#call = started;
     void this.#serve(started, registered, envelope);
+    return undefined;
   }
 
   async #serve(call: ServerCall, registered: Registered | undefined, envelope: Envelope): Promise<void> {

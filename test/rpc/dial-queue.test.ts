@@ -84,35 +84,34 @@ describe('calls queued behind the dial limit', () => {
     expect(state.dials).toBe(1);
   });
 
-  it('a queued call takes the connection a finished call frees, while the dial in flight still hangs', async () => {
+  it('queued calls take connections in arrival order, whether another call freed it or a dial made it', async () => {
     const { client, state, hang, unhang, release } = await setUp({ maxConcurrentDials: 1 });
     const holding = client.call(Wait, { n: 1 });
     await vi.waitFor(() => expect(state.inWait).toBe(1));
     hang();
-    const dialing = client.call(Echo, { n: 2 }); // takes the one dial slot; its dial hangs
+    const older = client.call(Echo, { n: 2 }); // queues, and a dial starts for it (and hangs)
     await vi.waitFor(() => expect(state.dials).toBe(2));
-    const queued = client.call(Echo, { n: 3 });
+    const newer = client.call(Echo, { n: 3 }); // queues; no second dial: the limit is 1
     release();
     expect(await holding).toEqual({ n: 1 });
-    expect(await queued).toEqual({ n: 3 }); // on the connection `holding` freed
-    expect(state.dials).toBe(2);
+    expect(await older).toEqual({ n: 2 }); // on the connection `holding` freed, while the dial still hangs
     unhang();
-    expect(await dialing).toEqual({ n: 2 });
+    expect(await newer).toEqual({ n: 3 }); // on the dialed one
     expect(state.dials).toBe(2);
   });
 
-  it('a queued call gets the slot of a failed dial and dials itself; each caller sees only its own dial fail', async () => {
+  it('a dial whose caller gave up serves the next queued call; a failed dial fails one queued call', async () => {
     const { client, state, hang, unhang } = await setUp({ maxConcurrentDials: 1 });
     hang();
     const controller = new AbortController();
     const first = client.call(Echo, { n: 1 }, { signal: controller.signal });
     await vi.waitFor(() => expect(state.dials).toBe(1));
     const second = client.call(Echo, { n: 2 });
-    controller.abort(); // the first caller's own dial is aborted; the second gets the slot
+    controller.abort();
     await expect(first).rejects.toBeInstanceOf(CanceledError);
-    await vi.waitFor(() => expect(state.dials).toBe(2));
     unhang();
     expect(await second).toEqual({ n: 2 });
+    expect(state.dials).toBe(1);
   });
 
   it('refuses a limit that is not a positive integer', () => {

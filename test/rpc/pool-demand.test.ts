@@ -86,7 +86,7 @@ describe('the client pool follows the demand', () => {
     expect(client!.idleConnections).toBe(1);
   });
 
-  it('callers waiting for their dials count as demand, even when each call ends before the next dial does', async () => {
+  it('callers waiting for dials count as demand, so dials that complete after their burst ended keep their connections', async () => {
     const net = memoryNetwork();
     server = new RpcServer({ identity: Identity.generate() });
     server.unary(Wait, async ({ n }) => ({ n }));
@@ -105,16 +105,15 @@ describe('the client pool follows the demand', () => {
     };
     client = new RpcClient({ transport, address: listener.address, clock: new ManualClock(1_000_000) });
     const c = client;
-    const done: number[] = [];
-    const calls = Array.from({ length: 6 }, (_, n) => c.call(Wait, { n }).then((r) => done.push(r.n)));
-    for (let i = 0; i < 6; i++) {
-      // One dial at a time completes, and its call ends, while the others still wait.
-      await vi.waitFor(() => expect(gates.length).toBeGreaterThan(i));
-      gates[i]!();
-      await vi.waitFor(() => expect(done.length).toBe(i + 1));
-    }
-    await Promise.all(calls);
-    expect(c.idleConnections).toBe(6);
+    const calls = Array.from({ length: 6 }, (_, n) => c.call(Wait, { n }));
+    await vi.waitFor(() => expect(gates.length).toBe(6)); // a dial for each queued call
+    gates[0]!();
+    // The first connection serves all six calls, one after another, while the other dials hang.
+    expect((await Promise.all(calls)).map((r) => r.n)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(c.idleConnections).toBe(1);
+    for (const open of gates.slice(1)) open();
+    // Six were wanted at once: the late connections are kept, not closed.
+    await vi.waitFor(() => expect(c.idleConnections).toBe(6));
     await Promise.all(Array.from({ length: 6 }, (_, n) => c.call(Wait, { n })));
     expect(dials).toBe(6);
   });
