@@ -5,13 +5,14 @@
  * cancel abort the run and wait until it has stopped; resume runs again and continues inside the
  * file the destination holds part of; progress is a percentage of a total measured once.
  */
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../../core/clock.js';
-import { InvalidArgumentError, NotFoundError } from '../../core/errors.js';
+import { InvalidArgumentError } from '../../core/errors.js';
 import { NodeId } from '../../crypto/node-id.js';
 import type { Transport } from '../../transport/types.js';
-import type { FileTransferPlugin, PluginRun, PluginTask, PluginTransferState, TransferInterruption, TransferParameters } from '../plugin.js';
+import type { FileTransferPlugin, PluginRun, PluginTask, PluginTransferState, TransferParameters } from '../plugin.js';
+import { measuredTotalBytes, TaskRuns, type RunEntry } from '../plugin-kit/task-runs.js';
 import { transferPercentage } from '../rsync/progress.js';
 import type { PluginCapabilities, TaskId } from '../types.js';
 import { classifyPushError } from './interruption.js';
@@ -33,22 +34,20 @@ export interface BuiltinPluginOptions {
   readonly clock?: Clock;
 }
 
-type Phase = 'running' | 'paused' | 'canceled' | 'ended';
 type FileEntry = Extract<TreeEntry, { type: 'file' }>;
 
-interface Entry {
-  readonly task: PluginTask;
+/** One push of the tree, and how to stop it. */
+interface Push {
+  readonly controller: AbortController;
+  readonly ended: Promise<void>;
+}
+
+interface Entry extends RunEntry<Push> {
   readonly target: Omit<PushTarget, 'identity'>;
   readonly dir: string;
   readonly totalBytes: number;
   /** Files the destination confirmed: path → "size:mtime". */
   readonly stored: Map<string, string>;
-  phase: Phase;
-  run: { readonly controller: AbortController; readonly ended: Promise<void> } | null;
-  floor: number;
-  status: string | undefined;
-  /** Set once an ended run has been classified; null means it succeeded. */
-  outcome: TransferInterruption | null | undefined;
 }
 
 /**
@@ -70,74 +69,54 @@ export class BuiltinPlugin implements FileTransferPlugin {
   readonly #options: BuiltinPluginOptions;
   readonly #keys: TaskKeys;
   readonly #clock: Clock;
-  readonly #tasks = new Map<TaskId, Entry>();
+  readonly #runs: TaskRuns<Entry, Push>;
 
   constructor(options: BuiltinPluginOptions) {
     this.#options = options;
     this.#keys = new TaskKeys(options.stateDir);
     this.#clock = options.clock ?? systemClock;
+    this.#runs = new TaskRuns<Entry, Push>('built-in', {
+      prepare: (task) => this.#prepare(task),
+      launch: (entry) => this.#launch(entry),
+      stop: (entry) => this.#stopRun(entry),
+      pid: () => null,
+    });
   }
 
   issueTransferKey(taskId: TaskId): Promise<string> {
     return this.#keys.issue(taskId);
   }
 
-  async start(task: PluginTask): Promise<PluginRun> {
-    const known = this.#tasks.get(task.taskId);
-    if (known?.phase === 'running' && known.run) return { pid: null };
-    return this.#launch(known ?? (await this.#prepare(task)));
+  start(task: PluginTask): Promise<PluginRun> {
+    return this.#runs.start(task);
   }
 
-  async resume(taskId: TaskId): Promise<PluginRun> {
-    const entry = this.#entry(taskId);
-    if (entry.phase === 'canceled') throw new InvalidArgumentError(`task ${taskId} was canceled; it cannot be resumed`);
-    if (entry.phase === 'running' && entry.run) return { pid: null };
-    return this.#launch(entry);
+  resume(taskId: TaskId): Promise<PluginRun> {
+    return this.#runs.resume(taskId);
   }
 
-  async pause(taskId: TaskId): Promise<void> {
-    const entry = this.#entry(taskId);
-    if (entry.phase === 'canceled') return;
-    entry.phase = 'paused';
-    await this.#stopRun(entry);
+  pause(taskId: TaskId): Promise<void> {
+    return this.#runs.pause(taskId);
   }
 
-  async cancel(taskId: TaskId): Promise<void> {
-    const entry = this.#tasks.get(taskId);
-    if (!entry) return;
-    entry.phase = 'canceled';
-    await this.#stopRun(entry);
+  cancel(taskId: TaskId): Promise<void> {
+    return this.#runs.cancel(taskId);
   }
 
   async getState(taskId: TaskId): Promise<PluginTransferState> {
-    const entry = this.#entry(taskId);
-    switch (entry.phase) {
-      case 'canceled':
-        return { state: 'HALTED', progress: entry.floor };
-      case 'paused':
-        return { state: 'PAUSED', progress: entry.floor };
-      case 'running':
-        return { state: 'RUNNING', progress: entry.floor, ...(entry.status ? { status: entry.status } : {}) };
-      case 'ended': {
-        const outcome = entry.outcome;
-        if (!outcome) return { state: 'SUCCESS', progress: 100 };
-        return { state: outcome.kind === 'fatal' ? 'FAILURE' : 'PAUSED', progress: entry.floor, status: outcome.reason, interruption: outcome };
-      }
-    }
+    return this.#runs.stateOf(this.#runs.require(taskId));
   }
 
   /** Nothing of a run outlives the process that ran it: re-learn the task, paused; the module resumes it. */
   async restore(task: PluginTask): Promise<PluginRun | null> {
-    const entry = this.#tasks.get(task.taskId) ?? (await this.#prepare(task));
+    const entry = await this.#runs.learn(task);
     if (entry.run && entry.phase === 'running') return { pid: null };
     entry.phase = 'paused';
     return null;
   }
 
   async release(taskId: TaskId): Promise<void> {
-    const entry = this.#tasks.get(taskId);
-    if (entry) await this.#stopRun(entry);
-    this.#tasks.delete(taskId);
+    await this.#runs.forget(taskId);
     await this.#keys.discard(taskId);
   }
 
@@ -146,7 +125,7 @@ export class BuiltinPlugin implements FileTransferPlugin {
    * shuts down. The module's next start finds them RUNNING and resumes them inside their files.
    */
   async close(): Promise<void> {
-    await Promise.all([...this.#tasks.values()].map((entry) => this.#stopRun(entry)));
+    await Promise.all(this.#runs.entries().map((entry) => this.#stopRun(entry)));
   }
 
   async #prepare(task: PluginTask): Promise<Entry> {
@@ -154,11 +133,11 @@ export class BuiltinPlugin implements FileTransferPlugin {
     await this.#keys.require(task.taskId);
     const dir = taskDir(this.#options.stateDir, task.taskId);
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const entry: Entry = {
+    return {
       task,
       target,
       dir,
-      totalBytes: await this.#totalBytes(task, dir),
+      totalBytes: await measuredTotalBytes(dir, task.sourcePath, listTree),
       stored: await readStored(join(dir, 'stored.jsonl')),
       phase: 'paused',
       run: null,
@@ -166,22 +145,6 @@ export class BuiltinPlugin implements FileTransferPlugin {
       status: undefined,
       outcome: undefined,
     };
-    this.#tasks.set(task.taskId, entry);
-    return entry;
-  }
-
-  /** Measured once and kept on disk, so resumes and restarts share one denominator. */
-  async #totalBytes(task: PluginTask, dir: string): Promise<number> {
-    const metaPath = join(dir, 'meta.json');
-    try {
-      const meta = JSON.parse(await readFile(metaPath, 'utf8')) as { totalBytes?: unknown; sourcePath?: unknown };
-      if (typeof meta.totalBytes === 'number' && meta.sourcePath === task.sourcePath) return meta.totalBytes;
-    } catch {
-      // not measured yet
-    }
-    const { bytes } = await listTree(task.sourcePath);
-    await writeFile(metaPath, JSON.stringify({ totalBytes: bytes, sourcePath: task.sourcePath }), { mode: 0o600 });
-    return bytes;
   }
 
   async #launch(entry: Entry): Promise<PluginRun> {
@@ -241,12 +204,6 @@ export class BuiltinPlugin implements FileTransferPlugin {
     run.controller.abort();
     await run.ended;
     if (entry.run === run) entry.run = null;
-  }
-
-  #entry(taskId: TaskId): Entry {
-    const entry = this.#tasks.get(taskId);
-    if (!entry) throw new NotFoundError(`the built-in plugin knows no task ${taskId}`);
-    return entry;
   }
 }
 

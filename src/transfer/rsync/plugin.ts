@@ -4,11 +4,12 @@
  * resume re-runs it with the same parameters (rsync continues inside the kept partial file),
  * getState reads progress from rsync's output file and classifies how a run ended.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { InvalidArgumentError, NotFoundError } from '../../core/errors.js';
+import { InvalidArgumentError } from '../../core/errors.js';
 import type { TransferKeyring } from '../keys/keyring.js';
-import type { FileTransferPlugin, PluginRun, PluginTask, PluginTransferState, TransferInterruption } from '../plugin.js';
+import type { FileTransferPlugin, PluginRun, PluginTask, PluginTransferState } from '../plugin.js';
+import { measuredTotalBytes, TaskRuns, type RunEntry } from '../plugin-kit/task-runs.js';
 import type { PluginCapabilities, TaskId } from '../types.js';
 import { knownHostsLine, parseRsyncEndpoint, rsyncArguments, type RsyncEndpoint } from './args.js';
 import { classifyRsyncExit } from './exit-codes.js';
@@ -40,21 +41,11 @@ export interface RsyncPluginOptions {
   readonly stopGraceMs?: number;
 }
 
-type Phase = 'running' | 'paused' | 'canceled' | 'ended';
-
-interface Entry {
-  readonly task: PluginTask;
+interface Entry extends RunEntry<RsyncProcess> {
   readonly endpoint: RsyncEndpoint;
   readonly dir: string;
   readonly keyPath: string;
   readonly totalBytes: number;
-  phase: Phase;
-  run: RsyncProcess | null;
-  /** Highest percentage computed for this task in this process. */
-  floor: number;
-  status: string | undefined;
-  /** Set once an ended run has been classified; null means it succeeded. */
-  outcome: TransferInterruption | null | undefined;
 }
 
 /**
@@ -75,64 +66,46 @@ export class RsyncPlugin implements FileTransferPlugin {
   readonly type = RSYNC_PLUGIN_TYPE;
   readonly capabilities: PluginCapabilities = { canPause: true };
   readonly #options: RsyncPluginOptions;
-  readonly #tasks = new Map<TaskId, Entry>();
+  readonly #runs: TaskRuns<Entry, RsyncProcess>;
 
   constructor(options: RsyncPluginOptions) {
     this.#options = options;
+    this.#runs = new TaskRuns<Entry, RsyncProcess>('rsync', {
+      prepare: (task) => this.#prepare(task),
+      launch: (entry) => this.#launch(entry),
+      stop: (entry) => this.#stopRun(entry),
+      pid: (run) => run.pid,
+    });
   }
 
   async issueTransferKey(taskId: TaskId): Promise<string> {
     return this.#options.keyring.issue(taskId);
   }
 
-  async start(task: PluginTask): Promise<PluginRun> {
-    const known = this.#tasks.get(task.taskId);
-    if (known?.phase === 'running' && known.run) return { pid: known.run.pid };
-    const entry = known ?? (await this.#prepare(task));
-    return this.#launch(entry);
+  start(task: PluginTask): Promise<PluginRun> {
+    return this.#runs.start(task);
   }
 
-  async resume(taskId: TaskId): Promise<PluginRun> {
-    const entry = this.#entry(taskId);
-    if (entry.phase === 'canceled') throw new InvalidArgumentError(`task ${taskId} was canceled; it cannot be resumed`);
-    if (entry.phase === 'running' && entry.run) return { pid: entry.run.pid };
-    return this.#launch(entry);
+  resume(taskId: TaskId): Promise<PluginRun> {
+    return this.#runs.resume(taskId);
   }
 
-  async pause(taskId: TaskId): Promise<void> {
-    const entry = this.#entry(taskId);
-    if (entry.phase === 'canceled') return;
-    entry.phase = 'paused';
-    await this.#stopRun(entry);
+  pause(taskId: TaskId): Promise<void> {
+    return this.#runs.pause(taskId);
   }
 
-  async cancel(taskId: TaskId): Promise<void> {
-    const entry = this.#tasks.get(taskId);
-    if (!entry) return;
-    entry.phase = 'canceled';
-    await this.#stopRun(entry);
+  cancel(taskId: TaskId): Promise<void> {
+    return this.#runs.cancel(taskId);
   }
 
   async getState(taskId: TaskId): Promise<PluginTransferState> {
-    const entry = this.#entry(taskId);
+    const entry = this.#runs.require(taskId);
     if (entry.run) await this.#observe(entry, entry.run);
-    switch (entry.phase) {
-      case 'canceled':
-        return { state: 'HALTED', progress: entry.floor };
-      case 'paused':
-        return { state: 'PAUSED', progress: entry.floor };
-      case 'running':
-        return { state: 'RUNNING', progress: entry.floor, ...(entry.status ? { status: entry.status } : {}) };
-      case 'ended': {
-        const outcome = entry.outcome;
-        if (!outcome) return { state: 'SUCCESS', progress: 100 };
-        return { state: outcome.kind === 'fatal' ? 'FAILURE' : 'PAUSED', progress: entry.floor, status: outcome.reason, interruption: outcome };
-      }
-    }
+    return this.#runs.stateOf(entry);
   }
 
   async restore(task: PluginTask, pid: number | null, running: boolean): Promise<PluginRun | null> {
-    const entry = this.#tasks.get(task.taskId) ?? (await this.#prepare(task));
+    const entry = await this.#runs.learn(task);
     if (entry.run && entry.phase === 'running') return { pid: entry.run.pid };
     entry.phase = 'paused';
     if (pid === null || !this.#isOurRsync(pid, entry)) return null;
@@ -149,9 +122,7 @@ export class RsyncPlugin implements FileTransferPlugin {
   }
 
   async release(taskId: TaskId): Promise<void> {
-    const entry = this.#tasks.get(taskId);
-    if (entry) await this.#stopRun(entry);
-    this.#tasks.delete(taskId);
+    await this.#runs.forget(taskId);
     await rm(this.#taskDir(taskId), { recursive: true, force: true });
     await this.#options.keyring.discard(taskId);
   }
@@ -162,24 +133,8 @@ export class RsyncPlugin implements FileTransferPlugin {
     const dir = this.#taskDir(task.taskId);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await writeFile(join(dir, 'known_hosts'), knownHostsLine(endpoint), { mode: 0o600 });
-    const totalBytes = await this.#totalBytes(task, dir);
-    const entry: Entry = { task, endpoint, dir, keyPath, totalBytes, phase: 'paused', run: null, floor: 0, status: undefined, outcome: undefined };
-    this.#tasks.set(task.taskId, entry);
-    return entry;
-  }
-
-  /** The total is measured once and kept on disk, so resumes and restarts share one denominator. */
-  async #totalBytes(task: PluginTask, dir: string): Promise<number> {
-    const metaPath = join(dir, 'meta.json');
-    try {
-      const meta = JSON.parse(await readFile(metaPath, 'utf8')) as { totalBytes?: unknown; sourcePath?: unknown };
-      if (typeof meta.totalBytes === 'number' && meta.sourcePath === task.sourcePath) return meta.totalBytes;
-    } catch {
-      // not measured yet
-    }
-    const { bytes } = await measureTree(task.sourcePath);
-    await writeFile(metaPath, JSON.stringify({ totalBytes: bytes, sourcePath: task.sourcePath }), { mode: 0o600 });
-    return bytes;
+    const totalBytes = await measuredTotalBytes(dir, task.sourcePath, measureTree);
+    return { task, endpoint, dir, keyPath, totalBytes, phase: 'paused', run: null, floor: 0, status: undefined, outcome: undefined };
   }
 
   async #launch(entry: Entry): Promise<PluginRun> {
@@ -243,12 +198,6 @@ export class RsyncPlugin implements FileTransferPlugin {
     const name = basename(argv[0]);
     const expected = basename(this.#options.rsync ?? 'rsync');
     return name === expected && argv.some((a) => a.includes(entry.keyPath));
-  }
-
-  #entry(taskId: TaskId): Entry {
-    const entry = this.#tasks.get(taskId);
-    if (!entry) throw new NotFoundError(`the rsync plugin knows no task ${taskId}`);
-    return entry;
   }
 
   #taskDir(taskId: TaskId): string {
