@@ -4,13 +4,13 @@
  * stream on this provider's RPC server, and on the task's end revokes the key and, unless the
  * task succeeded, removes the task's temporary files.
  */
-import { lstat, readdir, rm, stat } from 'node:fs/promises';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../../core/clock.js';
-import { FailedPreconditionError, InvalidArgumentError } from '../../core/errors.js';
 import type { NodeId } from '../../crypto/node-id.js';
 import type { RpcServer } from '../../rpc/server.js';
 import type { FileTransferReceiver, ReceivePreparation, ReceiveRequest, ReleaseTarget, TransferKeyGrant } from '../plugin.js';
+import { checkEntryName, DEFAULT_KEY_LIFETIME_MS, keyNotReady, requireDestinationFolder } from '../plugin-kit/receiver-checks.js';
 import type { TaskId, TaskState } from '../types.js';
 import { PushAuthorizations } from './authorizations.js';
 import { BuiltinPush } from './methods.js';
@@ -72,14 +72,7 @@ export class BuiltinReceiver implements FileTransferReceiver {
 
   async authorizeTransferKey(grant: TransferKeyGrant): Promise<void> {
     const key = parseTaskPublicKey(grant.publicKey);
-    const dir = this.#options.resolveDestination(grant.destinationPath);
-    let isDir = false;
-    try {
-      isDir = (await stat(dir)).isDirectory();
-    } catch {
-      // reported below
-    }
-    if (!isDir) throw new FailedPreconditionError(`the destination ${grant.destinationPath} is not a folder on this provider`);
+    const dir = await requireDestinationFolder(this.#options.resolveDestination, grant.destinationPath);
     const known = await this.#authorizations.get(grant.taskId);
     await this.#authorizations.put({
       taskId: grant.taskId,
@@ -87,7 +80,7 @@ export class BuiltinReceiver implements FileTransferReceiver {
       sourceProvider: grant.sourceProvider,
       destinationDir: dir,
       entryName: known?.entryName ?? null,
-      expiresAt: this.#clock.now() + (this.#options.keyLifetimeMs ?? 14 * 24 * 3600_000),
+      expiresAt: this.#clock.now() + (this.#options.keyLifetimeMs ?? DEFAULT_KEY_LIFETIME_MS),
     });
   }
 
@@ -99,8 +92,9 @@ export class BuiltinReceiver implements FileTransferReceiver {
   async prepare(request: ReceiveRequest): Promise<ReceivePreparation> {
     checkEntryName(request.entryName);
     const auth = await this.#authorizations.get(request.taskId);
-    if (!auth) return { ready: false, retryable: true, reason: `the transfer key of task ${request.taskId} has not been delivered to the destination yet` };
-    if (auth.expiresAt <= this.#clock.now()) return { ready: false, retryable: false, reason: `the transfer key of task ${request.taskId} has expired at the destination` };
+    const notReady = keyNotReady(request.taskId, auth, this.#clock.now());
+    // keyNotReady always answers for a missing authorization.
+    if (notReady !== undefined || auth === undefined) return notReady!;
     if (auth.entryName !== request.entryName) await this.#authorizations.put({ ...auth, entryName: request.entryName });
     const endpoint = typeof this.#options.endpoint === 'function' ? this.#options.endpoint() : this.#options.endpoint;
     return { ready: true, parameters: { address: endpoint.address, nodeId: endpoint.nodeId.toString() } };
@@ -155,11 +149,5 @@ async function removePartials(taskId: TaskId, destinationDir: string, entryName:
       else if (e.isDirectory() && (!first || e.name === entryName) && !(await lstat(full)).isSymbolicLink()) pending.push(full);
     }
     first = false;
-  }
-}
-
-function checkEntryName(name: string): void {
-  if (typeof name !== 'string' || name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
-    throw new InvalidArgumentError(`"entryName" expected one path component, got ${JSON.stringify(name)}`);
   }
 }

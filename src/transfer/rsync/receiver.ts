@@ -4,13 +4,13 @@
  * expiry), tells the source where to connect, and on the task's end revokes the key and removes
  * what a stopped transfer left in rsync's `.~tmp~` holding directories.
  */
-import { lstat, readdir, rm, rmdir, stat } from 'node:fs/promises';
+import { lstat, readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../../core/clock.js';
-import { FailedPreconditionError, InvalidArgumentError } from '../../core/errors.js';
 import { normalizeEd25519PublicKey } from '../keys/authorized-keys.js';
 import type { AuthorizedKeysFile } from '../keys/authorized-keys-file.js';
 import type { FileTransferReceiver, ReceivePreparation, ReceiveRequest, ReleaseTarget, TransferKeyGrant } from '../plugin.js';
+import { checkEntryName, DEFAULT_KEY_LIFETIME_MS, keyNotReady, requireDestinationFolder } from '../plugin-kit/receiver-checks.js';
 import type { ProviderId, TaskId, TaskState } from '../types.js';
 import { RSYNC_PLUGIN_TYPE } from './plugin.js';
 
@@ -64,33 +64,21 @@ export class RsyncReceiver implements FileTransferReceiver {
 
   async authorizeTransferKey(grant: TransferKeyGrant): Promise<void> {
     const publicKey = normalizeEd25519PublicKey(grant.publicKey);
-    const dir = this.#options.resolveDestination(grant.destinationPath);
-    let isDir = false;
-    try {
-      isDir = (await stat(dir)).isDirectory();
-    } catch {
-      // reported below
-    }
-    if (!isDir) throw new FailedPreconditionError(`the destination ${grant.destinationPath} is not a folder on this provider`);
+    const dir = await requireDestinationFolder(this.#options.resolveDestination, grant.destinationPath);
     await this.#options.authorizedKeys.authorize({
       taskId: grant.taskId,
       publicKey,
       destinationDir: dir,
       from: this.#options.sourceAddresses(grant.sourceProvider),
-      expiresAt: this.#clock.now() + (this.#options.keyLifetimeMs ?? 14 * 24 * 3600_000),
+      expiresAt: this.#clock.now() + (this.#options.keyLifetimeMs ?? DEFAULT_KEY_LIFETIME_MS),
       ...(this.#options.rrsync === undefined ? {} : { rrsync: this.#options.rrsync }),
     });
   }
 
   async prepare(request: ReceiveRequest): Promise<ReceivePreparation> {
     checkEntryName(request.entryName);
-    const entry = await this.#options.authorizedKeys.find(request.taskId);
-    if (!entry) {
-      return { ready: false, retryable: true, reason: `the transfer key of task ${request.taskId} has not been delivered to the destination yet` };
-    }
-    if (entry.expiresAt <= this.#clock.now()) {
-      return { ready: false, retryable: false, reason: `the transfer key of task ${request.taskId} has expired at the destination` };
-    }
+    const notReady = keyNotReady(request.taskId, await this.#options.authorizedKeys.find(request.taskId), this.#clock.now());
+    if (notReady) return notReady;
     const { host, port, user, hostKey } = this.#options.ssh;
     return { ready: true, parameters: { host, port, user, hostKey, remotePath: '.' } };
   }
@@ -143,11 +131,5 @@ async function removeHoldingDirs(dir: string, entryName: string): Promise<void> 
       if (e.name === RSYNC_HOLDING_DIR) await rm(join(current, e.name), { recursive: true, force: true });
       else pending.push(join(current, e.name));
     }
-  }
-}
-
-function checkEntryName(name: string): void {
-  if (typeof name !== 'string' || name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
-    throw new InvalidArgumentError(`"entryName" expected one path component, got ${JSON.stringify(name)}`);
   }
 }
