@@ -363,7 +363,12 @@ class TcpConnection extends FrameConnection {
     // Frames sent in one turn go out in one write: a stream's last message and its end, or a
     // burst of small messages, cost one syscall (and under TLS one record) instead of one each.
     // process.nextTick runs after the promise chain that sends them, before any I/O.
-    if (!this.#corked) {
+    // Not a frame with a large part under TLS: Node encrypts a corked batch of buffers as one,
+    // after copying them all into a single buffer — a second copy of every 1 MiB chunk. Written
+    // uncorked, each buffer is encrypted where it lies (frames corked before it go first).
+    if (this.#secure && length >= JOIN_BELOW) {
+      if (this.#corked) this.#uncork();
+    } else if (!this.#corked) {
       this.#corked = true;
       socket.cork();
       process.nextTick(this.#uncork);
