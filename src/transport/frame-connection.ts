@@ -116,6 +116,8 @@ export abstract class FrameConnection implements Connection {
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#remoteEnded) return Promise.resolve(undefined);
     if (this.#waiter) return Promise.reject(new Error('receive() is already pending on this connection'));
+    // Without a signal the promise's own functions are the waiter: no closures per receive.
+    if (signal === undefined) return new Promise<Uint8Array | undefined>((resolve, reject) => (this.#waiter = { resolve, reject }));
     return new Promise<Uint8Array | undefined>((resolve, reject) => {
       const onAbort = (): void => {
         // Clear the waiter synchronously so a frame arriving later stays queued, not lost.
