@@ -115,6 +115,12 @@ function dialogStory(kit: () => Promise<{ kit?: PluginKit; close(): Promise<void
     const bulk = join(world.dir, 'a', '1001', 'bulk');
     mkdirSync(bulk, { recursive: true });
     for (let i = 0; i < 205; i++) writeFileSync(join(bulk, `f${String(i).padStart(3, '0')}.txt`), '');
+    // Animation frames come late, as on a busy machine: the focus must not wait for one (keys
+    // typed right after opening went to the page behind while it did).
+    await page.addInitScript(() => {
+      const frame = window.requestAnimationFrame.bind(window);
+      window.requestAnimationFrame = (callback) => frame((time) => void setTimeout(() => callback(time), 500));
+    });
     await signInAs(page, world.site.url, aliceKey.toPem());
     await page.getByRole('button', { name: 'New transfer…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Transfer to another provider' });

@@ -6,7 +6,7 @@
  * core grants), so the source can start sending.
  */
 import { h } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { DriveAccess } from '../../transfer/core/ports.js';
 import type { TransferClient } from '../../transfer/session/transfer-client.js';
 import { FileBrowser } from './file-browser.js';
@@ -52,8 +52,9 @@ export function TransferDialog({ client, onClose }: TransferDialogProps) {
   // One key per opened dialog: a double submission (or a retry after a dropped answer) is one request.
   const [idempotencyKey] = useState(randomKey);
   const self = useRef<HTMLDivElement>(null);
-  // Keyboard users start in the dialog, not behind it.
-  useEffect(() => self.current?.focus(), []);
+  // Keyboard users start in the dialog, not behind it — as it renders: a plain effect waits for
+  // the next animation frame, and keys typed before it went to the page behind.
+  useLayoutEffect(() => self.current?.focus(), []);
   // Escape closes it wherever the focus is (a button disabled under it drops the focus to the page).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
