@@ -4,10 +4,9 @@
  * files, free ports, the client environment, the file roots, and the `core run` / `provider run`
  * arguments an operator would type.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { Identity } from '../../../src/crypto/identity.js';
 
 export type ProviderName = 'hippo' | 'aau';
@@ -22,18 +21,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** SHA-256 of every file under `dir` by relative path (empty when `dir` does not exist). */
-export function digestTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const full = join(d, e.name);
-      if (e.isDirectory()) walk(full);
-      else out[relative(dir, full)] = createHash('sha256').update(readFileSync(full)).digest('hex');
-    }
-  };
-  if (existsSync(dir)) walk(dir);
-  return out;
-}
+export { treeDigest as digestTree } from '../../transfer/integration/world.js';
 
 export interface TransferWorld {
   /** The client's environment: config folder, core and alice's identity. */
