@@ -42,6 +42,8 @@ interface Stored {
 export class PushAuthorizations {
   readonly #dir: string;
   readonly #cache = new Map<TaskId, PushAuthorization>();
+  /** The last write queued per task: writes of one task run one at a time, in call order. */
+  readonly #writes = new Map<TaskId, Promise<void>>();
   #loaded: Promise<void> | undefined;
 
   constructor(dir: string) {
@@ -58,8 +60,24 @@ export class PushAuthorizations {
     return [...this.#cache.values()];
   }
 
+  /**
+   * Records `auth`, replacing the task's earlier record. Concurrent puts of one task (an
+   * authorization racing the negotiation that adds the entry name) are written one after the
+   * other, in call order, so the last call's record is the one on disk and in memory.
+   */
   async put(auth: PushAuthorization): Promise<void> {
     await this.#load();
+    const previous = this.#writes.get(auth.taskId) ?? Promise.resolve();
+    const write = previous.catch(() => {}).then(() => this.#write(auth));
+    this.#writes.set(auth.taskId, write);
+    try {
+      await write;
+    } finally {
+      if (this.#writes.get(auth.taskId) === write) this.#writes.delete(auth.taskId);
+    }
+  }
+
+  async #write(auth: PushAuthorization): Promise<void> {
     const stored: Stored = { ...auth, key: auth.key.toString() };
     const path = this.#path(auth.taskId);
     const tmp = `${path}.tmp`;
