@@ -34,6 +34,13 @@ export interface UploadPieceOptions extends CallOptions {
    * an iterable of unknown size every chunk carries an order for exactly the bytes sent so far.
    */
   readonly orderAheadBytes?: number;
+  /**
+   * Called with each chunk of a streamed `data` (as the source yielded it) once this client and
+   * the transport are done with it: hashed, and sent with the transport holding no reference
+   * (`Connection.released`). The caller may then reuse its memory. Never called for a chunk
+   * when the upload fails or the transport cannot tell; such chunks are left to the collector.
+   */
+  readonly release?: (chunk: Uint8Array) => void;
   /** Timestamps the piece hash (default the system clock). */
   readonly clock?: Clock;
   /**
@@ -72,15 +79,19 @@ export async function uploadPiece(client: RpcClient, options: UploadPieceOptions
     const ahead = knownSize === undefined ? 0 : Math.max(0, options.orderAheadBytes ?? DEFAULT_ORDER_AHEAD_BYTES);
     let size = 0;
     let ordered = 0;
-    for await (const chunk of rechunk(options.data, chunkSize)) {
+    const release = options.data instanceof Uint8Array ? undefined : options.release;
+    for await (const [chunk, whole] of rechunk(options.data, chunkSize)) {
       size += chunk.length;
       hasher.update(chunk);
       if (size <= ordered) {
         await send({ type: 'chunk', data: chunk });
-        continue;
+      } else {
+        ordered = Math.max(size, Math.min(size + ahead, knownSize ?? size, limit.limitBytes));
+        await send({ type: 'chunk', data: chunk, order: signOrder(pieceKey, limit.serialNumber, ordered) });
       }
-      ordered = Math.max(size, Math.min(size + ahead, knownSize ?? size, limit.limitBytes));
-      await send({ type: 'chunk', data: chunk, order: signOrder(pieceKey, limit.serialNumber, ordered) });
+      // The source's chunk is hashed and its last slice sent: give it back once the transport
+      // is done with it. Not awaited — the next chunk goes out meanwhile.
+      if (release !== undefined && whole !== undefined) stream.released()?.then(() => release(whole), () => undefined);
     }
     const timestamp = (options.clock ?? systemClock).now();
     uplinkHash = signPieceHash(pieceKey, { pieceId: limit.pieceId, hash: hasher.digest(), pieceSize: size, timestamp });
@@ -231,13 +242,16 @@ async function sendOrExplain(
   }
 }
 
-/** Re-cuts any byte source into chunks of at most `size` bytes (copies only when joining is needed). */
-async function* rechunk(data: Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>, size: number): AsyncIterable<Uint8Array> {
+/**
+ * Re-cuts any byte source into chunks of at most `size` bytes (views, never copies), each with
+ * the source's chunk beside its last slice (a source chunk that is empty is passed over).
+ */
+async function* rechunk(data: Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>, size: number): AsyncIterable<[Uint8Array, Uint8Array | undefined]> {
   if (data instanceof Uint8Array) {
-    for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
+    for (let at = 0; at < data.length; at += size) yield [data.subarray(at, at + size), undefined];
     return;
   }
   for await (const part of data) {
-    for (let at = 0; at < part.length; at += size) yield part.subarray(at, at + size);
+    for (let at = 0; at < part.length; at += size) yield [part.subarray(at, at + size), at + size >= part.length ? part : undefined];
   }
 }

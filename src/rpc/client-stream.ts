@@ -42,6 +42,14 @@ export class ClientStream<Req, Res> implements AsyncIterable<Res> {
     await this.#guard(this.pooled.connection.send(encodeEnvelope({ kind: Kind.MSG, body }), this.signal));
   }
 
+  /**
+   * Resolves once the transport holds no reference to the bytes of the messages sent so far (see
+   * `Connection.released`); `undefined` when the transport cannot tell.
+   */
+  released(): Promise<void> | undefined {
+    return this.pooled.connection.released?.();
+  }
+
   /** Tells the server we will send nothing more. */
   async closeSend(): Promise<void> {
     if (this.#sentClose || this.#released) return;

@@ -37,6 +37,11 @@ export class MemoryConnection extends FrameConnection {
     this.#toListener = !accepted;
   }
 
+  /** Every frame is copied as it is sent (before `send` returns), so nothing is ever held. */
+  released(): Promise<void> {
+    return Promise.resolve();
+  }
+
   protected async sendFrame(parts: readonly Uint8Array[], length: number): Promise<void> {
     const link = this.link;
     link.frames++;

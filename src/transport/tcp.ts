@@ -247,8 +247,8 @@ const JOIN_BELOW = 16 * 1024;
  * frame is then one buffer and, alone in its turn, one plain write; written as header and body
  * apart, Node wrapped each Uint8Array in a Buffer and flushed them with writev.
  */
-function writeFrame(socket: net.Socket, parts: readonly Uint8Array[], length: number): boolean {
-  let ok = true;
+function writeFrame(socket: net.Socket, parts: readonly Uint8Array[], length: number, onWritten?: (err?: Error | null) => void): boolean {
+  const buffers: Buffer[] = [];
   let start = 0;
   let joined = 4;
   for (let i = 0; i <= parts.length; i++) {
@@ -268,13 +268,16 @@ function writeFrame(socket: net.Socket, parts: readonly Uint8Array[], length: nu
         out.set(parts[j]!, at);
         at += parts[j]!.length;
       }
-      ok = socket.write(out);
+      buffers.push(out);
     }
     if (part === undefined) break;
-    ok = socket.write(part.constructor === Buffer ? part : Buffer.from(part.buffer, part.byteOffset, part.length));
+    buffers.push(part.constructor === Buffer ? (part as Buffer) : Buffer.from(part.buffer, part.byteOffset, part.length));
     start = i + 1;
     joined = 0;
   }
+  let ok = true;
+  // Writes complete in order: the last one's callback says the socket is done with all of them.
+  buffers.forEach((buffer, i) => (ok = i === buffers.length - 1 && onWritten ? socket.write(buffer, onWritten) : socket.write(buffer)));
   return ok;
 }
 
@@ -297,6 +300,11 @@ class TcpConnection extends FrameConnection {
     this.#corked = false;
     this.#socket.uncork();
   };
+  /**
+   * Settles when the socket has written the last frame that referenced a caller's bytes (a part
+   * of {@link JOIN_BELOW} bytes or more, written where it lies); see {@link released}.
+   */
+  #lastUncopied: Promise<void> = Promise.resolve();
 
   constructor(socket: net.Socket, raw: net.Socket, limits: FrameLimits, secure: boolean, input?: ReadInput) {
     super(limits);
@@ -373,7 +381,16 @@ class TcpConnection extends FrameConnection {
       socket.cork();
       process.nextTick(this.#uncork);
     }
-    const ok = writeFrame(socket, parts, length);
+    let onWritten: ((err?: Error | null) => void) | undefined;
+    if (parts.some((part) => part.length >= JOIN_BELOW)) {
+      // Node calls a write's callback once the data is handed to the kernel (or, under TLS,
+      // encrypted and written); with an error when the socket broke first.
+      this.#lastUncopied = new Promise<void>((resolve, reject) => {
+        onWritten = (err) => (err ? reject(new UnavailableError(`write failed: ${err.message}`, { cause: err })) : resolve());
+      });
+      this.#lastUncopied.catch(() => undefined);
+    }
+    const ok = writeFrame(socket, parts, length, onWritten);
     if (ok) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const done = (): void => {
@@ -385,6 +402,11 @@ class TcpConnection extends FrameConnection {
       socket.on('drain', done);
       socket.on('close', done);
     });
+  }
+
+  /** Frames of small parts are copied as they are sent; large parts live until their write is done. */
+  released(): Promise<void> {
+    return this.#lastUncopied;
   }
 
   protected pauseSource(): void {

@@ -28,6 +28,13 @@ export interface Connection {
    */
   send(frame: Uint8Array | readonly Uint8Array[], signal?: AbortSignal): Promise<void>;
   /**
+   * Resolves once the transport holds no reference to the bytes of any frame sent before the
+   * call (it copied them, or the operating system has them), so their memory may be reused;
+   * rejects when it cannot tell (the connection broke with writes in flight). Optional: a
+   * transport without it may keep the bytes for as long as it likes, and they must not be reused.
+   */
+  released?(): Promise<void>;
+  /**
    * The next frame, or `undefined` when the peer closed cleanly. Rejects with the reset reason
    * (`UnavailableError`, `ResourceExhaustedError`, ...) when the connection broke.
    */

@@ -13,6 +13,7 @@ import { RpcClient, type CallOptions } from '../rpc/client.js';
 import type { UnaryMethod } from '../rpc/method.js';
 import type { Transport } from '../transport/types.js';
 import { reportingTransport } from './dial-failure-report.js';
+import { ChunkPool } from './erasure/chunk-pool.js';
 import { createErasureCoder, type ErasureCoder } from './erasure/index.js';
 import { encryptPath, pathContentKey } from './encryption/index.js';
 import { explainMissingObject, isBucketNotFound } from './missing-object.js';
@@ -65,6 +66,8 @@ export interface ObjectLocation {
 
 export class UplinkContext {
   readonly #coders = new Map<string, ErasureCoder>();
+  /** Piece chunks of uploads, lent to the encoder and given back by the piece uploads (see `ChunkPool`). */
+  readonly pieceChunks = new ChunkPool();
   #maxKeyLength: Promise<number | undefined> | undefined;
 
   /** `maxKeyLength`: the satellite's limit on encrypted keys, when connect already asked for it. */

@@ -71,6 +71,7 @@ export class SegmentUpload {
   readonly #encoded: Promise<Encoded>;
   readonly #started: number;
   #uploads: PieceUpload[] | undefined;
+  readonly #giveBack = (chunk: Uint8Array): void => void this.#ctx.pieceChunks.give(chunk);
 
   /** Starts encrypting and encoding `plaintext` for a stream whose scheme is `scheme`. */
   constructor(ctx: UplinkContext, scheme: RedundancyScheme, position: SegmentPosition, plaintext: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: SegmentUploadOptions) {
@@ -121,7 +122,7 @@ export class SegmentUpload {
           feed,
           settled: false,
           cancel: () => own.abort(new CanceledError('enough pieces are stored')),
-          outcome: uploadPiece(this.#ctx.nodes.get(address, limit.storageNodeId), { limit, pieceKey, data: feed, signal: own.signal, chunkSize: PIECE_CHUNK_BYTES })
+          outcome: uploadPiece(this.#ctx.nodes.get(address, limit.storageNodeId), { limit, pieceKey, data: feed, signal: own.signal, chunkSize: PIECE_CHUNK_BYTES, release: this.#giveBack })
             .then(
               (hash: PieceHash): Outcome => ({ ok: true, piece: { pieceNumber, nodeId: limit.storageNodeId, hash } }),
               (error: unknown): Outcome => {
@@ -200,7 +201,10 @@ export class SegmentUpload {
       }
     }
     const chunkStripes = Math.max(1, Math.floor(PIECE_CHUNK_BYTES / this.#scheme.shareSize));
-    for await (const batch of coder.encodeStream(sealed(), { chunkStripes, signal: this.#controller.signal })) {
+    // Chunks are lent by the context's pool: each goes to one piece feed, and that piece's
+    // upload gives it back once the transport is done with it (see `uploadPiece`'s `release`).
+    const pool = this.#ctx.pieceChunks;
+    for await (const batch of coder.encodeStream(sealed(), { chunkStripes, signal: this.#controller.signal, pool })) {
       this.#feeds.forEach((feed, number) => feed.push(batch[number]!));
       await this.#keepingUp();
     }

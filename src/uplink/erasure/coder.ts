@@ -166,7 +166,7 @@ export function createErasureCoder(scheme: RedundancyScheme): ErasureCoder {
     },
     encodeStripes,
     decodeStripes,
-    encodeStream: (source, options) => encodeStream({ required, shareSize, parityOf: (data) => engine.parityOf(data) }, source, options),
+    encodeStream: (source, options) => encodeStream({ required, total, shareSize, parityOf: (data, into) => engine.parityOf(data, into) }, source, options),
     createSegmentDecoder: (encryptedSize, options) => createSegmentDecoder({ shareSize, stripeSize, pieceSize: coder.pieceSize, decodeStripes }, encryptedSize, options),
     decodeStream: (source, encryptedSize, options) => decodeStream(coder.createSegmentDecoder(encryptedSize, options), source, options),
   };

@@ -48,10 +48,16 @@ export class ErasureEngine {
     applyMatrix(this.#parity, data, parity, from, to);
   }
 
-  /** The `n − k` parity arrays for `k` equally long data arrays (4-byte aligned, as allocated). */
-  parityOf(data: readonly Uint8Array[]): Uint8Array[] {
+  /**
+   * The `n − k` parity arrays for `k` equally long data arrays (4-byte aligned, as allocated),
+   * written into `into` when given (as long as the data, 4-byte aligned; old bytes are overwritten).
+   */
+  parityOf(data: readonly Uint8Array[], into?: readonly Uint8Array[]): Uint8Array[] {
     const length = data[0]!.length;
-    const parity = Array.from({ length: this.total - this.required }, () => new Uint8Array(length));
+    if (into !== undefined && (into.length !== this.total - this.required || into.some((p) => p.length !== length || p.byteOffset % 4 !== 0))) {
+      throw new RangeError(`parityOf: ${this.total - this.required} aligned arrays of ${length} bytes expected`);
+    }
+    const parity = into ? [...into] : Array.from({ length: this.total - this.required }, () => new Uint8Array(length));
     this.encodeParity(data.map(wordsOf), parity.map(wordsOf), 0, length >>> 2);
     return parity;
   }

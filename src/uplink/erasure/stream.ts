@@ -6,6 +6,7 @@
 import { throwIfAborted } from '../../core/abort.js';
 import { FailedPreconditionError, InvalidArgumentError } from '../../core/errors.js';
 import type { DecodeOptions } from './coder.js';
+import type { ChunkPool } from './chunk-pool.js';
 import { spreadIntoShares } from './layout.js';
 import type { PieceInput } from './pieces.js';
 
@@ -23,13 +24,21 @@ export interface EncodeStreamOptions {
   /** Stripes per yielded batch; default: as many as fit in 256 KiB of segment bytes. */
   readonly chunkStripes?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Where the chunk arrays come from (default: new ones every batch). A pool's arrays hold old
+   * bytes; every byte of a yielded chunk is still written. Every chunk yielded belongs to the
+   * consumer, who may give it back (see {@link ChunkPool}) once nothing reads it any more.
+   */
+  readonly pool?: ChunkPool;
 }
 
 /** What {@link encodeStream} needs from a coder. */
 export interface StripeEncoding {
   readonly required: number;
+  readonly total: number;
   readonly shareSize: number;
-  parityOf(data: readonly Uint8Array[]): Uint8Array[];
+  /** Parity of `data`, written into `into` (`n − k` arrays as long as the data) when given. */
+  parityOf(data: readonly Uint8Array[], into?: readonly Uint8Array[]): Uint8Array[];
 }
 
 /**
@@ -40,11 +49,20 @@ export interface StripeEncoding {
  */
 export async function* encodeStream(coding: StripeEncoding, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: EncodeStreamOptions = {}): AsyncGenerator<Uint8Array[], void, undefined> {
   const { required, shareSize } = coding;
+  const total = coding.total;
   const stripeSize = required * shareSize;
   const chunkStripes = options.chunkStripes ?? Math.max(1, Math.floor(DEFAULT_BATCH_BYTES / stripeSize));
   if (!Number.isSafeInteger(chunkStripes) || chunkStripes < 1) throw new InvalidArgumentError(`"chunkStripes" must be a positive integer, got ${chunkStripes}`);
   const batchBytes = chunkStripes * stripeSize;
-  const fresh = () => Array.from({ length: required }, () => new Uint8Array(chunkStripes * shareSize));
+  const chunkBytes = chunkStripes * shareSize;
+  const pool = options.pool;
+  const fresh = () => Array.from({ length: required }, () => (pool ? pool.lend(chunkBytes) : new Uint8Array(chunkBytes)));
+  const parityOf = (pieces: readonly Uint8Array[]): Uint8Array[] => {
+    if (!pool) return coding.parityOf(pieces);
+    const length = pieces[0]!.length;
+    const into = Array.from({ length: total - required }, () => pool.lend(chunkBytes).subarray(0, length));
+    return coding.parityOf(pieces, into);
+  };
 
   let data = fresh();
   let filled = 0;
@@ -60,7 +78,7 @@ export async function* encodeStream(coding: StripeEncoding, source: AsyncIterabl
       read += run;
       filled += run;
       if (filled === batchBytes) {
-        yield [...data, ...coding.parityOf(data)];
+        yield [...data, ...parityOf(data)];
         yielded = true;
         data = fresh();
         filled = 0;
@@ -70,8 +88,10 @@ export async function* encodeStream(coding: StripeEncoding, source: AsyncIterabl
   }
   if (filled > 0 || !yielded) {
     const length = Math.max(1, Math.ceil(filled / stripeSize)) * shareSize;
+    // Pooled arrays hold old bytes where the padding goes: write its zeros.
+    if (pool) spreadIntoShares(new Uint8Array((length / shareSize) * stripeSize - filled), filled, data, shareSize);
     const last = data.map((piece) => piece.subarray(0, length));
-    yield [...last, ...coding.parityOf(last)];
+    yield [...last, ...parityOf(last)];
   }
 }
 

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { concatBytes } from '../../../src/core/bytes.js';
 import type { RedundancyScheme } from '../../../src/metainfo/metabase/types.js';
+import { ChunkPool } from '../../../src/uplink/erasure/chunk-pool.js';
 import { createErasureCoder, type PieceInput } from '../../../src/uplink/erasure/index.js';
 
 function scheme(required: number, total: number): RedundancyScheme {
@@ -21,6 +22,32 @@ async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
 }
 
 describe('streaming an upload', () => {
+  it('yields the same chunks from a pool whose arrays hold old bytes, given back as soon as they are yielded', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 9000 }), fc.array(fc.nat(), { maxLength: 6 }), fc.integer({ min: 1, max: 4 }), async (segment, points, chunkStripes) => {
+        const coder = createErasureCoder(scheme(3, 7));
+        const expected = await collect(coder.encodeStream(cut(segment, points), { chunkStripes }));
+        const pool = new ChunkPool();
+        // Old bytes in every array the pool holds, and each chunk poisoned and given back at once.
+        const size = chunkStripes * 256;
+        const dirty = Array.from({ length: 10 }, () => pool.lend(size));
+        for (const chunk of dirty) pool.give(chunk.fill(0xa5));
+        let reused = 0;
+        for await (const batch of coder.encodeStream(cut(segment, points), { chunkStripes, pool })) {
+          const want = expected.shift()!;
+          expect(batch.length).toBe(7);
+          batch.forEach((chunk, i) => expect(Buffer.from(chunk).equals(Buffer.from(want[i]!))).toBe(true));
+          for (const chunk of batch) {
+            chunk.fill(0x5a);
+            if (pool.give(chunk)) reused++;
+          }
+        }
+        expect(expected).toEqual([]);
+        expect(reused).toBeGreaterThan(0);
+      }),
+    );
+  });
+
   it('yields piece chunks that add up to the pieces of the whole segment, however the input is cut', async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 9000 }), fc.array(fc.nat(), { maxLength: 6 }), fc.integer({ min: 1, max: 4 }), async (segment, points, chunkStripes) => {
