@@ -7,7 +7,8 @@
  * content (one streaming cipher; the real format seals 64 KiB blocks with a tag each), the
  * ciphertext is spread into the `k` data pieces share by share, the same `ErasureEngine` the
  * uplink uses computes the `n − k` parity pieces, every piece chunk is hashed (one streaming
- * SHA-256 per piece) and written straight to its socket in 1 MiB writes. In the network process
+ * SHA-256 per piece) and written straight to its socket in 1 MiB writes, from two sets of piece
+ * buffers reused in turn (as the uplink reuses its chunks). In the network process
  * each listener hashes every byte as it arrives (the node checks the hash it countersigns).
  *
  * Floor download: `k` listeners send their data pieces; the uplink process interleaves each run
@@ -174,6 +175,10 @@ export async function floorUpload(sinks: string[], shape: FloorShape, data: Uint
   sockets.forEach((socket) => socket.write(header('h', perSink)));
   const stripeSize = required * shareSize;
   const stripesPerBatch = batchStripes(shape);
+  // Two sets of piece buffers, reused in turn (as the uplink reuses its chunks): a set is
+  // overwritten only once the socket has written every piece of its previous batch.
+  const sets = [0, 1].map(() => ({ pieces: Array.from({ length: total }, () => Buffer.allocUnsafe(stripesPerBatch * shareSize)), written: Promise.resolve() as Promise<unknown> }));
+  let batchIndex = 0;
   let segmentStart = 0;
   for (const segmentLength of segmentsOf(data.length, segmentSize)) {
     const cipher = createCipheriv('aes-256-gcm', randomBytes(32), randomBytes(12));
@@ -182,14 +187,20 @@ export async function floorUpload(sinks: string[], shape: FloorShape, data: Uint
       const plain = data.subarray(segmentStart + at, segmentStart + Math.min(segmentLength, at + stripesPerBatch * stripeSize));
       const sealed = cipher.update(plain);
       const stripes = Math.ceil(sealed.length / stripeSize);
-      const pieces: Buffer[] = Array.from({ length: required }, () => Buffer.allocUnsafe(stripes * shareSize));
-      spread(sealed, pieces, shareSize, stripes);
-      pieces.push(...engine.parityOf(pieces).map((p) => Buffer.from(p.buffer, p.byteOffset, p.length)));
+      const set = sets[batchIndex++ % 2]!;
+      await set.written;
+      const pieces = set.pieces.map((piece) => piece.subarray(0, stripes * shareSize));
+      spread(sealed, pieces.slice(0, required), shareSize, stripes);
+      engine.parityOf(pieces.slice(0, required), pieces.slice(required));
       const waits: Promise<unknown>[] = [];
-      pieces.forEach((piece, i) => {
-        hashes[i]!.update(piece);
-        if (!sockets[i]!.write(piece)) waits.push(drained(sockets[i]!));
-      });
+      set.written = Promise.all(
+        pieces.map((piece, i) => {
+          hashes[i]!.update(piece);
+          return new Promise<void>((resolve) => {
+            if (!sockets[i]!.write(piece, () => resolve())) waits.push(drained(sockets[i]!));
+          });
+        }),
+      );
       await Promise.all(waits);
     }
     cipher.final();
@@ -294,7 +305,7 @@ export async function floorDownload(sinks: string[], shape: FloorShape, size: nu
 
 /**
  * CPU ms to spread `data` into pieces and compute their parity (the engine the uplink uses),
- * 1 MiB of each piece per batch, into fresh arrays for every batch (as the uplink encodes today,
+ * 1 MiB of each piece per batch, into fresh arrays for every batch (as the uplink did before its chunk pool,
  * eight batches kept alive as if in flight) and into one reused set of arrays. The difference is
  * what the first touch of fresh memory costs on this machine.
  */

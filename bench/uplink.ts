@@ -203,7 +203,7 @@ export async function benchUplink(): Promise<BenchSection> {
           `- ${cpuNote('floor download', floorDown)}`,
           `- ${cpuNote('uplink download', down)}`,
         ].join('\n'),
-        `Fresh memory: spreading the 256 MiB into pieces and computing their parity (the same engine, 1 MiB of each piece per batch) takes ${fmt(freshMs)} ms of CPU into fresh arrays per batch, as the uplink encodes today, and ${fmt(reusedMs)} ms into one reused set (least of 3 runs each): the difference is the first touch of fresh pages, which the uplink pays for its 640 MiB of pieces and the floor pays too (its pieces are fresh as well).`,
+        `Fresh memory: spreading the 256 MiB into pieces and computing their parity (the same engine, 1 MiB of each piece per batch) takes ${fmt(freshMs)} ms of CPU into fresh arrays per batch and ${fmt(reusedMs)} ms into one reused set (least of 3 runs each): the difference is the first touch of fresh pages, which neither the uplink (its chunk pool) nor the floor (two sets of buffers in turn) pays any more.`,
         'See docs/uplink.md, "Where the time goes now", for the per-item accounting and what falls short.',
       ],
     };
