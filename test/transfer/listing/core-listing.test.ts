@@ -2,15 +2,11 @@
  * Browsing through the core over the in-memory transport, every party its own host: the drives a
  * user has rights on (never another user's), folder listings checked by the core (unknown drive,
  * no right, another user's drive) and answered by the drive's provider, paging, the provider
- * method refused to anyone but the core, and malformed requests refused with InvalidArgument.
+ * method refused to anyone but the core (malformed requests: test/transfer/rpc/malformed-requests.test.ts).
  * Also the provider-backed metadata check: a missing source is refused at submission.
  */
-import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Schema } from '../../../src/codec/index.js';
 import { Identity } from '../../../src/crypto/identity.js';
-import type { Method } from '../../../src/rpc/method.js';
-import { unaryMethod } from '../../../src/rpc/method.js';
 import { memoryNetwork } from '../../../src/transport/memory.js';
 import { InMemoryProviderDirectory } from '../../../src/transfer/core/in-memory-directory.js';
 import { providerFileMetadata } from '../../../src/transfer/core/provider-metadata.js';
@@ -23,8 +19,7 @@ import { RpcProviderGateway } from '../../../src/transfer/rpc/provider-gateway.j
 import { ProviderRegistry } from '../../../src/transfer/rpc/registry.js';
 import { MemoryTransferTaskStore } from '../../../src/transfer/store/memory.js';
 import { FakePlugin, FakeReceiver } from '../integration/fakes.js';
-import { malformedRequest } from '../rpc/malformed.js';
-import { createTransferNetwork, type Party, type TransferNetwork } from '../rpc/network.js';
+import { createTransferNetwork, type TransferNetwork } from '../rpc/network.js';
 
 let n: TransferNetwork;
 let net: ReturnType<typeof memoryNetwork>;
@@ -110,36 +105,6 @@ describe('TransferCore.ListFolder', () => {
     await expect(n.raw('a', n.identities.b).call(StatProviderFile, { path: '/1001/project' })).rejects.toMatchObject({ name: 'PermissionDeniedError' });
     expect(await n.raw('a', n.identities.core).call(StatProviderFile, { path: '/1001/project/data.csv' })).toEqual({ entry: { name: 'data.csv', kind: 'file', size: 1200, modifiedAt: 1_700_000_000_000 } });
   });
-});
-
-/** Sends any body under a method's name: the client-side schema check is skipped on purpose. */
-const anything: Schema<unknown> = { def: { kind: 'bool' }, expected: 'anything', parse: (value) => value };
-
-describe('malformed listing requests', () => {
-  const cases: { method: Method; party: Party; caller: () => Identity }[] = [
-    { method: ListFolder, party: 'core', caller: () => aliceKey },
-    { method: ListDrives, party: 'core', caller: () => aliceKey },
-    { method: ListProviderFolder, party: 'a', caller: () => n.identities.core },
-    { method: StatProviderFile, party: 'a', caller: () => n.identities.core },
-  ];
-  const aliceKey = Identity.generate();
-  for (const { method, party, caller } of cases) {
-    it(`${method.name} refuses them with InvalidArgument`, async () => {
-      n.users.add(aliceKey.id, 'alice');
-      const client = n.raw(party, caller());
-      const unchecked = unaryMethod<unknown, unknown>(method.name, anything, anything);
-      await fc.assert(
-        fc.asyncProperty(malformedRequest(method.request), async (body) => {
-          const error = await client.call(unchecked, body).then(
-            () => undefined,
-            (err: unknown) => err as Error,
-          );
-          expect(error?.name).toBe('InvalidArgumentError');
-        }),
-        { numRuns: 60, endOnFailure: true },
-      );
-    });
-  }
 });
 
 describe('provider-backed metadata (what core run uses)', () => {

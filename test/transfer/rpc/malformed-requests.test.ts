@@ -10,13 +10,15 @@ import type { Schema } from '../../../src/codec/index.js';
 import { Identity } from '../../../src/crypto/identity.js';
 import type { Method } from '../../../src/rpc/method.js';
 import { unaryMethod } from '../../../src/rpc/method.js';
-import { BrowseTasks, ControlTask, GetTask, GrantSessions, TransferFiles, UpdateTransferTask } from '../../../src/transfer/rpc/core-methods.js';
+import { BrowseTasks, ControlTask, GetTask, GrantSessions, ListDrives, ListFolder, TransferFiles, UpdateTransferTask } from '../../../src/transfer/rpc/core-methods.js';
 import {
   AuthorizeTransferKey,
   ControlTransfer,
   IssueTransferKey,
+  ListProviderFolder,
   NegotiateTransfer,
   ReleaseTransfer,
+  StatProviderFile,
   TransferFilesForProvider,
 } from '../../../src/transfer/rpc/provider-methods.js';
 import { createMemoryTransferNetwork, type MemoryTransferNetwork } from './memory-network.js';
@@ -71,6 +73,10 @@ const cases: { method: Method; party: Party; caller: () => Identity }[] = [
   { method: ReleaseTransfer, party: 'b', caller: () => n.identities.a },
   { method: IssueTransferKey, party: 'a', caller: () => alice },
   { method: AuthorizeTransferKey, party: 'b', caller: () => alice },
+  { method: ListDrives, party: 'core', caller: () => alice },
+  { method: ListFolder, party: 'core', caller: () => alice },
+  { method: ListProviderFolder, party: 'a', caller: () => n.identities.core },
+  { method: StatProviderFile, party: 'a', caller: () => n.identities.core },
 ];
 
 describe('malformed requests to the transfer services', () => {
