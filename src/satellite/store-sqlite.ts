@@ -19,10 +19,13 @@ import { closeAll, type SatelliteStore } from './store.js';
 export async function openSqliteSatelliteStore(options: { readonly dir: string }): Promise<SatelliteStore> {
   mkdirSync(options.dir, { recursive: true });
   const path = join(options.dir, 'satellite.db');
-  // The metabase keeps its own connection (its transactions are long); the small stores share one.
+  // Every store on one connection. better-sqlite3 runs each call and each transaction to its end
+  // synchronously, so a second connection in this process could never run beside the first; it
+  // only cost: a commit on one connection makes the other drop its whole page cache, and a graceful
+  // exit alternates between the metabase and the queue for every piece (docs/exit.md).
   const shared = openSqliteFile(path);
   const stores = {
-    metabase: await SqliteMetabaseStore.open({ path }),
+    metabase: await SqliteMetabaseStore.open({ database: shared }),
     overlay: await SqliteOverlayStore.open({ database: shared }),
     projects: new CachingProjectStore(await SqliteProjectStore.open({ database: shared })),
     ledger: await SqliteLedgerStore.open({ database: shared }),

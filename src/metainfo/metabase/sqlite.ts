@@ -20,19 +20,30 @@ const MIGRATIONS = migrations('sqlite');
 /** The schema version this code writes. */
 export const SQLITE_METABASE_SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Where the SQLite metabase keeps its data. */
-export interface SqliteMetabaseStoreOptions {
-  /** A file path, or `':memory:'`. */
-  readonly path: string;
-}
+/**
+ * Where the SQLite metabase keeps its data: its own connection to a file, or a connection the
+ * host owns (shared with the satellite's other stores; `close()` leaves it open).
+ */
+export type SqliteMetabaseStoreOptions =
+  | {
+      /** A file path, or `':memory:'`. */
+      readonly path: string;
+    }
+  | {
+      /** A connection the host owns, opened as `openSqliteFile` opens one (WAL, foreign keys on). */
+      readonly database: Database.Database;
+    };
 
 class SqliteRunner implements PlanRunner {
   readonly db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
   readonly #transaction: Database.Transaction<(body: () => unknown) => unknown>;
+  /** Whether `close()` closes the connection: false for one the host owns. */
+  readonly #owned: boolean;
 
-  constructor(db: Database.Database) {
+  constructor(db: Database.Database, owned: boolean) {
     this.db = db;
+    this.#owned = owned;
     this.#transaction = db.transaction((body: () => unknown) => body());
   }
 
@@ -54,7 +65,7 @@ class SqliteRunner implements PlanRunner {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (this.#owned && this.db.open) this.db.close();
   }
 
   readonly #execute = (step: Step): StepResult => {
@@ -93,19 +104,23 @@ export class SqliteMetabaseStore extends SqlMetabaseStore {
     this.#db = runner.db;
   }
 
-  /** Opens (creating if needed) the database at `path` and migrates it to the current schema. */
+  /**
+   * Opens (creating if needed) the database — its own connection to `{ path }`, or a connection
+   * the host owns, `{ database }` — and migrates it to the current schema.
+   */
   static async open(options: SqliteMetabaseStoreOptions): Promise<SqliteMetabaseStore> {
+    const owned = !('database' in options);
     let db: Database.Database;
     try {
-      db = openSqliteFile(options.path);
+      db = 'database' in options ? options.database : openSqliteFile(options.path);
     } catch (err) {
       throw toSqliteError(err);
     }
     try {
       migrate(db);
-      return new SqliteMetabaseStore(new SqliteRunner(db));
+      return new SqliteMetabaseStore(new SqliteRunner(db, owned));
     } catch (err) {
-      db.close();
+      if (owned) db.close();
       throw toSqliteError(err);
     }
   }

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SQLITE_METABASE_SCHEMA_VERSION, SqliteMetabaseStore } from '../../../src/metainfo/metabase/sqlite.js';
 import type { SegmentRecord } from '../../../src/metainfo/metabase/types.js';
 import { metabaseStoreSuite } from '../../../src/testing/metabase-store-suite.js';
+import { openSqliteFile } from '../../../src/sql/sqlite.js';
 import { at, begin, buckets, commit, newStreamId, pieces, upload, T0 } from '../../../src/testing/metabase-store/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'handoff-metabase-'));
@@ -32,6 +33,27 @@ describe('SQLite metabase file', () => {
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(raw.prepare('SELECT MAX(version) AS v FROM metabase_migrations').get()).toEqual({ v: SQLITE_METABASE_SCHEMA_VERSION });
     raw.close();
+  });
+
+  it('runs on a connection the host owns, beside other tables, and leaves it open when closed', async () => {
+    const path = freshPath();
+    const database = openSqliteFile(path);
+    database.exec('CREATE TABLE host_table (id INTEGER PRIMARY KEY)');
+    const store = await SqliteMetabaseStore.open({ database });
+    await buckets(store, ['photos']);
+    const v1 = await upload(store, at('a'));
+    database.prepare('INSERT INTO host_table (id) VALUES (1)').run();
+    await store.close();
+    expect(database.open).toBe(true);
+    expect(database.prepare('SELECT count(*) AS n FROM host_table').get()).toEqual({ n: 1 });
+    // Reopened on the same connection: already migrated, the data is there.
+    const again = await SqliteMetabaseStore.open({ database });
+    expect(await again.getObject(at('a'))).toEqual(v1);
+    await again.close();
+    database.close();
+    const reopened = await SqliteMetabaseStore.open({ path });
+    expect(await reopened.getObject(at('a'))).toEqual(v1);
+    await reopened.close();
   });
 
   it('refuses a database written by a newer version of the code', async () => {
