@@ -489,8 +489,12 @@ export abstract class SqlExitQueueStore implements ExitQueueStore {
 
   *#finishItem(id: Buffer, pieceId: Buffer, result: FinishedItem, at: number): Plan<boolean> {
     const s = this.#s;
-    if ((yield* exec(s.lockExit, [id])).count === 0) return false;
-    if ((yield* exec(s.deleteItem, [id, pieceId])).count === 0) return false; // already finished: count nothing
+    // PostgreSQL: the exit row is locked first, as every transaction touching both tables does.
+    // SQLite's IMMEDIATE transaction holds the database's one write lock already, and a queued
+    // item always has its exit row (archiving and finishing an exit clear its queue in the same
+    // transaction), so there the delete alone answers — one statement fewer per piece.
+    if (this.#sql.dialect.name === 'postgres' && (yield* exec(s.lockExit, [id])).count === 0) return false;
+    if ((yield* exec(s.deleteItem, [id, pieceId])).count === 0) return false; // already finished (or no exit): count nothing
     const transferred = result.kind === 'transferred';
     yield* exec(s.countFinished, [
       id, transferred ? 1 : 0, transferred ? result.bytes : 0, result.kind === 'dropped' ? 1 : 0, result.kind === 'failed' ? 1 : 0, this.#time(at),
