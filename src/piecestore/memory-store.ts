@@ -98,9 +98,19 @@ export class MemoryPieceStore implements PieceStore, PieceTrash {
     const stored = this.#get(satelliteId, pieceId);
     checkRange(range, stored.header.size);
     const end = range.offset + range.length;
+    const chunks = stored.chunks;
+    // The stored chunk holding `at`, and its first byte's piece offset: reads move forward only.
+    let index = 0;
+    let start = 0;
     for (let at = range.offset; at < end; at += chunkSize) {
       throwIfAborted(options.signal);
-      yield copyRange(stored.chunks, at, Math.min(end, at + chunkSize));
+      const to = Math.min(end, at + chunkSize);
+      while (index < chunks.length - 1 && start + chunks[index]!.length <= at) start += chunks[index++]!.length;
+      const chunk = chunks[index];
+      // Inside one stored chunk (a download reads in the size the uplink wrote): a view, not a
+      // copy — the bytes are never modified once written (see PieceStore.read).
+      if (chunk !== undefined && to <= start + chunk.length) yield chunk.subarray(at - start, to - start);
+      else yield copyRange(chunks, at, to);
     }
   }
 

@@ -110,7 +110,9 @@ export interface PieceStore {
   /**
    * Streams `range` of a piece in chunks of at most `chunkSize` bytes, without loading the piece.
    * Throws (on iteration) `NotFoundError` for a missing piece and `InvalidArgumentError` for a
-   * range that is not inside it.
+   * range that is not inside it. A chunk may be a view of the store's own memory (the memory
+   * store yields views of the chunks it was written, to serve a download without a copy): the
+   * caller must not modify it.
    */
   read(satelliteId: Uint8Array, pieceId: Uint8Array, range: PieceRange, options?: PieceReadOptions): AsyncIterable<Uint8Array>;
   /** The stored header; `NotFoundError` when there is no such (readable) piece. */
