@@ -120,6 +120,20 @@ export function createErasureCoder(scheme: RedundancyScheme): ErasureCoder {
     return pieces;
   };
 
+  // Scratch for one batch, reused by every decode (decoding is synchronous): the pieces' words
+  // where their bytes do not start on a 4-byte boundary (a view into a received frame seldom
+  // does), and the data pieces rebuilt. A copy of a whole unaligned piece, and a new array per
+  // batch, were garbage the size of the pieces on every decode from parity.
+  const unalignedScratch: Int32Array[] = [];
+  const rebuiltScratch: Int32Array[] = [];
+  /** Words `[from, to)` of `bytes`: a view when aligned, else copied into scratch slot `slot`. */
+  const batchWordsOf = (bytes: Uint8Array, slot: number, from: number, to: number): Int32Array => {
+    if (bytes.byteOffset % 4 === 0) return new Int32Array(bytes.buffer, bytes.byteOffset + (from << 2), to - from);
+    const words = (unalignedScratch[slot] ??= new Int32Array(batchWords)).subarray(0, to - from);
+    new Uint8Array(words.buffer, words.byteOffset, words.byteLength).set(bytes.subarray(from << 2, to << 2));
+    return words;
+  };
+
   /** Fills `out` with the first `out.length` segment bytes the validated `pieces` hold. */
   const decodeInto = (pieces: readonly NumberedPiece[], options: DecodeOptions | undefined, out: Uint8Array): void => {
     const verify = options?.verify === true;
@@ -127,14 +141,16 @@ export function createErasureCoder(scheme: RedundancyScheme): ErasureCoder {
       gatherFromShares(pieces.slice(0, required).map((piece) => piece.bytes), shareSize, out);
       return;
     }
-    const words: PieceWords[] = (verify ? pieces : pieces.slice(0, required)).map((piece) => ({ number: piece.number, words: wordsOf(piece.bytes) }));
     if (verify) {
-      const check = engine.check(words);
+      const check = engine.check(pieces.map((piece) => ({ number: piece.number, words: wordsOf(piece.bytes) })));
       if (check.status === 'identified' || check.status === 'detected') throw new CorruptPieceError(check);
     }
-    const length = words[0]!.words.length;
+    const chosen = pieces.slice(0, required);
+    const length = chosen[0]!.bytes.length >>> 2;
     for (let from = 0, at = 0; from < length && at < out.length; from += batchWords, at += batchStripes * stripeSize) {
-      const data = engine.reconstruct(words, from, Math.min(length, from + batchWords));
+      const to = Math.min(length, from + batchWords);
+      const words: PieceWords[] = chosen.map((piece, slot) => ({ number: piece.number, words: batchWordsOf(piece.bytes, slot, from, to) }));
+      const data = engine.reconstruct(words, 0, to - from, rebuiltScratch);
       gatherFromShares(data.map((w) => new Uint8Array(w.buffer, w.byteOffset, w.byteLength)), shareSize, out.subarray(at, at + batchStripes * stripeSize));
     }
   };

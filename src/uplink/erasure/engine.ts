@@ -65,11 +65,17 @@ export class ErasureEngine {
   /**
    * Words `[from, to)` of the `k` data pieces, rebuilt from the first `k` of `pieces` (sorted by
    * number, so present data pieces are used as they are and only missing ones are computed).
+   * With `scratch`, missing pieces are rebuilt into its arrays (grown or added as needed and
+   * kept there for the next call; the result holds views of them) instead of new ones.
    */
-  reconstruct(pieces: readonly PieceWords[], from = 0, to = pieces[0]!.words.length): Int32Array[] {
+  reconstruct(pieces: readonly PieceWords[], from = 0, to = pieces[0]!.words.length, scratch?: Int32Array[]): Int32Array[] {
     const basis = pieces.slice(0, this.required).map((piece) => ({ number: piece.number, words: piece.words.subarray(from, to) }));
     const plan = this.#plan(basis.map((piece) => piece.number));
-    const rebuilt = plan.missing.map(() => new Int32Array(to - from));
+    const rebuilt = plan.missing.map((_, i) => {
+      if (scratch === undefined) return new Int32Array(to - from);
+      if ((scratch[i]?.length ?? -1) < to - from) scratch[i] = new Int32Array(to - from);
+      return scratch[i]!.subarray(0, to - from);
+    });
     applyMatrix(plan.coefficients, basis.map((piece) => piece.words), rebuilt, 0, to - from);
     const data: Int32Array[] = [];
     for (const piece of basis) if (piece.number < this.required) data[piece.number] = piece.words;
