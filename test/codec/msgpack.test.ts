@@ -61,6 +61,21 @@ describe('msgpack encode/decode', () => {
     expect([...decoded.data]).toEqual([1, 2, 3]);
   });
 
+  it('decoded bytes and strings stay as they were when later messages are decoded', () => {
+    // Small messages are decoded from a copy in a buffer every decode reuses: nothing decoded may refer to it.
+    for (const size of [1, 100, 4000, 4096, 4097, 70_000]) {
+      const first = decode(encode({ data: new Uint8Array(size).fill(1), text: 'a'.repeat(size % 300) })) as { data: Uint8Array; text: string };
+      decode(encode({ data: new Uint8Array(size).fill(2), text: 'b'.repeat(size % 300) }));
+      expect(first.data.every((b) => b === 1)).toBe(true);
+      expect(first.text).toBe('a'.repeat(size % 300));
+    }
+  });
+
+  it('a message that fails its scan leaves the next one decoding normally', () => {
+    decodeError(() => decode(new Uint8Array([0x92, 0x01])));
+    expect(decode(encode([1, new Uint8Array([5])]))).toEqual([1, new Uint8Array([5])]);
+  });
+
   it('returns views into the input with copyBytes: false', () => {
     const frame = encode({ data: new Uint8Array([1, 2, 3]) });
     const decoded = decode(frame, { copyBytes: false }) as { data: Uint8Array };
