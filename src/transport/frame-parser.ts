@@ -60,11 +60,7 @@ export class FrameParser {
     for (;;) {
       if (this.#need < 0) {
         if (this.#buffered < 4) break;
-        const header = this.#take(4);
-        const length = ((header[0]! << 24) >>> 0) + (header[1]! << 16) + (header[2]! << 8) + header[3]!;
-        if (length === RESET_MARKER) throw new PeerResetSignal('connection reset by peer');
-        if (length > this.#maxFrameBytes) throw new RangeError(`frame of ${length} bytes exceeds the limit of ${this.#maxFrameBytes}`);
-        this.#need = length;
+        this.#need = checkedLength(this.#take(4), 0, this.#maxFrameBytes);
       }
       if (this.#buffered < this.#need) break;
       frames.push(this.#take(this.#need, true));
@@ -76,6 +72,16 @@ export class FrameParser {
       this.#buffered = held;
     }
     return frames;
+  }
+
+  /** Largest frame accepted now (see {@link setLimit}). */
+  get limit(): number {
+    return this.#maxFrameBytes;
+  }
+
+  /** Whether the next byte pushed starts a frame's header (nothing held, no frame announced). */
+  get atBoundary(): boolean {
+    return this.#need < 0 && this.#buffered === 0;
   }
 
   /** Bytes of an incomplete frame held so far. */
@@ -139,6 +145,17 @@ function uninitialized(n: number): Uint8Array {
   const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
   if (NodeBuffer === undefined) return new Uint8Array(n);
   return new Uint8Array(NodeBuffer.allocUnsafeSlow(n).buffer, 0, n);
+}
+
+/**
+ * The length in the 4-byte header at `at` of `bytes`. Throws {@link PeerResetSignal} for the
+ * reset marker, `RangeError` when the length is over `limit`.
+ */
+export function checkedLength(bytes: Uint8Array, at: number, limit: number): number {
+  const length = ((bytes[at]! << 24) >>> 0) + (bytes[at + 1]! << 16) + (bytes[at + 2]! << 8) + bytes[at + 3]!;
+  if (length === RESET_MARKER) throw new PeerResetSignal('connection reset by peer');
+  if (length > limit) throw new RangeError(`frame of ${length} bytes exceeds the limit of ${limit}`);
+  return length;
 }
 
 /** The 4-byte big-endian length header for a frame of `length` bytes. */

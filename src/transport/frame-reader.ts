@@ -1,4 +1,4 @@
-import { FrameParser, POOLED_FRAME_BYTES } from './frame-parser.js';
+import { FrameParser, POOLED_FRAME_BYTES, checkedLength } from './frame-parser.js';
 import { framePool, type FrameBufferPool } from './frame-pool.js';
 
 /** Reads land here between big frames. */
@@ -86,8 +86,25 @@ export class FrameReader {
       return [];
     }
     const scratch = this.#scratch;
+    // Whole frames at the start of a read that follows a frame boundary (the common case for
+    // small frames) are copied out of the scratch buffer as they are found; the parser only
+    // sees what is left (it would have made views, and arrays of them, only to be copied).
+    const frames: Uint8Array[] = [];
+    let at = 0;
+    if (this.#parser.atBoundary) {
+      const limit = this.#parser.limit;
+      while (n - at >= 4) {
+        const length = checkedLength(scratch, at, limit);
+        if (n - at - 4 < length) break;
+        frames.push(this.#copy(scratch, at + 4, length));
+        at += 4 + length;
+      }
+      if (at === n) return frames;
+    }
     // Frames inside one read are views of the scratch buffer, which the next read overwrites.
-    const frames = this.#parser.push(scratch.subarray(0, n)).map((frame) => (frame.buffer === scratch.buffer ? this.#copy(frame) : frame));
+    for (const frame of this.#parser.push(scratch.subarray(at, n))) {
+      frames.push(frame.buffer === scratch.buffer ? this.#copy(scratch, frame.byteOffset, frame.length) : frame);
+    }
     const claimed = this.#parser.claimBody(DIRECT_MIN_BYTES);
     if (claimed !== undefined) {
       this.#size = claimed.size;
@@ -102,11 +119,11 @@ export class FrameReader {
     return frames;
   }
 
-  /** A frame of its own for one that lies in the scratch buffer: pooled memory when it is not small. */
-  #copy(frame: Uint8Array): Uint8Array {
-    if (frame.length < POOLED_FRAME_BYTES) return frame.slice();
-    const out = this.#pool.take(frame.length) ?? this.#pool.allocate(frame.length);
-    out.set(frame);
+  /** A frame of its own for the `length` bytes at `start` of the scratch buffer: pooled memory when it is not small. */
+  #copy(scratch: Uint8Array, start: number, length: number): Uint8Array {
+    if (length < POOLED_FRAME_BYTES) return scratch.slice(start, start + length);
+    const out = this.#pool.take(length) ?? this.#pool.allocate(length);
+    out.set(scratch.subarray(start, start + length));
     return out;
   }
 

@@ -48,6 +48,18 @@ describe('reading frames straight into chosen buffers (TCP onread)', () => {
     );
   });
 
+  it('small frames: whole ones in a read, a header alone at the end of a read, and a frame cut after its header', () => {
+    const reader = new FrameReader(1 << 20);
+    const bodies = [[1], [2, 2], [3, 3, 3], [4, 4, 4, 4], [5]].map((b) => Uint8Array.from(b));
+    const stream = framed(bodies);
+    // Two whole frames and the next one's header; then its body and the next frame's header cut
+    // in two; then the rest.
+    const cuts = [5 + 6 + 4, 3 + 2, stream.length - 20];
+    const frames = readAll(reader, stream, cuts);
+    expect(frames.map((f) => [...f])).toEqual(bodies.map((b) => [...b]));
+    expect(frames.every((f) => f.constructor === Uint8Array)).toBe(true);
+  });
+
   it('reads a big frame body in place: once a 32nd of it is in, the kernel is offered the frame itself, 64 KiB at a time', () => {
     const reader = new FrameReader(1 << 20);
     const big = new Uint8Array(300_000).fill(9);
