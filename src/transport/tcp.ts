@@ -5,6 +5,7 @@ import { InvalidArgumentError, ResourceExhaustedError, UnavailableError, isHando
 import { FrameConnection } from './frame-connection.js';
 import { FrameParser, PeerResetSignal, RESET_MARKER, frameHeader } from './frame-parser.js';
 import { ReadInput } from './read-input.js';
+import { readTlsInto } from './tls-input.js';
 import { DEFAULT_MAX_FRAME_BYTES, type Connection, type DialOptions, type FrameLimits, type Listener, type Transport } from './types.js';
 import { DEFAULT_WEBSOCKET_PATH } from './websocket-connection.js';
 import { webSocketUpgrades } from './websocket-upgrade.js';
@@ -124,11 +125,16 @@ class TcpTransport implements Transport {
         }
         socket = secure;
       }
-      // A plain accepted socket reads into our buffers too, like a dialed one (see adoptSocket).
-      const input = secureContext === undefined && upgrades === undefined ? new ReadInput(limits.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES) : undefined;
-      const adopted = input !== undefined ? adoptSocket(this.#sockets.net, raw, input) : undefined;
-      if (adopted !== undefined) socket = raw = adopted;
-      const connection = new TcpConnection(socket, raw, limits, secureContext !== undefined, adopted !== undefined ? input : undefined);
+      // An accepted socket reads into our buffers too, like a dialed one (see adoptSocket, readTlsInto).
+      let input = upgrades === undefined ? new ReadInput(limits.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES) : undefined;
+      if (input !== undefined && secureContext === undefined) {
+        const adopted = adoptSocket(this.#sockets.net, raw, input);
+        if (adopted !== undefined) socket = raw = adopted;
+        else input = undefined;
+      } else if (input !== undefined && !readTlsInto(socket as tls.TLSSocket, input)) {
+        input = undefined;
+      }
+      const connection = new TcpConnection(socket, raw, limits, secureContext !== undefined, input);
       sockets.add(connection);
       void connection.done.then(() => sockets.delete(connection));
       // The listener closed during the TLS handshake: the connection is not served, only ended.
