@@ -4,6 +4,10 @@
  * here: sequential unary calls, 64 callers at once, and a client stream of 1 MiB messages.
  * grpc-js uses raw-Buffer serializers (no protobuf), so both sides move the same bytes; each
  * figure has the CPU seconds of both processes beside it.
+ *
+ * Alone: `npx tsx bench/rpc-grpc.ts` prints the rows as JSON; `RPC_GRPC_ONLY=tls:callers` (a
+ * comma-separated list of `mode:kind`, `mode` or `kind`; modes tcp, tls; kinds unary, callers,
+ * stream, pull) runs only those rows.
  */
 import { fork, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -145,6 +149,13 @@ async function measured(server: { cpu(): Promise<number> }, fn: () => Promise<nu
   return { rate, cpu };
 }
 
+/** Whether `RPC_GRPC_ONLY` (see the module comment) asks for `kind` in `mode`; unset, every row runs. */
+function wanted(mode: string, kind: string): boolean {
+  const only = process.env.RPC_GRPC_ONLY;
+  if (only === undefined || only === '') return true;
+  return only.split(',').some((item) => item === mode || item === kind || item === `${mode}:${kind}`);
+}
+
 export async function grpcRows(): Promise<{ rows: BenchRow[]; notes: string[] }> {
   const { cert, key } = selfSigned();
   const server = await serverProcess(cert, key);
@@ -168,6 +179,7 @@ export async function grpcRows(): Promise<{ rows: BenchRow[]; notes: string[] }>
         },
       };
       for (const [kind, run] of Object.entries(kinds)) {
+        if (!wanted(mode, kind)) continue;
         // Best of two, alternating, so a noisy neighbour hurts both sides alike.
         const best = { handoff: { rate: 0, cpu: 0 }, grpc: { rate: 0, cpu: 0 } };
         for (let round = 0; round < 2; round++) {
@@ -206,4 +218,8 @@ export async function grpcRows(): Promise<{ rows: BenchRow[]; notes: string[] }>
 
 function grpcVersion(): string {
   return (JSON.parse(readFileSync(fileURLToPath(new URL('../node_modules/@grpc/grpc-js/package.json', import.meta.url)), 'utf8')) as { version: string }).version;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  console.log(JSON.stringify(await grpcRows(), null, 2));
 }
