@@ -136,14 +136,21 @@ for (const setup of [{ transport: 'memory', storage: 'memory' }, { transport: 't
         objects.set(key, data);
       };
       await put('moved/a', 3 * TEST_SEGMENT_SIZE + 100, 1);
+      const liveBefore = await liveByNode(network);
       await put('deleted-while-down', 2 * TEST_SEGMENT_SIZE, 2);
+      const liveAfter = await liveByNode(network);
       await put('deleted', TEST_SEGMENT_SIZE + 5, 3);
       await put('copied', 2 * TEST_SEGMENT_SIZE + 9, 4);
       await put('kept', 10_000, 5);
       await put('inline', 100, 6);
 
-      // A node misses the deletes of an object: it is down while the satellite sends them.
-      const down = 0;
+      // A node misses the deletes of an object: it is down while the satellite sends them. It is
+      // one that holds a piece of that object (which nodes do is the upload's choice).
+      const down = network.nodes.findIndex((node) => {
+        const key = toHex(node.identity.publicKey);
+        return [...(liveAfter.get(key) ?? [])].some((id) => !liveBefore.get(key)?.has(id));
+      });
+      expect(down).toBeGreaterThanOrEqual(0);
       const startAgain = await restartLater(network, down);
       await uplink.deleteObject('bucket', 'deleted-while-down');
       objects.delete('deleted-while-down');
