@@ -64,7 +64,10 @@ async function serveNetwork(): Promise<void> {
 }
 
 export async function startNetwork(): Promise<{ child: ChildProcess; ready: NetworkReady }> {
-  const child = fork(fileURLToPath(import.meta.url), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, [ROLE]: 'network' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // HANDOFF_BENCH_UPLINK_PROF=<dir>: the network process writes a CPU profile there (node --cpu-prof).
+  const prof = process.env.HANDOFF_BENCH_UPLINK_PROF;
+  const execArgv = [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), '--import', 'tsx'];
+  const child = fork(fileURLToPath(import.meta.url), [], { execArgv, env: { ...process.env, [ROLE]: 'network' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = await new Promise<NetworkReady>((resolve, reject) => {
     child.once('message', (message) => resolve(message as NetworkReady));
     child.once('exit', (code) => reject(new Error(`the network process exited with ${code}`)));
@@ -210,7 +213,10 @@ export async function benchUplink(): Promise<BenchSection> {
       ],
     };
   } finally {
+    // The network exits by itself once disconnected (writing its profile, when asked for one).
+    const exited = new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
     child.disconnect();
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
     child.kill();
   }
 }
