@@ -76,6 +76,26 @@ export function pageOfNames(names: readonly string[], request: { cursor: string 
   return { names: sorted.slice(0, request.limit), more: sorted.length > request.limit };
 }
 
+/** A folder's listable names, sorted: what {@link pageOfSortedNames} pages through. */
+export function sortedListableNames(names: readonly string[]): string[] {
+  return names.filter(isListableName).sort(compareNames);
+}
+
+/** {@link pageOfNames} over names already sorted and listable: the cursor found by binary search. */
+export function pageOfSortedNames(sorted: readonly string[], request: { cursor: string | undefined; limit: number }): { names: string[]; more: boolean } {
+  const after = request.cursor;
+  let start = 0;
+  if (after !== undefined) {
+    let end = sorted.length;
+    while (start < end) {
+      const mid = (start + end) >>> 1;
+      if (sorted[mid]! > after) end = mid;
+      else start = mid + 1;
+    }
+  }
+  return { names: sorted.slice(start, start + request.limit), more: sorted.length > start + request.limit };
+}
+
 interface MemoryNode {
   readonly kind: 'file' | 'folder';
   readonly size: number;

@@ -8,12 +8,22 @@ import { sep } from 'node:path';
 import { InvalidArgumentError, isHandoffError, NotFoundError } from '../../core/errors.js';
 import type { FolderEntry, FolderPage, FolderPageRequest } from '../core/ports.js';
 import { normalizePath } from '../core/requests.js';
-import { checkPageRequest, localPath, pageOfNames, type ProviderFiles } from './files.js';
+import { checkPageRequest, localPath, pageOfSortedNames, sortedListableNames, type ProviderFiles } from './files.js';
+import { FolderNamesCache, type FolderNamesCacheOptions } from './folder-names.js';
 
 const MISSING = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG']);
 
 function isMissing(err: unknown): boolean {
   return typeof err === 'object' && err !== null && MISSING.has((err as NodeJS.ErrnoException).code ?? '');
+}
+
+/** Options of {@link filesystemFiles}. */
+export interface FilesystemFilesOptions {
+  /**
+   * Keeps the sorted names of big folders between pages while they are unchanged
+   * ({@link FolderNamesCache}); `false` reads the folder for every page. Default: on, with its defaults.
+   */
+  readonly listingCache?: FolderNamesCacheOptions | false;
 }
 
 /**
@@ -25,7 +35,8 @@ function isMissing(err: unknown): boolean {
  * await files.list('/4123/results', { limit: 100 }); // <root>/4123/results, first 100 names
  * ```
  */
-export function filesystemFiles(root: string): ProviderFiles {
+export function filesystemFiles(root: string, options: FilesystemFilesOptions = {}): ProviderFiles {
+  const cache = options.listingCache === false ? undefined : new FolderNamesCache(options.listingCache);
   let realRoot: Promise<string> | undefined;
   const rootOnce = () => (realRoot ??= realpath(root));
 
@@ -50,17 +61,11 @@ export function filesystemFiles(root: string): ProviderFiles {
       const folder = normalizePath('path', path);
       const real = await locate(folder);
       if (real === undefined) throw new NotFoundError(`"${folder}" does not exist`);
-      if (!(await stat(real)).isDirectory()) throw new InvalidArgumentError(`"${folder}" is a file, not a folder`);
-      let dirents;
-      try {
-        dirents = await readdir(real, { withFileTypes: true });
-      } catch (err) {
-        if (isMissing(err)) throw new NotFoundError(`"${folder}" does not exist`);
-        throw err;
-      }
-      // Dirent types are lstat's: links and special files drop out here, as the plugins skip them.
-      const candidates = dirents.filter((d) => d.isFile() || d.isDirectory()).map((d) => d.name);
-      const { names, more } = pageOfNames(candidates, request);
+      const folderStat = await stat(real);
+      if (!folderStat.isDirectory()) throw new InvalidArgumentError(`"${folder}" is a file, not a folder`);
+      const read = async () => sortedListableNames(await namesIn(real, folder));
+      const sorted = cache === undefined ? await read() : await cache.names(real, folderStat, read);
+      const { names, more } = pageOfSortedNames(sorted, request);
       const entries: FolderEntry[] = [];
       for (const name of names) {
         const entry = await entryAt(`${real}${sep}${name}`, name);
@@ -83,6 +88,19 @@ export function filesystemFiles(root: string): ProviderFiles {
       }
     },
   };
+}
+
+/** The names of the files and folders in `real` (links and special files drop out, as the plugins skip them). */
+async function namesIn(real: string, folder: string): Promise<string[]> {
+  let dirents;
+  try {
+    dirents = await readdir(real, { withFileTypes: true });
+  } catch (err) {
+    if (isMissing(err)) throw new NotFoundError(`"${folder}" does not exist`);
+    throw err;
+  }
+  // Dirent types are lstat's.
+  return dirents.filter((d) => d.isFile() || d.isDirectory()).map((d) => d.name);
 }
 
 /** One entry, or undefined when it vanished (or changed into something unlisted) since readdir. */
