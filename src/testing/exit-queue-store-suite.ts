@@ -333,6 +333,10 @@ export function exitQueueStoreSuite(setup: ExitQueueStoreSuiteSetup): void {
       expect(await s.getItem(id, piece.pieceId)).toEqual(after);
       expect(await s.recordSend(id, randomBytes(32), r1)).toBeUndefined();
       expect(await s.recordSend(nodeId(), piece.pieceId, r1)).toBeUndefined();
+      // Node ids are bytes, not text: zeros, and bytes no UTF-8 text has, are kept as they are.
+      const [zeros, high] = [new Uint8Array(32), new Uint8Array(32).fill(0xff)];
+      await s.recordSend(id, piece.pieceId, zeros);
+      expect((await s.recordSend(id, piece.pieceId, high))?.triedNodes).toEqual([r1, r2, zeros, high]);
     });
 
     it("records failures, counting only those that are the exiting node's fault", async () => {

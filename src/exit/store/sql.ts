@@ -37,9 +37,13 @@ export const EXIT_QUEUE_STORE_NAME = 'exit_queue';
 const ID_BYTES = 32;
 
 const emptyBytes = (d: SqlDialect): string => (d.name === 'sqlite' ? "X''" : "'\\x'::bytea");
-/** `a || b` over byte strings: SQLite's `||` makes TEXT of BLOBs, so it goes through hex. */
+/**
+ * `a || b` over byte strings. SQLite's `||` joins two BLOBs' bytes as they are but calls the
+ * result TEXT; the cast makes it a BLOB again without touching a byte (a round trip through hex
+ * cost two conversions of the whole list per send).
+ */
 const concatBytes = (d: SqlDialect, a: string, b: string): string =>
-  d.name === 'sqlite' ? `unhex(hex(${a}) || hex(${b}))` : `${a} || CAST(${b} AS bytea)`;
+  d.name === 'sqlite' ? `CAST(${a} || ${b} AS BLOB)` : `${a} || CAST(${b} AS bytea)`;
 /** A row lock for the rest of the transaction: PostgreSQL's; SQLite's write transactions run one at a time. */
 const forUpdate = (d: SqlDialect): string => (d.name === 'postgres' ? ' FOR UPDATE' : '');
 
@@ -138,6 +142,13 @@ const RECORD_COLUMNS = `node_id, kind, target_bytes, policy, initiated_at, start
   outcome, failure_reason, failure_detail, receipt`;
 
 const ITEM_COLUMNS = 'node_id, piece_id, root_piece_id, piece_number, stream_id, position_part, position_index, piece_size, durability, drop_piece, queued_at';
+/**
+ * What an item is read back as: every column but `node_id`, which the caller named. The driver
+ * builds a value per column per row, the largest part of a read's cost (about a microsecond a
+ * column on SQLite; a byte string more).
+ */
+const ITEM_READ = `piece_id, root_piece_id, piece_number, stream_id, position_part, position_index, piece_size, durability, drop_piece, queued_at,
+  failed_count, send_count, last_failed_at, last_failed_code, tried_nodes`;
 
 function statements(d: SqlDialect) {
   const { text, time, bytes } = d.types;
@@ -206,18 +217,19 @@ function statements(d: SqlDialect) {
       WHERE node_id = $1`),
     finishGathering: sqlStatement('exit_queue_finish_gathering', 'UPDATE exit_nodes SET gathered_at = $2 WHERE node_id = $1 AND gathered_at IS NULL'),
     nextItems: sqlStatement('exit_queue_next_items', `
-      SELECT * FROM exit_queue WHERE node_id = $1 AND NOT (piece_id ${d.inBytes('$2')})
+      SELECT ${ITEM_READ} FROM exit_queue WHERE node_id = $1 AND NOT (piece_id ${d.inBytes('$2')})
       ORDER BY drop_piece DESC, durability, piece_id LIMIT $3`),
-    getItem: sqlStatement('exit_queue_get_item', 'SELECT * FROM exit_queue WHERE node_id = $1 AND piece_id = $2'),
+    getItem: sqlStatement('exit_queue_get_item', `SELECT ${ITEM_READ} FROM exit_queue WHERE node_id = $1 AND piece_id = $2`),
     // Counted as text: PostgreSQL's count(*) is a bigint, which pg reads as a string anyway.
     queueLength: sqlStatement('exit_queue_length', 'SELECT CAST(count(*) AS TEXT) AS n FROM exit_queue WHERE node_id = $1'),
     recordSend: sqlStatement('exit_queue_record_send', `
       UPDATE exit_queue SET send_count = send_count + 1, tried_nodes = ${concatBytes(d, 'tried_nodes', '$3')}
-      WHERE node_id = $1 AND piece_id = $2 RETURNING *`),
+      WHERE node_id = $1 AND piece_id = $2 RETURNING ${ITEM_READ}`),
     recordFailure: sqlStatement('exit_queue_record_failure', `
       UPDATE exit_queue SET last_failed_at = $3, last_failed_code = CAST($4 AS ${text}), failed_count = failed_count + $5
-      WHERE node_id = $1 AND piece_id = $2 RETURNING *`),
-    deleteItem: sqlStatement('exit_queue_delete_item', 'DELETE FROM exit_queue WHERE node_id = $1 AND piece_id = $2 RETURNING piece_id'),
+      WHERE node_id = $1 AND piece_id = $2 RETURNING ${ITEM_READ}`),
+    // No RETURNING: the count of deleted rows answers, and SQLite would buffer the returned row in a temporary table.
+    deleteItem: sqlStatement('exit_queue_delete_item', 'DELETE FROM exit_queue WHERE node_id = $1 AND piece_id = $2'),
     countFinished: sqlStatement('exit_queue_count_finished', `
       UPDATE exit_nodes SET pieces_transferred = pieces_transferred + $2, bytes_transferred = bytes_transferred + $3,
         pieces_dropped = pieces_dropped + $4, pieces_failed = pieces_failed + $5,
@@ -349,14 +361,14 @@ export abstract class SqlExitQueueStore implements ExitQueueStore {
     requireIds(exclude, 'exclude');
     if (limit === 0) return [];
     const { rows } = await this.#sql.query(this.#s.nextItems, [bufferOf(nodeId), this.#sql.dialect.bytesList(exclude), limit]);
-    return rows.map(itemFromRow);
+    return rows.map((row) => itemFromRow(row, nodeId));
   }
 
   async getItem(nodeId: Uint8Array, pieceId: Uint8Array): Promise<ExitQueueItem | undefined> {
     requireId(nodeId, 'nodeId');
     requireId(pieceId, 'pieceId');
     const { rows } = await this.#sql.query(this.#s.getItem, [bufferOf(nodeId), bufferOf(pieceId)]);
-    return rows[0] && itemFromRow(rows[0]);
+    return rows[0] && itemFromRow(rows[0], nodeId);
   }
 
   async queueLength(nodeId: Uint8Array): Promise<number> {
@@ -370,7 +382,7 @@ export abstract class SqlExitQueueStore implements ExitQueueStore {
     requireId(pieceId, 'pieceId');
     requireId(replacementNodeId, 'replacementNodeId');
     const { rows } = await this.#sql.query(this.#s.recordSend, [bufferOf(nodeId), bufferOf(pieceId), bufferOf(replacementNodeId)]);
-    return rows[0] && itemFromRow(rows[0]);
+    return rows[0] && itemFromRow(rows[0], nodeId);
   }
 
   async recordFailure(
@@ -384,7 +396,7 @@ export abstract class SqlExitQueueStore implements ExitQueueStore {
     requireCount(failure.at, 'failure.at');
     const values = [bufferOf(nodeId), bufferOf(pieceId), this.#time(failure.at), failure.code, failure.counts ? 1 : 0];
     const { rows } = await this.#sql.query(this.#s.recordFailure, values);
-    return rows[0] && itemFromRow(rows[0]);
+    return rows[0] && itemFromRow(rows[0], nodeId);
   }
 
   async finishItem(nodeId: Uint8Array, pieceId: Uint8Array, result: FinishedItem, at: number): Promise<boolean> {
@@ -563,12 +575,13 @@ function recordFromRow(row: SqlRow): ExitRecord {
   };
 }
 
-function itemFromRow(row: SqlRow): ExitQueueItem {
+/** An item read with {@link ITEM_READ}, of the exit of `nodeId` (copied: the caller keeps its bytes). */
+function itemFromRow(row: SqlRow, nodeId: Uint8Array): ExitQueueItem {
   const tried = row.tried_nodes as Uint8Array;
   const triedNodes: Uint8Array[] = [];
   for (let at = 0; at + ID_BYTES <= tried.length; at += ID_BYTES) triedNodes.push(plainBytes(tried.subarray(at, at + ID_BYTES)));
   return {
-    nodeId: bytesOf(row.node_id),
+    nodeId: plainBytes(nodeId),
     pieceId: bytesOf(row.piece_id),
     rootPieceId: bytesOf(row.root_piece_id),
     pieceNumber: num(row.piece_number),
