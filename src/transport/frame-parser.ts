@@ -3,6 +3,9 @@ import { framePool, type FrameBufferPool } from './frame-pool.js';
 /** Frames joined from chunks take pooled memory from this size up (smaller ones are cheap). */
 export const POOLED_FRAME_BYTES = 16 * 1024;
 
+/** Bytes of a frame's length header, which precede its body. */
+export const FRAME_HEADER_BYTES = 4;
+
 /** A length header that announces no frame but a reset by the peer (TLS cannot send an RST). */
 export const RESET_MARKER = 0xffffffff;
 
@@ -59,8 +62,8 @@ export class FrameParser {
     this.#buffered += chunk.length;
     for (;;) {
       if (this.#need < 0) {
-        if (this.#buffered < 4) break;
-        this.#need = checkedLength(this.#take(4), 0, this.#maxFrameBytes);
+        if (this.#buffered < FRAME_HEADER_BYTES) break;
+        this.#need = checkedLength(this.#take(FRAME_HEADER_BYTES), 0, this.#maxFrameBytes);
       }
       if (this.#buffered < this.#need) break;
       frames.push(this.#take(this.#need, true));
@@ -74,14 +77,17 @@ export class FrameParser {
     return frames;
   }
 
-  /** Largest frame accepted now (see {@link setLimit}). */
-  get limit(): number {
-    return this.#maxFrameBytes;
-  }
-
-  /** Whether the next byte pushed starts a frame's header (nothing held, no frame announced). */
-  get atBoundary(): boolean {
-    return this.#need < 0 && this.#buffered === 0;
+  /**
+   * For a reader that keeps its bytes in a buffer of its own and pushes only what it cannot use
+   * in place: the body length of the whole frame whose header is at `at` of `bytes` (read up to
+   * `end`; the body follows the header's {@link FRAME_HEADER_BYTES}), or -1 when those bytes hold
+   * less than a whole frame or the parser holds bytes (they continue a frame: push them). Throws
+   * like {@link push} for the header. Changes nothing.
+   */
+  wholeFrameAt(bytes: Uint8Array, at: number, end: number): number {
+    if (this.#need >= 0 || this.#buffered > 0 || end - at < FRAME_HEADER_BYTES) return -1;
+    const length = checkedLength(bytes, at, this.#maxFrameBytes);
+    return end - at - FRAME_HEADER_BYTES < length ? -1 : length;
   }
 
   /** Bytes of an incomplete frame held so far. */
@@ -151,7 +157,7 @@ function uninitialized(n: number): Uint8Array {
  * The length in the 4-byte header at `at` of `bytes`. Throws {@link PeerResetSignal} for the
  * reset marker, `RangeError` when the length is over `limit`.
  */
-export function checkedLength(bytes: Uint8Array, at: number, limit: number): number {
+function checkedLength(bytes: Uint8Array, at: number, limit: number): number {
   const length = ((bytes[at]! << 24) >>> 0) + (bytes[at + 1]! << 16) + (bytes[at + 2]! << 8) + bytes[at + 3]!;
   if (length === RESET_MARKER) throw new PeerResetSignal('connection reset by peer');
   if (length > limit) throw new RangeError(`frame of ${length} bytes exceeds the limit of ${limit}`);
@@ -160,7 +166,7 @@ export function checkedLength(bytes: Uint8Array, at: number, limit: number): num
 
 /** The 4-byte big-endian length header for a frame of `length` bytes. */
 export function frameHeader(length: number): Uint8Array {
-  const header = new Uint8Array(4);
+  const header = new Uint8Array(FRAME_HEADER_BYTES);
   header[0] = length >>> 24;
   header[1] = (length >>> 16) & 0xff;
   header[2] = (length >>> 8) & 0xff;

@@ -1,4 +1,4 @@
-import { FrameParser, POOLED_FRAME_BYTES, checkedLength } from './frame-parser.js';
+import { FRAME_HEADER_BYTES, FrameParser, POOLED_FRAME_BYTES } from './frame-parser.js';
 import { framePool, type FrameBufferPool } from './frame-pool.js';
 
 /** Reads land here between big frames. */
@@ -87,20 +87,17 @@ export class FrameReader {
     }
     const scratch = this.#scratch;
     // Whole frames at the start of a read that follows a frame boundary (the common case for
-    // small frames) are copied out of the scratch buffer as they are found; the parser only
-    // sees what is left (it would have made views, and arrays of them, only to be copied).
+    // small frames) are copied out of the scratch buffer as the parser finds them; it is pushed
+    // only what is left (it would have made views, and arrays of them, only to be copied).
     const frames: Uint8Array[] = [];
     let at = 0;
-    if (this.#parser.atBoundary) {
-      const limit = this.#parser.limit;
-      while (n - at >= 4) {
-        const length = checkedLength(scratch, at, limit);
-        if (n - at - 4 < length) break;
-        frames.push(this.#copy(scratch, at + 4, length));
-        at += 4 + length;
-      }
-      if (at === n) return frames;
+    for (;;) {
+      const length = this.#parser.wholeFrameAt(scratch, at, n);
+      if (length < 0) break;
+      frames.push(this.#copy(scratch, at + FRAME_HEADER_BYTES, length));
+      at += FRAME_HEADER_BYTES + length;
     }
+    if (at === n) return frames;
     // Frames inside one read are views of the scratch buffer, which the next read overwrites.
     for (const frame of this.#parser.push(scratch.subarray(at, n))) {
       frames.push(frame.buffer === scratch.buffer ? this.#copy(scratch, frame.byteOffset, frame.length) : frame);

@@ -168,6 +168,29 @@ describe('frames from socket chunks (accepted TCP connections)', () => {
   });
 });
 
+describe('whole frames found in place in a reader\'s own buffer (FrameParser.wholeFrameAt)', () => {
+  it('gives the body length of a whole frame at an offset, -1 for part of one or while the parser holds bytes, and throws at a bad header', () => {
+    const parser = new FrameParser(1024);
+    const bytes = framed([Uint8Array.of(1, 2, 3), Uint8Array.of(4), new Uint8Array(0), Uint8Array.of(5, 5)]);
+    expect(parser.wholeFrameAt(bytes, 0, bytes.length)).toBe(3);
+    expect(parser.wholeFrameAt(bytes, 7, bytes.length)).toBe(1);
+    expect(parser.wholeFrameAt(bytes, 12, bytes.length)).toBe(0);
+    expect(parser.wholeFrameAt(bytes, 16, bytes.length)).toBe(2);
+    expect(parser.wholeFrameAt(bytes, 16, bytes.length - 1)).toBe(-1); // the body cut short
+    expect(parser.wholeFrameAt(bytes, 16, 19)).toBe(-1); // the header cut short
+    expect(parser.wholeFrameAt(bytes, 22, bytes.length)).toBe(-1); // nothing left
+    // It only looks: the parser holds nothing after it.
+    expect(parser.buffered).toBe(0);
+    // Holding the first bytes of a frame, the parser owns what follows: no frame starts at 0.
+    expect(parser.push(bytes.slice(0, 2))).toEqual([]);
+    expect(parser.wholeFrameAt(bytes, 0, bytes.length)).toBe(-1);
+    expect(parser.push(bytes.slice(2)).map((f) => [...f])).toEqual([[1, 2, 3], [4], [], [5, 5]]);
+    expect(parser.wholeFrameAt(bytes, 0, bytes.length)).toBe(3);
+    expect(() => parser.wholeFrameAt(frameHeader(1025), 0, 4)).toThrow(RangeError);
+    expect(() => parser.wholeFrameAt(frameHeader(RESET_MARKER), 0, 4)).toThrow(PeerResetSignal);
+  });
+});
+
 describe('bytes from a peer that has not authenticated (a 1 KiB limit)', () => {
   const LIMIT = 1024;
 
