@@ -251,10 +251,13 @@ const JOIN_BELOW = 16 * 1024;
  * Writes the frame's header and `parts` to `socket`: runs of small parts go out joined with the
  * header into one Node buffer (from Node's pool), large parts as they are, never copied. A small
  * frame is then one buffer and, alone in its turn, one plain write; written as header and body
- * apart, Node wrapped each Uint8Array in a Buffer and flushed them with writev.
+ * apart, Node wrapped each Uint8Array in a Buffer and flushed them with writev. Each buffer is
+ * written once the next is made (no array of them per frame), the last with `onWritten`: writes
+ * complete in order, so its callback says the socket is done with all of them.
  */
 function writeFrame(socket: net.Socket, parts: readonly Uint8Array[], length: number, onWritten?: (err?: Error | null) => void): boolean {
-  const buffers: Buffer[] = [];
+  // The header always opens a buffer, so there is one before the loop ends.
+  let unwritten: Buffer | undefined;
   let start = 0;
   let joined = 4;
   for (let i = 0; i <= parts.length; i++) {
@@ -274,17 +277,16 @@ function writeFrame(socket: net.Socket, parts: readonly Uint8Array[], length: nu
         out.set(parts[j]!, at);
         at += parts[j]!.length;
       }
-      buffers.push(out);
+      if (unwritten !== undefined) socket.write(unwritten);
+      unwritten = out;
     }
     if (part === undefined) break;
-    buffers.push(part.constructor === Buffer ? (part as Buffer) : Buffer.from(part.buffer, part.byteOffset, part.length));
+    if (unwritten !== undefined) socket.write(unwritten);
+    unwritten = part.constructor === Buffer ? (part as Buffer) : Buffer.from(part.buffer, part.byteOffset, part.length);
     start = i + 1;
     joined = 0;
   }
-  let ok = true;
-  // Writes complete in order: the last one's callback says the socket is done with all of them.
-  buffers.forEach((buffer, i) => (ok = i === buffers.length - 1 && onWritten ? socket.write(buffer, onWritten) : socket.write(buffer)));
-  return ok;
+  return onWritten ? socket.write(unwritten!, onWritten) : socket.write(unwritten!);
 }
 
 /** @internal */
