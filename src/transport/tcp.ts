@@ -94,6 +94,7 @@ class TcpTransport implements Transport {
     const tlsOptions = this.#options.tls;
     const secureContext = tlsOptions ? this.#sockets.tls.createSecureContext({ cert: toPem(tlsOptions.cert), key: toPem(tlsOptions.key) }) : undefined;
     const limits = this.#options;
+    const maxFrameBytes = limits.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     let listening = '';
     const webSocket = this.#options.acceptWebSocket;
     const upgrades = webSocket
@@ -105,44 +106,40 @@ class TcpTransport implements Transport {
           onConnection,
         })
       : undefined;
+    // Plain sockets stay paused until adopted (see acceptedInput), so no byte is read into a
+    // buffer of Node's first; a WebSocket-capable listener reads the first byte to tell them apart.
+    const secure = secureContext !== undefined;
+    const pauseOnConnect = !secure && upgrades === undefined;
     const accept = async (raw: net.Socket): Promise<void> => {
       raw.setNoDelay(true);
       if (upgrades !== undefined && (await upgrades.claim(raw))) return;
       let socket: net.Socket = raw;
       if (secureContext) {
         // Wrap the TCP socket ourselves so a reset can still send an RST on the raw socket.
-        const secure = new this.#sockets.tls.TLSSocket(raw, { isServer: true, secureContext });
-        const handshake = onceEvent(secure, 'secure', this.#options.connectTimeoutMs ?? 10_000);
-        handshakes.set(secure, untilClosed(secure));
+        const tlsSocket = new this.#sockets.tls.TLSSocket(raw, { isServer: true, secureContext });
+        const handshake = onceEvent(tlsSocket, 'secure', this.#options.connectTimeoutMs ?? 10_000);
+        handshakes.set(tlsSocket, untilClosed(tlsSocket));
         try {
           await handshake;
         } catch {
-          secure.destroy();
+          tlsSocket.destroy();
           raw.destroy();
           return;
         } finally {
-          handshakes.delete(secure);
+          handshakes.delete(tlsSocket);
         }
-        socket = secure;
+        socket = tlsSocket;
       }
-      // An accepted socket reads into our buffers too, like a dialed one (see adoptSocket, readTlsInto).
-      let input = upgrades === undefined ? new ReadInput(limits.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES) : undefined;
-      if (input !== undefined && secureContext === undefined) {
-        const adopted = adoptSocket(this.#sockets.net, raw, input);
-        if (adopted !== undefined) socket = raw = adopted;
-        else input = undefined;
-      } else if (input !== undefined && !readTlsInto(socket as tls.TLSSocket, input)) {
-        input = undefined;
-      }
-      const connection = new TcpConnection(socket, raw, limits, secureContext !== undefined, input);
+      const accepted = acceptedInput(this.#sockets.net, socket, secure, pauseOnConnect, maxFrameBytes);
+      // Under TLS the TCP socket is still the one we wrapped; a plain one may have been adopted.
+      const connection = new TcpConnection(accepted.socket, secure ? raw : accepted.socket, limits, secure, accepted.input);
       sockets.add(connection);
       void connection.done.then(() => sockets.delete(connection));
       // The listener closed during the TLS handshake: the connection is not served, only ended.
       if (closing) connection.reset(new UnavailableError('listener closed'));
       else onConnection(connection);
     };
-    // Paused until adopted, so no byte is read into a buffer of Node's first.
-    const server = this.#sockets.net.createServer({ noDelay: true, pauseOnConnect: secureContext === undefined && upgrades === undefined }, (raw) => void accept(raw));
+    const server = this.#sockets.net.createServer({ noDelay: true, pauseOnConnect }, (raw) => void accept(raw));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -190,6 +187,22 @@ class TcpTransport implements Transport {
     }
     return new TcpConnection(socket, socket, this.#options, secure, input);
   }
+}
+
+/**
+ * The socket to serve an accepted connection on, and the input it reads into our buffers
+ * through, as a dialed socket does: a TLS socket (its handshake done) reads in place
+ * (readTlsInto); a plain one still paused on connect moves under a new socket made to read so
+ * (adoptSocket). No input — the socket is then read through 'data' events — for a plain socket
+ * that was not paused (its listener reads the first byte, for WebSocket upgrades), or when this
+ * Node lacks what those lean on.
+ */
+function acceptedInput(netModule: typeof net, socket: net.Socket, secure: boolean, pausedOnConnect: boolean, maxFrameBytes: number): { socket: net.Socket; input?: ReadInput } {
+  if (!secure && !pausedOnConnect) return { socket };
+  const input = new ReadInput(maxFrameBytes);
+  if (secure) return readTlsInto(socket as tls.TLSSocket, input) ? { socket, input } : { socket };
+  const adopted = adoptSocket(netModule, socket, input);
+  return adopted === undefined ? { socket } : { socket: adopted, input };
 }
 
 /**
