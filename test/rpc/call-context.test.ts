@@ -2,35 +2,29 @@
  * What a handler's context tells it: the caller's authenticated id, the method, the deadline
  * the client set, the remote address, and a signal that fires once the call is over.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { s } from '../../src/codec/index.js';
 import { CanceledError } from '../../src/core/errors.js';
 import { Identity } from '../../src/crypto/index.js';
-import { memoryNetwork, RpcClient, RpcServer, unaryMethod, type CallContext } from '../../src/transport/index.js';
+import { unaryMethod, type CallContext } from '../../src/transport/index.js';
+import { serveOnMemoryNetwork } from './support/memory-rpc.js';
 
 const Echo = unaryMethod('Context.Echo', s.object({ n: s.int() }), s.object({ n: s.int() }));
 
-let server: RpcServer | undefined;
-let client: RpcClient | undefined;
-afterEach(async () => {
-  await client?.close();
-  await server?.close();
-  client = server = undefined;
-});
+const serve = serveOnMemoryNetwork();
 
 describe("a unary handler's call context", () => {
   it('names the peer, the method, the deadline and the address, and its signal fires when the call is over', async () => {
-    const net = memoryNetwork();
     const seen: Array<{ context: CallContext; signal: AbortSignal; abortedDuringCall: boolean }> = [];
-    server = new RpcServer({ identity: Identity.generate() });
-    server.unary(Echo, (request, context) => {
-      const { signal } = context;
-      seen.push({ context, signal, abortedDuringCall: signal.aborted });
-      return request;
-    });
-    const listener = await server.listen(net.transport({ host: 'server' }), 'server:1');
+    const rpc = await serve((server) =>
+      server.unary(Echo, (request, context) => {
+        const { signal } = context;
+        seen.push({ context, signal, abortedDuringCall: signal.aborted });
+        return request;
+      }),
+    );
     const identity = Identity.generate();
-    client = new RpcClient({ transport: net.transport({ host: 'client' }), address: listener.address, identity });
+    const client = rpc.client({ identity });
     const before = Date.now();
     await client.call(Echo, { n: 1 }, { timeoutMs: 60_000 });
     await client.call(Echo, { n: 2 });

@@ -3,57 +3,43 @@
  * any dial, honour their own cancellation and deadline while queued, and close() fails them
  * with UnavailableError. Memory transport with dials that can be made to hang.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { s } from '../../src/codec/index.js';
 import { abortReason } from '../../src/core/abort.js';
 import { CanceledError, DeadlineExceededError, InvalidArgumentError, UnavailableError } from '../../src/core/errors.js';
-import { Identity } from '../../src/crypto/index.js';
-import { memoryNetwork, RpcClient, RpcServer, unaryMethod, type Connection, type DialOptions, type Transport } from '../../src/transport/index.js';
+import { memoryNetwork, RpcClient, unaryMethod } from '../../src/transport/index.js';
+import { beforeEachDial, serveOnMemoryNetwork } from './support/memory-rpc.js';
 
 const Echo = unaryMethod('Queue.Echo', s.object({ n: s.int() }), s.object({ n: s.int() }));
 const Wait = unaryMethod('Queue.Wait', s.object({ n: s.int() }), s.object({ n: s.int() }));
 
-let server: RpcServer | undefined;
-let client: RpcClient | undefined;
-afterEach(async () => {
-  await client?.close();
-  await server?.close();
-  client = server = undefined;
-});
+const serve = serveOnMemoryNetwork();
 
 /** A server (Echo, and Wait which answers once `release()` is called) and a client whose dials hang while `hang` is set. */
 async function setUp(options: { maxConcurrentDials: number }) {
-  const net = memoryNetwork();
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   let inWait = 0;
-  server = new RpcServer({ identity: Identity.generate() });
-  server.unary(Echo, (request) => request);
-  server.unary(Wait, async (request) => {
-    inWait++;
-    await released;
-    return request;
+  const rpc = await serve((server) => {
+    server.unary(Echo, (request) => request);
+    server.unary(Wait, async (request) => {
+      inWait++;
+      await released;
+      return request;
+    });
   });
-  const listener = await server.listen(net.transport({ host: 'server' }), 'server:1');
-  const inner = net.transport({ host: 'client' });
   let reopen: () => void = () => undefined;
   let gate: Promise<void> | undefined;
   const state = { dials: 0, get inWait() { return inWait; } };
-  const transport: Transport = {
-    name: inner.name,
-    listen: (address, onConnection) => inner.listen(address, onConnection),
-    async dial(address: string, dialOptions?: DialOptions): Promise<Connection> {
-      state.dials++;
-      if (gate !== undefined) {
-        const signal = dialOptions?.signal;
-        await Promise.race([gate, new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(abortReason(signal)), { once: true }))]);
-      }
-      return inner.dial(address, dialOptions);
-    },
-  };
-  client = new RpcClient({ transport, address: listener.address, ...options });
+  const transport = beforeEachDial(rpc.clientTransport, async (dialOptions) => {
+    state.dials++;
+    if (gate !== undefined) {
+      const signal = dialOptions?.signal;
+      await Promise.race([gate, new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(abortReason(signal)), { once: true }))]);
+    }
+  });
   return {
-    client,
+    client: rpc.client({ transport, ...options }),
     state,
     release,
     hang: () => (gate = new Promise((resolve) => (reopen = resolve))),

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { s } from '../../src/codec/index.js';
-import { Identity } from '../../src/crypto/index.js';
-import { memoryNetwork, RpcClient, RpcServer, streamMethod, unaryMethod, type Connection, type DialOptions, type Transport } from '../../src/transport/index.js';
+import { streamMethod, unaryMethod, type RpcClient, type Transport } from '../../src/transport/index.js';
+import { beforeEachDial, serveOnMemoryNetwork } from './support/memory-rpc.js';
 
 const Echo = unaryMethod('Spares.Echo', s.object({ n: s.int() }), s.object({ n: s.int() }));
 const Hold = streamMethod('Spares.Hold', s.object({}), s.object({}));
@@ -12,21 +12,16 @@ function gatedTransport(inner: Transport) {
   let release: () => void = () => undefined;
   let gate = Promise.resolve();
   const counts = { dials: 0 };
-  const transport: Transport = {
-    name: inner.name,
-    listen: (address, onConnection) => inner.listen(address, onConnection),
-    async dial(address: string, options?: DialOptions): Promise<Connection> {
-      counts.dials++;
-      if (!open) {
-        const signal = options?.signal;
-        await Promise.race([
-          gate,
-          new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true })),
-        ]);
-      }
-      return inner.dial(address, options);
-    },
-  };
+  const transport = beforeEachDial(inner, async (options) => {
+    counts.dials++;
+    if (!open) {
+      const signal = options?.signal;
+      await Promise.race([
+        gate,
+        new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true })),
+      ]);
+    }
+  });
   return {
     transport,
     counts,
@@ -41,24 +36,19 @@ function gatedTransport(inner: Transport) {
   };
 }
 
-let server: RpcServer;
+const serve = serveOnMemoryNetwork();
 let client: RpcClient;
-afterEach(async () => {
-  await client?.close();
-  await server?.close();
-});
 
 /** A server that echoes and holds streams open, and a client to it over gated dials. */
 async function serveAndConnect(spareConnections: number): Promise<ReturnType<typeof gatedTransport>> {
-  const net = memoryNetwork();
-  server = new RpcServer({ identity: Identity.generate() });
-  server.unary(Echo, async ({ n }) => ({ n }));
-  server.stream(Hold, async (stream) => {
-    await stream.receive();
+  const rpc = await serve((server) => {
+    server.unary(Echo, async ({ n }) => ({ n }));
+    server.stream(Hold, async (stream) => {
+      await stream.receive();
+    });
   });
-  const listener = await server.listen(net.transport({ host: 'server' }), 'server:1');
-  const gated = gatedTransport(net.transport({ host: 'client' }));
-  client = new RpcClient({ transport: gated.transport, address: listener.address, spareConnections });
+  const gated = gatedTransport(rpc.clientTransport);
+  client = rpc.client({ transport: gated.transport, spareConnections });
   return gated;
 }
 
