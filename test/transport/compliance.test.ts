@@ -1,9 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { transportSuite } from '../../src/testing/suites.js';
 import { memoryNetwork, tcpTransport, webSocketTransport } from '../../src/transport/index.js';
+import { selfSignedCertificate } from './support/tls.js';
 
 transportSuite('memory', {
   async setup(limits) {
@@ -18,12 +15,6 @@ transportSuite('tcp', {
     return { listener: t, dialer: t, address: '127.0.0.1:0', unreachableAddress: '127.0.0.1:1' };
   },
 });
-
-function selfSignedCertificate(): { cert: string; key: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'handoff-tls-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=handoff-test', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-  return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
-}
 
 const tls = selfSignedCertificate();
 transportSuite('tcp+tls', {

@@ -3,28 +3,15 @@
  * no read goes through the socket's stream ('data' events, a fresh buffer per read), and bytes
  * Node read before the switch (a peer's first frames, right behind its handshake) come first.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import tls from 'node:tls';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { frameHeader } from '../../src/transport/frame-parser.js';
-import { tcpTransport, type Connection, type Listener } from '../../src/transport/index.js';
+import type { Connection } from '../../src/transport/index.js';
 import { ReadInput } from '../../src/transport/read-input.js';
 import { readTlsInto } from '../../src/transport/tls-input.js';
-
-function selfSigned(): { cert: string; key: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'handoff-tls-input-'));
-  try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=handoff-test', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-    return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { tlsConnectionPerTest } from './support/tls.js';
 
 function framed(bodies: readonly Uint8Array[]): Buffer {
   return Buffer.concat(bodies.flatMap((body) => [frameHeader(body.length), body]));
@@ -32,14 +19,10 @@ function framed(bodies: readonly Uint8Array[]): Buffer {
 
 const pattern = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 255);
 
-let listener: Listener | undefined;
-let dialed: Connection | undefined;
-afterEach(async () => {
+const dialTls = tlsConnectionPerTest();
+// Registered after the connection's teardown, so it runs before it (after-hooks run in reverse).
+afterEach(() => {
   vi.restoreAllMocks();
-  dialed?.reset();
-  await dialed?.done;
-  await listener?.close();
-  listener = dialed = undefined;
 });
 
 describe('an accepted tls connection', () => {
@@ -50,12 +33,10 @@ describe('an accepted tls connection', () => {
       if (this instanceof tls.TLSSocket && chunk !== null) pushes.push((chunk as Uint8Array).length);
       return push.call(this, chunk, encoding);
     });
-    const transport = tcpTransport({ tls: selfSigned() });
     const sizes = [1, 100, 20_000, 70_000, 300_000, 3];
     let accepted!: (connection: Connection) => void;
     const served = new Promise<Connection>((resolve) => (accepted = resolve));
-    listener = await transport.listen('127.0.0.1:0', (connection) => accepted(connection));
-    dialed = await transport.dial(listener.address);
+    const dialed = await dialTls((connection) => accepted(connection));
     for (const [i, size] of sizes.entries()) await dialed.send(pattern(size, i));
     const server = await served;
     for (const [i, size] of sizes.entries()) {

@@ -3,44 +3,20 @@
  * corked batch into one freshly copied buffer before it encrypts it, which copied every 1 MiB
  * chunk a second time. Small frames are still corked together.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { tcpTransport, type Connection, type Listener } from '../../src/transport/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { tlsConnectionPerTest } from './support/tls.js';
 
-function selfSigned(): { cert: string; key: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'handoff-tls-writes-'));
-  try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=handoff-test', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-    return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-let listener: Listener | undefined;
-let dialed: Connection | undefined;
-afterEach(async () => {
-  dialed?.reset();
-  await dialed?.done;
-  await listener?.close();
-  listener = dialed = undefined;
-});
+const dialTls = tlsConnectionPerTest();
 
 describe('tls connection writes', () => {
   it('a frame with a large part goes out uncorked, its buffers one by one; small frames in one turn are still batched', async () => {
-    const transport = tcpTransport({ tls: selfSigned() });
     const received: Uint8Array[] = [];
-    listener = await transport.listen('127.0.0.1:0', (connection) => {
+    const c = await dialTls((connection) => {
       void (async () => {
         for (let frame = await connection.receive(); frame !== undefined; frame = await connection.receive()) received.push(frame);
       })().catch(() => undefined);
     });
-    dialed = await transport.dial(listener.address);
-    const c = dialed;
     const proto = net.Socket.prototype as unknown as { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
     const writev = vi.spyOn(proto, '_writev');
     const write = vi.spyOn(proto, '_write');
