@@ -1,62 +1,19 @@
 import { abortReason, throwIfAborted } from '../core/abort.js';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
-import { DeadlineExceededError, DecodeError, InvalidArgumentError, UnavailableError, errorFromCode, isHandoffError } from '../core/errors.js';
+import { DecodeError, InvalidArgumentError, UnavailableError, errorFromCode, isHandoffError } from '../core/errors.js';
 import { Identity } from '../crypto/identity.js';
 import type { NodeId } from '../crypto/node-id.js';
-import type { Connection, Transport } from '../transport/types.js';
+import type { Connection } from '../transport/types.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../transport/types.js';
 import { Kind, decodeEnvelope, encodeEnvelope, type Envelope } from './frames.js';
 import { clientHandshake } from './handshake.js';
 import type { StreamMethod, UnaryMethod } from './method.js';
 import { ClientStream } from './client-stream.js';
+import { DEFAULT_MAX_CONCURRENT_DIALS, type CallOptions, type RpcClientOptions } from './client-options.js';
+import { callSignal, followBoth, unlimitedListeners } from './client-signals.js';
 import { WaiterQueue } from './waiters.js';
 
-/** Options of {@link RpcClient}: where to dial, whom to expect there, and limits. */
-export interface RpcClientOptions {
-  transport: Transport;
-  /** The server's address on that transport. */
-  address: string;
-  /** Our identity, proven to the server. Default: a fresh ephemeral identity. */
-  identity?: Identity;
-  /** Refuse a server that is not this node (pinning). */
-  expectedPeer?: NodeId;
-  /**
-   * Idle connections kept for reuse however few calls ran lately (default 4). After a burst the
-   * pool keeps as many as the burst had in use at once, so the next burst dials nothing; each is
-   * closed once idle for {@link idleTimeoutMs}. 0 keeps none: every connection closes after its call.
-   */
-  maxIdleConnections?: number;
-  /** An idle pooled connection is closed after this long (default 60 s); also how long a burst's demand is remembered. */
-  idleTimeoutMs?: number;
-  /** Time for idle timeouts (default the system clock); tests pass a `ManualClock`. */
-  clock?: Clock;
-  /**
-   * Authenticated connections to keep ready beyond those in use (default 0). Each time a call
-   * takes a connection, a spare is dialed in the background if the pool has fewer: the next
-   * call made while this one runs then skips the dial and the handshake, whose round trips take
-   * far longer to a busy server than to an idle one.
-   */
-  spareConnections?: number;
-  /**
-   * Dials (connect, TLS and identity handshake) in flight at once, spares included (default 8).
-   * Calls that find no idle connection queue, oldest first, for whichever comes first: a
-   * connection another call frees, or one a dial made; a dial is started for each queued call,
-   * this many at most at once. Servers refuse more than 32
-   * handshakes at once from one address by default (`maxUnauthenticatedPerAddress`), so a cold
-   * burst of hundreds of calls must not dial them all at once.
-   */
-  maxConcurrentDials?: number;
-  handshakeTimeoutMs?: number;
-  /** Largest message accepted (default 8 MiB, the transports' frame limit). */
-  maxMessageBytes?: number;
-}
-
-/** Per-call options: cancellation and a deadline. */
-export interface CallOptions {
-  signal?: AbortSignal;
-  /** Abandon the call (on both sides) after this many milliseconds: `DeadlineExceededError`. */
-  timeoutMs?: number;
-}
+export { DEFAULT_MAX_CONCURRENT_DIALS, type CallOptions, type RpcClientOptions } from './client-options.js';
 
 /** @internal An authenticated connection, checked out of the pool for one call. */
 export interface PooledConnection {
@@ -447,23 +404,6 @@ export class RpcClient {
 }
 
 const NO_OPTIONS: CallOptions = Object.freeze({});
-const noop = (): void => undefined;
-/** A call with neither signal nor timeout: shared, so it costs no allocation. */
-const NO_SIGNAL = Object.freeze({ signal: undefined, dispose: noop });
-
-/** Default of {@link RpcClientOptions.maxConcurrentDials}: a quarter of a server's default handshakes per address. */
-export const DEFAULT_MAX_CONCURRENT_DIALS = 8;
-
-/**
- * Every dial in flight listens on the client's closing signal: a burst of more than 10 callers
- * made Node print a "possible EventTarget memory leak" warning for what is no leak. Node only
- * (through `process.getBuiltinModule`, which browsers and bundlers never see).
- */
-function unlimitedListeners(signal: AbortSignal): void {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const events = proc?.getBuiltinModule?.('node:events') as { setMaxListeners?: (n: number, target: EventTarget) => void } | undefined;
-  events?.setMaxListeners?.(0, signal);
-}
 
 /** How long close() lets an idle connection end cleanly before it resets it. */
 const CLOSE_GRACE_MS = 1000;
@@ -477,44 +417,4 @@ async function endConnection(connection: Connection): Promise<void> {
   clearTimeout(timer);
   if (!gone) connection.reset(new UnavailableError('client closed'));
   await connection.done;
-}
-
-/** One signal that fires when either does; `dispose` removes the listeners. */
-function followBoth(first: AbortSignal | undefined, second: AbortSignal): { signal: AbortSignal; dispose(): void } {
-  if (first === undefined) return { signal: second, dispose() {} };
-  const controller = new AbortController();
-  const onFirst = (): void => controller.abort(first.reason);
-  const onSecond = (): void => controller.abort(second.reason);
-  if (first.aborted) onFirst();
-  else if (second.aborted) onSecond();
-  first.addEventListener('abort', onFirst, { once: true });
-  second.addEventListener('abort', onSecond, { once: true });
-  return {
-    signal: controller.signal,
-    dispose() {
-      first.removeEventListener('abort', onFirst);
-      second.removeEventListener('abort', onSecond);
-    },
-  };
-}
-
-/**
- * Combines the caller's signal and timeout into one signal; `dispose` clears the timer. With
- * neither, there is no signal at all: the common call pays for nothing.
- */
-function callSignal(options: CallOptions): { signal: AbortSignal | undefined; dispose(): void } {
-  const outer = options.signal;
-  if (options.timeoutMs === undefined) return outer === undefined ? NO_SIGNAL : { signal: outer, dispose: noop };
-  const controller = new AbortController();
-  const onOuter = (): void => controller.abort(outer!.reason);
-  if (outer?.aborted) onOuter();
-  else outer?.addEventListener('abort', onOuter, { once: true });
-  const timer = setTimeout(() => controller.abort(new DeadlineExceededError(`deadline of ${options.timeoutMs} ms exceeded`)), options.timeoutMs);
-  return {
-    signal: controller.signal,
-    dispose() {
-      clearTimeout(timer);
-      outer?.removeEventListener('abort', onOuter);
-    },
-  };
 }

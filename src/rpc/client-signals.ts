@@ -1,0 +1,62 @@
+/**
+ * The client's cancellation plumbing: a call's signal and deadline made one signal
+ * (`callSignal`), a dial's signal joined with the client's closing one (`followBoth`), and the
+ * closing signal freed of Node's listener warning (`unlimitedListeners`).
+ */
+import { DeadlineExceededError } from '../core/errors.js';
+import type { CallOptions } from './client-options.js';
+
+const noop = (): void => undefined;
+/** A call with neither signal nor timeout: shared, so it costs no allocation. */
+const NO_SIGNAL = Object.freeze({ signal: undefined, dispose: noop });
+
+/**
+ * Every dial in flight listens on the client's closing signal: a burst of more than 10 callers
+ * made Node print a "possible EventTarget memory leak" warning for what is no leak. Node only
+ * (through `process.getBuiltinModule`, which browsers and bundlers never see).
+ */
+export function unlimitedListeners(signal: AbortSignal): void {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const events = proc?.getBuiltinModule?.('node:events') as { setMaxListeners?: (n: number, target: EventTarget) => void } | undefined;
+  events?.setMaxListeners?.(0, signal);
+}
+
+/** One signal that fires when either does; `dispose` removes the listeners. */
+export function followBoth(first: AbortSignal | undefined, second: AbortSignal): { signal: AbortSignal; dispose(): void } {
+  if (first === undefined) return { signal: second, dispose() {} };
+  const controller = new AbortController();
+  const onFirst = (): void => controller.abort(first.reason);
+  const onSecond = (): void => controller.abort(second.reason);
+  if (first.aborted) onFirst();
+  else if (second.aborted) onSecond();
+  first.addEventListener('abort', onFirst, { once: true });
+  second.addEventListener('abort', onSecond, { once: true });
+  return {
+    signal: controller.signal,
+    dispose() {
+      first.removeEventListener('abort', onFirst);
+      second.removeEventListener('abort', onSecond);
+    },
+  };
+}
+
+/**
+ * Combines the caller's signal and timeout into one signal; `dispose` clears the timer. With
+ * neither, there is no signal at all: the common call pays for nothing.
+ */
+export function callSignal(options: CallOptions): { signal: AbortSignal | undefined; dispose(): void } {
+  const outer = options.signal;
+  if (options.timeoutMs === undefined) return outer === undefined ? NO_SIGNAL : { signal: outer, dispose: noop };
+  const controller = new AbortController();
+  const onOuter = (): void => controller.abort(outer!.reason);
+  if (outer?.aborted) onOuter();
+  else outer?.addEventListener('abort', onOuter, { once: true });
+  const timer = setTimeout(() => controller.abort(new DeadlineExceededError(`deadline of ${options.timeoutMs} ms exceeded`)), options.timeoutMs);
+  return {
+    signal: controller.signal,
+    dispose() {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onOuter);
+    },
+  };
+}
