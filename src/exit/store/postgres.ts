@@ -14,16 +14,9 @@ import type pg from 'pg';
 import { POSTGRES } from '../../sql/dialect.js';
 import type { SqlStatement, SqlStep } from '../../sql/executor.js';
 import { inTransaction, openMigratedPool, retryStatement, type PoolHandle, type PostgresStoreOptions } from '../../sql/postgres.js';
-import {
-  drivePlanAsync,
-  EXIT_QUEUE_STORE_NAME,
-  exitQueueMigrations,
-  SqlExitQueueStore,
-  type ExitSqlRunner,
-  type Plan,
-  type PlanStepResult,
-  type SqlRow,
-} from './sql.js';
+import { drivePlanAsync, type ExitSqlRunner, type Plan, type PlanStepResult, type SqlRow } from './plan.js';
+import { EXIT_QUEUE_STORE_NAME, exitQueueMigrations } from './schema.js';
+import { SqlExitQueueStore } from './sql.js';
 
 const MIGRATIONS = exitQueueMigrations(POSTGRES);
 

@@ -9,16 +9,9 @@ import type Database from 'better-sqlite3';
 import { SQLITE } from '../../sql/dialect.js';
 import { numbered, type SqlStatement, type SqlStep } from '../../sql/executor.js';
 import { openMigratedSqlite, type SqliteHandle, type SqliteStoreOptions } from '../../sql/sqlite.js';
-import {
-  drivePlan,
-  EXIT_QUEUE_STORE_NAME,
-  exitQueueMigrations,
-  SqlExitQueueStore,
-  type ExitSqlRunner,
-  type Plan,
-  type PlanStepResult,
-  type SqlRow,
-} from './sql.js';
+import { drivePlan, type ExitSqlRunner, type Plan, type PlanStepResult, type SqlRow } from './plan.js';
+import { EXIT_QUEUE_STORE_NAME, exitQueueMigrations } from './schema.js';
+import { SqlExitQueueStore } from './sql.js';
 
 const MIGRATIONS = exitQueueMigrations(SQLITE);
 
