@@ -94,5 +94,3 @@ export function exitQueueMigrations(d: SqlDialect): readonly string[] {
   `,
   ];
 }
-
-/** `ADD COLUMN IF NOT EXISTS` where the database has it (PostgreSQL, CockroachDB), so a retried migration is harmless. */
