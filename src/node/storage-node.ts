@@ -4,86 +4,28 @@
  */
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import { toHex } from '../core/bytes.js';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError, isHandoffError } from '../core/errors.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, isHandoffError } from '../core/errors.js';
 import { Identity } from '../crypto/identity.js';
 import { NodeId } from '../crypto/node-id.js';
-import { SettleOrders } from '../orders/settlement.js';
 import { CheckIn, type CheckInResponse } from '../overlay/checkin.js';
 import { Ping } from '../durability/contact/methods.js';
 import { registerPiecestore } from '../piecestore/service.js';
-import { RetainService, type RetainConfig } from '../durability/gc/retain-service.js';
+import { RetainService } from '../durability/gc/retain-service.js';
 import type { PieceStore } from '../piecestore/store.js';
 import { RpcClient } from '../rpc/client.js';
 import { RpcServer } from '../rpc/server.js';
-import type { Listener, Transport } from '../transport/types.js';
+import type { Listener } from '../transport/types.js';
 import { ExitWorker, wipeSatellite } from '../exit/exit-worker.js';
-import { GracefulExitInitiate, GracefulExitKeepAlive, GracefulExitProcess, GracefulExitRejoin, type ExitInitiateRequest, type ExitInitiateResponse } from '../exit/messages.js';
+import { GracefulExitKeepAlive, GracefulExitProcess, GracefulExitRejoin } from '../exit/messages.js';
 import { needsWipe, type ExitBandwidthChoice, type NodeExitStatus } from '../exit/types.js';
-import type { WorkerConfig, WorkerPhase } from '../exit/worker.js';
+import type { WorkerPhase } from '../exit/worker.js';
 import { bandwidthPeriod, bandwidthStanding, exitBandwidthChoice, type BandwidthStanding } from './bandwidth.js';
 import { collectExpiredPieces, type CollectResult } from './collector.js';
 import type { NodeDatabase } from './db/database.js';
+import { initiateExit, settleOrders } from './satellite-calls.js';
+import { NODE_VERSION, type ExitOptions, type NodeStopped, type StorageNodeOptions } from './storage-node-options.js';
 
-/** A satellite this node serves: its id (a NodeId or its printed form) and address. */
-export interface SatelliteEntry {
-  id: NodeId | string;
-  address: string;
-}
-
-/** What {@link StorageNode.start} needs: transport, address, satellites, piece storage, database, wallet, capacity. */
-export interface StorageNodeOptions {
-  transport: Transport;
-  /** Where to listen, e.g. `127.0.0.1:0`. */
-  address: string;
-  identity?: Identity;
-  satellites: SatelliteEntry[];
-  /** Where pieces live (an `FsPieceStore` in production, `MemoryPieceStore` in tests). */
-  storage: PieceStore;
-  /** The node's own state (trusted satellites, used serials, orders to settle). */
-  db: NodeDatabase;
-  /** Payout address, reported at check-in. */
-  wallet: string;
-  /** Bytes this node offers (a partial exit lowers what it reports, for good: see `allocatedBytes`). */
-  capacity: number;
-  /**
-   * Bytes of bandwidth per calendar month (UTC) the node may use, ingress and egress (default:
-   * unlimited). An exit that needs more than is left asks the caller to choose (docs/exit.md).
-   */
-  bandwidthAllocation?: number;
-  /**
-   * Stop the node by itself once it has exited every satellite it serves (default false): it
-   * closes, and `stopped` resolves with reason `exited` so the host can end the process.
-   */
-  shutdownAfterExits?: boolean;
-  /** The address satellites and uplinks should dial (default: the listener's). */
-  externalAddress?: string;
-  clock?: Clock;
-  /** Orders are settled this often (default 1 h). */
-  settleIntervalMs?: number;
-  /** Pieces whose expiration has passed are deleted this often (default 1 h). */
-  collectIntervalMs?: number;
-  /** Graceful exit workers: transfers at once, backoff after a broken stream. */
-  exit?: Partial<WorkerConfig>;
-  /** Called as an exit makes progress (pieces transferred, deleted) and when it ends. */
-  onExitProgress?: (status: NodeExitStatus) => void;
-  /** Garbage collection: its clock-skew margin, the trash's retention and how often it is emptied (docs/durability.md). */
-  gc?: Partial<RetainConfig>;
-  onError?: (error: unknown, where: string) => void;
-}
-
-/** The storage node's version, as it reports it at check-in. */
-export const NODE_VERSION = '0.1.0';
-
-/** What to do when the node's bandwidth allocation cannot cover an exit (see {@link StorageNodeOptions.bandwidthAllocation}). */
-export interface ExitOptions {
-  /** `exceed` the allocation, or `wait` for it to renew whenever it runs out. Needed only when the allocation falls short. */
-  readonly bandwidth?: ExitBandwidthChoice;
-}
-
-/** Why a node stopped: `closed` by its host, or by itself after `exited` every satellite ({@link StorageNodeOptions.shutdownAfterExits}). */
-export interface NodeStopped {
-  readonly reason: 'closed' | 'exited';
-}
+export { NODE_VERSION, type ExitOptions, type NodeStopped, type SatelliteEntry, type StorageNodeOptions } from './storage-node-options.js';
 
 /** The node's allocation, lowered by each partial exit (node_setting `allocation.bytes`). */
 const ALLOCATION_SETTING = 'allocation.bytes';
@@ -209,21 +151,7 @@ export class StorageNode {
 
   /** Sends every unsettled order to its satellite; returns how many were accepted. */
   async settleOrders(): Promise<number> {
-    let accepted = 0;
-    for (const satelliteId of this.db.unsettledSatellites()) {
-      const satellite = this.db.trustedSatellite(satelliteId);
-      if (!satellite) continue;
-      for (;;) {
-        const batch = this.db.takeUnsettled(satelliteId, 1000);
-        if (batch.length === 0) break;
-        const { outcomes } = await this.#client(satelliteId, satellite.address).call(SettleOrders, { items: batch.map(({ limit, order }) => ({ limit, order })) }, { timeoutMs: 30_000 });
-        // Every outcome is final (accepted, duplicate, expired, invalid, not ours): none is worth resending.
-        this.db.markSettled(satelliteId, batch.map((item) => item.order.serialNumber));
-        accepted += outcomes.filter((o) => o === 'accepted').length;
-        if (batch.length < 1000) break;
-      }
-    }
-    return accepted;
+    return settleOrders(this.db, (satelliteId, address) => this.#client(satelliteId, address));
   }
 
   /**
@@ -279,7 +207,7 @@ export class StorageNode {
     const held = this.storage.usedBytes(satelliteId);
     // Asked before the satellite is: an exit cannot be cancelled once it started.
     const bandwidth = exitBandwidthChoice(this.bandwidth(), held, options.bandwidth);
-    const started = await this.#initiate(satelliteId, satellite.address, { kind: 'full' });
+    const started = await initiateExit(this.#client(satelliteId, satellite.address), { kind: 'full' });
     const now = this.#clock.now();
     if (known !== undefined) await this.db.exits.archive(satelliteId, now); // a finished partial exit
     const status = await this.db.exits.start(satelliteId, held, now, { kind: 'full', targetBytes: null, policy: started.policy, bandwidth });
@@ -318,7 +246,7 @@ export class StorageNode {
     const held = this.storage.usedBytes(satelliteId);
     if (bytes > held) throw new InvalidArgumentError(`this node holds ${held} bytes for that satellite: it cannot move ${bytes} off`);
     const bandwidth = exitBandwidthChoice(this.bandwidth(), bytes, options.bandwidth);
-    await this.#initiate(satelliteId, satellite.address, { kind: 'partial', targetBytes: bytes });
+    await initiateExit(this.#client(satelliteId, satellite.address), { kind: 'partial', targetBytes: bytes });
     const now = this.#clock.now();
     if (known !== undefined) await this.db.exits.archive(satelliteId, now); // an earlier partial exit
     const status = await this.db.exits.start(satelliteId, bytes, now, { kind: 'partial', targetBytes: bytes, policy: 'transfer', bandwidth });
@@ -393,29 +321,6 @@ export class StorageNode {
     } finally {
       this.#resolveStopped({ reason: this.#stopReason });
     }
-  }
-
-  /**
-   * Asks the satellite to start an exit of a kind (`GracefulExit.Initiate`). A satellite older
-   * than that call is asked for a full exit the first version's way: the first `Process` call.
-   */
-  async #initiate(satelliteId: Uint8Array, address: string, request: ExitInitiateRequest): Promise<Pick<ExitInitiateResponse, 'policy'>> {
-    const client = this.#client(satelliteId, address);
-    try {
-      return await client.call(GracefulExitInitiate, request, { timeoutMs: 30_000 });
-    } catch (err) {
-      const older = isHandoffError(err, 'NotFound') && err.message.includes(GracefulExitInitiate.name);
-      if (!older || request.kind !== 'full') throw err;
-    }
-    // The first Process call initiates the exit; its first answer (NotReady) says it was accepted.
-    const stream = await client.stream(GracefulExitProcess, { timeoutMs: 30_000 });
-    try {
-      const first = await stream.receive();
-      if (first === undefined) throw new UnavailableError('the satellite ended the exit stream without an answer');
-    } finally {
-      stream.cancel();
-    }
-    return { policy: 'transfer' };
   }
 
   /** With `shutdownAfterExits`: closes the node once every satellite it serves has a finished full exit. */
