@@ -7,7 +7,7 @@
 import { throwIfAborted } from '../core/abort.js';
 import { InvalidArgumentError, isHandoffError } from '../core/errors.js';
 import type { PieceStore } from '../piecestore/store.js';
-import type { PieceExpiration } from './db/database.js';
+import type { PieceExpiration } from './db/records.js';
 
 /** What the collector needs of the node database (`NodeDatabase` provides it). */
 export interface PieceExpirationIndex {

@@ -6,7 +6,7 @@
  */
 export { StorageNode, type StorageNodeOptions, type SatelliteEntry, type ExitOptions, type NodeStopped, NODE_VERSION } from './storage-node.js';
 export { bandwidthPeriod, bandwidthStanding, exitBandwidthChoice, BandwidthChoiceRequiredError, type BandwidthPeriod, type BandwidthStanding } from './bandwidth.js';
-export type { PieceExpiration, BandwidthUsage } from './db/database.js';
+export type { PieceExpiration, BandwidthUsage } from './db/records.js';
 export {
   collectExpiredPieces, DEFAULT_COLLECT_BATCH_SIZE,
   type CollectExpiredPiecesOptions, type CollectResult, type PieceExpirationIndex,

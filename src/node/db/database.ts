@@ -19,6 +19,7 @@ import { OrderSchema, type Order } from '../../orders/order.js';
 import { checkId } from '../../piecestore/store.js';
 import { bandwidthPeriod } from '../bandwidth.js';
 import { migrate } from './migrations.js';
+import type { BandwidthUsage, CleanupResult, PieceExpiration, TrustedSatellite, UnsettledOrder } from './records.js';
 import { openSqliteFile } from '../../sql/sqlite.js';
 
 /** Where the node's database lives. */
@@ -35,33 +36,6 @@ export interface NodeDatabaseOptions {
 
 /** How long an accepted serial may wait in memory for an order to be written with (ms). */
 export const DEFAULT_SERIAL_FLUSH_MS = 1000;
-
-/** A satellite this node serves. */
-export interface TrustedSatellite {
-  readonly id: Uint8Array;
-  readonly address: string;
-  /** When it was first trusted (ms since the epoch). */
-  readonly addedAt: number;
-}
-
-/** An order to settle: the uplink's best signed order and the satellite's original limit. */
-export interface UnsettledOrder {
-  readonly limit: OrderLimit;
-  readonly order: Order;
-}
-
-/** A piece uploaded with an expiration: it may be deleted once `expiresAt` (ms since the epoch) has come. */
-export interface PieceExpiration {
-  readonly satelliteId: Uint8Array;
-  readonly pieceId: Uint8Array;
-  readonly expiresAt: number;
-}
-
-/** What {@link NodeDatabase.cleanup} removed. */
-export interface CleanupResult {
-  readonly serials: number;
-  readonly orders: number;
-}
 
 function prepare(db: Database.Database) {
   return {
@@ -105,14 +79,6 @@ interface SatelliteRow { id: Buffer; address: string; added_at: number }
 interface OrderRow { order_limit: Buffer; uplink_order: Buffer }
 interface ExpirationRow { satellite_id: Buffer; piece_id: Buffer; expires_at: number }
 interface UsageRow { satellite_id: Buffer; action: string; bytes: number }
-
-/** Bandwidth one satellite's traffic of one kind used in a period. */
-export interface BandwidthUsage {
-  readonly satelliteId: Uint8Array;
-  /** The order limit's action (`GET`, `PUT`, `PUT_GRACEFUL_EXIT`, …), or `GRACEFUL_EXIT_SENT` for what an exit sent. */
-  readonly action: string;
-  readonly bytes: number;
-}
 
 /**
  * @example
