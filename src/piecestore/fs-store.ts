@@ -22,13 +22,14 @@ import { mkdir, open, rename, rm, rmdir, unlink, type FileHandle } from 'node:fs
 import { join } from 'node:path';
 import { throwIfAborted } from '../core/abort.js';
 import { fromHex, toHex } from '../core/bytes.js';
-import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '../core/errors.js';
+import { AlreadyExistsError, NotFoundError } from '../core/errors.js';
 import { getCryptoProvider } from '../crypto/select.js';
-import { exists, isCode, pieceSize, readdirOrEmpty, readExactly, readTail, syncDir, writeAll, writeAllParts } from './fs-io.js';
-import { encodeTrailer, parseHeader, parseTail, PIECE_FILE_TAIL_BYTES } from './piece-file.js';
+import { exists, isCode, pieceSize, readdirOrEmpty, readExactly, readTail, syncDir } from './fs-io.js';
+import { fsPieceWriter } from './fs-piece-writer.js';
+import { parseHeader, parseTail, PIECE_FILE_TAIL_BYTES } from './piece-file.js';
 import {
   allocated, checkChunkSize, checkId, checkPieceKey, checkTrashTime, SpaceUsage, checkRange,
-  type PieceCommit, type PieceEntry, type PieceRange, type PieceReadOptions, type PieceStore, type PieceTrash, type PieceWriter, type StoredPieceHeader,
+  type PieceEntry, type PieceRange, type PieceReadOptions, type PieceStore, type PieceTrash, type PieceWriter, type StoredPieceHeader,
   type ReadPieceOptions, type WholePiece,
 } from './store.js';
 import { TrashUsage } from './trash-usage.js';
@@ -99,70 +100,11 @@ export class FsPieceStore implements PieceStore, PieceTrash {
     const piece = toHex(pieceId);
     const tmpPath = join(this.#tmp, `${this.#tmpPrefix}-${(this.#tmpSerial++).toString(36)}.part`);
     const handle = await open(tmpPath, 'wx');
-    let size = 0;
-    /**
-     * The latest chunk, not written yet: it goes out with the next chunk, or with the header at
-     * commit — one write fewer per piece (a piece is often a single chunk).
-     */
-    let held: Uint8Array | undefined;
-    /** Called once `held` is in the file (see `PieceWriter.write`). */
-    let heldRelease: (() => void) | undefined;
-    let state: 'open' | 'committing' | 'committed' | 'aborted' = 'open';
-    const ensureOpen = (): void => {
-      if (state !== 'open') throw new FailedPreconditionError(`piece writer is ${state}`);
-    };
-    const discard = async (): Promise<void> => {
-      state = 'aborted';
-      held = undefined;
-      heldRelease = undefined;
-      await handle.close().catch(() => undefined);
-      await unlink(tmpPath).catch(() => undefined);
-    };
-    return {
-      get size() {
-        return size;
-      },
-      write: async (chunk, release) => {
-        ensureOpen();
-        const previous = held;
-        const previousRelease = heldRelease;
-        held = chunk;
-        heldRelease = release;
-        size += chunk.length;
-        if (previous === undefined) return;
-        try {
-          await writeAll(handle, previous);
-        } catch (err) {
-          await discard();
-          throw err;
-        }
-        previousRelease?.();
-      },
-      commit: async (commit: PieceCommit) => {
-        ensureOpen();
-        state = 'committing';
-        try {
-          const header: StoredPieceHeader = { orderLimit: commit.orderLimit, uplinkPieceHash: commit.uplinkPieceHash, size, storedAt: commit.storedAt };
-          const trailer = encodeTrailer(header);
-          await writeAllParts(handle, held === undefined ? [trailer] : [held, trailer]);
-          const release = heldRelease;
-          held = undefined;
-          heldRelease = undefined;
-          release?.();
-          if (this.#fsync) await handle.sync();
-          await handle.close();
-          await this.#place(tmpPath, satellite, piece);
-          state = 'committed';
-          this.#used.add(satellite, size);
-        } catch (err) {
-          await discard();
-          throw err;
-        }
-      },
-      abort: async () => {
-        if (state === 'open') await discard();
-      },
-    };
+    return fsPieceWriter(handle, tmpPath, {
+      fsync: this.#fsync,
+      place: () => this.#place(tmpPath, satellite, piece),
+      committed: (size) => this.#used.add(satellite, size),
+    });
   }
 
   async *read(satelliteId: Uint8Array, pieceId: Uint8Array, range: PieceRange, options: PieceReadOptions = {}): AsyncIterable<Uint8Array> {
