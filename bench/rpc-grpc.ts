@@ -10,6 +10,8 @@
  * stream, pull) runs only those rows.
  */
 import { fork, execFileSync } from 'node:child_process';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,6 +106,38 @@ function grpcSide(address: string, cert: string | undefined): Side {
   };
 }
 
+/**
+ * One caller's ceiling: a bare socket to the server process's echo listener, a 20-byte message
+ * (a 4-byte length and 16 bytes, as a handoff call's payload) written in one write and awaited
+ * back whole. No framing library, no codec: what a round trip between the two processes costs.
+ */
+async function rawEcho(address: string, secure: boolean): Promise<{ call(): Promise<void>; close(): void }> {
+  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+  const socket = secure ? tls.connect({ host, port, rejectUnauthorized: false }) : net.connect(port, host);
+  await new Promise<void>((resolve, reject) => {
+    socket.once(secure ? 'secureConnect' : 'connect', resolve);
+    socket.once('error', reject);
+  });
+  socket.setNoDelay(true);
+  const message = Buffer.alloc(20, 1);
+  message.writeUInt32BE(16, 0);
+  let awaited = 0;
+  let done: (() => void) | undefined;
+  socket.on('data', (data: Buffer) => {
+    awaited -= data.length;
+    if (awaited <= 0) done?.();
+  });
+  return {
+    call: () =>
+      new Promise<void>((resolve) => {
+        awaited = message.length;
+        done = resolve;
+        socket.write(message);
+      }),
+    close: () => socket.destroy(),
+  };
+}
+
 /** The server process, and its CPU time on request. */
 async function serverProcess(cert: string, key: string) {
   const child = fork(fileURLToPath(new URL('./rpc-peer-server.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, HANDOFF_BENCH_CERT: cert, HANDOFF_BENCH_KEY: key } });
@@ -161,6 +195,8 @@ export async function grpcRows(): Promise<{ rows: BenchRow[]; notes: string[] }>
   const server = await serverProcess(cert, key);
   const rows: BenchRow[] = [];
   const cpuRatios: string[] = [];
+  /** One caller's ceiling per mode (see rawEcho). */
+  const ceilings: string[] = [];
   try {
     for (const mode of ['tcp', 'tls'] as const) {
       const sides = { handoff: handoffSide(server.ports[`handoff-${mode}`]!, mode === 'tls'), grpc: grpcSide(server.ports[`grpc-${mode}`]!, mode === 'tls' ? cert : undefined) };
@@ -180,13 +216,26 @@ export async function grpcRows(): Promise<{ rows: BenchRow[]; notes: string[] }>
       };
       for (const [kind, run] of Object.entries(kinds)) {
         if (!wanted(mode, kind)) continue;
-        // Best of two, alternating, so a noisy neighbour hurts both sides alike.
-        const best = { handoff: { rate: 0, cpu: 0 }, grpc: { rate: 0, cpu: 0 } };
+        // Best of two, alternating, so a noisy neighbour hurts both sides alike; one caller's
+        // rows alternate with the bare round trip too.
+        const best = { handoff: { rate: 0, cpu: 0 }, grpc: { rate: 0, cpu: 0 }, raw: { rate: 0, cpu: 0 } };
+        const raw = kind === 'unary' ? await rawEcho(server.ports[`raw-${mode}`]!, mode === 'tls') : undefined;
         for (let round = 0; round < 2; round++) {
           for (const name of ['handoff', 'grpc'] as const) {
             const m = await measured(server, () => run(sides[name]));
             if (m.rate > best[name].rate) best[name] = m;
           }
+          if (raw === undefined) continue;
+          const m = await measured(server, () => opsPerSecond(() => raw.call()));
+          if (m.rate > best.raw.rate) best.raw = m;
+        }
+        if (raw !== undefined) {
+          raw.close();
+          const label = mode === 'tls' ? 'TLS' : 'TCP';
+          ceilings.push(
+            // A unary figure runs about 1.2 s (opsPerSecond: 0.2 s warm-up, 1 s counted), so calls ≈ rate × 1.2.
+            `${label}: ${fmt(best.raw.rate)} calls/s (CPU ${fmt((best.raw.cpu / (best.raw.rate * 1.2)) * 1e6, 0)} µs a call); handoff ${fmt(best.handoff.rate / best.raw.rate, 2)} of it, grpc-js ${fmt(best.grpc.rate / best.raw.rate, 2)}, so 5 × grpc-js is ${fmt((5 * best.grpc.rate) / best.raw.rate, 2)} of the bare round trip`,
+          );
         }
         const unit = kind === 'stream' || kind === 'pull' ? 'MB/s' : 'calls/s';
         const what = ({ unary: 'unary, one caller (16-byte message)', callers: `unary, ${CALLERS} callers at once`, stream: 'client stream of 128 MiB in 1 MiB messages', pull: 'server stream (download) of 128 MiB in 1 MiB messages' } as Record<string, string>)[kind];
@@ -212,6 +261,9 @@ export async function grpcRows(): Promise<{ rows: BenchRow[]; notes: string[] }>
     notes: [
       `gRPC rows: the server in a process of its own (handoff RpcServer and grpc-js Server side by side), the client in the bench process; grpc-js ${grpcVersion()} with raw-Buffer serializers over one HTTP/2 channel; TLS with a self-signed P-256 certificate made by openssl for the run. CPU is both processes' user + system time for the better of two alternating runs (unary figures run about 1.2 s each).`,
       `CPU per unit of work (a call, or the stream's bytes), grpc-js ÷ handoff — the figure a loaded machine bends least: ${cpuRatios.join('; ')}.`,
+      ...(ceilings.length === 0
+        ? []
+        : [`One caller's ceiling: a bare socket round trip between the same two processes (a 20-byte message echoed as it arrives, one write each way, no framing or codec; best of two, alternating with the rows above) — ${ceilings.join('; ')}.`]),
     ],
   };
 }

@@ -1,9 +1,12 @@
 /**
  * The server process of the RPC-against-gRPC bench: a handoff RpcServer and a @grpc/grpc-js
  * server, each over plain TCP and over TLS, serving the same two methods (echo a message; count
- * a client stream's bytes). Ports go to the parent over IPC; `{ cpu: true }` asks for this
+ * a client stream's bytes), and a bare echo socket over each (the one-caller round trip's ceiling:
+ * whatever arrives is written back at once, no framing). Ports go to the parent over IPC; `{ cpu: true }` asks for this
  * process's CPU time so far; `{ close: true }` stops everything and exits.
  */
+import * as net from 'node:net';
+import * as tls from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { s } from '../src/codec/index.js';
 import { Identity } from '../src/crypto/index.js';
@@ -71,12 +74,25 @@ async function main(): Promise<void> {
     grpcServers.push(server);
     ports[`grpc-${mode}`] = `127.0.0.1:${port}`;
   }
+  const echoes: net.Server[] = [];
+  for (const mode of ['tcp', 'tls'] as const) {
+    const onSocket = (socket: net.Socket): void => {
+      socket.setNoDelay(true);
+      socket.on('data', (data: Buffer) => socket.write(data));
+      socket.on('error', () => socket.destroy());
+    };
+    const server = mode === 'tls' ? tls.createServer({ cert, key }, onSocket) : net.createServer(onSocket);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    echoes.push(server);
+    ports[`raw-${mode}`] = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  }
   process.on('message', (m: { cpu?: boolean; close?: boolean }) => {
     if (m.cpu) {
       const usage = process.cpuUsage();
       process.send!({ cpuSeconds: (usage.user + usage.system) / 1e6 });
     }
     if (m.close) {
+      for (const echo of echoes) echo.close();
       void Promise.all([...servers.map((server) => server.close()), ...grpcServers.map((server) => new Promise<void>((resolve) => server.tryShutdown(() => resolve())))]).then(() => process.exit(0));
     }
   });
