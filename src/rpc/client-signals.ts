@@ -1,7 +1,7 @@
 /**
  * The client's cancellation plumbing: a call's signal and deadline made one signal
- * (`callSignal`), a dial's signal joined with the client's closing one (`followBoth`), and the
- * closing signal freed of Node's listener warning (`unlimitedListeners`).
+ * (`callSignal`), and the client's closing signal freed of Node's listener warning
+ * (`unlimitedListeners`).
  */
 import { DeadlineExceededError } from '../core/errors.js';
 import type { CallOptions } from './client-options.js';
@@ -19,25 +19,6 @@ export function unlimitedListeners(signal: AbortSignal): void {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const events = proc?.getBuiltinModule?.('node:events') as { setMaxListeners?: (n: number, target: EventTarget) => void } | undefined;
   events?.setMaxListeners?.(0, signal);
-}
-
-/** One signal that fires when either does; `dispose` removes the listeners. */
-export function followBoth(first: AbortSignal | undefined, second: AbortSignal): { signal: AbortSignal; dispose(): void } {
-  if (first === undefined) return { signal: second, dispose() {} };
-  const controller = new AbortController();
-  const onFirst = (): void => controller.abort(first.reason);
-  const onSecond = (): void => controller.abort(second.reason);
-  if (first.aborted) onFirst();
-  else if (second.aborted) onSecond();
-  first.addEventListener('abort', onFirst, { once: true });
-  second.addEventListener('abort', onSecond, { once: true });
-  return {
-    signal: controller.signal,
-    dispose() {
-      first.removeEventListener('abort', onFirst);
-      second.removeEventListener('abort', onSecond);
-    },
-  };
 }
 
 /**

@@ -10,7 +10,7 @@ import { clientHandshake } from './handshake.js';
 import type { StreamMethod, UnaryMethod } from './method.js';
 import { ClientStream } from './client-stream.js';
 import { DEFAULT_MAX_CONCURRENT_DIALS, type CallOptions, type RpcClientOptions } from './client-options.js';
-import { callSignal, followBoth, unlimitedListeners } from './client-signals.js';
+import { callSignal, unlimitedListeners } from './client-signals.js';
 import { WaiterQueue } from './waiters.js';
 
 export { DEFAULT_MAX_CONCURRENT_DIALS, type CallOptions, type RpcClientOptions } from './client-options.js';
@@ -317,7 +317,7 @@ export class RpcClient {
   #dialForQueue(): void {
     while (!this.#closed && this.#dialing < this.#maxDials && this.#dialing - this.#sparesDialing < this.#queue.size) {
       this.#dialing++;
-      void this.#dial(undefined).then(
+      void this.#dial().then(
         (pooled) => {
           this.#dialing--;
           this.#active.add(pooled.connection);
@@ -334,23 +334,25 @@ export class RpcClient {
   }
 
   /** A new authenticated connection (in no set but {@link #open}); close() aborts it and waits for it. */
-  async #dial(signal: AbortSignal | undefined): Promise<PooledConnection> {
+  async #dial(): Promise<PooledConnection> {
     if (this.#closed) throw new UnavailableError('client is closed');
     const options = this.#options;
-    const both = followBoth(signal, this.#closing.signal);
+    // Dials serve the pool, not one call (a call that gives up leaves its dial to the next
+    // caller): only the client's closing stops them.
+    const signal = this.#closing.signal;
     let settle!: () => void;
     const settled = new Promise<void>((resolve) => (settle = resolve));
     this.#dials.add(settled);
     let peer: NodeId;
     let connection: Connection;
     try {
-      connection = await options.transport.dial(options.address, { signal: both.signal });
+      connection = await options.transport.dial(options.address, { signal });
       this.#open.add(connection);
       void connection.done.then(() => this.#open.delete(connection));
       peer = await clientHandshake(connection, this.identity, {
         expectedPeer: options.expectedPeer,
         timeoutMs: options.handshakeTimeoutMs,
-        signal: both.signal,
+        signal,
       }).catch((err: unknown) => {
         connection.reset(new UnavailableError('handshake failed'));
         throw err;
@@ -361,7 +363,6 @@ export class RpcClient {
         throw new UnavailableError('client is closed');
       }
     } finally {
-      both.dispose();
       this.#dials.delete(settled);
       settle();
     }
@@ -384,7 +385,7 @@ export class RpcClient {
     while (!this.#closed && this.#idle.length + this.#sparesDialing < wanted && this.#dialing < this.#maxDials) {
       this.#sparesDialing++;
       this.#dialing++;
-      void this.#dial(undefined).then(
+      void this.#dial().then(
         (pooled) => {
           this.#sparesDialing--;
           this.#dialing--;
