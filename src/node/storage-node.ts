@@ -22,7 +22,8 @@ import type { WorkerPhase } from '../exit/worker.js';
 import { bandwidthPeriod, bandwidthStanding, exitBandwidthChoice, type BandwidthStanding } from './bandwidth.js';
 import { collectExpiredPieces, type CollectResult } from './collector.js';
 import type { NodeDatabase } from './db/database.js';
-import { initiateExit, settleOrders } from './satellite-calls.js';
+import { initiateExit, SATELLITE_CALL_TIMEOUT_MS, settleOrders } from './satellite-calls.js';
+import type { TrustedSatellite } from './db/records.js';
 import { NODE_VERSION, type ExitOptions, type NodeStopped, type StorageNodeOptions } from './storage-node-options.js';
 
 export { NODE_VERSION, type ExitOptions, type NodeStopped, type SatelliteEntry, type StorageNodeOptions } from './storage-node-options.js';
@@ -194,8 +195,7 @@ export class StorageNode {
    * ```
    */
   async exitSatellite(satelliteId: Uint8Array, options: ExitOptions = {}): Promise<NodeExitStatus> {
-    const satellite = this.db.trustedSatellite(satelliteId);
-    if (satellite === undefined) throw new NotFoundError('this node does not serve that satellite');
+    const satellite = this.#trustedSatellite(satelliteId);
     const known = await this.db.exits.get(satelliteId);
     if (known?.kind === 'partial' && known.state === 'exiting') {
       throw new FailedPreconditionError('a partial exit from this satellite is in progress; a full exit can start once it has finished');
@@ -232,8 +232,7 @@ export class StorageNode {
    */
   async exitPartially(satelliteId: Uint8Array, bytes: number, options: ExitOptions = {}): Promise<NodeExitStatus> {
     if (!Number.isSafeInteger(bytes) || bytes < 1) throw new InvalidArgumentError(`"bytes" expected a positive integer, got ${String(bytes)}`);
-    const satellite = this.db.trustedSatellite(satelliteId);
-    if (satellite === undefined) throw new NotFoundError('this node does not serve that satellite');
+    const satellite = this.#trustedSatellite(satelliteId);
     const known = await this.db.exits.get(satelliteId);
     if (known?.state === 'exiting') {
       if (known.kind === 'partial' && known.targetBytes === bytes) {
@@ -267,12 +266,11 @@ export class StorageNode {
    * ```
    */
   async rejoinSatellite(satelliteId: Uint8Array): Promise<{ readonly rejoinedAt: number }> {
-    const satellite = this.db.trustedSatellite(satelliteId);
-    if (satellite === undefined) throw new NotFoundError('this node does not serve that satellite');
+    const satellite = this.#trustedSatellite(satelliteId);
     const known = await this.db.exits.get(satelliteId);
     // The worker must have its receipt first: a rejoin under it would look like a new exit to the satellite.
     if (known?.state === 'exiting') throw new FailedPreconditionError('the exit from this satellite is still in progress here: rejoin once it has finished');
-    const answer = await this.#client(satelliteId, satellite.address).call(GracefulExitRejoin, {}, { timeoutMs: 30_000 });
+    const answer = await this.#client(satelliteId, satellite.address).call(GracefulExitRejoin, {}, { timeoutMs: SATELLITE_CALL_TIMEOUT_MS });
     if (known !== undefined) await this.db.exits.archive(satelliteId, this.#clock.now());
     return { rejoinedAt: answer.rejoinedAt };
   }
@@ -366,7 +364,7 @@ export class StorageNode {
       ...(this.#options.exit === undefined ? {} : { config: this.#options.exit }),
       ...(this.#options.onExitProgress === undefined ? {} : { onProgress: this.#options.onExitProgress }),
       ...(budget === undefined ? {} : { budget }),
-      keepAlive: () => this.#client(satelliteId, satellite.address).call(GracefulExitKeepAlive, {}, { timeoutMs: 30_000 }),
+      keepAlive: () => this.#client(satelliteId, satellite.address).call(GracefulExitKeepAlive, {}, { timeoutMs: SATELLITE_CALL_TIMEOUT_MS }),
       onSent: (bytes) => this.db.addBandwidth(satelliteId, EXIT_SENT_ACTION, bytes, this.#clock.now()),
       onError: (err, where) => this.#options.onError?.(err, where),
     });
@@ -399,7 +397,7 @@ export class StorageNode {
       response = await this.#client(satelliteId, address).call(
         CheckIn,
         { address: this.address, wallet: this.#options.wallet, freeBytes: Math.max(0, this.allocatedBytes - this.storage.usedBytes()), version: NODE_VERSION },
-        { timeoutMs: 30_000 },
+        { timeoutMs: SATELLITE_CALL_TIMEOUT_MS },
       );
     } catch (err) {
       // A check-in the node's own close() interrupted is no error.
@@ -428,6 +426,13 @@ export class StorageNode {
         });
     }, ms);
     this.#timers.add(timer);
+  }
+
+  /** The satellite, if this node serves it; `NotFound` otherwise. */
+  #trustedSatellite(satelliteId: Uint8Array): TrustedSatellite {
+    const satellite = this.db.trustedSatellite(satelliteId);
+    if (satellite === undefined) throw new NotFoundError('this node does not serve that satellite');
+    return satellite;
   }
 
   /** A satellite's client, at the address it was first dialed at. */
