@@ -19,7 +19,7 @@
  */
 import { constants } from 'node:fs';
 import { mkdir, open, rename, rm, rmdir, unlink, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { throwIfAborted } from '../core/abort.js';
 import { fromHex, toHex } from '../core/bytes.js';
 import { AlreadyExistsError, NotFoundError } from '../core/errors.js';
@@ -212,7 +212,7 @@ export class FsPieceStore implements PieceStore, PieceTrash {
     if (size === undefined && !(await exists(path))) return false;
     const dir = join(this.#trashRoot, satellite, String(trashedAt));
     const target = join(dir, piece);
-    await this.#ensureTrashDir(dir, satellite);
+    await this.#ensureDir(dir);
     // The same id trashed twice at one time: the later copy replaces the earlier one.
     const earlier = await pieceSize(target);
     try {
@@ -247,7 +247,7 @@ export class FsPieceStore implements PieceStore, PieceTrash {
             await unlink(from);
           } else {
             const fan = join(this.root, satellite, piece.slice(0, 2));
-            await this.#ensureDir(fan, satellite);
+            await this.#ensureDir(fan);
             await rename(from, this.#path(satellite, piece));
             if (this.#fsync) await syncDir(fan);
             this.#used.add(satellite, size);
@@ -292,17 +292,6 @@ export class FsPieceStore implements PieceStore, PieceTrash {
     return (await readdirOrEmpty(join(this.#trashRoot, satellite))).filter((name) => TRASH_TIME.test(name)).map(Number);
   }
 
-  async #ensureTrashDir(dir: string, satellite: string): Promise<void> {
-    if (this.#dirs.has(dir)) return;
-    const created = await mkdir(dir, { recursive: true });
-    if (created !== undefined && this.#fsync) {
-      await syncDir(join(this.#trashRoot, satellite));
-      await syncDir(this.#trashRoot);
-      await syncDir(this.root);
-    }
-    this.#dirs.add(dir);
-  }
-
   /** Moves a finished temp file under its final name, unless that name is taken. */
   async #place(tmpPath: string, satellite: string, piece: string): Promise<void> {
     const key = `${satellite}/${piece}`;
@@ -312,7 +301,7 @@ export class FsPieceStore implements PieceStore, PieceTrash {
       const path = this.#path(satellite, piece);
       if (await exists(path)) throw new AlreadyExistsError(`piece ${piece} already exists`);
       const dir = join(this.root, satellite, piece.slice(0, 2));
-      await this.#ensureDir(dir, satellite);
+      await this.#ensureDir(dir);
       await rename(tmpPath, path);
       if (this.#fsync) await syncDir(dir);
     } finally {
@@ -320,16 +309,20 @@ export class FsPieceStore implements PieceStore, PieceTrash {
     }
   }
 
-  async #ensureDir(dir: string, satellite: string): Promise<void> {
+  /**
+   * Makes `dir` and whatever is missing above it. A new directory's entry lives in its parent:
+   * with fsync on, the parent of each directory made is synced, so a rename into `dir` cannot
+   * survive a crash that loses the directory it went into.
+   */
+  async #ensureDir(dir: string): Promise<void> {
     if (this.#dirs.has(dir)) return;
+    // The first directory made; those below it on the way to `dir` were made too.
     const created = await mkdir(dir, { recursive: true });
-    // A new directory's entry lives in its parent: sync the parents so the rename survives too —
-    // the root only when the satellite's directory is new as well (a fan-out directory alone
-    // lives in the satellite's).
     if (created !== undefined && this.#fsync) {
-      const satelliteDir = join(this.root, satellite);
-      await syncDir(satelliteDir);
-      if (created !== dir) await syncDir(this.root);
+      for (let made = dir; dirname(made) !== made; made = dirname(made)) {
+        await syncDir(dirname(made));
+        if (made === created) break;
+      }
     }
     this.#dirs.add(dir);
   }
