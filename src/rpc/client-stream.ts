@@ -82,7 +82,16 @@ export class ClientStream<Req, Res> implements AsyncIterable<Res> {
         return undefined;
       case Kind.ERROR:
         this.#serverDone = true;
-        await this.#finishSending();
+        if (envelope.code === 'InvalidArgument') {
+          // Perhaps a protocol violation the server ends the connection for (see RpcClient.afterError).
+          if (!this.#released) {
+            this.#released = true;
+            this.#cleanup();
+            this.client.afterError(this.pooled, envelope.code);
+          }
+        } else {
+          await this.#finishSending();
+        }
         throw errorFromCode(envelope.code, envelope.message);
       default:
         this.#abandon(true);

@@ -114,7 +114,7 @@ export class RpcClient {
         const reply = await pooled.next(signal);
         if (reply === undefined) throw new UnavailableError(`${method.name}: connection closed before a reply`);
         if (reply.kind === Kind.ERROR) {
-          this.release(pooled);
+          this.afterError(pooled, reply.code);
           throw errorFromCode(reply.code, reply.message);
         }
         if (reply.kind !== Kind.RESULT) throw new DecodeError(`${method.name}: unexpected frame kind ${reply.kind}`);
@@ -175,6 +175,24 @@ export class RpcClient {
     for (const connection of this.#active) connection.reset(new UnavailableError('client closed'));
     await Promise.all([...this.#dials]);
     await Promise.all([...this.#open].map((connection) => endConnection(connection)));
+  }
+
+  /**
+   * @internal A call ended in the server's error: the connection goes back to the pool, unless
+   * the error is `InvalidArgument`. A server refuses a protocol violation (an undecodable or
+   * oversized frame) with `InvalidArgument` and then ends the connection, and the refusal looks
+   * like any handler's: pooled, the connection would fail the next call with `Unavailable` before
+   * its end arrived. So an `InvalidArgument` costs the connection (closed here), never a later call.
+   */
+  afterError(pooled: PooledConnection, code: string): void {
+    if (code !== 'InvalidArgument') {
+      this.release(pooled);
+      return;
+    }
+    const connection = pooled.connection;
+    this.#active.delete(connection);
+    this.#streams.delete(connection);
+    void connection.close().catch(() => undefined);
   }
 
   /** @internal Returns a connection whose call ended cleanly on both sides. */

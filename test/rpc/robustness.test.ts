@@ -10,7 +10,7 @@ import { encode } from '../../src/codec/msgpack.js';
 import { Identity } from '../../src/crypto/index.js';
 import { decodeEnvelope, Kind } from '../../src/rpc/frames.js';
 import { clientHandshake } from '../../src/rpc/handshake.js';
-import { RpcClient, RpcServer, tcpTransport, unaryMethod } from '../../src/transport/index.js';
+import { RpcClient, RpcServer, streamMethod, tcpTransport, unaryMethod } from '../../src/transport/index.js';
 import { frameHeader } from '../../src/transport/frame-parser.js';
 import { parseHostPort } from '../../src/transport/tcp.js';
 
@@ -135,6 +135,43 @@ describe('a server facing hostile clients', () => {
       expect(server.connectionCount).toBe(1); // on the connection it had all along
     } finally {
       await honest.close();
+    }
+  });
+});
+
+describe('a client whose request the server refuses as a protocol violation', () => {
+  const Blob = unaryMethod('Robust.Blob', s.object({ data: s.bytes({ max: 1 << 20 }) }), s.object({ size: s.int() }));
+  const Upload = streamMethod('Robust.Upload', s.object({ data: s.bytes({ max: 1 << 20 }) }), s.object({ size: s.int() }));
+
+  async function startSmallServer(): Promise<void> {
+    // Messages over 1 KiB are refused (InvalidArgument), and the server then ends that connection.
+    server = new RpcServer({ identity: Identity.generate(), maxMessageBytes: 1024 });
+    server.unary(Blob, ({ data }) => ({ size: data.length }));
+    server.stream(Upload, async (stream) => {
+      let size = 0;
+      for await (const { data } of stream) size += data.length;
+      await stream.send({ size });
+    });
+    address = (await server.listen(tcpTransport(), '127.0.0.1:0')).address;
+  }
+
+  it('does not pool the connection the server is ending: the next call, unary or stream, is served', async () => {
+    await startSmallServer();
+    const client = new RpcClient({ transport: tcpTransport(), address, maxIdleConnections: 1 });
+    try {
+      for (let round = 0; round < 3; round++) {
+        expect(await client.call(Blob, { data: new Uint8Array(10) })).toEqual({ size: 10 });
+        await expect(client.call(Blob, { data: new Uint8Array(5000) })).rejects.toMatchObject({ code: 'InvalidArgument' });
+        // Issued at once: the refused call's connection must not be handed to it.
+        expect(await client.call(Blob, { data: new Uint8Array(20) })).toEqual({ size: 20 });
+
+        const stream = await client.stream(Upload);
+        await stream.send({ data: new Uint8Array(5000) });
+        await expect(stream.receive()).rejects.toMatchObject({ code: 'InvalidArgument' });
+        expect(await client.call(Blob, { data: new Uint8Array(30) })).toEqual({ size: 30 });
+      }
+    } finally {
+      await client.close();
     }
   });
 });
