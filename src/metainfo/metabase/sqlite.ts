@@ -13,7 +13,7 @@ import { SEGMENTS } from './sql/statements.js';
 import { SqlMetabaseStore } from './sql/store.js';
 import type { SegmentRecord } from './types.js';
 import * as v from './validate.js';
-import { openSqliteFile } from '../../sql/sqlite.js';
+import { openSqlite, type SqliteHandle, type SqliteStoreOptions } from '../../sql/sqlite.js';
 
 const MIGRATIONS = migrations('sqlite');
 
@@ -21,18 +21,10 @@ const MIGRATIONS = migrations('sqlite');
 export const SQLITE_METABASE_SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
- * Where the SQLite metabase keeps its data: its own connection to a file, or a connection the
- * host owns (shared with the satellite's other stores; `close()` leaves it open).
+ * Where the SQLite metabase keeps its data: its own connection to `{ path }`, or a connection the
+ * host owns, `{ database }` (shared with the satellite's other stores; `close()` leaves it open).
  */
-export type SqliteMetabaseStoreOptions =
-  | {
-      /** A file path, or `':memory:'`. */
-      readonly path: string;
-    }
-  | {
-      /** A connection the host owns, opened as `openSqliteFile` opens one (WAL, foreign keys on). */
-      readonly database: Database.Database;
-    };
+export type SqliteMetabaseStoreOptions = SqliteStoreOptions;
 
 class SqliteRunner implements PlanRunner {
   readonly db: Database.Database;
@@ -41,7 +33,7 @@ class SqliteRunner implements PlanRunner {
   /** Whether `close()` closes the connection: false for one the host owns. */
   readonly #owned: boolean;
 
-  constructor(db: Database.Database, owned: boolean) {
+  constructor({ db, owned }: SqliteHandle) {
     this.db = db;
     this.#owned = owned;
     this.#transaction = db.transaction((body: () => unknown) => body());
@@ -109,18 +101,17 @@ export class SqliteMetabaseStore extends SqlMetabaseStore {
    * the host owns, `{ database }` — and migrates it to the current schema.
    */
   static async open(options: SqliteMetabaseStoreOptions): Promise<SqliteMetabaseStore> {
-    const owned = !('database' in options);
-    let db: Database.Database;
+    let handle: SqliteHandle;
     try {
-      db = 'database' in options ? options.database : openSqliteFile(options.path);
+      handle = openSqlite(options);
     } catch (err) {
       throw toSqliteError(err);
     }
     try {
-      migrate(db);
-      return new SqliteMetabaseStore(new SqliteRunner(db, owned));
+      migrate(handle.db);
+      return new SqliteMetabaseStore(new SqliteRunner(handle));
     } catch (err) {
-      if (owned) db.close();
+      if (handle.owned) handle.db.close();
       throw toSqliteError(err);
     }
   }
