@@ -82,12 +82,12 @@ export class ClientStream<Req, Res> implements AsyncIterable<Res> {
         return undefined;
       case Kind.ERROR:
         this.#serverDone = true;
-        if (envelope.code === 'InvalidArgument') {
-          // Perhaps a protocol violation the server ends the connection for (see RpcClient.afterError).
+        if (envelope.ending === true) {
+          // A protocol violation: the server ends the connection (see RpcClient.afterError).
           if (!this.#released) {
             this.#released = true;
             this.#cleanup();
-            this.client.afterError(this.pooled, envelope.code);
+            this.client.afterError(this.pooled, true);
           }
         } else {
           await this.#finishSending();

@@ -114,7 +114,7 @@ export class RpcClient {
         const reply = await pooled.next(signal);
         if (reply === undefined) throw new UnavailableError(`${method.name}: connection closed before a reply`);
         if (reply.kind === Kind.ERROR) {
-          this.afterError(pooled, reply.code);
+          this.afterError(pooled, reply.ending === true);
           throw errorFromCode(reply.code, reply.message);
         }
         if (reply.kind !== Kind.RESULT) throw new DecodeError(`${method.name}: unexpected frame kind ${reply.kind}`);
@@ -179,13 +179,13 @@ export class RpcClient {
 
   /**
    * @internal A call ended in the server's error: the connection goes back to the pool, unless
-   * the error is `InvalidArgument`. A server refuses a protocol violation (an undecodable or
-   * oversized frame) with `InvalidArgument` and then ends the connection, and the refusal looks
-   * like any handler's: pooled, the connection would fail the next call with `Unavailable` before
-   * its end arrived. So an `InvalidArgument` costs the connection (closed here), never a later call.
+   * the server said it is `ending` the connection (its ERROR frame's fourth element: a protocol
+   * violation such as an undecodable or oversized frame). Pooled, such a connection would fail the
+   * next call with `Unavailable` before its end arrived, so it is closed here; a handler's refusal
+   * (any code) keeps its connection.
    */
-  afterError(pooled: PooledConnection, code: string): void {
-    if (code !== 'InvalidArgument') {
+  afterError(pooled: PooledConnection, ending: boolean): void {
+    if (!ending) {
       this.release(pooled);
       return;
     }

@@ -6,6 +6,8 @@
  *   handshake  HELLO [16, version, publicKey, nonce]   HELLO_REPLY [17, publicKey, nonce, signature]
  *              PROOF [18, signature]                    ACCEPT [19]
  *   unary      CALL [1, method, timeoutMs | null, body] → RESULT [2, body] | ERROR [3, code, message]
+ *   ERROR [3, code, message, true] (a fourth element) says the sender ends the connection after it:
+ *              a protocol violation, not a handler's refusal, so the client must not reuse it.
  *   stream     OPEN [4, method, timeoutMs | null], then MSG [5, body] both ways, CLOSE_SEND [6]
  *              from the client, END [7] or ERROR from the server; CANCEL [8] from the client.
  *
@@ -34,7 +36,7 @@ export const Kind = {
 export type Envelope =
   | { kind: typeof Kind.CALL; method: string; timeoutMs: number | undefined; body: unknown }
   | { kind: typeof Kind.RESULT; body: unknown }
-  | { kind: typeof Kind.ERROR; code: ErrorCode; message: string }
+  | { kind: typeof Kind.ERROR; code: ErrorCode; message: string; ending?: boolean | undefined }
   | { kind: typeof Kind.OPEN; method: string; timeoutMs: number | undefined }
   | { kind: typeof Kind.MSG; body: unknown }
   | { kind: typeof Kind.CLOSE_SEND }
@@ -59,8 +61,10 @@ export function encodeEnvelope(envelope: Envelope): Uint8Array[] {
     case Kind.RESULT:
     case Kind.MSG:
       return encodeParts([envelope.kind, envelope.body]);
-    case Kind.ERROR:
-      return encodeParts([envelope.kind, envelope.code, envelope.message.slice(0, MAX_ERROR_MESSAGE)]);
+    case Kind.ERROR: {
+      const fields = [envelope.kind, envelope.code, envelope.message.slice(0, MAX_ERROR_MESSAGE)];
+      return encodeParts(envelope.ending === true ? [...fields, true] : fields);
+    }
     case Kind.OPEN:
       return encodeParts([envelope.kind, envelope.method, envelope.timeoutMs ?? null]);
     case Kind.HELLO:
@@ -122,11 +126,12 @@ export function decodeEnvelope(frame: Uint8Array, maxBytes: number): Envelope {
       arity(parts, 2, 'message');
       return { kind, body: parts[1] };
     case Kind.ERROR: {
-      arity(parts, 3, 'ERROR');
+      if (parts.length !== 3 && parts.length !== 4) fail(`ERROR expected 3 or 4 elements, got ${parts.length}`);
       const code = parts[1];
       const message = parts[2];
       if (typeof message !== 'string') fail('"message" expected a string');
-      return { kind, code: isErrorCode(code) ? code : 'Internal', message: message.slice(0, MAX_ERROR_MESSAGE) };
+      if (parts.length === 4 && parts[3] !== true) fail('"ending" expected true');
+      return { kind, code: isErrorCode(code) ? code : 'Internal', message: message.slice(0, MAX_ERROR_MESSAGE), ending: parts.length === 4 };
     }
     case Kind.OPEN:
       arity(parts, 3, 'OPEN');

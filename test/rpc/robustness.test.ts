@@ -8,7 +8,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { s } from '../../src/codec/index.js';
 import { encode } from '../../src/codec/msgpack.js';
 import { Identity } from '../../src/crypto/index.js';
-import { decodeEnvelope, Kind } from '../../src/rpc/frames.js';
+import fc from 'fast-check';
+import { DecodeError, InvalidArgumentError, NotFoundError } from '../../src/core/errors.js';
+import { decodeEnvelope, encodeEnvelope, Kind } from '../../src/rpc/frames.js';
 import { clientHandshake } from '../../src/rpc/handshake.js';
 import { RpcClient, RpcServer, streamMethod, tcpTransport, unaryMethod } from '../../src/transport/index.js';
 import { frameHeader } from '../../src/transport/frame-parser.js';
@@ -173,5 +175,80 @@ describe('a client whose request the server refuses as a protocol violation', ()
     } finally {
       await client.close();
     }
+  });
+});
+
+describe("a handler's refusal", () => {
+  const Check = unaryMethod('Robust.Check', s.object({ n: s.int() }), s.object({ n: s.int() }));
+  const Count = streamMethod('Robust.Count', s.object({ n: s.int() }), s.object({ n: s.int() }));
+  const Note = unaryMethod('Robust.Note', s.object({ text: s.string({ max: 10_000 }) }), s.object({ size: s.int() }));
+
+  it('keeps its connection pooled, whatever the code (unary and stream), while a protocol violation still ends it', async () => {
+    server = new RpcServer({ identity: Identity.generate(), maxMessageBytes: 1024 });
+    server.unary(Check, ({ n }) => {
+      if (n < 0) throw new InvalidArgumentError('n must not be negative');
+      if (n === 0) throw new NotFoundError('nothing numbered 0');
+      return { n };
+    });
+    server.unary(Note, ({ text }) => ({ size: text.length }));
+    server.stream(Count, async (stream) => {
+      const first = await stream.receive();
+      if (first === undefined || first.n < 0) throw new InvalidArgumentError('n must not be negative');
+      await stream.send(first);
+    });
+    address = (await server.listen(tcpTransport(), '127.0.0.1:0')).address;
+    const base = tcpTransport();
+    let dials = 0;
+    const transport = { ...base, dial: (to: string, options?: Parameters<typeof base.dial>[1]) => (dials++, base.dial(to, options)) };
+    const client = new RpcClient({ transport, address, maxIdleConnections: 1 });
+    try {
+      expect(await client.call(Check, { n: 1 })).toEqual({ n: 1 });
+      await expect(client.call(Check, { n: -1 })).rejects.toBeInstanceOf(InvalidArgumentError);
+      await expect(client.call(Check, { n: 0 })).rejects.toBeInstanceOf(NotFoundError);
+      // A request its schema refuses is a handler-level refusal too.
+      await expect(client.call(Check, { n: 'x' } as never)).rejects.toBeInstanceOf(InvalidArgumentError);
+      const stream = await client.stream(Count);
+      await stream.send({ n: -1 });
+      await expect(stream.receive()).rejects.toBeInstanceOf(InvalidArgumentError);
+      expect(await client.call(Check, { n: 2 })).toEqual({ n: 2 });
+      expect(dials).toBe(1);
+
+      // An oversized message is a protocol violation: the server ends the connection, and says so.
+      await expect(client.call(Note, { text: 'x'.repeat(2000) })).rejects.toBeInstanceOf(InvalidArgumentError);
+      expect(await client.call(Check, { n: 4 })).toEqual({ n: 4 });
+      expect(dials).toBe(2);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('the ERROR frame', () => {
+  it('carries whether the sender ends the connection, and refuses any other fourth element', () => {
+    const join = (parts: Uint8Array[]) => Buffer.concat(parts);
+    const refusal = join(encodeEnvelope({ kind: Kind.ERROR, code: 'NotFound', message: 'no' }));
+    const ending = join(encodeEnvelope({ kind: Kind.ERROR, code: 'InvalidArgument', message: 'bad frame', ending: true }));
+    expect(decodeEnvelope(refusal, 1024)).toEqual({ kind: Kind.ERROR, code: 'NotFound', message: 'no', ending: false });
+    expect(decodeEnvelope(ending, 1024)).toEqual({ kind: Kind.ERROR, code: 'InvalidArgument', message: 'bad frame', ending: true });
+    expect(refusal.length).toBeLessThan(ending.length);
+    for (const fourth of [false, 1, 'yes', null, new Uint8Array(1)]) {
+      expect(() => decodeEnvelope(encode([Kind.ERROR, 'NotFound', 'no', fourth]), 1024)).toThrow(/ending/);
+    }
+    expect(() => decodeEnvelope(encode([Kind.ERROR, 'NotFound', 'no', true, true]), 1024)).toThrow(/3 or 4 elements/);
+  });
+
+  it('decodes any frame of any kind to an envelope or a DecodeError, never anything else (property)', () => {
+    const kinds = fc.constantFrom(...Object.values(Kind), 0, 9, 255);
+    const field = fc.oneof(fc.string({ maxLength: 20 }), fc.integer(), fc.boolean(), fc.constant(null), fc.uint8Array({ maxLength: 40 }));
+    fc.assert(
+      fc.property(kinds, fc.array(field, { maxLength: 5 }), (kind, rest) => {
+        try {
+          expect(decodeEnvelope(encode([kind, ...rest]), 1024).kind).toBe(kind);
+        } catch (err) {
+          expect(err).toBeInstanceOf(DecodeError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
