@@ -121,9 +121,10 @@ async function nodes(o: { dir: string; privateKeys: string[]; satelliteId: strin
   };
 }
 
-async function exiting(o: { dir: string; privateKey: string; satelliteId: string; satelliteIdHex: string; satelliteAddress: string; worker: Partial<WorkerConfig>; fsync: boolean }): Promise<Party> {
+async function exiting(o: { dir: string; piecesRoot: string; privateKey: string; satelliteId: string; satelliteIdHex: string; satelliteAddress: string; worker: Partial<WorkerConfig>; fsync: boolean }): Promise<Party> {
+  await mkdir(o.dir, { recursive: true });
   const db = await NodeDatabase.open({ path: join(o.dir, 'node.db') });
-  const pieces = await FsPieceStore.open({ root: join(o.dir, 'pieces'), fsync: o.fsync });
+  const pieces = await FsPieceStore.open({ root: o.piecesRoot, fsync: o.fsync });
   const node = await StorageNode.start({
     transport: tcpTransport(),
     address: '127.0.0.1:0',

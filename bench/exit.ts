@@ -23,7 +23,7 @@
  */
 import { spawn, execFileSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,6 +126,26 @@ interface Seeded {
   readonly destinations: Identity[];
   readonly satelliteDir: string;
   readonly exitingDir: string;
+  /** The exiting node's piece store, on a filesystem of its own where one is at hand (see {@link sourceRoot}). */
+  readonly piecesRoot: string;
+}
+
+/**
+ * Where the exiting node's pieces live: HANDOFF_BENCH_EXIT_SOURCE_DIR, else a folder in /dev/shm,
+ * else beside everything else. The exiting node and its destinations are different machines, so
+ * their disks must not interact here either: on an ext4 filesystem without a journal (this
+ * machine's root), creating a file scans past every inode of its block group deleted in the last
+ * 5–10 s (ext4's `recently_deleted`), and with one filesystem for all parties the exiting node's
+ * deletes made every destination's file creation pay for them — 15 % of the destinations' CPU in a
+ * perf profile, a cost the raw copy (which deletes nothing) never paid. The raw sender reads the
+ * same files, so both runs read from the same place.
+ */
+async function sourceRoot(dir: string): Promise<{ root: string; where: string; remove(): Promise<void> }> {
+  const chosen = process.env.HANDOFF_BENCH_EXIT_SOURCE_DIR;
+  const parent = chosen ?? (existsSync('/dev/shm') ? '/dev/shm' : undefined);
+  if (parent === undefined) return { root: join(dir, 'exiting', 'pieces'), where: 'beside the destinations (no /dev/shm)', remove: async () => undefined };
+  const root = await mkdtemp(join(parent, 'handoff-bench-exit-source-'));
+  return { root, where: chosen !== undefined ? `in ${parent} (HANDOFF_BENCH_EXIT_SOURCE_DIR)` : 'in /dev/shm (tmpfs)', remove: () => rm(root, { recursive: true, force: true }) };
 }
 
 /**
@@ -134,7 +154,7 @@ interface Seeded {
  * pieces on destination nodes; and in the exiting node's FsPieceStore each of its pieces with the
  * satellite-signed PUT limit it came under and the uplink's hash signed by the segment's piece key.
  */
-async function seed(dir: string): Promise<Seeded> {
+async function seed(dir: string, piecesRoot: string): Promise<Seeded> {
   const satellite = Identity.generate();
   const exiting = Identity.generate();
   const destinations = Array.from({ length: DESTINATIONS }, () => Identity.generate());
@@ -143,7 +163,7 @@ async function seed(dir: string): Promise<Seeded> {
   if (pieceSizeFor(SEGMENT_BYTES, REDUNDANCY) !== PIECE) throw new Error('segment size and redundancy do not give 256 KiB pieces');
 
   const store = await openSatelliteStore({ kind: 'sqlite', dir: satelliteDir });
-  const pieces = await FsPieceStore.open({ root: join(exitingDir, 'pieces'), fsync: false }); // synced once at the end
+  const pieces = await FsPieceStore.open({ root: piecesRoot, fsync: false }); // synced once at the end
   try {
     const now = Date.now();
     const { projectId } = await store.projects.createProject('bench', now);
@@ -192,7 +212,7 @@ async function seed(dir: string): Promise<Seeded> {
     await store.close();
   }
   syncDisks();
-  return { satellite, exiting, destinations, satelliteDir, exitingDir };
+  return { satellite, exiting, destinations, satelliteDir, exitingDir, piecesRoot };
 }
 
 interface RawRun {
@@ -204,7 +224,7 @@ interface RawRun {
 async function rawCopy(seeded: Seeded, dir: string, concurrency: number): Promise<RawRun> {
   const receivers = await Party.start('raw-receivers', { dir, count: DESTINATIONS, fsync: FSYNC });
   const sender = await Party.start('raw-sender', {
-    piecesRoot: join(seeded.exitingDir, 'pieces'), satelliteId: toHex(seeded.satellite.publicKey), ports: receivers.ready.ports, concurrency, pieceSize: PIECE,
+    piecesRoot: seeded.piecesRoot, satelliteId: toHex(seeded.satellite.publicKey), ports: receivers.ready.ports, concurrency, pieceSize: PIECE,
   });
   try {
     if (sender.ready.pieces !== PIECES) throw new Error(`raw sender found ${String(sender.ready.pieces)} pieces, expected ${PIECES}`);
@@ -215,7 +235,7 @@ async function rawCopy(seeded: Seeded, dir: string, concurrency: number): Promis
   } finally {
     await sender.stop();
     await receivers.stop();
-    await rm(dir, { recursive: true, force: true });
+    // Its files stay until the bench ends: deleting them here would tax the next run's file creations (see sourceRoot).
     syncDisks();
   }
 }
@@ -236,7 +256,7 @@ async function exitOverTcp(seeded: Seeded, dir: string, worker: { concurrency: n
     const satelliteId = seeded.satellite.id.toString();
     const destinations = await Party.start('nodes', { dir, privateKeys: seeded.destinations.map((d) => toHex(d.exportPrivateKey())), satelliteId, satelliteAddress, fsync: FSYNC });
     parties.push(destinations);
-    const exiting = await Party.start('exiting', { dir: seeded.exitingDir, privateKey: toHex(seeded.exiting.exportPrivateKey()), satelliteId, satelliteIdHex: toHex(seeded.satellite.publicKey), satelliteAddress, worker, fsync: FSYNC });
+    const exiting = await Party.start('exiting', { dir: seeded.exitingDir, piecesRoot: seeded.piecesRoot, privateKey: toHex(seeded.exiting.exportPrivateKey()), satelliteId, satelliteIdHex: toHex(seeded.satellite.publicKey), satelliteAddress, worker, fsync: FSYNC });
     parties.push(exiting);
     if (exiting.ready.heldBytes !== PIECES * PIECE) throw new Error(`the exiting node holds ${String(exiting.ready.heldBytes)} bytes`);
     await Promise.all(parties.map((p) => p.command('mark')));
@@ -257,9 +277,10 @@ const rss = (s: Stats): string => `${fmt(s.maxRssKiB / KIB)} MiB`;
 
 async function benchThroughput(rows: BenchRow[], notes: string[]): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'handoff-bench-exit-'));
+  const source = await sourceRoot(dir);
   try {
     let at = performance.now();
-    const seeded = await seed(dir);
+    const seeded = await seed(dir, source.root);
     log(`seeded ${PIECES} pieces in ${fmt((performance.now() - at) / 1000, 1)} s`);
     // HANDOFF_BENCH_EXIT_CONCURRENCY / _WINDOW try other settings; the raw copy always runs at the worker's concurrency.
     const concurrency = Number(process.env.HANDOFF_BENCH_EXIT_CONCURRENCY ?? DEFAULT_WORKER_CONFIG.concurrency);
@@ -306,10 +327,12 @@ async function benchThroughput(rows: BenchRow[], notes: string[]): Promise<void>
         `Time from \`exitSatellite\` to \`exitFinished\` (receipt stored), including gathering and one NotReady wait (the satellite's notReadyRetryMs set to ${NOT_READY_RETRY_MS} ms for the bench; default 30 s). ` +
         'The exit does what the baseline does not: reads and re-hashes each piece and checks its signatures before sending, order limits and signed orders, the receiver\'s SHA-256, serial and order rows, signed receipts, the satellite\'s proof checks, segment compare-and-swap, queue rows, and the deletes of the original pieces. ' +
         'Raw baseline: the same piece files read, one frame per piece (header and bytes in one write), each written by the receiver to a temp file, fsynced, renamed into a fan-out directory, directory fsynced, then acknowledged; piece i to receiver i mod 20; ' +
-        (raws.length === 1 ? 'one run.' : `best of ${raws.length} runs.`),
+        (raws.length === 1 ? 'one run.' : `best of ${raws.length} runs.`) +
+        ` The exiting node's pieces (the raw sender's source too) lie ${source.where}, apart from the destinations' files, as they would on separate machines; no run deletes files right before another starts (ext4 without a journal makes a new file scan past recently deleted inodes: bench/exit.ts, sourceRoot).`,
     );
   } finally {
     await rm(dir, { recursive: true, force: true });
+    await source.remove();
   }
 }
 
