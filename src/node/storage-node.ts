@@ -1,10 +1,11 @@
 /**
  * The storage node as one object: the piece store and its RPC service, check-ins with every
- * trusted satellite, settlement of the orders it served, and collection of expired pieces.
+ * trusted satellite, settlement of the orders it served, collection of expired pieces, and its
+ * graceful exits (`NodeExits`, in exits.ts).
  */
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import { toHex } from '../core/bytes.js';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, isHandoffError } from '../core/errors.js';
+import { isHandoffError } from '../core/errors.js';
 import { Identity } from '../crypto/identity.js';
 import { NodeId } from '../crypto/node-id.js';
 import { CheckIn, type CheckInResponse } from '../overlay/checkin.js';
@@ -15,23 +16,19 @@ import type { PieceStore } from '../piecestore/store.js';
 import { RpcClient } from '../rpc/client.js';
 import { RpcServer } from '../rpc/server.js';
 import type { Listener } from '../transport/types.js';
-import { ExitWorker, wipeSatellite } from '../exit/exit-worker.js';
-import { GracefulExitKeepAlive, GracefulExitProcess, GracefulExitRejoin } from '../exit/messages.js';
-import { needsWipe, type ExitBandwidthChoice, type NodeExitStatus } from '../exit/types.js';
+import type { NodeExitStatus } from '../exit/types.js';
 import type { WorkerPhase } from '../exit/worker.js';
-import { bandwidthPeriod, bandwidthStanding, exitBandwidthChoice, type BandwidthStanding } from './bandwidth.js';
+import { bandwidthStanding, type BandwidthStanding } from './bandwidth.js';
 import { collectExpiredPieces, type CollectResult } from './collector.js';
 import type { NodeDatabase } from './db/database.js';
-import { initiateExit, SATELLITE_CALL_TIMEOUT_MS, settleOrders } from './satellite-calls.js';
-import type { TrustedSatellite } from './db/records.js';
+import { NodeExits } from './exits.js';
+import { SATELLITE_CALL_TIMEOUT_MS, settleOrders } from './satellite-calls.js';
 import { NODE_VERSION, type ExitOptions, type NodeStopped, type StorageNodeOptions } from './storage-node-options.js';
 
 export { NODE_VERSION, type ExitOptions, type NodeStopped, type SatelliteEntry, type StorageNodeOptions } from './storage-node-options.js';
 
 /** The node's allocation, lowered by each partial exit (node_setting `allocation.bytes`). */
 const ALLOCATION_SETTING = 'allocation.bytes';
-/** What an exit's own sends are counted as in the bandwidth usage. */
-const EXIT_SENT_ACTION = 'GRACEFUL_EXIT_SENT';
 
 /**
  * @example
@@ -55,8 +52,8 @@ export class StorageNode {
   readonly #listener: Listener;
   /** Clients for satellites (by satellite id, hex) and for exit replacement nodes (by `id@address`). */
   readonly #clients = new Map<string, RpcClient>();
-  /** One exit worker per satellite being exited, by satellite id (hex). */
-  readonly #exitWorkers = new Map<string, ExitWorker>();
+  /** The graceful exits and their workers. */
+  readonly #exits: NodeExits;
   readonly #timers = new Set<TimerHandle>();
   readonly #clock: Clock;
   /** Interrupts a collection still running when the node closes. */
@@ -90,6 +87,23 @@ export class StorageNode {
       onError: (err, where) => options.onError?.(err, where),
     });
     this.retain.register(server);
+    this.#exits = new NodeExits({
+      nodeId: identity.publicKey,
+      db: options.db,
+      pieces: options.storage,
+      clock: this.#clock,
+      satelliteClient: (satelliteId, address) => this.#client(satelliteId, address),
+      nodeClient: (address, nodeId) => this.#peer(address, nodeId),
+      retain: this.retain,
+      bandwidth: () => this.bandwidth(),
+      limitedBandwidth: options.bandwidthAllocation !== undefined,
+      lowerAllocation: (bytes) => this.db.setSetting(ALLOCATION_SETTING, String(Math.max(0, this.allocatedBytes - bytes))),
+      closing: this.#closing.signal,
+      ...(options.shutdownAfterExits === true ? { onExitedAll: () => this.#closeExited() } : {}),
+      ...(options.exit === undefined ? {} : { config: options.exit }),
+      ...(options.onExitProgress === undefined ? {} : { onProgress: options.onExitProgress }),
+      onError: (err, where) => options.onError?.(err, where),
+    });
   }
 
   static async start(options: StorageNodeOptions): Promise<StorageNode> {
@@ -107,8 +121,7 @@ export class StorageNode {
     const node = new StorageNode(options, identity, server, listener);
     try {
       await node.checkInAll();
-      await node.#resumeExits();
-      node.#shutDownIfExitedAll();
+      await node.#exits.resume();
     } catch (err) {
       await node.close(); // a failed start leaves nothing listening
       throw err;
@@ -194,26 +207,8 @@ export class StorageNode {
    * await node.exitFinished(satellite.id.bytes); // the receipt is stored, the pieces are gone
    * ```
    */
-  async exitSatellite(satelliteId: Uint8Array, options: ExitOptions = {}): Promise<NodeExitStatus> {
-    const satellite = this.#trustedSatellite(satelliteId);
-    const known = await this.db.exits.get(satelliteId);
-    if (known?.kind === 'partial' && known.state === 'exiting') {
-      throw new FailedPreconditionError('a partial exit from this satellite is in progress; a full exit can start once it has finished');
-    }
-    if (known !== undefined && known.kind === 'full') {
-      if (known.state === 'exiting') this.#startExitWorker(satelliteId, known.bandwidth);
-      return known;
-    }
-    const held = this.storage.usedBytes(satelliteId);
-    // Asked before the satellite is: an exit cannot be cancelled once it started.
-    const bandwidth = exitBandwidthChoice(this.bandwidth(), held, options.bandwidth);
-    const started = await initiateExit(this.#client(satelliteId, satellite.address), { kind: 'full' });
-    const now = this.#clock.now();
-    if (known !== undefined) await this.db.exits.archive(satelliteId, now); // a finished partial exit
-    const status = await this.db.exits.start(satelliteId, held, now, { kind: 'full', targetBytes: null, policy: started.policy, bandwidth });
-    await this.retain.cancel(satelliteId); // the exit hands these pieces over: no more GC from that satellite
-    this.#startExitWorker(satelliteId, status.bandwidth);
-    return status;
+  exitSatellite(satelliteId: Uint8Array, options: ExitOptions = {}): Promise<NodeExitStatus> {
+    return this.#exits.exitSatellite(satelliteId, options);
   }
 
   /**
@@ -230,28 +225,8 @@ export class StorageNode {
    * const status = await node.exitFinished(satellite.id.bytes); // state 'completed', kind 'partial'
    * ```
    */
-  async exitPartially(satelliteId: Uint8Array, bytes: number, options: ExitOptions = {}): Promise<NodeExitStatus> {
-    if (!Number.isSafeInteger(bytes) || bytes < 1) throw new InvalidArgumentError(`"bytes" expected a positive integer, got ${String(bytes)}`);
-    const satellite = this.#trustedSatellite(satelliteId);
-    const known = await this.db.exits.get(satelliteId);
-    if (known?.state === 'exiting') {
-      if (known.kind === 'partial' && known.targetBytes === bytes) {
-        this.#startExitWorker(satelliteId, known.bandwidth);
-        return known;
-      }
-      throw new FailedPreconditionError(`${known.kind === 'partial' ? `a partial exit of ${known.targetBytes} bytes` : 'a full exit'} from this satellite is in progress`);
-    }
-    if (known?.kind === 'full') throw new FailedPreconditionError('this node has exited that satellite; it may rejoin first');
-    const held = this.storage.usedBytes(satelliteId);
-    if (bytes > held) throw new InvalidArgumentError(`this node holds ${held} bytes for that satellite: it cannot move ${bytes} off`);
-    const bandwidth = exitBandwidthChoice(this.bandwidth(), bytes, options.bandwidth);
-    await initiateExit(this.#client(satelliteId, satellite.address), { kind: 'partial', targetBytes: bytes });
-    const now = this.#clock.now();
-    if (known !== undefined) await this.db.exits.archive(satelliteId, now); // an earlier partial exit
-    const status = await this.db.exits.start(satelliteId, bytes, now, { kind: 'partial', targetBytes: bytes, policy: 'transfer', bandwidth });
-    this.db.setSetting(ALLOCATION_SETTING, String(Math.max(0, this.allocatedBytes - bytes)));
-    this.#startExitWorker(satelliteId, status.bandwidth);
-    return status;
+  exitPartially(satelliteId: Uint8Array, bytes: number, options: ExitOptions = {}): Promise<NodeExitStatus> {
+    return this.#exits.exitPartially(satelliteId, bytes, options);
   }
 
   /**
@@ -265,24 +240,18 @@ export class StorageNode {
    * const { rejoinedAt } = await node.rejoinSatellite(satellite.id.bytes);
    * ```
    */
-  async rejoinSatellite(satelliteId: Uint8Array): Promise<{ readonly rejoinedAt: number }> {
-    const satellite = this.#trustedSatellite(satelliteId);
-    const known = await this.db.exits.get(satelliteId);
-    // The worker must have its receipt first: a rejoin under it would look like a new exit to the satellite.
-    if (known?.state === 'exiting') throw new FailedPreconditionError('the exit from this satellite is still in progress here: rejoin once it has finished');
-    const answer = await this.#client(satelliteId, satellite.address).call(GracefulExitRejoin, {}, { timeoutMs: SATELLITE_CALL_TIMEOUT_MS });
-    if (known !== undefined) await this.db.exits.archive(satelliteId, this.#clock.now());
-    return { rejoinedAt: answer.rejoinedAt };
+  rejoinSatellite(satelliteId: Uint8Array): Promise<{ readonly rejoinedAt: number }> {
+    return this.#exits.rejoinSatellite(satelliteId);
   }
 
   /** Every current exit (one per satellite, at most), with its progress and (once finished) its receipt. */
   exitStatuses(): Promise<NodeExitStatus[]> {
-    return this.db.exits.list();
+    return this.#exits.statuses();
   }
 
   /** Exits archived when a later one started or the node rejoined, oldest first. */
   exitHistory(satelliteId?: Uint8Array): Promise<NodeExitStatus[]> {
-    return this.db.exits.history(satelliteId);
+    return this.#exits.history(satelliteId);
   }
 
   /**
@@ -291,19 +260,24 @@ export class StorageNode {
    * — or undefined when none runs.
    */
   exitPhase(satelliteId: Uint8Array): WorkerPhase | undefined {
-    return this.#exitWorkers.get(toHex(satelliteId))?.phase;
+    return this.#exits.phase(satelliteId);
   }
 
   /** Resolves when the exit from `satelliteId` has finished here (or the node closed). */
-  async exitFinished(satelliteId: Uint8Array): Promise<NodeExitStatus | undefined> {
-    await this.#exitWorkers.get(toHex(satelliteId))?.finished;
-    return this.db.exits.get(satelliteId);
+  exitFinished(satelliteId: Uint8Array): Promise<NodeExitStatus | undefined> {
+    return this.#exits.finished(satelliteId);
   }
 
   /** Stops everything the node runs; a second call waits for the first. `stopped` resolves after. */
   close(): Promise<void> {
     this.#closeDone ??= this.#close();
     return this.#closeDone;
+  }
+
+  /** With `shutdownAfterExits`, once every satellite the node serves is exited: `stopped` says `exited`. */
+  #closeExited(): Promise<void> {
+    this.#stopReason = 'exited';
+    return this.close();
   }
 
   async #close(): Promise<void> {
@@ -313,77 +287,12 @@ export class StorageNode {
       await this.retain.close();
       for (const timer of this.#timers) this.#clock.clearTimeout(timer);
       this.#timers.clear();
-      await Promise.all([...this.#exitWorkers.values()].map((w) => w.stop()));
+      await this.#exits.stop();
       await this.server.close();
       for (const client of this.#clients.values()) await client.close();
     } finally {
       this.#resolveStopped({ reason: this.#stopReason });
     }
-  }
-
-  /** With `shutdownAfterExits`: closes the node once every satellite it serves has a finished full exit. */
-  #shutDownIfExitedAll(): void {
-    if (this.#options.shutdownAfterExits !== true || this.#closed) return;
-    void (async () => {
-      const satellites = this.db.trustedSatellites();
-      if (satellites.length === 0) return;
-      for (const satellite of satellites) {
-        const status = await this.db.exits.get(satellite.id);
-        if (status === undefined || status.kind !== 'full' || status.state === 'exiting' || needsWipe(status)) return;
-      }
-      if (this.#closed) return;
-      this.#stopReason = 'exited';
-      await this.close();
-    })().catch((err: unknown) => this.#options.onError?.(err, 'shutdown after exits'));
-  }
-
-  /** At startup: restart the worker of every exit in progress, and finish any interrupted wipe. */
-  async #resumeExits(): Promise<void> {
-    for (const status of await this.db.exits.list()) {
-      if (status.state === 'exiting') this.#startExitWorker(status.satelliteId, status.bandwidth);
-      else if (needsWipe(status)) {
-        await wipeSatellite(this.db.exits, this.storage, status.satelliteId).catch((err: unknown) => this.#options.onError?.(err, 'exit wipe'));
-      }
-    }
-  }
-
-  #startExitWorker(satelliteId: Uint8Array, choice: ExitBandwidthChoice | null): void {
-    const key = toHex(satelliteId);
-    if (this.#closed || this.#exitWorkers.has(key)) return;
-    const satellite = this.db.trustedSatellite(satelliteId);
-    if (satellite === undefined) return;
-    const budget = this.#exitBudget(choice);
-    const worker = new ExitWorker({
-      satelliteId,
-      nodeId: this.identity.publicKey,
-      store: this.db.exits,
-      pieces: this.storage,
-      openStream: () => this.#client(satelliteId, satellite.address).stream(GracefulExitProcess),
-      dialNode: (address, nodeId) => this.#peer(address, nodeId),
-      clock: this.#clock,
-      ...(this.#options.exit === undefined ? {} : { config: this.#options.exit }),
-      ...(this.#options.onExitProgress === undefined ? {} : { onProgress: this.#options.onExitProgress }),
-      ...(budget === undefined ? {} : { budget }),
-      keepAlive: () => this.#client(satelliteId, satellite.address).call(GracefulExitKeepAlive, {}, { timeoutMs: SATELLITE_CALL_TIMEOUT_MS }),
-      onSent: (bytes) => this.db.addBandwidth(satelliteId, EXIT_SENT_ACTION, bytes, this.#clock.now()),
-      onError: (err, where) => this.#options.onError?.(err, where),
-    });
-    this.#exitWorkers.set(key, worker);
-    worker.start();
-    void worker.finished.then(() => {
-      // Done here: a later exit of this satellite (after a partial one, or a rejoin) gets a new worker.
-      if (this.#exitWorkers.get(key) === worker && worker.phase === 'finished' && !this.#closed) this.#exitWorkers.delete(key);
-      this.#shutDownIfExitedAll();
-    });
-  }
-
-  /** An exit within the bandwidth allocation, when the operator chose to wait and there is one. */
-  #exitBudget(choice: ExitBandwidthChoice | null): { remaining(): number | null; renewsAt(): number } | undefined {
-    if (choice !== 'wait' || this.#options.bandwidthAllocation === undefined) return undefined;
-    return {
-      remaining: () => this.bandwidth().remainingBytes,
-      renewsAt: () => bandwidthPeriod(this.#clock.now()).end,
-    };
   }
 
   /** A replacement node's client, during graceful exit. */
@@ -426,13 +335,6 @@ export class StorageNode {
         });
     }, ms);
     this.#timers.add(timer);
-  }
-
-  /** The satellite, if this node serves it; `NotFound` otherwise. */
-  #trustedSatellite(satelliteId: Uint8Array): TrustedSatellite {
-    const satellite = this.db.trustedSatellite(satelliteId);
-    if (satellite === undefined) throw new NotFoundError('this node does not serve that satellite');
-    return satellite;
   }
 
   /** A satellite's client, at the address it was first dialed at. */
