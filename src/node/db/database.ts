@@ -309,11 +309,28 @@ export class NodeDatabase {
     return (this.#statements.usedInPeriod.get(periodStart)?.bytes ?? 0) + pending;
   }
 
-  /** The month holding `at`, per satellite and action. */
+  /**
+   * The month holding `at`, per satellite and action (what waits to be written included, as in
+   * {@link bandwidthUsed}: a read commits nothing). Ordered by satellite id, then action.
+   */
   bandwidthUsage(at: number): BandwidthUsage[] {
     checkNonNegative(at, 'at');
-    this.flush();
-    return this.#statements.usageInPeriod.all(bandwidthPeriod(at).start).map((row) => ({ satelliteId: new Uint8Array(row.satellite_id), action: row.action, bytes: row.bytes }));
+    const periodStart = bandwidthPeriod(at).start;
+    const usage = new Map<string, { satellite: Buffer; action: string; bytes: number }>();
+    for (const row of this.#statements.usageInPeriod.all(periodStart)) {
+      usage.set(`${trustKey(row.satellite_id)}/${row.action}`, { satellite: row.satellite_id, action: row.action, bytes: row.bytes });
+    }
+    for (const pending of this.#pendingUsage.values()) {
+      if (pending.periodStart !== periodStart) continue;
+      const key = `${trustKey(pending.satellite)}/${pending.action}`;
+      const known = usage.get(key);
+      if (known !== undefined) known.bytes += pending.bytes;
+      else usage.set(key, { satellite: pending.satellite, action: pending.action, bytes: pending.bytes });
+    }
+    // The table's order (BLOB, then TEXT compared as bytes), pending rows among the others.
+    return [...usage.values()]
+      .sort((a, b) => Buffer.compare(a.satellite, b.satellite) || Buffer.compare(Buffer.from(a.action), Buffer.from(b.action)))
+      .map((u) => ({ satelliteId: new Uint8Array(u.satellite), action: u.action, bytes: u.bytes }));
   }
 
   /** Up to `max` unsettled orders for a satellite, those expiring soonest first. They stay until {@link markSettled}. */

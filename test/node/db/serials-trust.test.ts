@@ -183,6 +183,26 @@ describe("an exit's own sends, counted at once and written with the next commit"
     db.close();
     expect(reader.bandwidthUsed(now)).toBe(1_056);
   });
+
+  it('bandwidthUsage answers from memory and the table, as the flushed table will: reading it writes nothing', async () => {
+    const db = await openDb({ serialFlushMs: 3_600_000 });
+    const reader = await openDb();
+    const now = Date.now();
+    const l = limit();
+    db.useSerial(l.satelliteId, l.serialNumber, l.orderExpiration);
+    db.addOrder(l, signOrder(pieceKey, l.serialNumber, 50)); // a row in the table
+    const others = [random(32), random(32), random(32)];
+    db.addBandwidth(satellite.publicKey, 'GRACEFUL_EXIT_SENT', 700, now);
+    for (const [i, other] of others.entries()) db.addBandwidth(other, i === 1 ? 'A' : 'GRACEFUL_EXIT_SENT', 10 + i, now);
+    db.addBandwidth(others[0]!, 'B', 3, now);
+    db.addBandwidth(satellite.publicKey, 'GRACEFUL_EXIT_SENT', 9, now + 40 * 86_400_000); // next month
+    const read = db.bandwidthUsage(now);
+    expect(reader.bandwidthUsed(now)).toBe(50); // what waits stays waiting
+    expect(read.reduce((sum, u) => sum + u.bytes, 0)).toBe(db.bandwidthUsed(now));
+    db.flush();
+    expect(reader.bandwidthUsed(now)).toBe(50 + 700 + 10 + 11 + 12 + 3);
+    expect(read).toEqual(reader.bandwidthUsage(now));
+  });
 });
 
 describe('the trusted satellites, answered from memory', () => {
