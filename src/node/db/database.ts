@@ -201,9 +201,11 @@ export class NodeDatabase {
     return known && { ...known, id: known.id.slice() };
   }
 
-  /** Every trusted satellite, oldest first. */
+  /** Every trusted satellite, oldest first (ties by id): from memory, like {@link isTrusted}. */
   trustedSatellites(): TrustedSatellite[] {
-    return this.#statements.satellites.all().map(satelliteFromRow);
+    return [...this.#trusted.values()]
+      .sort((a, b) => a.addedAt - b.addedAt || Buffer.compare(a.id, b.id))
+      .map((known) => ({ ...known, id: known.id.slice() }));
   }
 
   /**

@@ -233,4 +233,21 @@ describe('the trusted satellites, answered from memory', () => {
     expect(again.trustedSatellite(id)).toEqual({ id, address: 'b:2', addedAt: 5 });
     expect(again.trustedSatellites()).toEqual(db.trustedSatellites());
   });
+
+  it('trustedSatellites lists what isTrusted answers, oldest first, even when the table changed behind the open database', async () => {
+    const db = await openDb();
+    const [a, b, c] = [random(32), random(32), random(32)];
+    db.trustSatellite({ id: a, address: 'a:1', addedAt: 20 });
+    db.trustSatellite({ id: b, address: 'b:1', addedAt: 10 });
+    db.trustSatellite({ id: c, address: 'c:1', addedAt: 30 });
+    db.untrustSatellite(c);
+    const behind = await openDb(); // not through `db`: what the docs say not to do, and what a second process would
+    behind.trustSatellite({ id: c, address: 'c:2', addedAt: 40 });
+    behind.untrustSatellite(a);
+    expect([a, b, c].map((id) => db.isTrusted(id))).toEqual([true, true, false]);
+    const listed = db.trustedSatellites();
+    expect(listed).toEqual([{ id: b, address: 'b:1', addedAt: 10 }, { id: a, address: 'a:1', addedAt: 20 }]);
+    listed[0]!.id.fill(0); // a copy: the cache is not the caller's
+    expect(db.trustedSatellites()[0]!.id).toEqual(b);
+  });
 });
