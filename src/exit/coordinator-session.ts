@@ -12,6 +12,7 @@ import { generatePieceKey } from '../orders/piece-key.js';
 import type { ServerStream } from '../rpc/context.js';
 import { transition, type CoordinatorEffect, type CoordinatorEvent, type CoordinatorSession } from './coordinator.js';
 import type { CoordinatorPorts } from './coordinator-ports.js';
+import { EventQueue } from './event-queue.js';
 import type { NodeExitMessage, SatelliteExitMessage } from './messages.js';
 import { dropPiece, referencingSegments, swapPiece } from './piece-swap.js';
 import type { FinishedItem } from './queue-store.js';
@@ -20,8 +21,7 @@ import type { SegmentRecord } from '../metainfo/metabase/types.js';
 
 export class CoordinatorSessionRunner {
   #session: CoordinatorSession;
-  readonly #events: CoordinatorEvent[] = [];
-  #pumping = false;
+  readonly #events = new EventQueue<CoordinatorEvent>((event) => this.#step(event));
   readonly #timers = new Map<string, TimerHandle>();
   #unpark: TimerHandle | undefined;
   /** The segments each piece in flight was sent with, by piece id (hex): its swap's first expected lists. */
@@ -49,29 +49,22 @@ export class CoordinatorSessionRunner {
   }
 
   dispatch(event: CoordinatorEvent): void {
-    this.#events.push(event);
-    if (!this.#pumping) void this.#pump();
+    this.#events.dispatch(event);
   }
 
-  async #pump(): Promise<void> {
-    this.#pumping = true;
+  async #step(event: CoordinatorEvent): Promise<void> {
     try {
-      while (this.#events.length > 0) {
-        const event = this.#events.shift()!;
-        const step = transition(this.#session, event);
-        this.#session = step.session;
-        for (const effect of step.effects) await this.#run(effect);
-      }
+      const step = transition(this.#session, event);
+      this.#session = step.session;
+      for (const effect of step.effects) await this.#run(effect);
     } catch (err) {
       // A store or metabase failure: end the stream; the node reconnects and nothing is lost
       // (in-flight items are still queued).
       this.ports.onError?.(err, 'graceful exit');
-      this.#events.length = 0;
+      this.#events.clear();
       this.#session = transition(this.#session, { type: 'ended', now: this.#clock.now() }).session;
       this.#clearTimers();
       this.#end(err instanceof HandoffError ? err : new InternalError('graceful exit failed on the satellite; try again later', { cause: err }));
-    } finally {
-      this.#pumping = false;
     }
   }
 

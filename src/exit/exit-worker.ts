@@ -15,6 +15,7 @@ import { transferPiece } from './piece-transfer.js';
 import { PieceBufferPool } from '../piecestore/buffer-pool.js';
 import { encodeExitReceipt, verifyExitReceipt } from './receipt.js';
 import { DEFAULT_EXIT_CONFIG, needsWipe, type NodeExitStatus } from './types.js';
+import { EventQueue } from './event-queue.js';
 import { initialWorkerState, workerTransition, type WorkerConfig, type WorkerEffect, type WorkerEvent, type WorkerState } from './worker.js';
 
 /** The ports and settings of an {@link ExitWorker}. */
@@ -56,8 +57,7 @@ export class ExitWorker {
   #state: WorkerState;
   readonly #options: ExitWorkerOptions;
   readonly #clock: Clock;
-  readonly #events: WorkerEvent[] = [];
-  #pumping = false;
+  readonly #events = new EventQueue<WorkerEvent>((event) => this.#step(event));
   #stream: ClientStream<NodeExitMessage, SatelliteExitMessage> | undefined;
   #generation = 0;
   #retry: TimerHandle | undefined;
@@ -99,33 +99,25 @@ export class ExitWorker {
     this.#stopping.abort();
     this.#dispatch({ type: 'stop' });
     await Promise.allSettled([...this.#transfers]);
-    while (this.#pumping) await new Promise((resolve) => setImmediate(resolve));
+    while (this.#events.busy) await new Promise((resolve) => setImmediate(resolve));
   }
 
   #dispatch(event: WorkerEvent): void {
-    this.#events.push(event);
-    if (!this.#pumping) void this.#pump();
+    this.#events.dispatch(event);
   }
 
-  async #pump(): Promise<void> {
-    this.#pumping = true;
-    try {
-      while (this.#events.length > 0) {
-        const step = workerTransition(this.#state, this.#events.shift()!);
-        this.#state = step.state;
-        for (const effect of step.effects) {
-          try {
-            await this.#run(effect);
-          } catch (err) {
-            this.#options.onError?.(err, 'graceful exit worker');
-            if (effect.type === 'send') this.#events.push({ type: 'streamEnded', error: err });
-          }
-        }
-        if (this.#state.phase === 'finished') this.#resolveFinished();
+  async #step(event: WorkerEvent): Promise<void> {
+    const step = workerTransition(this.#state, event);
+    this.#state = step.state;
+    for (const effect of step.effects) {
+      try {
+        await this.#run(effect);
+      } catch (err) {
+        this.#options.onError?.(err, 'graceful exit worker');
+        if (effect.type === 'send') this.#dispatch({ type: 'streamEnded', error: err });
       }
-    } finally {
-      this.#pumping = false;
     }
+    if (this.#state.phase === 'finished') this.#resolveFinished();
   }
 
   async #run(effect: WorkerEffect): Promise<void> {
@@ -135,7 +127,7 @@ export class ExitWorker {
         this.#connect();
         return;
       case 'readBudget':
-        this.#events.push({ type: 'budget', remainingBytes: this.#options.budget?.remaining() ?? null });
+        this.#dispatch({ type: 'budget', remainingBytes: this.#options.budget?.remaining() ?? null });
         return;
       case 'pause': {
         this.#clearPause();
@@ -151,7 +143,7 @@ export class ExitWorker {
         this.#scheduleKeepAlive();
         const answer = await this.#options.keepAlive?.();
         // The exit ended meanwhile (e.g. the satellite disqualified the node): connect for the receipt.
-        if (answer?.finished) this.#events.push({ type: 'resume' });
+        if (answer?.finished) this.#dispatch({ type: 'resume' });
         return;
       }
       case 'unpause':
@@ -232,7 +224,7 @@ export class ExitWorker {
           await wipeSatellite(store, this.#options.pieces, satelliteId);
           await this.#progress();
         }
-        this.#events.push({ type: 'finished' });
+        this.#dispatch({ type: 'finished' });
         return;
       }
       case 'report':
