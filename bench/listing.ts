@@ -144,7 +144,7 @@ async function postgres(rows: BenchRow[], notes: string[]): Promise<void> {
       const old = scanStep(list({}), { start: { mode: 'from', key: utf8('objects/') }, end: utf8('objects0'), limit: PAGE + 1, includePending: false, allVersions: false }, 'sqlite');
       await client.query(`SET statement_timeout = '10s'`);
       const oldStart = performance.now();
-      const oldMs = await client.query(old.statement.text, [...old.params]).then(() => performance.now() - oldStart, () => undefined);
+      const oldMs = await client.query(old.statement.text, [...old.values]).then(() => performance.now() - oldStart, () => undefined);
       await client.query('RESET statement_timeout');
       await measure({
         name: 'PostgreSQL',

@@ -18,10 +18,13 @@ export interface SqlStatement {
   readonly text: string;
 }
 
-/** A statement with its parameter values, as a transaction runs it. */
-export interface SqlStep {
-  readonly statement: SqlStatement;
-  readonly values: readonly unknown[];
+/**
+ * A statement with its parameter values, as a transaction or a plan (plan.ts) runs it; a store
+ * may narrow the statement (the metabase's carries a row lock) or the values.
+ */
+export interface SqlStep<Statement extends SqlStatement = SqlStatement, Value = unknown> {
+  readonly statement: Statement;
+  readonly values: readonly Value[];
 }
 
 /** See the file comment. */

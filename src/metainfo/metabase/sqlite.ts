@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { FailedPreconditionError } from '../../core/errors.js';
-import { drive, type Plan, type PlanRunner, type Step, type StepResult } from './sql/plan.js';
+import type { Plan, PlanRunner, Step } from './sql/plan.js';
 import { SEGMENT_COLUMNS, segmentValues } from './sql/rows.js';
 import { migrations } from './sql/schema.js';
 import { toSqliteError } from './sql/sqlite-errors.js';
@@ -13,6 +13,7 @@ import { SEGMENTS } from './sql/statements.js';
 import { SqlMetabaseStore } from './sql/store.js';
 import type { SegmentRecord } from './types.js';
 import * as v from './validate.js';
+import { drivePlan, type StepResult } from '../../sql/plan.js';
 import { openSqlite, type SqliteHandle, type SqliteStoreOptions } from '../../sql/sqlite.js';
 
 const MIGRATIONS = migrations('sqlite');
@@ -41,7 +42,7 @@ class SqliteRunner implements PlanRunner {
 
   async run<T>(plan: () => Plan<T>): Promise<T> {
     try {
-      return drive(plan(), this.#execute);
+      return drivePlan(plan(), this.#execute);
     } catch (err) {
       throw toSqliteError(err);
     }
@@ -50,7 +51,7 @@ class SqliteRunner implements PlanRunner {
   async transact<T>(plan: () => Plan<T>): Promise<T> {
     try {
       // IMMEDIATE takes the write lock up front: no other writer can slip in between a read and a write.
-      return this.#transaction.immediate(() => drive(plan(), this.#execute)) as T;
+      return this.#transaction.immediate(() => drivePlan(plan(), this.#execute)) as T;
     } catch (err) {
       throw toSqliteError(err);
     }
@@ -68,7 +69,7 @@ class SqliteRunner implements PlanRunner {
       this.#statements.set(step.statement.name, statement);
     }
     const params: Record<string, unknown> = {};
-    step.params.forEach((value, i) => {
+    step.values.forEach((value, i) => {
       params[`p${i + 1}`] = value;
     });
     if (statement.reader) {

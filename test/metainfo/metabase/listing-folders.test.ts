@@ -35,8 +35,8 @@ type Query = (text: string, params: readonly unknown[]) => Promise<Row[]>;
 function countingScan(dialect: SqlDialect, query: Query) {
   const counts = { queries: 0, rows: 0 };
   const scan: ListScan = async (q) => {
-    const { statement, params } = scanStep(location, q, dialect);
-    const rows = await query(statement.text, params);
+    const { statement, values } = scanStep(location, q, dialect);
+    const rows = await query(statement.text, values);
     counts.queries++;
     counts.rows += rows.length;
     return rows.map(objectFromRow);

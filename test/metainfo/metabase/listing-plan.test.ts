@@ -104,7 +104,7 @@ describeWith('PostgreSQL', postgresUnavailable, 'listing plan (PostgreSQL)', () 
     const found: Record<string, string[]> = {};
     await client.query(`SET plan_cache_mode = ${generic ? 'force_generic_plan' : 'auto'}`);
     for (const { label, query } of scanQueries()) {
-      const { statement, params } = scanStep(location, query, 'postgres');
+      const { statement, values: params } = scanStep(location, query, 'postgres');
       let rows: { 'QUERY PLAN': [{ Plan: PgPlanNode }] }[];
       if (generic) {
         // A prepared statement's generic plan: the one a pool serves after a few executions.
@@ -148,7 +148,7 @@ describe('listing plan (SQLite)', () => {
   function problemsOfEveryScan(): Record<string, string[]> {
     const found: Record<string, string[]> = {};
     for (const { label, query } of scanQueries()) {
-      const { statement, params } = scanStep(location, query, 'sqlite');
+      const { statement, values: params } = scanStep(location, query, 'sqlite');
       const args = Object.fromEntries(params.map((p, i) => [`p${i + 1}`, p]));
       const details = (named(db, `EXPLAIN QUERY PLAN ${statement.text}`).all(args) as { detail: string }[]).map((r) => r.detail);
       const problems = details.filter((d) =>

@@ -9,8 +9,9 @@ import pg from 'pg';
 import {
   AbortedError, AlreadyExistsError, FailedPreconditionError, InternalError, isHandoffError, UnavailableError, type HandoffError,
 } from '../../../core/errors.js';
+import { drivePlanAsync, type StepResult } from '../../../sql/plan.js';
 import { inTransaction, retryStatement } from '../../../sql/transaction.js';
-import { driveAsync, type Plan, type PlanRunner, type Step, type StepResult } from './plan.js';
+import type { Plan, PlanRunner, Step } from './plan.js';
 import { COMMITTED_VERSION_INDEX } from './statements.js';
 
 /** Racing commits to one key each lose at most once per winner, so allow many rounds. */
@@ -48,7 +49,7 @@ async function execute(client: pg.Pool | pg.PoolClient, step: Step): Promise<Ste
   const result = await client.query({
     name: statement.name,
     text: statement.lock ? `${statement.text} FOR ${statement.lock}` : statement.text,
-    values: step.params as unknown[],
+    values: [...step.values],
   });
   return { rows: result.rows as StepResult['rows'], count: result.rowCount ?? result.rows.length };
 }
@@ -65,14 +66,14 @@ export class PostgresRunner implements PlanRunner {
   async run<T>(plan: () => Plan<T>): Promise<T> {
     try {
       // Each statement alone is a transaction of its own: run again after a serialization failure.
-      return await driveAsync(plan(), (step) => retryStatement(() => execute(this.#pool, step)));
+      return await drivePlanAsync(plan(), (step) => retryStatement(() => execute(this.#pool, step)));
     } catch (err) {
       throw toPostgresError(err);
     }
   }
 
   async transact<T>(plan: () => Plan<T>): Promise<T> {
-    return withTransaction(this.#pool, (client) => driveAsync(plan(), (step) => execute(client, step)), isRetryable);
+    return withTransaction(this.#pool, (client) => drivePlanAsync(plan(), (step) => execute(client, step)), isRetryable);
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@
  * and a piece list one compact blob (see pieces.ts).
  */
 import { asUint8Array, fromUtf8, utf8 } from '../../../core/bytes.js';
+import type { SqlRow } from '../../../sql/plan.js';
 import { decodePieces, encodePieces } from '../pieces.js';
 import { packPosition, unpackPosition } from '../position.js';
 import type { Bucket, ObjectRecord, RedundancyScheme, SegmentCursor, SegmentRecord } from '../types.js';
@@ -12,7 +13,7 @@ import type { Bucket, ObjectRecord, RedundancyScheme, SegmentCursor, SegmentReco
 /** What a parameter may be. */
 export type SqlValue = number | string | Uint8Array | null;
 /** A result row as a driver returns it. */
-export type Row = Readonly<Record<string, unknown>>;
+export type Row = SqlRow;
 
 export const OBJECT_COLUMNS = [
   'stream_id', 'project_id', 'bucket_name', 'object_key', 'version', 'status', 'created_at', 'committed_at', 'expires_at',

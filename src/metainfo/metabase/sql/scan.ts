@@ -71,5 +71,5 @@ export function scanStep(list: Pick<ListObjects, 'projectId' | 'bucket'>, query:
     : `SELECT ${columnList(OBJECT_COLUMNS, 'o')} FROM ${OBJECTS} AS o WHERE ${[...range, ...within].join(' AND ')} ${ORDER} ${limit}`;
   const visibility = `${query.allVersions ? 'all' : 'latest'}_${query.includePending ? 'pending' : 'committed'}`;
   const name = `metabase_scan_${ranked ? 'ranked_' : ''}${variant}_${query.end === undefined ? 'open' : 'bounded'}_${visibility}`;
-  return { statement: { name, text: text.replace(/\s+/g, ' ') }, params };
+  return { statement: { name, text: text.replace(/\s+/g, ' ') }, values: params };
 }

@@ -109,7 +109,7 @@ export abstract class SqlMetabaseStore implements MetabaseStore {
   async listObjects(list: ListObjects): Promise<ListPage> {
     return listObjectsPage(list, async (query) => {
       const step = scanStep(list, query, this.#dialect);
-      const rows = await this.#runner.run(() => single(step.statement, ...step.params));
+      const rows = await this.#runner.run(() => single(step.statement, ...step.values));
       return rows.map(objectFromRow);
     });
   }
