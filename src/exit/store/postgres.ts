@@ -14,7 +14,8 @@ import type pg from 'pg';
 import { POSTGRES } from '../../sql/dialect.js';
 import type { SqlStatement, SqlStep } from '../../sql/executor.js';
 import { inTransaction, openMigratedPool, retryStatement, type PoolHandle, type PostgresStoreOptions } from '../../sql/postgres.js';
-import { drivePlanAsync, type ExitSqlRunner, type Plan, type PlanStepResult, type SqlRow } from './plan.js';
+import { drivePlanAsync, type Plan, type SqlRow, type StepResult } from '../../sql/plan.js';
+import type { ExitSqlRunner } from './runner.js';
 import { EXIT_QUEUE_STORE_NAME, exitQueueMigrations } from './schema.js';
 import { SqlExitQueueStore } from './sql.js';
 
@@ -23,7 +24,7 @@ const MIGRATIONS = exitQueueMigrations(POSTGRES);
 /** The exit queue schema version this code writes. */
 export const EXIT_QUEUE_POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
 
-async function execute(client: pg.Pool | pg.PoolClient, { statement, values }: SqlStep): Promise<PlanStepResult> {
+async function execute(client: pg.Pool | pg.PoolClient, { statement, values }: SqlStep): Promise<StepResult> {
   const result = await client.query({ name: statement.name, text: statement.text, values: [...values] });
   return { rows: result.rows as SqlRow[], count: result.rowCount ?? result.rows.length };
 }

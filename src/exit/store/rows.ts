@@ -5,7 +5,7 @@
 import { millis, optionalMillis } from '../../sql/dialect.js';
 import { plainBytes } from '../../sql/migrations.js';
 import type { ExitFailureReason, ExitKind, ExitOutcome, ExitPolicy, ExitQueueItem, ExitRecord, TransferError } from '../types.js';
-import type { SqlRow } from './plan.js';
+import type { SqlRow } from '../../sql/plan.js';
 
 const ID_BYTES = 32;
 

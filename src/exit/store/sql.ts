@@ -12,14 +12,15 @@
  * `exit_nodes` row first, so they never wait on each other in opposite orders.
  *
  * This file holds the store's operations; the schema is in schema.ts, the statements in
- * statements.ts, the plans and their runners' contract in plan.ts, row mapping in rows.ts.
+ * statements.ts, the runners' contract in runner.ts, row mapping in rows.ts.
  */
 import { toHex } from '../../core/bytes.js';
 import { bufferOf } from '../../sql/migrations.js';
 import type { SegmentCursor } from '../../metainfo/metabase/types.js';
 import { FULL_EXIT, type ExitQueueStore, type FinishedItem, type FinishExit, type ListExits, type NewExit, type NewExitQueueItem } from '../queue-store.js';
 import type { ExitQueueItem, ExitRecord, TransferError } from '../types.js';
-import { exec, type ExitSqlRunner, type Plan } from './plan.js';
+import { exec, type Plan } from '../../sql/plan.js';
+import type { ExitSqlRunner } from './runner.js';
 import { itemFromRow, num, recordFromRow } from './rows.js';
 import { statements, type Statements } from './statements.js';
 import {
@@ -175,12 +176,13 @@ export abstract class SqlExitQueueStore implements ExitQueueStore {
 
   *#enqueue(id: Buffer, items: readonly NewExitQueueItem[], cursor: SegmentCursor): Plan<void> {
     const s = this.#s;
-    if ((yield* exec(s.lockUnfinished, [id])).count === 0) return; // unknown or finished: ignored
+    if ((yield* exec(s.lockUnfinished, id)).count === 0) return; // unknown or finished: ignored
     let added = 0;
     let bytes = 0;
     if (this.#sql.dialect.name === 'postgres') {
       if (items.length > 0) {
-        const inserted = yield* exec(s.insertItems, [
+        const inserted = yield* exec(
+          s.insertItems,
           id,
           items.map((i) => bufferOf(i.pieceId)),
           items.map((i) => bufferOf(i.rootPieceId)),
@@ -192,7 +194,7 @@ export abstract class SqlExitQueueStore implements ExitQueueStore {
           items.map((i) => i.durability),
           items.map((i) => (i.drop ? 1 : 0)),
           items.map((i) => this.#time(i.queuedAt)),
-        ]);
+        );
         const fresh = new Set(inserted.rows.map((r) => toHex(r.piece_id as Uint8Array)));
         for (const item of items) {
           if (!fresh.has(toHex(item.pieceId))) continue;
@@ -201,48 +203,49 @@ export abstract class SqlExitQueueStore implements ExitQueueStore {
         }
         if (fresh.size < items.length) {
           const known = items.filter((i) => !fresh.has(toHex(i.pieceId)));
-          yield* exec(s.lowerDurabilities, [id, known.map((i) => bufferOf(i.pieceId)), known.map((i) => i.durability)]);
+          yield* exec(s.lowerDurabilities, id, known.map((i) => bufferOf(i.pieceId)), known.map((i) => i.durability));
         }
       }
     } else {
       for (const item of items) {
         const pieceId = bufferOf(item.pieceId);
-        const { count } = yield* exec(s.insertItem, [
+        const { count } = yield* exec(
+          s.insertItem,
           id, pieceId, bufferOf(item.rootPieceId), item.pieceNumber, bufferOf(item.streamId), item.position.part,
           item.position.index, item.pieceSize, item.durability, item.drop ? 1 : 0, this.#time(item.queuedAt),
-        ]);
+        );
         if (count === 1) {
           added++;
           bytes += item.pieceSize;
         } else {
-          yield* exec(s.lowerDurability, [id, pieceId, item.durability]);
+          yield* exec(s.lowerDurability, id, pieceId, item.durability);
         }
       }
     }
-    yield* exec(s.advanceCursor, [id, bufferOf(cursor.streamId), cursor.position.part, cursor.position.index, bytes, added]);
+    yield* exec(s.advanceCursor, id, bufferOf(cursor.streamId), cursor.position.part, cursor.position.index, bytes, added);
   }
 
   *#archive(id: Buffer, at: number): Plan<ExitRecord | undefined> {
     const s = this.#s;
-    if ((yield* exec(s.lockExit, [id])).count === 0) return undefined;
-    const { rows } = yield* exec(s.archive, [id, this.#time(at)]);
+    if ((yield* exec(s.lockExit, id)).count === 0) return undefined;
+    const { rows } = yield* exec(s.archive, id, this.#time(at));
     if (!rows[0]) return undefined; // unfinished: stays
-    yield* exec(s.deleteExit, [id]);
-    yield* exec(s.clearQueue, [id]);
+    yield* exec(s.deleteExit, id);
+    yield* exec(s.clearQueue, id);
     return recordFromRow(rows[0]);
   }
 
   *#finishGathering(id: Buffer, at: number): Plan<void> {
     const s = this.#s;
-    const { rows } = yield* exec(s.lockGathering, [id]);
+    const { rows } = yield* exec(s.lockGathering, id);
     const exit = rows[0];
     if (!exit) return; // unknown, or gathered already
     if (exit.kind === 'partial' && (exit.finished_at === null || exit.finished_at === undefined)) {
-      yield* exec(s.keepHealthiest, [id, num(exit.target_bytes)]);
-      yield* exec(s.transferAll, [id]);
-      yield* exec(s.recountQueued, [id]);
+      yield* exec(s.keepHealthiest, id, num(exit.target_bytes));
+      yield* exec(s.transferAll, id);
+      yield* exec(s.recountQueued, id);
     }
-    yield* exec(s.finishGathering, [id, this.#time(at)]);
+    yield* exec(s.finishGathering, id, this.#time(at));
   }
 
   *#finishItem(id: Buffer, pieceId: Buffer, result: FinishedItem, at: number): Plan<boolean> {
@@ -251,22 +254,24 @@ export abstract class SqlExitQueueStore implements ExitQueueStore {
     // SQLite's IMMEDIATE transaction holds the database's one write lock already, and a queued
     // item always has its exit row (archiving and finishing an exit clear its queue in the same
     // transaction), so there the delete alone answers — one statement fewer per piece.
-    if (this.#sql.dialect.name === 'postgres' && (yield* exec(s.lockExit, [id])).count === 0) return false;
-    if ((yield* exec(s.deleteItem, [id, pieceId])).count === 0) return false; // already finished (or no exit): count nothing
+    if (this.#sql.dialect.name === 'postgres' && (yield* exec(s.lockExit, id)).count === 0) return false;
+    if ((yield* exec(s.deleteItem, id, pieceId)).count === 0) return false; // already finished (or no exit): count nothing
     const transferred = result.kind === 'transferred';
-    yield* exec(s.countFinished, [
+    yield* exec(
+      s.countFinished,
       id, transferred ? 1 : 0, transferred ? result.bytes : 0, result.kind === 'dropped' ? 1 : 0, result.kind === 'failed' ? 1 : 0, this.#time(at),
-    ]);
+    );
     return true;
   }
 
   *#finishExit(id: Buffer, finish: FinishExit): Plan<ExitRecord | undefined> {
     const s = this.#s;
-    const { rows } = yield* exec(s.finishExit, [
+    const { rows } = yield* exec(
+      s.finishExit,
       id, this.#time(finish.at), finish.outcome, finish.reason, finish.detail, bufferOf(finish.receipt),
-    ]);
+    );
     if (!rows[0]) return undefined;
-    yield* exec(s.clearQueue, [id]);
+    yield* exec(s.clearQueue, id);
     return recordFromRow(rows[0]);
   }
 }

@@ -9,7 +9,8 @@ import type Database from 'better-sqlite3';
 import { SQLITE } from '../../sql/dialect.js';
 import { numbered, type SqlStatement, type SqlStep } from '../../sql/executor.js';
 import { openMigratedSqlite, type SqliteHandle, type SqliteStoreOptions } from '../../sql/sqlite.js';
-import { drivePlan, type ExitSqlRunner, type Plan, type PlanStepResult, type SqlRow } from './plan.js';
+import { drivePlan, type Plan, type SqlRow, type StepResult } from '../../sql/plan.js';
+import type { ExitSqlRunner } from './runner.js';
 import { EXIT_QUEUE_STORE_NAME, exitQueueMigrations } from './schema.js';
 import { SqlExitQueueStore } from './sql.js';
 
@@ -20,7 +21,7 @@ export const EXIT_QUEUE_SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
 
 function sqliteRunner({ db, owned }: SqliteHandle): ExitSqlRunner {
   const prepared = new Map<string, Database.Statement>();
-  const execute = ({ statement, values }: SqlStep): PlanStepResult => {
+  const execute = ({ statement, values }: SqlStep): StepResult => {
     let compiled = prepared.get(statement.name);
     if (!compiled) prepared.set(statement.name, (compiled = db.prepare(statement.text)));
     if (compiled.reader) {
