@@ -135,7 +135,7 @@ interface Seeded {
  * else beside everything else. The exiting node and its destinations are different machines, so
  * their disks must not interact here either: on an ext4 filesystem without a journal (this
  * machine's root), creating a file scans past every inode of its block group deleted in the last
- * 5–10 s (ext4's `recently_deleted`), and with one filesystem for all parties the exiting node's
+ * 1–6 minutes (ext4's `recently_deleted`), and with one filesystem for all parties the exiting node's
  * deletes made every destination's file creation pay for them — 15 % of the destinations' CPU in a
  * perf profile, a cost the raw copy (which deletes nothing) never paid. The raw sender reads the
  * same files, so both runs read from the same place.
