@@ -7,6 +7,7 @@ export default defineConfig({
     index: 'src/index.ts',
     'transport/index': 'src/transport/index.ts',
     'uplink/index': 'src/uplink/index.ts',
+    'uplink/native': 'src/uplink/native.ts',
     'move/index': 'src/move/index.ts',
     'exit/index': 'src/exit/index.ts',
     'transfer/index': 'src/transfer/index.ts',

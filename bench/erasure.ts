@@ -14,6 +14,7 @@ import { applyMatrixPortable, type MatrixKernel } from '../src/uplink/erasure/ke
 import { blockBytes, createSimdKernel, createSimdKernelCore } from '../src/uplink/erasure/kernel-simd.js';
 import { applyMatrix, kernelName } from '../src/uplink/erasure/kernel.js';
 import { systematicGenerator } from '../src/uplink/erasure/matrix.js';
+import { loadNativeErasure, useBuiltinErasure, useNativeErasure } from '../src/uplink/native.js';
 import { bestRates, klauspost, label, ronomon, type Peer, type Rates, type Shape } from './erasure-peers.js';
 import { type BenchRow, type BenchSection, fmt, mbps } from './lib.js';
 
@@ -127,6 +128,16 @@ function relaxedKernel(): MatrixKernel | undefined {
   return createSimdKernel(true);
 }
 
+/** {@link ourParity} with the native kernel installed in every engine (`handoff/uplink/native`), as a Node host would run it. */
+async function ourParityNative(shape: Shape): Promise<Rates> {
+  useNativeErasure();
+  try {
+    return await ourParity(shape);
+  } finally {
+    useBuiltinErasure();
+  }
+}
+
 /** Rounds of every measure of a shape, alternating, so load from elsewhere hits all alike; the best counts. */
 const PEER_ROUNDS = 3;
 
@@ -137,11 +148,14 @@ async function peerRows(rows: BenchRow[], notes: string[]): Promise<void> {
     ['@ronomon/reed-solomon 6.0.0 (C addon, one call at a time)', '≥ 1.2', ronomon()],
   ];
   const relaxed = relaxedKernel();
+  const native = loadNativeErasure();
+  if ('missing' in native) notes.push(`No native-kernel rows: ${native.missing}.`);
   try {
     for (const shape of peerShapes) {
       const best = (a: Rates | undefined, b: Rates) => ({ wall: Math.max(a?.wall ?? 0, b.wall), cpu: Math.max(a?.cpu ?? 0, b.cpu) });
       const flavours: [string, () => Promise<Rates>][] = [['', () => ourParity(shape)]];
       if (relaxed !== undefined) flavours.push([' (relaxed SIMD: Node ≥ 22, browsers)', () => ourParity(shape, relaxed)]);
+      if ('path' in native) flavours.push([` (native kernel, ${native.path}: handoff/uplink/native, Node)`, () => ourParityNative(shape)]);
       flavours.push([', multiply alone in WebAssembly memory (no copies; not the measure)', () => ourParityInMemory(shape)]);
       const ours: (Rates | undefined)[] = flavours.map(() => undefined);
       // undefined: not measured yet; null: the peer does not support the shape.
@@ -184,7 +198,7 @@ async function peerRows(rows: BenchRow[], notes: string[]): Promise<void> {
     'The rows "multiply alone in WebAssembly memory" are not the measure and carry no goal: they run the same standard-SIMD kernel on data already in its memory (written there once), block by block as the kernel works, with nothing copied in or out, to show how much of the gap the copies account for and what is left of it if batches lived in WebAssembly memory.',
   );
   notes.push(
-    `Parity encode: MB/s counts data bytes (k shards) per second of wall time, and per second of the process's CPU time (user + system, all threads: ronomon encodes on libuv's pool), which other work on the machine disturbs less; the ratio column is the wall-time ratio. Each side encodes the same shapes and bytes, best of 3 rounds after a warm-up, and the three alternate ${PEER_ROUNDS} times per shape (best counts). Ours is ErasureEngine.encodeParity (WebAssembly SIMD kernel; data copied into and parity out of its memory) into parity arrays allocated once; the relaxed-SIMD row runs the same kernel with i8x16.relaxed_swizzle (Node 20 has it behind --experimental-wasm-relaxed-simd, turned on for that row). Load average ${fmt(load, 2)} before, ${fmt(os.loadavg()[0]!, 2)} after; ${os.cpus()[0]?.model ?? 'cpu'}.`,
+    `Parity encode: MB/s counts data bytes (k shards) per second of wall time, and per second of the process's CPU time (user + system, all threads: ronomon encodes on libuv's pool), which other work on the machine disturbs less; the ratio column is the wall-time ratio. Each side encodes the same shapes and bytes, best of 3 rounds after a warm-up, and the three alternate ${PEER_ROUNDS} times per shape (best counts). Ours is ErasureEngine.encodeParity (WebAssembly SIMD kernel; data copied into and parity out of its memory) into parity arrays allocated once; the relaxed-SIMD row runs the same kernel with i8x16.relaxed_swizzle (Node 20 has it behind --experimental-wasm-relaxed-simd, turned on for that row); the native-kernel row runs the same engine call with the GFNI kernel of handoff/uplink/native installed (native/erasure, built by npm run build:native), which multiplies the shards in place. Load average ${fmt(load, 2)} before, ${fmt(os.loadavg()[0]!, 2)} after; ${os.cpus()[0]?.model ?? 'cpu'}.`,
   );
 }
 

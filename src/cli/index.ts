@@ -15,6 +15,7 @@ import { DataDirectoryError } from './data-dir.js';
 import { INTERRUPTED, Interrupted } from './objects/session.js';
 import { runProgram } from './program.js';
 import { watchStopSignals, type StopRequest } from './stop.js';
+import { loadNativeErasure, useNativeErasure } from '../uplink/native.js';
 
 const processIo: CliIo = {
   out: (line) => console.log(line),
@@ -70,5 +71,7 @@ if (invokedDirectly) {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
   });
+  // Erasure coding on the native GFNI kernel where it is built and the CPU has GFNI; else WebAssembly.
+  if ('path' in loadNativeErasure()) useNativeErasure();
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -114,8 +114,11 @@ describe('the packed package', () => {
     const files = packed.files.map((f) => f.path);
     for (const s of subpaths) expect(files, s.name).toEqual(expect.arrayContaining([s.js, s.dts]));
     expect(files).toEqual(expect.arrayContaining(['README.md', 'package.json', 'dist/cli/index.js']));
+    // The native erasure kernel travels as source (built where it is installed), never as a binary.
+    const native = ['native/erasure/binding.c', 'native/erasure/binding.gyp', 'native/erasure/kernel-none.c', 'native/erasure/kernel.c', 'native/erasure/kernel.h'];
+    expect(files.filter((f) => f.startsWith('native/')).sort()).toEqual(native);
     // The docs the README links to travel with it, and so do the console's screenshots it shows.
-    expect(files.filter((f) => !f.startsWith('dist/') && !/^docs\/([^/]+\.md|console\/[^/]+\.png)$/.test(f) && f !== 'README.md' && f !== 'package.json')).toEqual([]);
+    expect(files.filter((f) => !f.startsWith('dist/') && !native.includes(f) && !/^docs\/([^/]+\.md|console\/[^/]+\.png)$/.test(f) && f !== 'README.md' && f !== 'package.json')).toEqual([]);
     // Packing a fresh clone builds dist first.
     expect(pkg.scripts.prepack).toBe('npm run build');
   });

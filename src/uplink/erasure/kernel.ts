@@ -21,8 +21,23 @@ export const kernelName: 'simd' | 'portable' = simdKernel === undefined ? 'porta
  */
 export const simdFlavour: 'relaxed' | 'standard' | undefined = simdCore === undefined ? undefined : simdCore.relaxed ? 'relaxed' : 'standard';
 
-/** `outputs[r][w] = Σ_i M[r][i] · inputs[i][w]` over words `[from, to)`; see {@link MatrixKernel}. */
-export const applyMatrix: MatrixKernel = simdKernel ?? applyMatrixPortable;
+const builtinKernel: MatrixKernel = simdKernel ?? applyMatrixPortable;
+let activeKernel: MatrixKernel = builtinKernel;
+
+/**
+ * `outputs[r][w] = Σ_i M[r][i] · inputs[i][w]` over words `[from, to)`; see {@link MatrixKernel}.
+ * Runs the kernel {@link useMatrixKernel} installed, else the built-in one ({@link kernelName}).
+ */
+export const applyMatrix: MatrixKernel = (coefficients, inputs, outputs, from, to) => activeKernel(coefficients, inputs, outputs, from, to);
+
+/**
+ * Makes every erasure engine in this process run `kernel` (which must compute what the built-in
+ * one does), or the built-in one again with `undefined`. The Node-only `handoff/uplink/native`
+ * installs its GFNI kernel this way; this module itself never loads anything platform-specific.
+ */
+export function useMatrixKernel(kernel: MatrixKernel | undefined): void {
+  activeKernel = kernel ?? builtinKernel;
+}
 
 /**
  * The bytes of `bytes` as 32-bit words; copies only when `bytes` does not start on a 4-byte
