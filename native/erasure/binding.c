@@ -36,7 +36,11 @@ static uint8_t *words_of(napi_env env, napi_value value, size_t *words, const ch
   return data != NULL ? (uint8_t *)data : (uint8_t *)"";
 }
 
-static int rows_of(napi_env env, napi_value list, uint8_t **rows, uint32_t *count, size_t need, const char *what) {
+/*
+ * The rows of an array argument, as values: fetched before any pointer is taken, since fetching
+ * an element may run JavaScript (an accessor) that could detach a buffer taken earlier.
+ */
+static int row_values(napi_env env, napi_value list, napi_value *rows, uint32_t *count, const char *what) {
   bool is_array = false;
   if (napi_is_array(env, list, &is_array) != napi_ok || !is_array || napi_get_array_length(env, list, count) != napi_ok) {
     napi_throw_type_error(env, NULL, what);
@@ -46,12 +50,17 @@ static int rows_of(napi_env env, napi_value list, uint8_t **rows, uint32_t *coun
     napi_throw_range_error(env, NULL, "handoff erasure: between 1 and 256 rows expected");
     return 0;
   }
-  for (uint32_t i = 0; i < *count; i++) {
-    napi_value row;
+  for (uint32_t i = 0; i < *count; i++)
+    if (napi_get_element(env, list, i, &rows[i]) != napi_ok) return 0;
+  return 1;
+}
+
+/* The bytes of each row, each at least `need` words long; no JavaScript runs from here on. */
+static int row_bytes(napi_env env, const napi_value *rows, uint32_t count, uint8_t **bytes, size_t need, const char *what) {
+  for (uint32_t i = 0; i < count; i++) {
     size_t words = 0;
-    if (napi_get_element(env, list, i, &row) != napi_ok) return 0;
-    rows[i] = words_of(env, row, &words, what);
-    if (rows[i] == NULL) return 0;
+    bytes[i] = words_of(env, rows[i], &words, what);
+    if (bytes[i] == NULL) return 0;
     if (words < need) {
       napi_throw_range_error(env, NULL, "handoff erasure: a row is shorter than `to`");
       return 0;
@@ -79,6 +88,12 @@ static napi_value apply_matrix(napi_env env, napi_callback_info info) {
   }
   size_t from = (size_t)from_d, to = (size_t)to_d;
 
+  static const char *inputs_what = "handoff erasure: inputs must be an array of Int32Array";
+  static const char *outputs_what = "handoff erasure: outputs must be an array of Int32Array";
+  napi_value input_rows[GF_MAX_ROWS], output_rows[GF_MAX_ROWS];
+  uint8_t *inputs[GF_MAX_ROWS], *outputs[GF_MAX_ROWS];
+  uint32_t k = 0, rows = 0;
+  if (!row_values(env, argv[1], input_rows, &k, inputs_what) || !row_values(env, argv[2], output_rows, &rows, outputs_what)) return NULL;
   bool is_typed = false;
   napi_typedarray_type type;
   size_t coefficient_count = 0;
@@ -88,10 +103,7 @@ static napi_value apply_matrix(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "handoff erasure: coefficients must be a Uint8Array");
     return NULL;
   }
-  uint8_t *inputs[GF_MAX_ROWS], *outputs[GF_MAX_ROWS];
-  uint32_t k = 0, rows = 0;
-  if (!rows_of(env, argv[1], inputs, &k, to, "handoff erasure: inputs must be an array of Int32Array")) return NULL;
-  if (!rows_of(env, argv[2], outputs, &rows, to, "handoff erasure: outputs must be an array of Int32Array")) return NULL;
+  if (!row_bytes(env, input_rows, k, inputs, to, inputs_what) || !row_bytes(env, output_rows, rows, outputs, to, outputs_what)) return NULL;
   if (coefficient_count != (size_t)k * rows) {
     napi_throw_range_error(env, NULL, "handoff erasure: coefficients must hold outputs.length x inputs.length entries");
     return NULL;

@@ -91,6 +91,23 @@ describeWith('the native erasure kernel (npm run build:native)', built ? undefin
     expect(() => (kernel as MatrixKernel)(call.coefficients, call.inputs, [new Uint8Array(32)] as never, 0, 8)).toThrow(TypeError);
   });
 
+  it('fetches every row before it takes a pointer: an accessor that detaches an earlier row gets a RangeError, not a write into freed memory', () => {
+    for (const victim of ['input', 'output', 'coefficients'] as const) {
+      const coefficients = new Uint8Array(2);
+      const first = new Int32Array(8);
+      const outputs = [new Int32Array(8)];
+      const inputs: Int32Array[] = [first, new Int32Array(8)];
+      const target = victim === 'input' ? first.buffer : victim === 'output' ? outputs[0]!.buffer : coefficients.buffer;
+      Object.defineProperty(inputs, 1, {
+        get: () => {
+          structuredClone(target, { transfer: [target] }); // detaches it
+          return new Int32Array(8);
+        },
+      });
+      expect(() => kernel(coefficients, inputs, outputs, 0, 8)).toThrow(RangeError);
+    }
+  });
+
   it('once installed, every erasure engine encodes and rebuilds segments with it, byte for byte as before', () => {
     const segment = Uint8Array.from({ length: 4 * 4096 * 3 }, (_, i) => (i * 131 + 7) & 255);
     const coder = createErasureCoder({ algorithm: 'reed-solomon', shareSize: 4096, required: 4, repair: 6, success: 8, total: 10 });
