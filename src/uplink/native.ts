@@ -77,7 +77,7 @@ export function loadNativeErasure(): NativeErasure {
 export function useNativeErasure(): NativeErasurePath {
   const native = loadNativeErasure();
   if ('missing' in native) throw new FailedPreconditionError(native.missing);
-  useMatrixKernel(native.applyMatrix);
+  useMatrixKernel(native.applyMatrix, native.path);
   return native.path;
 }
 

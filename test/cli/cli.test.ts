@@ -9,6 +9,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI_CWD, cliArgv } from './support/cli.js';
+import { loadNativeErasure } from '../../src/uplink/native.js';
 
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
@@ -97,6 +98,9 @@ describe('the handoff command', () => {
     const dir = tempDir();
     const satellite = await start(['satellite', 'run', '--address', '127.0.0.1:0', '--store', `sqlite:${join(dir, 'sat')}`, '--identity', join(dir, 'sat.pem'), '--project', 'demo'], /API key: (hk1_\S+)/);
     const ref = /satellite (\S+@\S+) is running/.exec(satellite.output())![1]!;
+    // The CLI codes on the native erasure kernel where it is built and the CPU has GFNI.
+    const native = loadNativeErasure();
+    expect(satellite.output()).toContain(`erasure kernel ${'path' in native ? native.path : 'simd'})`);
     const node = await start(['node', 'run', '--dir', join(dir, 'node'), '--satellite', ref, '--capacity', '1GiB'], /storage node (\S+) is serving at (\S+)/);
     expect(node.match[1]).toMatch(/^[a-z2-7]{58}$/);
     expect(node.output()).not.toMatch(/error in check-in/);

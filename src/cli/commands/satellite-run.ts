@@ -8,6 +8,7 @@ import { tcpTransport } from '../../transport/tcp.js';
 import { parseDuration, parseFraction, parseRedundancy, UsageError } from '../args.js';
 import { defineCommand } from '../command.js';
 import { exitPolicy, loadOrCreate, redactStore, storeOption, withClosers, withDataDirectory } from '../servers.js';
+import { erasureKernelName } from '../../uplink/erasure/kernel.js';
 
 /** Works with the six nodes of the README's walk-through: 2 needed to read, 6 pieces written, 4 enough to commit. */
 export const CLI_DEFAULT_REDUNDANCY = '2/3/4/6';
@@ -75,7 +76,7 @@ The address printed as <id>@<host:port> is what node run --satellite and access 
       const admin = await startSatelliteAdmin({ satellite, addressFile: adminAddressFile(places.identity), onError: (err, method) => log.error(`error in ${method}: ${String(err)}`) });
       closers.push(() => admin.close());
       log.debug(`admin endpoint at ${admin.address} (recorded in ${adminAddressFile(places.identity)})`);
-      out(`satellite ${satellite.id}@${satellite.address} is running (store: ${redactStore(places.store)}; redundancy ${options.redundancy}, so at least ${redundancy.total} nodes)`);
+      out(`satellite ${satellite.id}@${satellite.address} is running (store: ${redactStore(places.store)}; redundancy ${options.redundancy}, so at least ${redundancy.total} nodes; erasure kernel ${erasureKernelName()})`);
       if (options.project !== undefined) {
         const existing = (await store.projects.listProjects()).find((p) => p.name === options.project);
         if (existing !== undefined) {

@@ -23,6 +23,7 @@ export const simdFlavour: 'relaxed' | 'standard' | undefined = simdCore === unde
 
 const builtinKernel: MatrixKernel = simdKernel ?? applyMatrixPortable;
 let activeKernel: MatrixKernel = builtinKernel;
+let activeName: string = kernelName;
 
 /**
  * `outputs[r][w] = Σ_i M[r][i] · inputs[i][w]` over words `[from, to)`; see {@link MatrixKernel}.
@@ -35,8 +36,14 @@ export const applyMatrix: MatrixKernel = (coefficients, inputs, outputs, from, t
  * one does), or the built-in one again with `undefined`. The Node-only `handoff/uplink/native`
  * installs its GFNI kernel this way; this module itself never loads anything platform-specific.
  */
-export function useMatrixKernel(kernel: MatrixKernel | undefined): void {
+export function useMatrixKernel(kernel: MatrixKernel | undefined, name = 'custom'): void {
   activeKernel = kernel ?? builtinKernel;
+  activeName = kernel === undefined ? kernelName : name;
+}
+
+/** The kernel every erasure engine runs now: `'simd'` or `'portable'`, or the name given to {@link useMatrixKernel} (`'gfni-avx512'`...). */
+export function erasureKernelName(): string {
+  return activeName;
 }
 
 /**
