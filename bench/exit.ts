@@ -20,6 +20,8 @@
  *
  *   npm run bench exit          HANDOFF_BENCH_EXIT_SEGMENTS=100000 npm run bench exit (a smaller gather)
  *   HANDOFF_BENCH_EXIT_ONLY=throughput|gather npm run bench exit   (one half; the other keeps its rows and notes from results.md)
+ *   HANDOFF_BENCH_EXIT_SOURCE_DIR=<folder on another filesystem> (the exiting node's pieces; default /dev/shm, see sourceRoot)
+ *   HANDOFF_BENCH_EXIT_NODE_FLAGS="--perf-basic-prof-only-functions" (node flags for every party: name the JavaScript in `perf record -a -g`)
  */
 import { spawn, execFileSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
