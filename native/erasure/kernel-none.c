@@ -1,4 +1,4 @@
-/* Other architectures: no GFNI path; the erasure engine keeps its WebAssembly kernel. */
+/* Other architectures, and Windows (the GFNI kernel is written for GCC and Clang): no native path; the erasure engine keeps its WebAssembly kernel. */
 #include "kernel.h"
 
 const char *gf_kernel_init(int avoid_avx512) {
