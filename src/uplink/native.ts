@@ -55,7 +55,7 @@ export function loadNativeErasure(): NativeErasure {
     return loaded;
   }
   const addon = createRequire(import.meta.url)(path) as { path: NativeErasurePath | null; applyMatrix?: MatrixKernel };
-  loaded = addon.path === null || addon.applyMatrix === undefined ? { missing: 'this CPU has no GFNI instructions: the WebAssembly kernel serves' } : { path: addon.path, applyMatrix: addon.applyMatrix };
+  loaded = addon.path === null || addon.applyMatrix === undefined ? { missing: 'no GFNI path here (a CPU without GFNI, or a platform the kernel is not built for): the WebAssembly kernel serves' } : { path: addon.path, applyMatrix: addon.applyMatrix };
   return loaded;
 }
 
