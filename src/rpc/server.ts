@@ -155,7 +155,7 @@ export class RpcServer {
 
   /** Tells the peer why (a small frame), then closes. */
   #refuse(connection: Connection, message: string): void {
-    const refusal = encodeEnvelope({ kind: Kind.ERROR, code: 'ResourceExhausted', message, ending: true });
+    const refusal = encodeEnvelope({ kind: Kind.ERROR, code: 'ResourceExhausted', message });
     void connection.send(refusal).then(() => connection.close(), () => undefined).finally(() => connection.reset(new ResourceExhaustedError(message)));
   }
 }
@@ -195,7 +195,7 @@ class ServerSession implements CallHooks {
     } catch (err) {
       this.handshakeEnded();
       const wire = toWireError(isHandoffError(err) ? err : new UnavailableError('handshake failed'));
-      await connection.send(encodeEnvelope({ kind: Kind.ERROR, code: wire.code, message: wire.message, ending: true })).catch(() => undefined);
+      await connection.send(encodeEnvelope({ kind: Kind.ERROR, code: wire.code, message: wire.message })).catch(() => undefined);
       connection.reset(err instanceof Error ? err : undefined);
       return;
     }

@@ -48,6 +48,8 @@ async function refusal(connection: Connection): Promise<string> {
   const frame = await connection.receive();
   const envelope = decodeEnvelope(frame!, HANDSHAKE_FRAME_LIMIT);
   if (envelope.kind !== Kind.ERROR) throw new Error(`expected an ERROR frame, got kind ${envelope.kind}`);
+  // Handshake-phase errors keep the three-element form every client version reads (docs/transports.md).
+  expect(envelope.ending).toBe(false);
   await connection.receive().catch(() => undefined);
   await connection.done;
   expect(connection.closed).toBe(true);
