@@ -71,9 +71,7 @@ export function isListableName(name: string): boolean {
  * most `limit`, and whether more follow.
  */
 export function pageOfNames(names: readonly string[], request: { cursor: string | undefined; limit: number }): { names: string[]; more: boolean } {
-  const after = request.cursor;
-  const sorted = names.filter((n) => isListableName(n) && (after === undefined || n > after)).sort(compareNames);
-  return { names: sorted.slice(0, request.limit), more: sorted.length > request.limit };
+  return pageOfSortedNames(sortedListableNames(names), request);
 }
 
 /** A folder's listable names, sorted: what {@link pageOfSortedNames} pages through. */
