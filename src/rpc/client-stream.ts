@@ -82,16 +82,9 @@ export class ClientStream<Req, Res> implements AsyncIterable<Res> {
         return undefined;
       case Kind.ERROR:
         this.#serverDone = true;
-        if (envelope.ending === true) {
-          // A protocol violation: the server ends the connection (see RpcClient.afterError).
-          if (!this.#released) {
-            this.#released = true;
-            this.#cleanup();
-            this.client.afterError(this.pooled, true);
-          }
-        } else {
-          await this.#finishSending();
-        }
+        // A protocol violation the server ends the connection for: it must not go back to the pool.
+        if (envelope.ending === true) this.#abandon(false);
+        else await this.#finishSending();
         throw errorFromCode(envelope.code, envelope.message);
       default:
         this.#abandon(true);

@@ -114,7 +114,10 @@ export class RpcClient {
         const reply = await pooled.next(signal);
         if (reply === undefined) throw new UnavailableError(`${method.name}: connection closed before a reply`);
         if (reply.kind === Kind.ERROR) {
-          this.afterError(pooled, reply.ending === true);
+          // A server ends the connection after a protocol violation (ERROR's `ending`): pooled, it
+          // would fail the next call. A handler's refusal, whatever its code, keeps it.
+          if (reply.ending === true) this.discard(pooled, false);
+          else this.release(pooled);
           throw errorFromCode(reply.code, reply.message);
         }
         if (reply.kind !== Kind.RESULT) throw new DecodeError(`${method.name}: unexpected frame kind ${reply.kind}`);
@@ -175,24 +178,6 @@ export class RpcClient {
     for (const connection of this.#active) connection.reset(new UnavailableError('client closed'));
     await Promise.all([...this.#dials]);
     await Promise.all([...this.#open].map((connection) => endConnection(connection)));
-  }
-
-  /**
-   * @internal A call ended in the server's error: the connection goes back to the pool, unless
-   * the server said it is `ending` the connection (its ERROR frame's fourth element: a protocol
-   * violation such as an undecodable or oversized frame). Pooled, such a connection would fail the
-   * next call with `Unavailable` before its end arrived, so it is closed here; a handler's refusal
-   * (any code) keeps its connection.
-   */
-  afterError(pooled: PooledConnection, ending: boolean): void {
-    if (!ending) {
-      this.release(pooled);
-      return;
-    }
-    const connection = pooled.connection;
-    this.#active.delete(connection);
-    this.#streams.delete(connection);
-    void connection.close().catch(() => undefined);
   }
 
   /** @internal Returns a connection whose call ended cleanly on both sides. */
