@@ -16,8 +16,7 @@
  * `raw-receivers` (N plain TCP listeners writing durable files as FsPieceStore does) and
  * `raw-sender` (copies the exiting node's piece bytes to them).
  */
-import net from 'node:net';
-import { mkdir, open, readdir, rename, type FileHandle } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants as perfConstants, performance, PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -39,6 +38,8 @@ import { DEFAULT_EXIT_CONFIG } from '../src/exit/types.js';
 import { PostgresMetabaseStore } from '../src/metainfo/metabase/postgres.js';
 import { PostgresOverlayStore } from '../src/overlay/store/postgres.js';
 import { createPool } from '../src/sql/postgres.js';
+import { floorSatellite } from './exit-floor.js';
+import { rawReceivers, rawSender, type Party } from './exit-raw.js';
 import { scanSegments } from './lib.js';
 
 const [role, optionsJson] = process.argv.slice(2) as [string, string];
@@ -61,11 +62,6 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] });
 const reply = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value)}\n`);
 
-interface Party {
-  ready: unknown;
-  go?: () => Promise<unknown>;
-  close(): Promise<void>;
-}
 
 async function satellite(o: { dir: string; privateKey: string; exit: Partial<ExitConfig> }): Promise<Party> {
   const store = await openSatelliteStore({ kind: 'sqlite', dir: o.dir });
@@ -154,225 +150,6 @@ async function exiting(o: { dir: string; piecesRoot: string; privateKey: string;
   };
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-const HEADER = 4 + 32;
-
-/** Writes every byte of `parts` with as few writev calls as the kernel allows. */
-async function writeParts(handle: FileHandle, parts: Buffer[]): Promise<void> {
-  let rest = parts;
-  while (rest.length > 0) {
-    let { bytesWritten } = await handle.writev(rest);
-    while (rest.length > 0 && bytesWritten >= rest[0]!.length) bytesWritten -= rest.shift()!.length;
-    if (bytesWritten > 0) rest[0] = rest[0]!.subarray(bytesWritten);
-  }
-}
-
-/**
- * Listeners that take frames `u32be length ‖ 32-byte piece id ‖ bytes`, write each piece as
- * FsPieceStore does (temp file, fsync, rename into a fan-out directory, directory fsync; a new
- * directory's parent synced once) and answer one byte when it is durable. The bytes go to the
- * file as the socket delivered them (one writev of its chunks), never copied.
- */
-async function rawReceivers(o: { dir: string; count: number; fsync: boolean }): Promise<Party> {
-  const servers: net.Server[] = [];
-  const sockets = new Set<net.Socket>();
-  const ports: number[] = [];
-  for (let i = 0; i < o.count; i++) {
-    const root = join(o.dir, `raw-${i}`);
-    const tmp = join(root, 'tmp');
-    const pieces = join(root, 'pieces');
-    await mkdir(tmp, { recursive: true });
-    await mkdir(pieces, { recursive: true });
-    const dirs = new Set<string>();
-    let serial = 0;
-    const store = async (id: string, parts: Buffer[]): Promise<void> => {
-      const tmpPath = join(tmp, `${serial++}-${id.slice(0, 8)}.part`);
-      const handle = await open(tmpPath, 'wx');
-      try {
-        await writeParts(handle, parts);
-        if (o.fsync) await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      const dir = join(pieces, id.slice(0, 2));
-      if (!dirs.has(dir)) {
-        if ((await mkdir(dir, { recursive: true })) !== undefined && o.fsync) await syncDir(pieces);
-        dirs.add(dir);
-      }
-      await rename(tmpPath, join(dir, id));
-      if (o.fsync) await syncDir(dir);
-    };
-    const server = net.createServer({ noDelay: true }, (socket) => {
-      sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
-      // The socket's chunks are kept as they came and written with one writev: no copy of a piece.
-      const chunks: Buffer[] = [];
-      let buffered = 0;
-      let need = -1;
-      let id = '';
-      /** The next `n` buffered bytes, as slices of the socket's chunks. */
-      const take = (n: number): Buffer[] => {
-        const parts: Buffer[] = [];
-        while (n > 0) {
-          const chunk = chunks[0]!;
-          if (chunk.length <= n) {
-            parts.push(chunks.shift()!);
-            n -= chunk.length;
-          } else {
-            parts.push(chunk.subarray(0, n));
-            chunks[0] = chunk.subarray(n);
-            n = 0;
-          }
-        }
-        return parts;
-      };
-      let busy = false;
-      const pump = async (): Promise<void> => {
-        if (busy) return;
-        busy = true;
-        try {
-          for (;;) {
-            if (need < 0) {
-              if (buffered < HEADER) return;
-              const head = Buffer.concat(take(HEADER)); // 36 bytes
-              buffered -= HEADER;
-              need = head.readUInt32BE(0);
-              id = head.subarray(4, HEADER).toString('hex');
-            }
-            if (buffered < need) return;
-            const parts = take(need);
-            buffered -= need;
-            need = -1;
-            await store(id, parts);
-            socket.write(ACK);
-          }
-        } finally {
-          busy = false;
-        }
-      };
-      socket.on('data', (chunk: Buffer) => {
-        chunks.push(chunk);
-        buffered += chunk.length;
-        void pump().catch((err: unknown) => {
-          onError(err, 'raw receiver');
-          socket.destroy();
-        });
-      });
-      socket.on('error', () => undefined);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    servers.push(server);
-    ports.push((server.address() as net.AddressInfo).port);
-  }
-  return {
-    ready: { ports },
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      for (const server of servers) await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-const ACK = Buffer.from([1]);
-
-/** One socket per (worker, receiver): a request at a time, answered by one byte. */
-class RawConnection {
-  readonly #socket: net.Socket;
-  #waiting: (() => void) | undefined;
-
-  private constructor(socket: net.Socket) {
-    this.#socket = socket;
-    socket.on('data', (chunk: Buffer) => {
-      for (let i = 0; i < chunk.length; i++) {
-        const done = this.#waiting;
-        this.#waiting = undefined;
-        done?.();
-      }
-    });
-  }
-
-  static connect(port: number): Promise<RawConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect({ port, host: '127.0.0.1', noDelay: true }, () => resolve(new RawConnection(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  send(frame: Uint8Array): Promise<void> {
-    const acked = new Promise<void>((resolve) => (this.#waiting = resolve));
-    this.#socket.write(frame);
-    return acked;
-  }
-
-  close(): void {
-    this.#socket.destroy();
-  }
-}
-
-/**
- * Copies every piece the exiting node holds for `satelliteId` (its data bytes, read from the
- * piece files) to the receivers, piece i to receiver i mod N, `concurrency` at a time.
- */
-async function rawSender(o: { piecesRoot: string; satelliteId: string; ports: number[]; concurrency: number; pieceSize: number }): Promise<Party> {
-  const satDir = join(o.piecesRoot, o.satelliteId);
-  const files: string[] = [];
-  for (const fan of (await readdir(satDir)).sort()) for (const name of await readdir(join(satDir, fan))) files.push(join(fan, name));
-  return {
-    ready: { pieces: files.length },
-    async go() {
-      let next = 0;
-      let bytes = 0;
-      const start = performance.now();
-      await Promise.all(
-        Array.from({ length: o.concurrency }, async () => {
-          const connections = new Map<number, RawConnection>();
-          try {
-            for (;;) {
-              const i = next++;
-              if (i >= files.length) return;
-              const name = files[i]!;
-              const frame = new Uint8Array(Buffer.allocUnsafeSlow(HEADER + o.pieceSize).buffer, 0, HEADER + o.pieceSize); // every byte is set below
-              const view = new DataView(frame.buffer);
-              view.setUint32(0, o.pieceSize);
-              frame.set(fromHex(name.slice(name.indexOf('/') + 1)), 4);
-              let handle: FileHandle | undefined;
-              try {
-                handle = await open(join(satDir, name), 'r');
-                for (let at = 0; at < o.pieceSize; ) {
-                  const { bytesRead } = await handle.read(frame, HEADER + at, o.pieceSize - at, at);
-                  if (bytesRead === 0) throw new Error(`${name} is short`);
-                  at += bytesRead;
-                }
-              } finally {
-                await handle?.close();
-              }
-              const port = o.ports[i % o.ports.length]!;
-              let connection = connections.get(port);
-              if (connection === undefined) {
-                connection = await RawConnection.connect(port);
-                connections.set(port, connection);
-              }
-              await connection.send(frame);
-              bytes += o.pieceSize;
-            }
-          } finally {
-            for (const c of connections.values()) c.close();
-          }
-        }),
-      );
-      return { ms: performance.now() - start, bytes, pieces: files.length };
-    },
-    async close() {},
-  };
-}
-
 /**
  * Gathering for one exiting node over a PostgreSQL metabase (the exit already started), against
  * a bare scan of the same rows: the metabase's own iterate statement, the same batch size, the
@@ -420,7 +197,15 @@ async function gather(o: { url: string; nodeId: string; batchSize?: number; pool
   };
 }
 
-const roles: Record<string, (options: never) => Promise<Party>> = { satellite, nodes, exiting, 'raw-receivers': rawReceivers, 'raw-sender': rawSender, gather };
+const roles: Record<string, (options: never) => Promise<Party>> = {
+  satellite,
+  nodes,
+  exiting,
+  'raw-receivers': (o: Parameters<typeof rawReceivers>[0]) => rawReceivers(o, onError),
+  'raw-sender': rawSender,
+  'floor-satellite': floorSatellite,
+  gather,
+};
 const start = roles[role];
 if (!start) throw new Error(`unknown role ${role}`);
 void getCryptoProvider(); // load the provider before the mark
