@@ -20,7 +20,7 @@ import { tcpTransport } from '../../src/transport/tcp.js';
 import { CliProcesses } from '../cli/support/procs.js';
 import { describeWith } from '../support/env.js';
 import { patterned } from '../uplink/support/bytes.js';
-import { buildConsole, CHROMIUM, chromiumMissing } from './support.js';
+import { buildConsole, CHROMIUM, chromiumMissing, screenshot } from './support.js';
 
 /** Every piece of a segment is needed (total = success): the leaving node hands its pieces over, none is dropped as spare. */
 const NO_SPARE = { algorithm: 'reed-solomon', shareSize: 256, required: 2, repair: 3, success: 5, total: 5 } as const;
@@ -93,7 +93,7 @@ describeWith('chromium', chromiumMissing, 'the node operator’s exit page', () 
     expect(await node.exitStatuses()).toEqual([]);
     await confirm.fill(net.satellite.id.toString().toUpperCase());
     expect(await start.isDisabled()).toBe(false);
-    await page.screenshot({ path: join(process.cwd(), 'docs', 'console', 'exit-confirm.png'), fullPage: true });
+    await screenshot(page, 'exit-confirm.png', { fullPage: true });
     await start.click();
     await page.getByRole('status').filter({ hasText: 'started (it cannot be cancelled)' }).waitFor({ timeout: 30_000 });
 
@@ -111,7 +111,7 @@ describeWith('chromium', chromiumMissing, 'the node operator’s exit page', () 
     expect(await row.locator('code.receipt').textContent()).toBe(Buffer.from(finished.receipt!).toString('base64'));
     // Exited from its only satellite: nothing is left to start.
     await page.getByText('This node has no satellite left to exit.').waitFor();
-    await page.screenshot({ path: join(process.cwd(), 'docs', 'console', 'exit-page.png'), fullPage: true });
+    await screenshot(page, 'exit-page.png', { fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);

@@ -4,7 +4,7 @@
  * each listing its files: <dir>/a and <dir>/b)
  * whose core also takes WebSocket clients, the console's static server, and headless Chromium.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -20,6 +20,16 @@ import { createTransferNetwork, type TransferNetwork } from '../transfer/rpc/net
 
 export const CHROMIUM = process.env.HANDOFF_CHROMIUM ?? '/usr/bin/chromium';
 export const chromiumMissing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} not found (apt-get install chromium)`;
+
+/**
+ * Takes a screenshot of `page` (as a user would see it). The pictures in docs/console come from
+ * here: with HANDOFF_UPDATE_SCREENSHOTS=1 it replaces docs/console/<name>; otherwise the tree is
+ * left as it is, so a test run never dirties a checkout.
+ */
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  const png = await page.screenshot(options);
+  if (process.env.HANDOFF_UPDATE_SCREENSHOTS === '1') writeFileSync(join(process.cwd(), 'docs', 'console', name), png);
+}
 
 /** Builds the console (vite.config.ts) into `outDir`. */
 export async function buildConsole(outDir: string): Promise<void> {

@@ -14,7 +14,7 @@ import type { TransferClient } from '../../src/transfer/session/transfer-client.
 import { describeWith } from '../support/env.js';
 import { makeProject, treeDigest } from '../transfer/integration/world.js';
 import { waitFor } from '../transfer/rpc/network.js';
-import { chromiumMissing, openConsoleWorld, type ConsoleWorld } from './support.js';
+import { chromiumMissing, openConsoleWorld, screenshot, type ConsoleWorld } from './support.js';
 
 describeWith('chromium', chromiumMissing, 'the web console: Tasks page in a real browser', () => {
   let world: ConsoleWorld;
@@ -55,7 +55,7 @@ describeWith('chromium', chromiumMissing, 'the web console: Tasks page in a real
     await page.getByLabel('Identity (PEM)').fill(Identity.generate().toPem());
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 }).toMatch(/UnauthenticatedError/);
-    await page.screenshot({ path: 'docs/console/signin.png' });
+    await screenshot(page, 'signin.png');
 
     await page.getByLabel('Identity (PEM)').fill(aliceKey.toPem());
     // Keyboard only: focus the button and press Enter.
@@ -80,7 +80,7 @@ describeWith('chromium', chromiumMissing, 'the web console: Tasks page in a real
     expect(await row(bobTask).count()).toBe(0);
     // The side menu's runs list it.
     expect(await page.getByRole('navigation', { name: 'Side menu' }).getByRole('list', { name: 'Running tasks' }).textContent()).toContain(`#${taskId}`);
-    await page.screenshot({ path: 'docs/console/tasks.png', fullPage: true });
+    await screenshot(page, 'tasks.png', { fullPage: true });
 
     await page.getByRole('button', { name: `Pause task ${taskId}` }).click();
     await expect.poll(() => row(taskId).getAttribute('data-state'), { timeout: 20_000 }).toBe('PAUSED');
@@ -98,7 +98,7 @@ describeWith('chromium', chromiumMissing, 'the web console: Tasks page in a real
     await page.getByRole('button', { name: `History of task ${taskId}` }).click();
     const states = page.getByRole('list', { name: `States of task ${taskId}` }).locator('strong');
     await expect.poll(() => states.allTextContents(), { timeout: 10_000 }).toEqual(['INITIATED', 'RUNNING', 'PAUSED', 'RUNNING', 'SUCCESS']);
-    await page.screenshot({ path: 'docs/console/history.png', fullPage: true });
+    await screenshot(page, 'history.png', { fullPage: true });
   }, 120_000);
 
   it('stores the email-notification setting at the core, and queues the email of an interruption', async () => {

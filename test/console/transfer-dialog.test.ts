@@ -18,7 +18,7 @@ import { startSshd, sshUnavailableReason, type SshServer } from '../../src/testi
 import { describeWith } from '../support/env.js';
 import { rsyncKit } from '../transfer/integration/rsync-kit.js';
 import { makeProject, treeDigest, type PluginKit } from '../transfer/integration/world.js';
-import { chromiumMissing, openConsoleWorld, signInAs, type ConsoleWorld } from './support.js';
+import { chromiumMissing, openConsoleWorld, screenshot as takeScreenshot, signInAs, type ConsoleWorld } from './support.js';
 
 function dialogStory(kit: () => Promise<{ kit?: PluginKit; close(): Promise<void> }>, screenshot: boolean): void {
   let world: ConsoleWorld;
@@ -87,7 +87,7 @@ function dialogStory(kit: () => Promise<{ kit?: PluginKit; close(): Promise<void
       expect(await start.isDisabled()).toBe(true);
       await dialog.getByLabel(text).check();
     }
-    if (screenshot) await page.screenshot({ path: 'docs/console/transfer-dialog.png' });
+    if (screenshot) await takeScreenshot(page, 'transfer-dialog.png');
     expect(await start.isDisabled()).toBe(false);
     await start.click();
 
