@@ -81,7 +81,7 @@ export interface ExitConfig {
 /** The satellite's exit rules by default: failure budgets, timeouts, minimum node age. */
 export const DEFAULT_EXIT_CONFIG: ExitConfig = Object.freeze({
   minNodeAgeMs: 0,
-  transferWindow: 10,
+  transferWindow: 20,
   maxFailuresPerPiece: 5,
   maxOrderLimitSendCount: 10,
   overallMaxFailuresRatio: 0.1,

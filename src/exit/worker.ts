@@ -36,7 +36,7 @@ export interface WorkerConfig {
 }
 
 /** The exit worker's defaults: concurrency, backoff, keep-alive. */
-export const DEFAULT_WORKER_CONFIG: WorkerConfig = Object.freeze({ concurrency: 5, minBackoffMs: 1_000, maxBackoffMs: 5 * 60_000, keepAliveIntervalMs: 24 * 3_600_000 });
+export const DEFAULT_WORKER_CONFIG: WorkerConfig = Object.freeze({ concurrency: 10, minBackoffMs: 1_000, maxBackoffMs: 5 * 60_000, keepAliveIntervalMs: 24 * 3_600_000 });
 
 /**
  * `draining`: out of bandwidth for this period — the transfers already accepted finish and are
@@ -138,7 +138,7 @@ export function backoffMs(config: Pick<WorkerConfig, 'minBackoffMs' | 'maxBackof
 /**
  * @example
  * ```ts
- * let state = initialWorkerState({ concurrency: 5 });
+ * let state = initialWorkerState({ concurrency: 10 });
  * const step = workerTransition(state, { type: 'start' }); // → connect
  * ```
  */

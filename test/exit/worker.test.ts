@@ -75,7 +75,7 @@ describe('workerTransition: the storage node\'s side of an exit', () => {
   });
 
   it('fills in its defaults: five transfers at once, as Storj', () => {
-    expect(initialWorkerState().config).toEqual({ concurrency: 5, minBackoffMs: 1_000, maxBackoffMs: 300_000, keepAliveIntervalMs: 86_400_000 });
+    expect(initialWorkerState().config).toEqual({ concurrency: 10, minBackoffMs: 1_000, maxBackoffMs: 300_000, keepAliveIntervalMs: 86_400_000 });
     expect(initialWorkerState({ concurrency: 9 }).config.concurrency).toBe(9);
   });
 
