@@ -12,8 +12,12 @@
  *    Baseline: a raw copy of the same pieces' bytes (read from the same piece files) over plain
  *    TCP to 20 listeners on the destinations' side that write each piece as FsPieceStore does
  *    (temp file, fsync, rename, directory fsync) and acknowledge it, at the exit worker's
- *    concurrency. Satellite, exiting node, destination nodes, raw sender and raw receivers each
- *    run in a process of their own (bench/exit-party.ts), so CPU and peak memory are per party.
+ *    concurrency. Beside it, the protocol floor (bench/exit-floor.ts): the same raw copy with the
+ *    per-piece cryptography and the satellite window the exit requires, and nothing else — the
+ *    most any implementation of the protocol can reach on this machine. Satellite, exiting node,
+ *    destination nodes, raw sender and raw receivers (and the floor's satellite) each run in a
+ *    process of their own (bench/exit-party.ts, bench/exit-raw.ts), so CPU and peak memory are
+ *    per party.
  * 2. Gathering over PostgreSQL (HANDOFF_PG_URL): 1,000,000 segments × 30 pieces bulk-loaded into
  *    a scratch database; the ExitGatherer pass for a node holding a piece of 1 segment in 20,
  *    against a bare scan of the same rows through the same statement, batches and pool.
@@ -22,6 +26,7 @@
  *   HANDOFF_BENCH_EXIT_ONLY=throughput|gather npm run bench exit   (one half; the other keeps its rows and notes from results.md)
  *   HANDOFF_BENCH_EXIT_SOURCE_DIR=<folder on another filesystem> (the exiting node's pieces; default /dev/shm, see sourceRoot)
  *   HANDOFF_BENCH_EXIT_NODE_FLAGS="--perf-basic-prof-only-functions" (node flags for every party: name the JavaScript in `perf record -a -g`)
+ *   HANDOFF_BENCH_EXIT_CONCURRENCY / _WINDOW / _RAW_RUNS (other settings; the raw copy and the floor run at the worker's concurrency, twice each by default)
  */
 import { spawn, execFileSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
