@@ -46,7 +46,10 @@ async function writeParts(handle: FileHandle, parts: Buffer[]): Promise<void> {
  * Listeners that take frames `u32be length ‖ 32-byte piece id ‖ bytes`, write each piece as
  * FsPieceStore does (temp file, fsync, rename into a fan-out directory, directory fsync; a new
  * directory's parent synced once) and answer one byte when it is durable. The bytes go to the
- * file as the socket delivered them (one writev of its chunks), never copied.
+ * file as the socket delivered them (one writev of its chunks), never copied. With `floor`, the
+ * frame's header carries the proofs of bench/exit-floor.ts after the id: they are checked before
+ * the write, and the answer is the receiver's signed piece hash; a piece that fails them ends the
+ * connection.
  */
 export async function rawReceivers(
   o: { dir: string; count: number; fsync: boolean; floor?: { satellitePublicKey: string; privateKeys: string[] } },
@@ -159,7 +162,7 @@ const ACK = Buffer.from([1]);
 /** One socket per (worker, peer): a request at a time, answered by `replyBytes` bytes. */
 class RawConnection {
   readonly #socket: net.Socket;
-  #waiting: ((reply: Buffer) => void) | undefined;
+  #waiting: { resolve: (reply: Buffer) => void; reject: (error: Error) => void } | undefined;
 
   private constructor(socket: net.Socket, replyBytes: number) {
     this.#socket = socket;
@@ -167,12 +170,15 @@ class RawConnection {
     socket.on('data', (chunk: Buffer) => {
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
       while (pending.length >= replyBytes) {
-        const done = this.#waiting;
+        const waiting = this.#waiting;
         this.#waiting = undefined;
-        done?.(pending.subarray(0, replyBytes));
+        waiting?.resolve(pending.subarray(0, replyBytes));
         pending = pending.subarray(replyBytes);
       }
     });
+    // A receiver that refused a piece hangs up: the request fails instead of waiting forever.
+    socket.on('error', () => undefined);
+    socket.on('close', () => this.#waiting?.reject(new Error('the receiver closed the connection before answering')));
   }
 
   static connect(port: number, replyBytes = 1): Promise<RawConnection> {
@@ -183,7 +189,7 @@ class RawConnection {
   }
 
   request(frame: Uint8Array): Promise<Buffer> {
-    const answered = new Promise<Buffer>((resolve) => (this.#waiting = resolve));
+    const answered = new Promise<Buffer>((resolve, reject) => (this.#waiting = { resolve, reject }));
     this.#socket.write(frame);
     return answered;
   }
@@ -200,14 +206,26 @@ class RawConnection {
 class SatelliteChannel {
   readonly #socket: net.Socket;
   readonly #queue: Assignment[] = [];
-  readonly #waiting: ((assignment: Assignment | undefined) => void)[] = [];
+  readonly #waiting: { resolve: (assignment: Assignment | undefined) => void; reject: (error: Error) => void }[] = [];
   #done = false;
+  #closedBy: Error | undefined;
   readonly #finished: Promise<void>;
 
   private constructor(socket: net.Socket) {
     this.#socket = socket;
     let finish!: () => void;
-    this.#finished = new Promise((resolve) => (finish = resolve));
+    let fail!: (error: Error) => void;
+    this.#finished = new Promise((resolve, reject) => ((finish = resolve), (fail = reject)));
+    this.#finished.catch(() => undefined); // read by verdict(); the workers hear it through next()
+    socket.on('error', () => undefined);
+    // A satellite that refused a report hangs up: every worker and the verdict fail.
+    socket.on('close', () => {
+      if (this.#done) return;
+      const error = new Error('the floor satellite closed the connection before its verdict');
+      for (const waiting of this.#waiting.splice(0)) waiting.reject(error);
+      this.#closedBy = error;
+      fail(error);
+    });
     let pending: Buffer = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
@@ -216,9 +234,9 @@ class SatelliteChannel {
         pending = pending.subarray(ASSIGNMENT_BYTES);
         if (message === 'done') {
           this.#done = true;
-          for (const wake of this.#waiting.splice(0)) wake(undefined);
+          for (const waiting of this.#waiting.splice(0)) waiting.resolve(undefined);
           finish();
-        } else if (this.#waiting.length > 0) this.#waiting.shift()!(message);
+        } else if (this.#waiting.length > 0) this.#waiting.shift()!.resolve(message);
         else this.#queue.push(message);
       }
     });
@@ -235,16 +253,20 @@ class SatelliteChannel {
   next(): Promise<Assignment | undefined> {
     const queued = this.#queue.shift();
     if (queued !== undefined || this.#done) return Promise.resolve(queued);
-    return new Promise((resolve) => this.#waiting.push(resolve));
+    if (this.#closedBy !== undefined) return Promise.reject(this.#closedBy);
+    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
   }
 
   report(report: Uint8Array): void {
     this.#socket.write(report);
   }
 
-  /** Waits for the satellite's verdict, then hangs up. */
-  async close(): Promise<void> {
-    await this.#finished;
+  /** Resolves once the satellite has verified every report; rejects if it hung up first. */
+  verdict(): Promise<void> {
+    return this.#finished;
+  }
+
+  hangUp(): void {
     this.#socket.destroy();
   }
 }
@@ -287,37 +309,41 @@ export async function rawSender(o: SenderOptions): Promise<Party> {
       let bytes = 0;
       const start = performance.now();
       const satellite = o.floor && (await SatelliteChannel.connect(o.floor.satellitePort));
-      await Promise.all(
-        Array.from({ length: o.concurrency }, async () => {
-          const connections = new Map<number, RawConnection>();
-          try {
-            for (;;) {
-              const assignment = satellite && (await satellite.next());
-              const i = satellite ? (assignment?.index ?? files.length) : next++;
-              if (i >= files.length) return;
-              const name = files[i]!;
-              const frame = new Uint8Array(Buffer.allocUnsafeSlow(headerBytes + o.pieceSize).buffer, 0, headerBytes + o.pieceSize); // every byte is set below
-              new DataView(frame.buffer).setUint32(0, o.pieceSize);
-              frame.set(fromHex(name.slice(name.indexOf('/') + 1)), 4);
-              await readPiece(join(satDir, name), frame, headerBytes, o.pieceSize);
-              if (assignment) frame.set(proveForUpload(originals[i]!, frame.subarray(headerBytes), assignment), HEADER);
-              const port = o.ports[i % o.ports.length]!;
-              let connection = connections.get(port);
-              if (connection === undefined) {
-                connection = await RawConnection.connect(port, o.floor ? RECEIPT_BYTES : 1);
-                connections.set(port, connection);
+      try {
+        await Promise.all(
+          Array.from({ length: o.concurrency }, async () => {
+            const connections = new Map<number, RawConnection>();
+            try {
+              for (;;) {
+                const assignment = satellite && (await satellite.next());
+                const i = satellite ? (assignment?.index ?? files.length) : next++;
+                if (i >= files.length) return;
+                const name = files[i]!;
+                const frame = new Uint8Array(Buffer.allocUnsafeSlow(headerBytes + o.pieceSize).buffer, 0, headerBytes + o.pieceSize); // every byte is set below
+                new DataView(frame.buffer).setUint32(0, o.pieceSize);
+                frame.set(fromHex(name.slice(name.indexOf('/') + 1)), 4);
+                await readPiece(join(satDir, name), frame, headerBytes, o.pieceSize);
+                if (assignment) frame.set(proveForUpload(originals[i]!, frame.subarray(headerBytes), assignment), HEADER);
+                const port = o.ports[i % o.ports.length]!;
+                let connection = connections.get(port);
+                if (connection === undefined) {
+                  connection = await RawConnection.connect(port, o.floor ? RECEIPT_BYTES : 1);
+                  connections.set(port, connection);
+                }
+                const answer = await connection.request(frame);
+                if (assignment) satellite.report(reportTransfer(i, originals[i]!, answer, i % o.ports.length, receiverKeys[i % o.ports.length]!));
+                bytes += o.pieceSize;
               }
-              const answer = await connection.request(frame);
-              if (assignment) satellite.report(reportTransfer(i, originals[i]!, answer, i % o.ports.length, receiverKeys[i % o.ports.length]!));
-              bytes += o.pieceSize;
+            } finally {
+              for (const c of connections.values()) c.close();
             }
-          } finally {
-            for (const c of connections.values()) c.close();
-          }
-        }),
-      );
-      // As the exit ends with the satellite's verdict: every report verified.
-      if (satellite) await satellite.close();
+          }),
+        );
+        // As the exit ends with the satellite's verdict: every report verified.
+        await satellite?.verdict();
+      } finally {
+        satellite?.hangUp();
+      }
       return { ms: performance.now() - start, bytes, pieces: files.length };
     },
     async close() {},

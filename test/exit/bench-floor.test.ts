@@ -74,6 +74,35 @@ describe('the exit bench protocol floor', () => {
     expect(written).toEqual(pieces);
   });
 
+  it('fails the copy, without hanging, when a receiver refuses a proof', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'handoff-floor-'));
+    dirs.push(dir);
+    const satellite = keyPair();
+    const receiver = keyPair();
+    const satDir = join(dir, 'source', toHex(satellite.publicKey));
+    const id = toHex(c.randomBytes(32));
+    await mkdir(join(satDir, id.slice(0, 2)), { recursive: true });
+    await writeFile(join(satDir, id.slice(0, 2), id), c.randomBytes(PIECE));
+    const errors: string[] = [];
+    const sat = await started(floorSatellite({ privateKey: toHex(satellite.privateKey), receiverPublicKeys: [toHex(receiver.publicKey)], pieces: 1, window: 1 }));
+    // The receiver trusts another satellite: the limit's signature does not verify there.
+    const listeners = await started(
+      rawReceivers({ dir: join(dir, 'out'), count: 1, fsync: false, floor: { satellitePublicKey: toHex(keyPair().publicKey), privateKeys: [toHex(receiver.privateKey)] } }, (error) => errors.push(String(error))),
+    );
+    const sender = await started(
+      rawSender({
+        piecesRoot: join(dir, 'source'),
+        satelliteId: toHex(satellite.publicKey),
+        ports: (listeners.ready as { ports: number[] }).ports,
+        concurrency: 1,
+        pieceSize: PIECE,
+        floor: { satellitePort: (sat.ready as { port: number }).port, satellitePrivateKey: toHex(satellite.privateKey), receiverPublicKeys: [toHex(receiver.publicKey)] },
+      }),
+    );
+    await expect(sender.go!()).rejects.toThrow(/closed the connection before answering/);
+    expect(errors).toEqual([expect.stringMatching(/limit does not verify/)]);
+  });
+
   it('refuses a piece whose order or bytes do not match its proofs', () => {
     const satellite = keyPair();
     const receiver = keyPair();
