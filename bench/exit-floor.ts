@@ -21,6 +21,7 @@
  * original pieces' deletes, the node's stored header.
  */
 import net from 'node:net';
+import { equalBytes, fromHex } from '../src/core/bytes.js';
 import { getCryptoProvider } from '../src/crypto/select.js';
 
 const KEY = 32;
@@ -56,6 +57,36 @@ function must(ok: boolean, what: string): void {
   if (!ok) throw new Error(`floor: ${what} does not verify`);
 }
 
+/** Whether two piece hash messages (or a message and a digest) name the same SHA-256. */
+const sameHash = (a: Uint8Array, b: Uint8Array): boolean => equalBytes(a.subarray(0, KEY), b.subarray(0, KEY));
+
+/** Reads a message's fields in order: each call returns the next `n` bytes, from `at` on (views). */
+function fieldReader(bytes: Uint8Array, at = 0): (n: number) => Uint8Array {
+  return (n) => bytes.subarray(at, (at += n));
+}
+
+/** Writes a message's fields in order into `out`, from `at` on; returns where it stopped. */
+function writeFields(out: Uint8Array, at: number, ...fields: Uint8Array[]): number {
+  for (const field of fields) (out.set(field, at), (at += field.length));
+  return at;
+}
+
+/**
+ * Calls `handle` with each message of `size` bytes arriving on `socket`, however the stream cuts
+ * them (every floor message has a fixed size).
+ */
+export function onFixedMessages(socket: net.Socket, size: number, handle: (message: Buffer) => void): void {
+  let pending: Buffer = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    while (pending.length >= size) {
+      const message = pending.subarray(0, size);
+      pending = pending.subarray(size);
+      handle(message);
+    }
+  });
+}
+
 /** What the sender holds of each piece as the exiting node does in its header: the original limit and the uplink's signed hash. */
 export interface Original {
   readonly limit: Uint8Array;
@@ -83,8 +114,7 @@ export function makeOriginal(satellitePrivateKey: Uint8Array, data: Uint8Array):
 /** The receiver's work on one piece: three verifications, SHA-256 of the bytes, a signed receipt. */
 export function receiveWithProof(proof: Uint8Array, parts: readonly Uint8Array[], satellitePublicKey: Uint8Array, receiverPrivateKey: Uint8Array): Uint8Array {
   const c = crypto();
-  let at = 0;
-  const take = (n: number): Uint8Array => proof.subarray(at, (at += n));
+  const take = fieldReader(proof);
   const limit = take(LIMIT);
   must(c.ed25519Verify(satellitePublicKey, limit, take(SIG)), 'limit');
   const piecePublicKey = take(KEY);
@@ -96,11 +126,10 @@ export function receiveWithProof(proof: Uint8Array, parts: readonly Uint8Array[]
   let size = 0;
   for (const part of parts) (hasher.update(part), (size += part.length));
   const digest = hasher.digest();
-  if (!Buffer.from(digest).equals(hash.subarray(0, KEY))) throw new Error('floor: the bytes do not match the piece hash');
+  if (!sameHash(digest, hash)) throw new Error('floor: the bytes do not match the piece hash');
   const receipt = hashMessage(digest, size);
   const out = new Uint8Array(RECEIPT_BYTES);
-  out.set(receipt, 0);
-  out.set(c.ed25519Sign(receiverPrivateKey, receipt), HASH_MSG);
+  writeFields(out, 0, receipt, c.ed25519Sign(receiverPrivateKey, receipt));
   return out;
 }
 
@@ -117,8 +146,7 @@ export interface Assignment {
 export function decodeAssignment(bytes: Uint8Array): Assignment | 'done' {
   if (bytes[0] === 2) return 'done';
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = 5;
-  const take = (n: number): Uint8Array => bytes.slice(at, (at += n));
+  const take = fieldReader(bytes, 5);
   return { index: view.getUint32(1), piecePrivateKey: take(KEY), piecePublicKey: take(KEY), limit: take(LIMIT), limitSignature: take(SIG) };
 }
 
@@ -130,21 +158,18 @@ export function decodeAssignment(bytes: Uint8Array): Assignment | 'done' {
 export function proveForUpload(original: Original, data: Uint8Array, assignment: Assignment): Uint8Array {
   const c = crypto();
   const digest = c.sha256(data);
-  if (!Buffer.from(digest).equals(original.hashMessage.subarray(0, KEY))) throw new Error('floor: the stored piece does not match its hash');
+  if (!sameHash(digest, original.hashMessage)) throw new Error('floor: the stored piece does not match its hash');
   must(c.ed25519Verify(original.piecePublicKey, original.hashMessage, original.hashSignature), 'stored piece hash');
   const order = new Uint8Array(ORDER); // a serial number and an amount
   new DataView(order.buffer).setUint32(0, data.length);
   const hash = hashMessage(digest, data.length);
   const proof = new Uint8Array(PROOF_BYTES);
-  let at = 0;
-  const put = (bytes: Uint8Array): void => void (proof.set(bytes, at), (at += bytes.length));
-  put(assignment.limit);
-  put(assignment.limitSignature);
-  put(assignment.piecePublicKey);
-  put(order);
-  put(c.ed25519Sign(assignment.piecePrivateKey, order));
-  put(hash);
-  put(c.ed25519Sign(assignment.piecePrivateKey, hash));
+  writeFields(
+    proof, 0,
+    assignment.limit, assignment.limitSignature, assignment.piecePublicKey,
+    order, c.ed25519Sign(assignment.piecePrivateKey, order),
+    hash, c.ed25519Sign(assignment.piecePrivateKey, hash),
+  );
   return proof;
 }
 
@@ -152,18 +177,11 @@ export function proveForUpload(original: Original, data: Uint8Array, assignment:
 export function reportTransfer(index: number, original: Original, receipt: Uint8Array, receiverIndex: number, receiverPublicKey: Uint8Array): Uint8Array {
   const c = crypto();
   must(c.ed25519Verify(receiverPublicKey, receipt.subarray(0, HASH_MSG), receipt.subarray(HASH_MSG)), 'receipt');
-  if (!Buffer.from(receipt.subarray(0, KEY)).equals(original.hashMessage.subarray(0, KEY))) throw new Error('floor: the receiver hashed other bytes');
+  if (!sameHash(receipt, original.hashMessage)) throw new Error('floor: the receiver hashed other bytes');
   const report = new Uint8Array(REPORT_BYTES);
   new DataView(report.buffer).setUint32(0, index);
-  let at = 4;
-  const put = (bytes: Uint8Array): void => void (report.set(bytes, at), (at += bytes.length));
-  put(original.limit);
-  put(original.limitSignature);
-  put(original.hashMessage);
-  put(original.hashSignature);
-  put(original.piecePublicKey);
-  put(receipt);
-  report[at] = receiverIndex;
+  const end = writeFields(report, 4, original.limit, original.limitSignature, original.hashMessage, original.hashSignature, original.piecePublicKey, receipt);
+  report[end] = receiverIndex;
   return report;
 }
 
@@ -174,14 +192,13 @@ export function reportTransfer(index: number, original: Original, receipt: Uint8
  */
 export async function floorSatellite(o: { privateKey: string; receiverPublicKeys: string[]; pieces: number; window: number }): Promise<{ ready: unknown; close(): Promise<void> }> {
   const c = crypto();
-  const privateKey = Buffer.from(o.privateKey, 'hex');
+  const privateKey = fromHex(o.privateKey);
   const publicKey = c.ed25519PublicKey(privateKey);
-  const receivers = o.receiverPublicKeys.map((k) => Buffer.from(k, 'hex'));
+  const receivers = o.receiverPublicKeys.map(fromHex);
   let next = 0;
   let verified = 0;
   const verify = (report: Uint8Array): void => {
-    let at = 4;
-    const take = (n: number): Uint8Array => report.subarray(at, (at += n));
+    const take = fieldReader(report, 4);
     const limit = take(LIMIT);
     must(c.ed25519Verify(publicKey, limit, take(SIG)), 'original limit');
     const hash = take(HASH_MSG);
@@ -189,9 +206,9 @@ export async function floorSatellite(o: { privateKey: string; receiverPublicKeys
     must(c.ed25519Verify(take(KEY), hash, hashSignature), 'original piece hash');
     const receipt = take(HASH_MSG);
     const receiptSignature = take(SIG);
-    const receiver = receivers[report[at]!];
+    const receiver = receivers[take(1)[0]!];
     must(receiver !== undefined && c.ed25519Verify(receiver, receipt, receiptSignature), 'receiver piece hash');
-    if (!Buffer.from(receipt.subarray(0, KEY)).equals(hash.subarray(0, KEY))) throw new Error('floor: the replacement hash differs');
+    if (!sameHash(receipt, hash)) throw new Error('floor: the replacement hash differs');
     verified++;
   };
   const assign = (): Uint8Array => {
@@ -203,10 +220,7 @@ export async function floorSatellite(o: { privateKey: string; receiverPublicKeys
     const limit = new Uint8Array(LIMIT); // a serial number, the piece's public key, the rest of the limit's fields
     limit.set(c.randomBytes(16), 0);
     limit.set(piecePublicKey, 16);
-    out.set(pieceKey, 5);
-    out.set(piecePublicKey, 5 + KEY);
-    out.set(limit, 5 + 2 * KEY);
-    out.set(c.ed25519Sign(privateKey, limit), 5 + 2 * KEY + LIMIT);
+    writeFields(out, 5, pieceKey, piecePublicKey, limit, c.ed25519Sign(privateKey, limit));
     return out;
   };
   const sockets = new Set<net.Socket>();
@@ -215,15 +229,10 @@ export async function floorSatellite(o: { privateKey: string; receiverPublicKeys
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
     while (next < o.pieces && next < o.window) socket.write(assign());
-    let pending: Buffer = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      while (pending.length >= REPORT_BYTES) {
-        verify(pending.subarray(0, REPORT_BYTES));
-        pending = pending.subarray(REPORT_BYTES);
-        if (next < o.pieces) socket.write(assign());
-        else if (verified === o.pieces) socket.write(new Uint8Array(ASSIGNMENT_BYTES).fill(2, 0, 1));
-      }
+    onFixedMessages(socket, REPORT_BYTES, (report) => {
+      verify(report);
+      if (next < o.pieces) socket.write(assign());
+      else if (verified === o.pieces) socket.write(new Uint8Array(ASSIGNMENT_BYTES).fill(2, 0, 1));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

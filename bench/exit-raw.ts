@@ -10,7 +10,7 @@ import { mkdir, open, readdir, rename, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fromHex } from '../src/core/bytes.js';
-import { ASSIGNMENT_BYTES, decodeAssignment, makeOriginal, PROOF_BYTES, proveForUpload, receiveWithProof, RECEIPT_BYTES, reportTransfer, type Assignment, type Original } from './exit-floor.js';
+import { ASSIGNMENT_BYTES, decodeAssignment, makeOriginal, onFixedMessages, PROOF_BYTES, proveForUpload, receiveWithProof, RECEIPT_BYTES, reportTransfer, type Assignment, type Original } from './exit-floor.js';
 
 /** A bench party: what it prints when ready, its measured work, its shutdown. */
 export interface Party {
@@ -166,15 +166,10 @@ class RawConnection {
 
   private constructor(socket: net.Socket, replyBytes: number) {
     this.#socket = socket;
-    let pending: Buffer = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      while (pending.length >= replyBytes) {
-        const waiting = this.#waiting;
-        this.#waiting = undefined;
-        waiting?.resolve(pending.subarray(0, replyBytes));
-        pending = pending.subarray(replyBytes);
-      }
+    onFixedMessages(socket, replyBytes, (reply) => {
+      const waiting = this.#waiting;
+      this.#waiting = undefined;
+      waiting?.resolve(reply);
     });
     // A receiver that refused a piece hangs up: the request fails instead of waiting forever.
     socket.on('error', () => undefined);
@@ -226,19 +221,14 @@ class SatelliteChannel {
       this.#closedBy = error;
       fail(error);
     });
-    let pending: Buffer = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      while (pending.length >= ASSIGNMENT_BYTES) {
-        const message = decodeAssignment(pending.subarray(0, ASSIGNMENT_BYTES));
-        pending = pending.subarray(ASSIGNMENT_BYTES);
-        if (message === 'done') {
-          this.#done = true;
-          for (const waiting of this.#waiting.splice(0)) waiting.resolve(undefined);
-          finish();
-        } else if (this.#waiting.length > 0) this.#waiting.shift()!.resolve(message);
-        else this.#queue.push(message);
-      }
+    onFixedMessages(socket, ASSIGNMENT_BYTES, (bytes) => {
+      const message = decodeAssignment(bytes);
+      if (message === 'done') {
+        this.#done = true;
+        for (const waiting of this.#waiting.splice(0)) waiting.resolve(undefined);
+        finish();
+      } else if (this.#waiting.length > 0) this.#waiting.shift()!.resolve(message);
+      else this.#queue.push(message);
     });
   }
 

@@ -13,8 +13,8 @@
  *    TCP to 20 listeners on the destinations' side that write each piece as FsPieceStore does
  *    (temp file, fsync, rename, directory fsync) and acknowledge it, at the exit worker's
  *    concurrency. Beside it, the protocol floor (bench/exit-floor.ts): the same raw copy with the
- *    per-piece cryptography and the satellite window the exit requires, and nothing else — the
- *    most any implementation of the protocol can reach on this machine. Satellite, exiting node,
+ *    per-piece cryptography and the satellite window the exit requires, and nothing else — an
+ *    upper bound, in its run, on what any implementation of the protocol reaches. Satellite, exiting node,
  *    destination nodes, raw sender and raw receivers (and the floor's satellite) each run in a
  *    process of their own (bench/exit-party.ts, bench/exit-raw.ts), so CPU and peak memory are
  *    per party.

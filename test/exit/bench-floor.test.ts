@@ -31,39 +31,50 @@ async function started<T extends { close(): Promise<void> }>(party: Promise<T>):
   return p;
 }
 
+/**
+ * A floor copy of `count` piece files (random bytes, a header after the piece in each) to
+ * `receivers`, through a floor satellite. `receiversTrust` is the satellite key the receivers
+ * check limits against (the real one unless a test says otherwise).
+ */
+async function floorCopy(o: { count: number; receivers: number; concurrency: number; window: number; receiversTrust?: Uint8Array }) {
+  const dir = await mkdtemp(join(tmpdir(), 'handoff-floor-'));
+  dirs.push(dir);
+  const satellite = keyPair();
+  const receivers = Array.from({ length: o.receivers }, keyPair);
+  const receiverKeys = receivers.map((r) => toHex(r.publicKey));
+  const satDir = join(dir, 'source', toHex(satellite.publicKey));
+  const pieces = new Map<string, Uint8Array>();
+  for (let i = 0; i < o.count; i++) {
+    const id = toHex(c.randomBytes(32));
+    const bytes = c.randomBytes(PIECE + 100); // a piece file: the piece, then its header
+    await mkdir(join(satDir, id.slice(0, 2)), { recursive: true });
+    await writeFile(join(satDir, id.slice(0, 2), id), bytes);
+    pieces.set(id, bytes.subarray(0, PIECE));
+  }
+  const errors: string[] = [];
+  const sat = await started(floorSatellite({ privateKey: toHex(satellite.privateKey), receiverPublicKeys: receiverKeys, pieces: o.count, window: o.window }));
+  const listeners: Party = await started(
+    rawReceivers(
+      { dir: join(dir, 'out'), count: o.receivers, fsync: false, floor: { satellitePublicKey: toHex(o.receiversTrust ?? satellite.publicKey), privateKeys: receivers.map((r) => toHex(r.privateKey)) } },
+      (error) => errors.push(String(error)),
+    ),
+  );
+  const sender = await started(
+    rawSender({
+      piecesRoot: join(dir, 'source'),
+      satelliteId: toHex(satellite.publicKey),
+      ports: (listeners.ready as { ports: number[] }).ports,
+      concurrency: o.concurrency,
+      pieceSize: PIECE,
+      floor: { satellitePort: (sat.ready as { port: number }).port, satellitePrivateKey: toHex(satellite.privateKey), receiverPublicKeys: receiverKeys },
+    }),
+  );
+  return { dir, pieces, errors, sender };
+}
+
 describe('the exit bench protocol floor', () => {
   it('moves every piece byte for byte through the satellite window and the receivers proofs', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'handoff-floor-'));
-    dirs.push(dir);
-    const satellite = keyPair();
-    const receivers = [keyPair(), keyPair()];
-    const satDir = join(dir, 'source', toHex(satellite.publicKey));
-    const pieces = new Map<string, Uint8Array>();
-    for (let i = 0; i < 5; i++) {
-      const id = toHex(c.randomBytes(32));
-      const bytes = c.randomBytes(PIECE + 100); // a piece file: the piece, then its header
-      await mkdir(join(satDir, id.slice(0, 2)), { recursive: true });
-      await writeFile(join(satDir, id.slice(0, 2), id), bytes);
-      pieces.set(id, bytes.subarray(0, PIECE));
-    }
-    const errors: string[] = [];
-    const sat = await started(floorSatellite({ privateKey: toHex(satellite.privateKey), receiverPublicKeys: receivers.map((r) => toHex(r.publicKey)), pieces: 5, window: 2 }));
-    const listeners: Party = await started(
-      rawReceivers(
-        { dir: join(dir, 'out'), count: 2, fsync: false, floor: { satellitePublicKey: toHex(satellite.publicKey), privateKeys: receivers.map((r) => toHex(r.privateKey)) } },
-        (error) => errors.push(String(error)),
-      ),
-    );
-    const sender = await started(
-      rawSender({
-        piecesRoot: join(dir, 'source'),
-        satelliteId: toHex(satellite.publicKey),
-        ports: (listeners.ready as { ports: number[] }).ports,
-        concurrency: 2,
-        pieceSize: PIECE,
-        floor: { satellitePort: (sat.ready as { port: number }).port, satellitePrivateKey: toHex(satellite.privateKey), receiverPublicKeys: receivers.map((r) => toHex(r.publicKey)) },
-      }),
-    );
+    const { dir, pieces, errors, sender } = await floorCopy({ count: 5, receivers: 2, concurrency: 2, window: 2 });
     await expect(sender.go!()).resolves.toMatchObject({ bytes: 5 * PIECE, pieces: 5 });
     expect(errors).toEqual([]);
     const written = new Map<string, Uint8Array>();
@@ -75,30 +86,8 @@ describe('the exit bench protocol floor', () => {
   });
 
   it('fails the copy, without hanging, when a receiver refuses a proof', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'handoff-floor-'));
-    dirs.push(dir);
-    const satellite = keyPair();
-    const receiver = keyPair();
-    const satDir = join(dir, 'source', toHex(satellite.publicKey));
-    const id = toHex(c.randomBytes(32));
-    await mkdir(join(satDir, id.slice(0, 2)), { recursive: true });
-    await writeFile(join(satDir, id.slice(0, 2), id), c.randomBytes(PIECE));
-    const errors: string[] = [];
-    const sat = await started(floorSatellite({ privateKey: toHex(satellite.privateKey), receiverPublicKeys: [toHex(receiver.publicKey)], pieces: 1, window: 1 }));
     // The receiver trusts another satellite: the limit's signature does not verify there.
-    const listeners = await started(
-      rawReceivers({ dir: join(dir, 'out'), count: 1, fsync: false, floor: { satellitePublicKey: toHex(keyPair().publicKey), privateKeys: [toHex(receiver.privateKey)] } }, (error) => errors.push(String(error))),
-    );
-    const sender = await started(
-      rawSender({
-        piecesRoot: join(dir, 'source'),
-        satelliteId: toHex(satellite.publicKey),
-        ports: (listeners.ready as { ports: number[] }).ports,
-        concurrency: 1,
-        pieceSize: PIECE,
-        floor: { satellitePort: (sat.ready as { port: number }).port, satellitePrivateKey: toHex(satellite.privateKey), receiverPublicKeys: [toHex(receiver.publicKey)] },
-      }),
-    );
+    const { errors, sender } = await floorCopy({ count: 1, receivers: 1, concurrency: 1, window: 1, receiversTrust: keyPair().publicKey });
     await expect(sender.go!()).rejects.toThrow(/closed the connection before answering/);
     expect(errors).toEqual([expect.stringMatching(/limit does not verify/)]);
   });
