@@ -59,8 +59,20 @@ export const onesCase = fc
 
 export type MatrixCase = typeof matrixCase extends fc.Arbitrary<infer T> ? T : never;
 
-export function run(kernel: MatrixKernel, { coefficients, inputs, nOut, range, junk }: MatrixCase): Int32Array[] {
-  const outputs = Array.from({ length: nOut }, () => new Int32Array(inputs[0]!.length).fill(junk));
-  kernel(coefficients, inputs, outputs, range[0], range[1]);
+/** The outputs a case starts from: every word the junk value, so a write outside the range shows. */
+function junkOutputs({ inputs, nOut, junk }: MatrixCase): Int32Array[] {
+  return Array.from({ length: nOut }, () => new Int32Array(inputs[0]!.length).fill(junk));
+}
+
+export function run(kernel: MatrixKernel, input: MatrixCase): Int32Array[] {
+  const outputs = junkOutputs(input);
+  kernel(input.coefficients, input.inputs, outputs, input.range[0], input.range[1]);
   return outputs;
+}
+
+/** What any kernel must leave in the outputs of `input`: the reference product over its range, the junk elsewhere. */
+export function expectedProduct(input: MatrixCase): Int32Array[] {
+  const expected = junkOutputs(input);
+  reference(input.coefficients, input.inputs, expected, input.range[0], input.range[1]);
+  return expected;
 }
